@@ -1,0 +1,57 @@
+# Two entry points, each doing all the set-up a fresh Debian 12 machine needs:
+#   make run   the service on http://$WANGGE_HOST:$WANGGE_PORT with an embedded PostGIS
+#   make test  ruff, mypy and pytest against a real PostGIS the tests start themselves
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+APT_PACKAGES := postgresql-15 postgresql-15-postgis-3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help run test setup system-deps lint typecheck pytest sample-data clean
+
+help:
+	@echo "make run    start the service with an embedded PostGIS and the sample data"
+	@echo "make test   lint, type-check and run the test suite"
+
+run: setup
+	$(BIN)/wangge run
+
+test: setup lint typecheck pytest
+
+setup: system-deps $(VENV)/.installed
+
+# Debian packages, installed only when missing.
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy
+
+pytest:
+	$(BIN)/pytest
+
+sample-data: setup
+	$(BIN)/python -m sample_data.generate
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache *.egg-info

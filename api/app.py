@@ -1,0 +1,51 @@
+"""The FastAPI app factory. Settings are read here, never at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.routers import areas, health, locate, members
+from geo import db
+from geo.settings import Settings
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service.
+
+    With ``settings.database_url`` set the app uses that database as it is (the CLI prepares
+    it); without, start-up prepares the embedded PostGIS and shutdown stops it.
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.database_url:
+            database = db.Database(settings.database_url, db.make_engine(settings.database_url))
+        else:
+            database = db.prepare(settings)
+        app.state.engine = database.engine
+        try:
+            yield
+        finally:
+            database.close()
+
+    app = FastAPI(
+        title="网格 Wangge",
+        summary="基层网格化治理地图服务：区域、定位、责任人",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    errors.register(app)
+    for router in (health.router, areas.router, locate.router, members.router):
+        app.include_router(router, prefix=API_PREFIX)
+    return app

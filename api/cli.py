@@ -1,0 +1,110 @@
+"""The ``wangge`` command line."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from geo import db
+from geo.settings import Settings
+
+app = typer.Typer(help="网格 Wangge: grid governance map service.", no_args_is_help=True)
+db_app = typer.Typer(help="Database chores.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+class _Stop(Exception):
+    """Raised by SIGINT/SIGTERM so that every ``finally`` on the way out runs."""
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stop(signal.Signals(signum).name)
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into :class:`_Stop` for the duration.
+
+    Uvicorn handles both signals itself while serving, shuts down gracefully and then
+    re-raises the signal into the handler that was there before it, which is this one.
+    """
+    previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    except _Stop as stop:
+        typer.echo(f"{stop} received, stopping")
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@app.command()
+def run(
+    host: Annotated[str | None, typer.Option(help="Default WANGGE_HOST or 127.0.0.1.")] = None,
+    port: Annotated[int | None, typer.Option(help="Default WANGGE_PORT or 8000.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Uvicorn worker processes.")] = 1,
+) -> None:
+    """Start the database (embedded unless WANGGE_DATABASE_URL is set) and serve the API."""
+    _logging()
+    settings = Settings()
+    host = host or settings.host
+    port = port or settings.port
+    started = time.perf_counter()
+    with _stop_on_signals():
+        database = db.prepare(settings)
+        try:
+            typer.echo(f"数据库就绪 database ready in {time.perf_counter() - started:.1f} s")
+            typer.echo(f"网格 Wangge: http://{host}:{port}/docs  (Ctrl-C to stop)")
+            _serve(settings.model_copy(update={"database_url": database.url}), host, port, workers)
+        finally:
+            database.close()
+            typer.echo("已停止 stopped")
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    if workers == 1:
+        from api.app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    assert settings.database_url is not None
+    os.environ["WANGGE_DATABASE_URL"] = settings.database_url
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the database (and load the sample data into an empty one)."""
+    _logging()
+    db.prepare(Settings()).close()
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Downgrade the schema to ``revision`` (e.g. ``base``)."""
+    _logging()
+    settings = Settings(load_sample_data=False)
+    database = db.prepare(settings)
+    try:
+        db.downgrade(database.url, revision)
+    finally:
+        database.close()
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,85 @@
+"""One table from domain exceptions to HTTP statuses, registered once on the app.
+
+Every error body has the same shape::
+
+    {"detail": "lon: must be a finite number, got nan",
+     "errors": [{"where": "query", "field": "lon", "message": "must be a finite number, got nan"}]}
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from geo.errors import (
+    DatabaseSetupError,
+    InvalidInput,
+    NotFound,
+    OutsideCoverage,
+    WanggeError,
+)
+
+log = logging.getLogger(__name__)
+
+#: Most specific class first; the first match wins.
+STATUS: dict[type[WanggeError], int] = {
+    InvalidInput: 422,
+    OutsideCoverage: 404,
+    NotFound: 404,
+    DatabaseSetupError: 503,
+    WanggeError: 400,
+}
+
+
+def status_for(exc: WanggeError) -> int:
+    return next(code for cls, code in STATUS.items() if isinstance(exc, cls))
+
+
+def error_body(
+    detail: str, errors: list[dict[str, Any]] | None = None, **extra: Any
+) -> dict[str, Any]:
+    return {"detail": detail, "errors": errors or [], **extra}
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, WanggeError)
+    if isinstance(exc, DatabaseSetupError):  # paths and log tails are for the log only
+        log.error("database set-up failed on %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(error_body("the database is unavailable, try again"), status_code=503)
+    extra: dict[str, Any] = {}
+    errors: list[dict[str, Any]] = []
+    if isinstance(exc, InvalidInput):
+        errors.append({"where": "query", "field": exc.field, "message": exc.problem})
+    if isinstance(exc, OutsideCoverage):
+        extra["nearest"] = {"code": exc.nearest_code, "distance_m": exc.distance_m}
+    return JSONResponse(error_body(exc.message, errors, **extra), status_code=status_for(exc))
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ())]
+        where, field = (loc[0], ".".join(loc[1:])) if len(loc) > 1 else ("request", ".".join(loc))
+        errors.append({"where": where, "field": field, "message": err.get("msg", "invalid")})
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
+    return JSONResponse(error_body(detail, errors), status_code=422)
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    log.error("database error on %s %s: %s", request.method, request.url.path, exc)
+    if isinstance(exc, OperationalError):
+        return JSONResponse(error_body("the database is unavailable, try again"), status_code=503)
+    return JSONResponse(error_body("internal error"), status_code=500)
+
+
+def register(app: FastAPI) -> None:
+    """Install the handlers that turn exceptions into the error body above."""
+    app.add_exception_handler(WanggeError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DBAPIError, _database_error)

@@ -1,0 +1,97 @@
+"""Database engine, migrations and the start-up sequence shared by the service and the tests."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, text
+
+from geo.embedded import EmbeddedPostgres
+from geo.settings import Settings
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+MIGRATIONS_DIR = REPO_ROOT / "migrations"
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """An engine for ``url`` with a bounded pool and pre-ping (survives a database restart)."""
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config(str(REPO_ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["url"] = url
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Run the Alembic migrations up to ``revision``."""
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    command.downgrade(alembic_config(url), revision)
+
+
+@dataclass
+class Database:
+    """A ready database: its URL, its engine and, when embedded, the server we started."""
+
+    url: str
+    engine: Engine
+    embedded: EmbeddedPostgres | None = field(default=None)
+
+    def close(self) -> None:
+        """Dispose of the pool and stop the embedded server, if we started one."""
+        self.engine.dispose()
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+def prepare(settings: Settings, *, sample_dir: Path | None = None) -> Database:
+    """Start (or reach) the database, migrate it, and load the sample data into an empty one.
+
+    With no ``settings.database_url`` this starts the embedded PostGIS in
+    ``settings.data_dir / "pg"``.
+    """
+    embedded = None
+    url = settings.database_url
+    if not url:
+        embedded = EmbeddedPostgres(settings.pg_dir)
+        url = embedded.start()
+    try:
+        upgrade(url)
+        engine = make_engine(url)
+        if settings.load_sample_data and is_empty(engine):
+            from geo.loader import load_sample
+
+            load_sample(engine, sample_dir)
+    except BaseException:
+        if embedded is not None:
+            embedded.stop()
+        raise
+    return Database(url=url, engine=engine, embedded=embedded)
+
+
+def is_empty(engine: Engine) -> bool:
+    """True when no generation has been loaded yet."""
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM generation)")).scalar_one()
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[Database]:
+    db = prepare(settings)
+    try:
+        yield db
+    finally:
+        db.close()

@@ -1,0 +1,88 @@
+"""Which micro-grid covers a point, and who is responsible for it.
+
+A point on an edge shared by several micro-grids is covered by all of them: it goes to the
+lowest code and the answer says ``boundary_tie``. A point outside every micro-grid is
+:class:`~geo.errors.OutsideCoverage`, naming the nearest micro-grid and its distance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from geo.areas import chain
+from geo.errors import OutsideCoverage
+from geo.people import responsible
+from geo.points import StoragePoint
+from geo.sql import query
+
+
+@dataclass(frozen=True)
+class Nearest:
+    id: int
+    code: str
+    name: str
+    distance_m: float
+
+
+@dataclass(frozen=True)
+class Cover:
+    """The micro-grids covering a point: ``code`` is the chosen one (the lowest)."""
+
+    id: int
+    code: str
+    tied_codes: list[str] = field(default_factory=list)
+
+    @property
+    def boundary_tie(self) -> bool:
+        return len(self.tied_codes) > 1
+
+
+def covering(conn: Connection, lon: float, lat: float, generation: int) -> Cover | None:
+    """The micro-grid covering a CGCS2000 point in ``generation``, or None outside them all."""
+    rows = conn.execute(query("locate"), {"lon": lon, "lat": lat, "g": generation}).all()
+    if not rows:
+        return None
+    return Cover(rows[0].id, rows[0].code, [r.code for r in rows] if len(rows) > 1 else [])
+
+
+def nearest(conn: Connection, lon: float, lat: float, generation: int) -> Nearest | None:
+    """The live micro-grid nearest a CGCS2000 point, with its geodesic distance in metres."""
+    row = conn.execute(query("nearest"), {"lon": lon, "lat": lat, "g": generation}).one_or_none()
+    if row is None:
+        return None
+    return Nearest(row.id, row.code, row.name, float(row.distance_m))
+
+
+def locate(conn: Connection, point: StoragePoint, generation: int) -> dict[str, Any]:
+    """The chain banner→micro-grid covering ``point`` and the people responsible for it."""
+    cover = covering(conn, point.lon, point.lat, generation)
+    if cover is None:
+        near = nearest(conn, point.lon, point.lat, generation)
+        if near is None:
+            raise OutsideCoverage(
+                "no micro-grids in this generation", nearest_code=None, distance_m=None
+            )
+        raise OutsideCoverage(
+            f"({point.raw_lon}, {point.raw_lat}) in {point.datum.value} is outside every "
+            f"micro-grid; the nearest is {near.code} {near.name}, {near.distance_m:.0f} m away",
+            nearest_code=near.code,
+            distance_m=round(near.distance_m, 1),
+        )
+    links = chain(conn, cover.id)
+    grid = next(link for link in links if link["level"] == "grid")
+    return {
+        "point": {
+            "lon": point.raw_lon,
+            "lat": point.raw_lat,
+            "datum": point.datum.value,
+            "cgcs2000": {"lon": round(point.lon, 9), "lat": round(point.lat, 9)},
+        },
+        "generation": generation,
+        "boundary_tie": cover.boundary_tie,
+        "tied_codes": cover.tied_codes,
+        "chain": [{k: link[k] for k in ("level", "code", "name")} for link in links],
+        "responsible": responsible(conn, cover.id, grid["id"]),
+    }

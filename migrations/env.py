@@ -1,0 +1,60 @@
+"""Alembic environment: the URL comes from the caller or from settings, never from alembic.ini."""
+
+from __future__ import annotations
+
+from alembic import context
+from geoalchemy2 import alembic_helpers
+from sqlalchemy import create_engine, pool
+
+from geo.models import Base
+from geo.settings import Settings
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _url() -> str:
+    url = config.attributes.get("url") or Settings().database_url
+    if not url:
+        raise SystemExit(
+            "set WANGGE_DATABASE_URL (or run `wangge db upgrade`, which starts the "
+            "embedded PostGIS)"
+        )
+    return str(url)
+
+
+def _configure(**kwargs: object) -> None:
+    context.configure(
+        target_metadata=target_metadata,
+        include_object=alembic_helpers.include_object,
+        process_revision_directives=alembic_helpers.writer,
+        render_item=alembic_helpers.render_item,
+        compare_type=True,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def run_migrations_offline() -> None:
+    _configure(url=_url(), literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _configure(connection=connection)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = create_engine(_url(), poolclass=pool.NullPool)
+    with engine.connect() as conn:
+        _configure(connection=conn)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

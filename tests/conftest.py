@@ -1,0 +1,81 @@
+"""Session fixtures: a real embedded PostGIS started by the same code as the service.
+
+The database is created fresh for each test session under ``var/test-session-<pid>``, migrated
+and loaded with the sample data; each test gets a connection inside a transaction that is
+rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine
+
+from api.app import create_app
+from geo import db
+from geo.embedded import EmbeddedPostgres
+from geo.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+VAR = REPO / "var"
+SAMPLE = REPO / "sample_data"
+
+
+def _remove_stale_sessions() -> None:
+    """Stop and delete clusters left by test sessions that were killed."""
+    for old in VAR.glob("test-session-*"):
+        pid = old.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and Path(f"/proc/{pid}").exists():
+            continue  # a concurrent session is still using it
+        if (old / "pg" / "data").exists():
+            EmbeddedPostgres(old / "pg").shutdown()
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Iterator[Path]:
+    VAR.mkdir(exist_ok=True)
+    _remove_stale_sessions()
+    path = VAR / f"test-session-{os.getpid()}"
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def database(data_dir: Path) -> Iterator[db.Database]:
+    database = db.prepare(Settings(data_dir=data_dir, database_url=None))
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def engine(database: db.Database) -> Engine:
+    return database.engine
+
+
+@pytest.fixture
+def conn(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture(scope="session")
+def client(database: db.Database) -> Iterator[TestClient]:
+    settings = Settings(database_url=database.url, load_sample_data=False)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def sample_areas() -> dict[str, gpd.GeoDataFrame]:
+    """The committed sample files, read independently of the database (expected values)."""
+    levels = ("banner", "township", "village", "grid", "micro_grid")
+    return {level: gpd.read_file(SAMPLE / "areas" / f"{level}.geojson") for level in levels}

@@ -1,0 +1,95 @@
+"""`wangge run` end to end: a real process with its own embedded PostGIS, stopped by signals."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+WANGGE = Path(sys.executable).parent / "wangge"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _postmaster_running(data_dir: Path) -> bool:
+    pid_file = data_dir / "pg" / "data" / "postmaster.pid"
+    if not pid_file.exists():
+        return False
+    pid = int(pid_file.read_text().split()[0])
+    return Path(f"/proc/{pid}").exists()
+
+
+class Service:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = _free_port()
+        self.log = data_dir.parent / f"{data_dir.name}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 240.0) -> None:
+        env = {**os.environ, "WANGGE_DATA_DIR": str(self.data_dir), "WANGGE_PORT": str(self.port)}
+        env.pop("WANGGE_DATABASE_URL", None)
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen([str(WANGGE), "run"], env=env, stdout=log, stderr=log)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.log.read_text()[-3000:]
+            try:
+                if httpx.get(f"{self.base}/api/v1/health", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.5)
+        raise AssertionError(f"service did not come up: {self.log.read_text()[-3000:]}")
+
+    def stop(self, sig: signal.Signals) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout=60)
+
+
+@pytest.fixture
+def run_dir():
+    path = REPO / "var" / f"test-run-{os.getpid()}"
+    yield path
+    if _postmaster_running(path):
+        from geo.embedded import EmbeddedPostgres
+
+        EmbeddedPostgres(path / "pg").shutdown()
+    shutil.rmtree(path, ignore_errors=True)
+    (path.parent / f"{path.name}.log").unlink(missing_ok=True)
+
+
+def test_run_serves_sample_data_stops_on_signals_and_keeps_data(run_dir):
+    service = Service(run_dir)
+    service.start()
+    body = httpx.get(f"{service.base}/api/v1/areas", params={"level": "township"}).json()
+    assert body["numberMatched"] == 8
+    assert httpx.get(f"{service.base}/api/v1/health").json()["generation"] == 1
+    assert service.stop(signal.SIGTERM) == 0
+    assert not _postmaster_running(run_dir), "SIGTERM left postgres running"
+
+    service.start()
+    # the second start found the data in place and did not load the sample again
+    assert service.log.read_text().count("sample data loaded") == 1
+    body = httpx.get(f"{service.base}/api/v1/areas", params={"level": "township"}).json()
+    assert body["numberMatched"] == 8
+    assert service.stop(signal.SIGINT) == 0
+    assert not _postmaster_running(run_dir), "SIGINT left postgres running"
