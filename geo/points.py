@@ -6,7 +6,7 @@ Examples
 --------
 >>> p = parse_point(110.046, 40.401, "gcj02")
 >>> round(p.lon, 4), round(p.lat, 4)
-(110.0401, 40.3998)
+(110.04, 40.3997)
 >>> try:
 ...     parse_point(40.4, 80.0, "wgs84")
 ... except InvalidInput as e:

@@ -14,7 +14,10 @@ from sqlalchemy import text
 from geo.datum import gcj02_to_wgs84
 
 OUTLINE = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "150621_dalad_outline_gcj02.geojson"
+    Path(__file__).resolve().parents[1]
+    / "sample_data"
+    / "sources"
+    / "150621_dalad_outline_gcj02.geojson"
 )
 
 PAIRS = [

@@ -1,0 +1,88 @@
+"""Writing the sample set: RFC 7946 GeoJSON, one feature per line, and UTF-8 CSV.
+
+Output is byte-stable: fixed key order, fixed number formatting, ``\\n`` line ends.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from sample_data.areas import Level
+
+__all__ = ["feature_collection", "format_coord", "write_csv", "write_level"]
+
+
+def format_coord(value: float) -> str:
+    """A coordinate with at most 7 decimals and no trailing zeros.
+
+    Examples
+    --------
+    >>> format_coord(110.04), format_coord(40.1234567), format_coord(110.0)
+    ('110.04', '40.1234567', '110')
+    """
+    text = f"{value:.7f}".rstrip("0")
+    return text[:-1] if text.endswith(".") else text
+
+
+def _ring(coords: np.ndarray) -> str:
+    return "[" + ",".join(f"[{format_coord(x)},{format_coord(y)}]" for x, y in coords) + "]"
+
+
+def _multipolygon(geom: shapely.Geometry) -> str:
+    """MultiPolygon coordinates text, exterior rings counter-clockwise, holes clockwise."""
+    oriented = shapely.orient_polygons(geom, exterior_cw=False)
+    polygons = []
+    for part in shapely.get_parts(oriented):
+        rings = [part.exterior, *part.interiors]
+        polygons.append("[" + ",".join(_ring(np.asarray(r.coords)) for r in rings) + "]")
+    return "[" + ",".join(polygons) + "]"
+
+
+def feature_collection(features: Iterable[tuple[dict[str, object], shapely.Geometry]]) -> str:
+    """GeoJSON text of a FeatureCollection, every geometry written as a MultiPolygon.
+
+    Examples
+    --------
+    >>> text = feature_collection([({"code": "1"}, shapely.box(0, 0, 1, 1))])
+    >>> json.loads(text)["features"][0]["geometry"]["coordinates"][0][0][:2]
+    [[1, 0], [1, 1]]
+    """
+    lines = []
+    for properties, geom in features:
+        props = json.dumps(properties, ensure_ascii=False, separators=(",", ":"))
+        lines.append(
+            '{"type":"Feature","properties":' + props
+            + ',"geometry":{"type":"MultiPolygon","coordinates":' + _multipolygon(geom) + "}}"
+        )  # fmt: skip
+    return '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
+
+
+def write_level(path: Path, level: Level, parent_codes: Sequence[str] | None) -> None:
+    """Write one area level; ``parent_codes`` indexes the level above (``None``: banner)."""
+    features = []
+    for i, code in enumerate(level.codes):
+        properties: dict[str, object] = {
+            "code": code,
+            "name": level.names[i],
+            "level": level.name,
+            "parent_code": None if parent_codes is None else parent_codes[level.parent[i]],
+            "population": int(level.population[i]),
+        }
+        if level.kind is not None:
+            properties["kind"] = level.kind[i]
+        features.append((properties, level.geoms[i]))
+    path.write_text(feature_collection(features), encoding="utf-8")
+
+
+def write_csv(path: Path, fields: Sequence[str], rows: Iterable[dict[str, str]]) -> None:
+    """Write rows as UTF-8 CSV with a header and ``\\n`` line ends."""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(fields), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
