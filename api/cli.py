@@ -15,6 +15,7 @@ import typer
 import uvicorn
 
 from geo import db
+from geo.errors import WanggeError
 from geo.settings import Settings
 
 app = typer.Typer(help="网格 Wangge: grid governance map service.", no_args_is_help=True)
@@ -106,5 +107,14 @@ def db_downgrade(revision: str) -> None:
         database.close()
 
 
+def main() -> None:
+    """Entry point of the ``wangge`` script: domain errors end in one line, not a traceback."""
+    try:
+        app()
+    except WanggeError as exc:
+        typer.echo(f"wangge: {exc}", err=True)
+        raise SystemExit(1) from None
+
+
 if __name__ == "__main__":
-    app()
+    main()

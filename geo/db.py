@@ -66,7 +66,7 @@ def prepare(settings: Settings, *, sample_dir: Path | None = None) -> Database:
     embedded = None
     url = settings.database_url
     if not url:
-        embedded = EmbeddedPostgres(settings.pg_dir)
+        embedded = EmbeddedPostgres(settings.pg_dir, pg_bin=settings.pg_bin)
         url = embedded.start()
     try:
         upgrade(url)

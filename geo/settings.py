@@ -24,6 +24,10 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL of an external PostGIS; unset = embedded."
     )
     data_dir: Path = Field(default=Path("./var"), description="Where the embedded PostGIS lives.")
+    pg_bin: Path | None = Field(
+        default=None,
+        description="PostgreSQL 15 bin directory for the embedded server; default Debian's.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     load_sample_data: bool = Field(

@@ -93,3 +93,16 @@ def test_run_serves_sample_data_stops_on_signals_and_keeps_data(run_dir):
     assert body["numberMatched"] == 8
     assert service.stop(signal.SIGINT) == 0
     assert not _postmaster_running(run_dir), "SIGINT left postgres running"
+
+
+def test_missing_postgres_is_one_line_naming_the_debian_package(tmp_path):
+    env = {**os.environ, "WANGGE_DATA_DIR": str(tmp_path), "WANGGE_PG_BIN": str(tmp_path / "nope")}
+    env.pop("WANGGE_DATABASE_URL", None)
+    done = subprocess.run(
+        [str(WANGGE), "db", "upgrade"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("wangge: PostgreSQL 15 is not installed")
+    assert lines[0].endswith("apt-get install postgresql-15 postgresql-15-postgis-3")
