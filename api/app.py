@@ -10,12 +10,18 @@ from fastapi import FastAPI
 
 from api import errors
 from api.routers import areas, health, locate, members
+from cases.sample import load_sample
 from geo import db
 from geo.settings import Settings
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
+
+
+def prepare_database(settings: Settings) -> db.Database:
+    """Start, migrate and (when empty) fill the database with the whole sample set."""
+    return db.prepare(settings, load=load_sample)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.database_url:
             database = db.Database(settings.database_url, db.make_engine(settings.database_url))
         else:
-            database = db.prepare(settings)
+            database = prepare_database(settings)
         app.state.engine = database.engine
         try:
             yield

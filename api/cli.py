@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
+from api.app import create_app, prepare_database
 from geo import db
 from geo.errors import WanggeError
 from geo.settings import Settings
@@ -67,7 +68,7 @@ def run(
     port = port or settings.port
     started = time.perf_counter()
     with _stop_on_signals():
-        database = db.prepare(settings)
+        database = prepare_database(settings)
         try:
             typer.echo(f"数据库就绪 database ready in {time.perf_counter() - started:.1f} s")
             typer.echo(f"网格 Wangge: http://{host}:{port}/docs  (Ctrl-C to stop)")
@@ -79,8 +80,6 @@ def run(
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     if workers == 1:
-        from api.app import create_app
-
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
         return
     assert settings.database_url is not None
@@ -92,7 +91,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
 def db_upgrade(revision: str = "head") -> None:
     """Migrate the database (and load the sample data into an empty one)."""
     _logging()
-    db.prepare(Settings()).close()
+    prepare_database(Settings()).close()
 
 
 @db_app.command("downgrade")
@@ -100,7 +99,7 @@ def db_downgrade(revision: str) -> None:
     """Downgrade the schema to ``revision`` (e.g. ``base``)."""
     _logging()
     settings = Settings(load_sample_data=False)
-    database = db.prepare(settings)
+    database = prepare_database(settings)
     try:
         db.downgrade(database.url, revision)
     finally:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,11 +57,15 @@ class Database:
             self.embedded.stop()
 
 
-def prepare(settings: Settings, *, sample_dir: Path | None = None) -> Database:
-    """Start (or reach) the database, migrate it, and load the sample data into an empty one.
+#: Loads the sample data into an empty, migrated database (see ``cases.sample``).
+SampleLoader = Callable[[Engine], object]
+
+
+def prepare(settings: Settings, *, load: SampleLoader | None = None) -> Database:
+    """Start (or reach) the database, migrate it, and ``load`` the sample into an empty one.
 
     With no ``settings.database_url`` this starts the embedded PostGIS in
-    ``settings.data_dir / "pg"``.
+    ``settings.data_dir / "pg"``. Without ``load``, only the areas and people are loaded.
     """
     embedded = None
     url = settings.database_url
@@ -72,9 +76,13 @@ def prepare(settings: Settings, *, sample_dir: Path | None = None) -> Database:
         upgrade(url)
         engine = make_engine(url)
         if settings.load_sample_data and is_empty(engine):
-            from geo.loader import load_sample
+            if load is None:
+                from geo.loader import load_sample
 
-            load_sample(engine, sample_dir)
+                load = load_sample
+            started = time.perf_counter()
+            load(engine)
+            log.info("sample data loaded in %.1f s", time.perf_counter() - started)
     except BaseException:
         if embedded is not None:
             embedded.stop()
@@ -86,12 +94,3 @@ def is_empty(engine: Engine) -> bool:
     """True when no generation has been loaded yet."""
     with engine.connect() as conn:
         return conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM generation)")).scalar_one()
-
-
-@contextmanager
-def database(settings: Settings) -> Iterator[Database]:
-    db = prepare(settings)
-    try:
-        yield db
-    finally:
-        db.close()

@@ -45,25 +45,25 @@ _INSERT_MEMBER = text(
 
 
 def load_sample(engine: Engine, sample_dir: Path | None = None) -> int:
-    """Load the sample set as a new, active generation and return its id."""
-    folder = sample_dir or DEFAULT_SAMPLE_DIR
-    started = time.perf_counter()
+    """Load the sample areas and people as a new, active generation; return its id."""
     with engine.begin() as conn:
-        generation = conn.execute(
-            text(
-                "INSERT INTO generation (description, activated_at) VALUES (:d, now()) RETURNING id"
-            ),
-            {"d": f"样例数据：达拉特旗网格（{folder.name}）"},
-        ).scalar_one()
-        for level in AreaLevel:
-            count = _load_level(
-                conn, folder / "areas" / f"{level.value}.geojson", level, generation
-            )
-            log.info("loaded %d %s areas", count, level.value)
-        _load_departments(conn, folder / "departments.csv")
-        _load_members(conn, folder / "members.csv")
-        conn.execute(text("ANALYZE area; ANALYZE member; ANALYZE department"))
-    log.info("sample data loaded in %.1f s", time.perf_counter() - started)
+        return load_areas_and_people(conn, sample_dir or DEFAULT_SAMPLE_DIR)
+
+
+def load_areas_and_people(conn: Connection, folder: Path) -> int:
+    """Load ``folder``'s areas, departments and members in the caller's transaction."""
+    started = time.perf_counter()
+    generation = conn.execute(
+        text("INSERT INTO generation (description, activated_at) VALUES (:d, now()) RETURNING id"),
+        {"d": f"样例数据：达拉特旗网格（{folder.name}）"},
+    ).scalar_one()
+    for level in AreaLevel:
+        count = _load_level(conn, folder / "areas" / f"{level.value}.geojson", level, generation)
+        log.info("loaded %d %s areas", count, level.value)
+    _load_departments(conn, folder / "departments.csv")
+    _load_members(conn, folder / "members.csv")
+    conn.execute(text("ANALYZE area; ANALYZE member; ANALYZE department"))
+    log.info("areas and people loaded in %.1f s", time.perf_counter() - started)
     return int(generation)
 
 

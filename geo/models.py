@@ -75,7 +75,7 @@ class MemberKind(enum.StrEnum):
     INSTRUCTOR = "instructor"
 
 
-def _str_enum(cls: type[enum.StrEnum], name: str) -> Enum:
+def str_enum(cls: type[enum.StrEnum], name: str) -> Enum:
     return Enum(
         cls,
         name=name,
@@ -123,7 +123,7 @@ class Area(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(Text)
-    level: Mapped[AreaLevel] = mapped_column(_str_enum(AreaLevel, "area_level"))
+    level: Mapped[AreaLevel] = mapped_column(str_enum(AreaLevel, "area_level"))
     kind: Mapped[str | None] = mapped_column(String(16))
     population: Mapped[int | None] = mapped_column(Integer)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
@@ -157,7 +157,7 @@ class Member(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[MemberKind] = mapped_column(_str_enum(MemberKind, "member_kind"))
+    kind: Mapped[MemberKind] = mapped_column(str_enum(MemberKind, "member_kind"))
     name: Mapped[str] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(20))
     title: Mapped[str | None] = mapped_column(Text)

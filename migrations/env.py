@@ -6,6 +6,7 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
+import cases.models  # noqa: F401  (registers the workflow tables on Base.metadata)
 from geo.models import Base
 from geo.settings import Settings
 

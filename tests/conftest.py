@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 
-from api.app import create_app
+from api.app import create_app, prepare_database
 from geo import db
 from geo.embedded import EmbeddedPostgres
 from geo.settings import Settings
@@ -49,7 +49,7 @@ def data_dir() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def database(data_dir: Path) -> Iterator[db.Database]:
-    database = db.prepare(Settings(data_dir=data_dir, database_url=None))
+    database = prepare_database(Settings(data_dir=data_dir, database_url=None))
     yield database
     database.close()
 

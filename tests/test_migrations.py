@@ -9,6 +9,7 @@ from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+import cases.models  # noqa: F401  (the workflow tables join Base.metadata)
 from geo import db
 from geo.models import Base
 

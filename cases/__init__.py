@@ -1,0 +1,1 @@
+"""The incident workflow: intake, routing, dispatch and the trail of every change."""

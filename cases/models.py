@@ -1,0 +1,200 @@
+"""Tables of the incident workflow: taxonomy, routing, incidents and their event trail."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from geo.assign import Assignment
+from geo.models import STORAGE_SRID, Base, str_enum
+
+
+class IncidentStatus(enum.StrEnum):
+    """The states of China's digital urban-management loop (数字化城管)."""
+
+    REPORTED = "reported"
+    ACCEPTED = "accepted"
+    VOID = "void"
+    FILED = "filed"
+    DISPATCHED = "dispatched"
+    RETURNED = "returned"
+    IN_PROGRESS = "in_progress"
+    HANDLED = "handled"
+    REWORK = "rework"
+    HUNG = "hung"
+    CLOSED = "closed"
+    EVALUATED = "evaluated"
+    REOPENED = "reopened"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+    @property
+    def is_open(self) -> bool:
+        return self not in CLOSED_STATUSES
+
+
+STATUS_LABELS = {
+    IncidentStatus.REPORTED: "已上报",
+    IncidentStatus.ACCEPTED: "已受理",
+    IncidentStatus.VOID: "不予立案",
+    IncidentStatus.FILED: "已立案",
+    IncidentStatus.DISPATCHED: "已派遣",
+    IncidentStatus.RETURNED: "已回退",
+    IncidentStatus.IN_PROGRESS: "处置中",
+    IncidentStatus.HANDLED: "已处置",
+    IncidentStatus.REWORK: "返工",
+    IncidentStatus.HUNG: "挂账",
+    IncidentStatus.CLOSED: "已结案",
+    IncidentStatus.EVALUATED: "已评价",
+    IncidentStatus.REOPENED: "重办",
+}
+CLOSED_STATUSES = frozenset({IncidentStatus.VOID, IncidentStatus.CLOSED, IncidentStatus.EVALUATED})
+
+
+class Category(Base):
+    """An incident class: two-digit major classes, four-digit minor classes under them."""
+
+    __tablename__ = "category"
+    __table_args__ = (
+        CheckConstraint("code ~ '^[0-9]{2}([0-9]{2})?$'", name="code_format"),
+        CheckConstraint("(parent_code IS NULL) = (length(code) = 2)", name="minor_has_major"),
+        CheckConstraint(
+            "parent_code IS NULL OR (department_id IS NOT NULL AND time_limit_hours > 0)",
+            name="minor_is_routable",
+        ),
+    )
+
+    code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("category.code"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    time_limit_hours: Mapped[int | None] = mapped_column(Integer)
+    sensitive: Mapped[bool] = mapped_column(Boolean, server_default=false())
+
+
+class RoutingOverride(Base):
+    """A township's own choice of department for a category (the matrix's exceptions)."""
+
+    __tablename__ = "routing_override"
+
+    category_code: Mapped[str] = mapped_column(ForeignKey("category.code"), primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Incident(Base):
+    """A reported appeal, dispute or hazard, where it fell and who must handle it."""
+
+    __tablename__ = "incident"
+    __table_args__ = (
+        Index("ix_incident_reported_at_id", "reported_at", "id"),
+        Index("ix_incident_status", "status"),
+        Index("ix_incident_micro_grid_id", "micro_grid_id"),
+        Index("ix_incident_queue_area_id", "queue_area_id"),
+        Index("ix_incident_member_id", "member_id"),
+        Index("ix_incident_department_id", "department_id"),
+        Index("ix_incident_category_code", "category_code"),
+        CheckConstraint("length(description) <= 4000", name="description_length"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    category_code: Mapped[str] = mapped_column(ForeignKey("category.code"))
+    description: Mapped[str] = mapped_column(Text, server_default="")
+    occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reported_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    datum: Mapped[str] = mapped_column(String(8))
+    raw_lon: Mapped[float] = mapped_column(Float)
+    raw_lat: Mapped[float] = mapped_column(Float)
+    geom = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=True), nullable=False)
+    reporter_name: Mapped[str | None] = mapped_column(Text)
+    reporter_phone: Mapped[str | None] = mapped_column(String(20))
+    media: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    status: Mapped[IncidentStatus] = mapped_column(
+        str_enum(IncidentStatus, "incident_status"), server_default="reported"
+    )
+    generation_id: Mapped[int] = mapped_column(ForeignKey("generation.id"))
+    micro_grid_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    queue_area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    assignment: Mapped[Assignment] = mapped_column(str_enum(Assignment, "assignment"))
+    assignment_distance_m: Mapped[float | None] = mapped_column(Float)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    deadline_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source: Mapped[str] = mapped_column(String(16), server_default="api")
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+
+
+class IncidentEvent(Base):
+    """One entry of an incident's append-only trail (a trigger refuses UPDATE and DELETE)."""
+
+    __tablename__ = "incident_event"
+    __table_args__ = (Index("ix_incident_event_incident_id_id", "incident_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str] = mapped_column(Text, server_default="system")
+    kind: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    from_area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    to_area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"))
+    from_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    to_member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    from_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    to_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
+class IdempotencyKey(Base):
+    """A client's retry key and the response its first request produced (kept 7 days)."""
+
+    __tablename__ = "idempotency_key"
+    __table_args__ = (Index("ix_idempotency_key_created_at", "created_at"),)
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class IncidentCounter(Base):
+    """The last number handed out per year, for readable codes like DLT-2026-000123."""
+
+    __tablename__ = "incident_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,56 @@
+"""The whole sample set in one transaction: areas and people, taxonomy, routing, history."""
+
+from __future__ import annotations
+
+import csv
+import logging
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, text
+
+from geo.loader import DEFAULT_SAMPLE_DIR, load_areas_and_people
+
+log = logging.getLogger(__name__)
+
+
+def load_sample(engine: Engine, sample_dir: Path | None = None) -> None:
+    """Load everything in ``sample_dir`` (default ``sample_data/``) into an empty database."""
+    folder = sample_dir or DEFAULT_SAMPLE_DIR
+    with engine.begin() as conn:
+        load_areas_and_people(conn, folder)
+        load_taxonomy(conn, folder / "categories.csv", folder / "routing_overrides.csv")
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def load_taxonomy(conn: Connection, categories: Path, overrides: Path) -> None:
+    """Load the incident categories (majors before minors) and the routing overrides."""
+    rows = sorted(_rows(categories), key=lambda r: (len(r["code"]), r["code"]))
+    conn.execute(
+        text(
+            "INSERT INTO category (code, name, parent_code, department_id, time_limit_hours, "
+            "sensitive) VALUES (:code, :name, :parent_code, "
+            "(SELECT id FROM department WHERE code = :department_code), "
+            "CAST(:time_limit_hours AS integer), CAST(:sensitive AS boolean))"
+        ),
+        [
+            {
+                **r,
+                "parent_code": r["parent_code"] or None,
+                "time_limit_hours": r["time_limit_hours"] or None,
+            }
+            for r in rows
+        ],
+    )
+    conn.execute(
+        text(
+            "INSERT INTO routing_override (category_code, township_code, department_id) "
+            "VALUES (:category_code, :township_code, "
+            "(SELECT id FROM department WHERE code = :department_code))"
+        ),
+        _rows(overrides),
+    )
+    log.info("loaded %d categories", len(rows))
