@@ -9,7 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routers import areas, health, locate, members
+from api.limits import BodySizeLimit
+from api.routers import areas, health, incidents, locate, members, routing
 from cases.sample import load_sample
 from geo import db
 from geo.settings import Settings
@@ -52,6 +53,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.register(app)
-    for router in (health.router, areas.router, locate.router, members.router):
+    app.add_middleware(BodySizeLimit)
+    for router in (
+        health.router,
+        areas.router,
+        locate.router,
+        members.router,
+        incidents.router,
+        routing.router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     return app

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from cases.errors import IdempotencyInProgress, IdempotencyKeyMissing, IdempotencyKeyReused
 from geo.errors import (
     DatabaseSetupError,
     InvalidInput,
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 
 #: Most specific class first; the first match wins.
 STATUS: dict[type[WanggeError], int] = {
+    IdempotencyKeyMissing: 400,
+    IdempotencyKeyReused: 422,
+    IdempotencyInProgress: 409,
     InvalidInput: 422,
     OutsideCoverage: 404,
     NotFound: 404,
@@ -54,7 +58,12 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     extra: dict[str, Any] = {}
     errors: list[dict[str, Any]] = []
     if isinstance(exc, InvalidInput):
-        errors.append({"where": "query", "field": exc.field, "message": exc.problem})
+        where = (
+            "header"
+            if isinstance(exc, IdempotencyKeyMissing | IdempotencyKeyReused)
+            else ("body" if request.method in ("POST", "PUT", "PATCH") else "query")
+        )
+        errors.append({"where": where, "field": exc.field, "message": exc.problem})
     if isinstance(exc, OutsideCoverage):
         extra["nearest"] = {"code": exc.nearest_code, "distance_m": exc.distance_m}
     return JSONResponse(error_body(exc.message, errors, **extra), status_code=status_for(exc))

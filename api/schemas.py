@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Strict(BaseModel):
@@ -104,3 +105,55 @@ class ErrorItem(Strict):
 class Error(BaseModel):
     detail: str
     errors: list[ErrorItem] = []
+
+
+class Reporter(Strict):
+    name: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=20, pattern=r"^\+?[0-9][0-9 -]{2,19}$")
+
+
+class Media(Strict):
+    url: str = Field(max_length=2000)
+    type: str | None = Field(default=None, max_length=100)
+
+
+class IncidentIn(Strict):
+    """A report. Unknown fields (status, assignee, area code …) are refused."""
+
+    lon: float = Field(description="Longitude (east) in `datum`.")
+    lat: float = Field(description="Latitude (north) in `datum`.")
+    datum: str = Field(description="wgs84, cgcs2000, gcj02 or bd09.")
+    category: str = Field(description="Four-digit minor category code, e.g. 0101 邻里纠纷.")
+    description: str = Field(default="", max_length=4000)
+    occurred_at: datetime | None = None
+    reporter: Reporter | None = None
+    media: list[Media] = Field(default_factory=list, max_length=20)
+
+
+class Incident(BaseModel):
+    code: str
+    status: str
+    status_label: str
+    category: dict[str, Any]
+    description: str
+    occurred_at: str | None
+    reported_at: str
+    deadline_at: str
+    location: dict[str, Any]
+    reporter: dict[str, Any] | None
+    media: list[Any]
+    assignment: dict[str, Any]
+    responsible: dict[str, Any]
+    source: str
+    possible_duplicates: list[dict[str, Any]] | None = None
+    events: list[dict[str, Any]] | None = None
+
+
+class IncidentPage(BaseModel):
+    items: list[Incident]
+    next_cursor: str | None
+    links: list[Link] = []
+
+
+class DepartmentChoice(Strict):
+    department_code: str = Field(max_length=16, description="e.g. D14")

@@ -32,11 +32,16 @@ def categories(conn: Connection) -> list[CategoryRow]:
 
 def minor_category(conn: Connection, code: str | None, field: str = "category") -> CategoryRow:
     """The four-digit category ``code``; anything else is refused with the valid codes listed."""
-    valid = [c for c in categories(conn) if c.parent_code is not None]
-    for category in valid:
-        if category.code == code:
-            return category
-    listing = ", ".join(f"{c.code} {c.name}" for c in valid)
+    row = conn.execute(
+        text(
+            "SELECT code, name, parent_code, department_id, time_limit_hours, sensitive "
+            "FROM category WHERE code = :code AND parent_code IS NOT NULL"
+        ),
+        {"code": code},
+    ).one_or_none()
+    if row is not None:
+        return CategoryRow(*row)
+    listing = ", ".join(f"{c.code} {c.name}" for c in categories(conn) if c.parent_code)
     raise InvalidInput(field, f"unknown category {code!r}; valid codes: {listing}")
 
 

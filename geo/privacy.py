@@ -21,3 +21,14 @@ def mask_phone(phone: str | None) -> str | None:
     if len(digits) <= 7:
         return "*" * len(digits)
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def mask_name(name: str | None) -> str | None:
+    """Keep the first character of a name: 张** (Mongolian names too: 巴****).
+
+    >>> mask_name("张三丰"), mask_name("巴特尔"), mask_name("李")
+    ('张**', '巴**', '李*')
+    """
+    if not name:
+        return name
+    return name[0] + "*" * max(len(name) - 1, 1)

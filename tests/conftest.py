@@ -79,3 +79,29 @@ def sample_areas() -> dict[str, gpd.GeoDataFrame]:
     """The committed sample files, read independently of the database (expected values)."""
     levels = ("banner", "township", "village", "grid", "micro_grid")
     return {level: gpd.read_file(SAMPLE / "areas" / f"{level}.geojson") for level in levels}
+
+
+@pytest.fixture(scope="session")
+def live_server(database: db.Database) -> Iterator[str]:
+    """The app served by a real uvicorn on a loopback port, for concurrency tests."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = Settings(database_url=database.url, load_sample_data=False)
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=30)

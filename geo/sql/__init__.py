@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 from sqlalchemy import TextClause, text
 
-_HERE = Path(__file__).parent
+
+def loader(folder: Path) -> Callable[[str], TextClause]:
+    """A cached ``query(name)`` reading ``folder/<name>.sql`` as a SQLAlchemy text clause."""
+
+    @cache
+    def query(name: str) -> TextClause:
+        return text((folder / f"{name}.sql").read_text(encoding="utf-8"))
+
+    return query
 
 
-@cache
-def query(name: str) -> TextClause:
-    """The statement in ``geo/sql/<name>.sql`` as a SQLAlchemy text clause."""
-    return text((_HERE / f"{name}.sql").read_text(encoding="utf-8"))
+query = loader(Path(__file__).parent)

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.deps import ConnDep, EngineDep, SettingsDep
+from api.geojson import GEOJSON, dumps
+from api.schemas import Error, Incident, IncidentIn, IncidentPage
+from cases import incidents as reads
+from cases.intake import Report, submit
+from geo.points import parse_bbox
+
+router = APIRouter(tags=["incidents"])
+
+
+@router.post(
+    "/incidents",
+    status_code=201,
+    response_model=Incident,
+    responses={
+        400: {"model": Error},
+        409: {"model": Error},
+        413: {"model": Error},
+        422: {"model": Error},
+    },
+    summary="上报事件（一键上传）：定位到微网格，分派责任人和部门",
+)
+def create_incident(
+    body: IncidentIn,
+    engine: EngineDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    report = Report(
+        lon=body.lon,
+        lat=body.lat,
+        datum=body.datum,
+        category=body.category,
+        description=body.description,
+        occurred_at=body.occurred_at,
+        reporter_name=body.reporter.name if body.reporter else None,
+        reporter_phone=body.reporter.phone if body.reporter else None,
+        media=[m.model_dump() for m in body.media],
+    )
+    outcome = submit(
+        engine, report, idempotency_key=idempotency_key, nearest_limit_m=settings.nearest_limit_m
+    )
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
+
+
+def _filter(
+    bbox: str | None,
+    datum: str | None,
+    area: str | None,
+    status: str | None,
+    category: str | None,
+    reported_from: datetime | None,
+    reported_to: datetime | None,
+    member: int | None,
+    department: str | None,
+) -> reads.IncidentFilter:
+    return reads.IncidentFilter(
+        bbox=parse_bbox(bbox, datum) if bbox is not None else None,
+        area=area,
+        statuses=tuple(s for s in (status or "").split(",") if s),
+        category=category,
+        reported_from=reported_from,
+        reported_to=reported_to,
+        member_id=member,
+        department=department,
+    )
+
+
+def _page(request: Request, page: reads.IncidentPage, fmt: str) -> Response:
+    links = [{"rel": "self", "href": str(request.url)}]
+    if page.next_cursor:
+        links.append(
+            {"rel": "next", "href": str(request.url.include_query_params(cursor=page.next_cursor))}
+        )
+    if fmt == "geojson":
+        features = [
+            {
+                "type": "Feature",
+                "id": item["code"],
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [
+                        item["location"]["cgcs2000"]["lon"],
+                        item["location"]["cgcs2000"]["lat"],
+                    ],
+                },
+                "properties": item,
+            }
+            for item in page.items
+        ]
+        body = {
+            "type": "FeatureCollection",
+            "features": features,
+            "links": links,
+            "next_cursor": page.next_cursor,
+        }
+        return Response(dumps(body), media_type=GEOJSON)
+    body = {"items": page.items, "next_cursor": page.next_cursor, "links": links}
+    return Response(dumps(body), media_type="application/json")
+
+
+Format = Annotated[str, Query(pattern="^(json|geojson)$", description="json or geojson")]
+
+
+@router.get(
+    "/incidents",
+    response_model=IncidentPage,
+    responses={422: {"model": Error}},
+    summary="事件列表：按范围、区域、状态、类别、时间、责任人、部门筛选",
+)
+def list_incidents(
+    request: Request,
+    conn: ConnDep,
+    bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
+    datum: Annotated[str | None, Query(description="Datum of bbox.")] = None,
+    area: Annotated[str | None, Query(description="Area code at any level.")] = None,
+    status: Annotated[str | None, Query(description="Comma-separated statuses.")] = None,
+    category: Annotated[str | None, Query(description="2-digit major or 4-digit minor.")] = None,
+    reported_from: Annotated[datetime | None, Query(alias="from")] = None,
+    reported_to: Annotated[datetime | None, Query(alias="to")] = None,
+    member: int | None = None,
+    department: Annotated[str | None, Query(description="Department code, e.g. D02.")] = None,
+    limit: Annotated[int, Query(description="Page size, at most 500.")] = 100,
+    cursor: str | None = None,
+    format: Format = "json",
+) -> Response:
+    where = _filter(
+        bbox, datum, area, status, category, reported_from, reported_to, member, department
+    )
+    return _page(request, reads.list_incidents(conn, where, limit=limit, cursor=cursor), format)
+
+
+@router.get(
+    "/incidents/{code}",
+    response_model=Incident,
+    responses={404: {"model": Error}},
+    summary="单个事件及其全部流转记录",
+)
+def get_incident(code: str, conn: ConnDep) -> Response:
+    return Response(dumps(reads.get_incident(conn, code)), media_type="application/json")
+
+
+@router.get(
+    "/members/{member_id}/incidents",
+    response_model=IncidentPage,
+    responses={404: {"model": Error}},
+    summary="我的事件：成员负责的事件",
+)
+def member_incidents(
+    request: Request,
+    member_id: int,
+    conn: ConnDep,
+    status: Annotated[str | None, Query(description="Comma-separated statuses.")] = None,
+    limit: int = 100,
+    cursor: str | None = None,
+    format: Format = "json",
+) -> Response:
+    reads.member_exists(conn, member_id)
+    where = reads.IncidentFilter(
+        member_id=member_id, statuses=tuple(s for s in (status or "").split(",") if s)
+    )
+    return _page(request, reads.list_incidents(conn, where, limit=limit, cursor=cursor), format)

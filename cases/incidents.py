@@ -1,0 +1,168 @@
+"""Reading incidents: filtered lists with a stable cursor, one incident with its trail."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from cases.models import IncidentStatus
+from cases.sql import query
+from cases.views import incident_view, view
+from geo.errors import InvalidInput, NotFound
+
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    """What to list. Every field is optional; ``area`` is a code at any level."""
+
+    bbox: tuple[float, float, float, float] | None = None
+    area: str | None = None
+    statuses: tuple[str, ...] = ()
+    category: str | None = None
+    reported_from: datetime | None = None
+    reported_to: datetime | None = None
+    member_id: int | None = None
+    department: str | None = None
+
+    def validate(self) -> IncidentFilter:
+        for status in self.statuses:
+            if status not in IncidentStatus.__members__.values():
+                choices = ", ".join(s.value for s in IncidentStatus)
+                raise InvalidInput("status", f"unknown status {status!r}; expected {choices}")
+        if self.category is not None and not (
+            self.category.isdigit() and len(self.category) in (2, 4)
+        ):
+            raise InvalidInput("category", f"{self.category!r} is not a 2- or 4-digit code")
+        if self.area is not None and not self.area.isdigit():
+            raise InvalidInput("area", f"{self.area!r} is not an area code")
+        if self.reported_from and self.reported_to and self.reported_from > self.reported_to:
+            raise InvalidInput("from", "must not be after 'to'")
+        return self
+
+
+@dataclass(frozen=True)
+class IncidentPage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def encode_cursor(reported_at: datetime, incident_id: int) -> str:
+    raw = f"{reported_at.isoformat()}|{incident_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, incident_id = raw.split("|")
+        return datetime.fromisoformat(stamp), int(incident_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("cursor", "is not a cursor this service handed out") from None
+
+
+_WHERE = """
+WHERE (CAST(:xmin AS float8) IS NULL
+       OR i.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490))
+  AND (CAST(:area AS text) IS NULL OR left(q.code, length(:area)) = :area)
+  AND (CAST(:statuses AS text[]) IS NULL OR i.status = ANY(CAST(:statuses AS text[])))
+  AND (CAST(:category AS text) IS NULL OR left(i.category_code, length(:category)) = :category)
+  AND (CAST(:from_ AS timestamptz) IS NULL OR i.reported_at >= :from_)
+  AND (CAST(:to_ AS timestamptz) IS NULL OR i.reported_at < :to_)
+  AND (CAST(:member AS bigint) IS NULL OR i.member_id = :member)
+  AND (CAST(:department AS text) IS NULL OR d.code = :department)
+  AND (CAST(:after_at AS timestamptz) IS NULL OR (i.reported_at, i.id) < (:after_at, :after_id))
+ORDER BY i.reported_at DESC, i.id DESC
+LIMIT :limit
+"""
+
+
+def list_incidents(
+    conn: Connection, where: IncidentFilter, *, limit: int = 100, cursor: str | None = None
+) -> IncidentPage:
+    """Incidents matching ``where``, newest first, one page at a time.
+
+    The cursor is the position (reported_at, id) of the last item, so pages stay stable while
+    new incidents arrive.
+    """
+    where.validate()
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput("limit", f"must be between 1 and {MAX_PAGE}, got {limit}")
+    after_at, after_id = decode_cursor(cursor) if cursor else (None, None)
+    xmin, ymin, xmax, ymax = where.bbox or (None, None, None, None)
+    rows = conn.execute(
+        text(query("incident_view").text + _WHERE),
+        {
+            "xmin": xmin,
+            "ymin": ymin,
+            "xmax": xmax,
+            "ymax": ymax,
+            "area": where.area,
+            "statuses": list(where.statuses) or None,
+            "category": where.category,
+            "from_": where.reported_from,
+            "to_": where.reported_to,
+            "member": where.member_id,
+            "department": where.department,
+            "after_at": after_at,
+            "after_id": after_id,
+            "limit": limit + 1,
+        },
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1].reported_at, rows[-1].id) if more else None
+    return IncidentPage([view(r) for r in rows], next_cursor)
+
+
+def incident_id(conn: Connection, code: str) -> int:
+    found = conn.execute(
+        text("SELECT id FROM incident WHERE code = :code"), {"code": code}
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"incident {code} does not exist")
+    return int(found)
+
+
+def get_incident(conn: Connection, code: str) -> dict[str, Any]:
+    """The incident ``code`` with its whole event trail, oldest first."""
+    found = incident_id(conn, code)
+    incident = incident_view(conn, found)
+    incident["events"] = events(conn, found)
+    return incident
+
+
+def events(conn: Connection, incident: int) -> list[dict[str, Any]]:
+    rows = conn.execute(query("incident_events"), {"id": incident})
+    return [
+        {
+            "at": r.at.isoformat(),
+            "actor": r.actor,
+            "kind": r.kind,
+            "from_status": r.from_status,
+            "to_status": r.to_status,
+            "from_area": r.from_area,
+            "to_area": r.to_area,
+            "from_member_id": r.from_member_id,
+            "to_member_id": r.to_member_id,
+            "from_department": r.from_department,
+            "to_department": r.to_department,
+            "reason": r.reason,
+            "data": r.data,
+        }
+        for r in rows
+    ]
+
+
+def member_exists(conn: Connection, member_id: int) -> None:
+    found = conn.execute(
+        text("SELECT 1 FROM member WHERE id = :id"), {"id": member_id}
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"member {member_id} does not exist")
