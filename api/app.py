@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
 from api import errors
+from api.broadcast import Broadcaster
 from api.limits import BodySizeLimit
-from api.routers import areas, health, incidents, locate, members, routing
+from api.routers import (
+    areas,
+    health,
+    incident_import,
+    incidents,
+    locate,
+    members,
+    open311,
+    routing,
+    stream,
+)
+from cases.intake import purge_expired_keys
 from cases.sample import load_sample
 from geo import db
 from geo.settings import Settings
@@ -18,6 +32,18 @@ from geo.settings import Settings
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
+
+
+async def _housekeeping(engine: Engine, every_s: float = 3600.0) -> None:
+    """Purge expired idempotency keys at start-up and then every hour."""
+    while True:
+        try:
+            removed = await asyncio.to_thread(purge_expired_keys, engine)
+            if removed:
+                log.info("purged %d expired idempotency keys", removed)
+        except Exception:  # housekeeping must never take the service down
+            log.exception("housekeeping failed")
+        await asyncio.sleep(every_s)
 
 
 def prepare_database(settings: Settings) -> db.Database:
@@ -40,9 +66,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else:
             database = prepare_database(settings)
         app.state.engine = database.engine
+        app.state.broadcaster = Broadcaster(database.url)
+        app.state.broadcaster.start()
+        housekeeping = asyncio.create_task(_housekeeping(database.engine))
         try:
             yield
         finally:
+            housekeeping.cancel()
+            await app.state.broadcaster.stop()
             database.close()
 
     app = FastAPI(
@@ -60,7 +91,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         locate.router,
         members.router,
         incidents.router,
+        incident_import.router,
         routing.router,
+        stream.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(open311.router, prefix="/open311/v2")
     return app

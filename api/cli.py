@@ -6,15 +6,19 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
 import typer
 import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api.app import create_app, prepare_database
+from cases.importer import ImportReport, import_incidents
 from geo import db
 from geo.errors import WanggeError
 from geo.settings import Settings
@@ -22,12 +26,18 @@ from geo.settings import Settings
 app = typer.Typer(help="网格 Wangge: grid governance map service.", no_args_is_help=True)
 db_app = typer.Typer(help="Database chores.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+incidents_app = typer.Typer(help="Incidents.", no_args_is_help=True)
+app.add_typer(incidents_app, name="incidents")
 
 
 def _logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+
+
+#: Seconds open requests (event streams above all) get to finish when the service stops.
+GRACE_S = 5
 
 
 class _Stop(Exception):
@@ -80,11 +90,24 @@ def run(
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level="info",
+            timeout_graceful_shutdown=GRACE_S,
+        )
         return
     assert settings.database_url is not None
     os.environ["WANGGE_DATABASE_URL"] = settings.database_url
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        timeout_graceful_shutdown=GRACE_S,
+    )
 
 
 @db_app.command("upgrade")
@@ -104,6 +127,43 @@ def db_downgrade(revision: str) -> None:
         db.downgrade(database.url, revision)
     finally:
         database.close()
+
+
+@incidents_app.command("import")
+def incidents_import(
+    file: Annotated[Path, typer.Argument(help="A CSV, GeoJSON or GeoPackage file.")],
+    source: Annotated[str, typer.Option(help="Recorded as each incident's source.")] = "import",
+    all_or_nothing: Annotated[
+        bool, typer.Option("--all-or-nothing", help="Write nothing if any row is refused.")
+    ] = False,
+) -> None:
+    """Import incidents; exit 0 if every row was accepted, 2 if some were refused."""
+    _logging()
+    settings = Settings()
+    database = prepare_database(settings)
+    try:
+        report = _import_with_bar(
+            lambda progress: import_incidents(
+                database.engine,
+                file,
+                source=source,
+                progress=progress,
+                all_or_nothing=all_or_nothing,
+                limit_m=settings.nearest_limit_m,
+            )
+        )
+    finally:
+        database.close()
+    typer.echo(report.summary())
+    raise typer.Exit(0 if not report.refused else 2)
+
+
+def _import_with_bar(run: Callable[[Callable[[int, int], None]], ImportReport]) -> ImportReport:
+    """Run an import under a progress bar on stderr (rows finished of rows in the file)."""
+    columns = (TextColumn("导入 importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("import", total=None)
+        return run(lambda done, total: bar.update(task, completed=done, total=total))
 
 
 def main() -> None:

@@ -125,6 +125,14 @@ def submit(
         raise
 
 
+def purge_expired_keys(engine: Engine) -> int:
+    """Forget idempotency keys older than :data:`KEY_TTL`; returns how many were removed."""
+    with engine.begin() as conn:
+        return conn.execute(
+            text("DELETE FROM idempotency_key WHERE created_at < now() - :ttl"), {"ttl": KEY_TTL}
+        ).rowcount
+
+
 def _check_times(report: Report) -> None:
     if report.occurred_at is None:
         return

@@ -1,4 +1,8 @@
-"""The whole sample set in one transaction: areas and people, taxonomy, routing, history."""
+"""The whole sample set in one transaction: areas and people, taxonomy, routing, history.
+
+The incident history (``incidents.csv``) goes through the importer like any other file, in
+the same transaction: a refused row fails the whole load.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
+from cases.importer import import_incidents_in
 from geo.loader import DEFAULT_SAMPLE_DIR, load_areas_and_people
 
 log = logging.getLogger(__name__)
@@ -19,6 +24,7 @@ def load_sample(engine: Engine, sample_dir: Path | None = None) -> None:
     with engine.begin() as conn:
         load_areas_and_people(conn, folder)
         load_taxonomy(conn, folder / "categories.csv", folder / "routing_overrides.csv")
+        load_history(conn, folder / "incidents.csv")
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -54,3 +60,16 @@ def load_taxonomy(conn: Connection, categories: Path, overrides: Path) -> None:
         _rows(overrides),
     )
     log.info("loaded %d categories", len(rows))
+
+
+#: The ``source`` of the sample's incidents.
+SAMPLE_SOURCE = "sample"
+
+
+def load_history(conn: Connection, path: Path) -> int:
+    """Import the sample incidents through :mod:`cases.importer`; every row must be accepted."""
+    report = import_incidents_in(conn, path, source=SAMPLE_SOURCE)
+    if report.refused:
+        raise ValueError(f"{path}: the sample history must import whole:\n{report.summary()}")
+    log.info("loaded %d sample incidents in %.1f s", report.accepted, report.seconds)
+    return report.accepted

@@ -31,6 +31,18 @@ class InvalidInput(WanggeError):
         self.problem = problem
 
 
+class InvalidFile(InvalidInput):
+    """A file cannot be read as a whole: its format, encoding, columns, layers or CRS.
+
+    Problems with single rows are not this error: importers report them row by row.
+
+    Examples
+    --------
+    >>> str(InvalidFile("file", "is empty"))
+    'file: is empty'
+    """
+
+
 class NotFound(WanggeError):
     """The named object does not exist (or is outside what the caller may see)."""
 

@@ -66,6 +66,25 @@ def parse_point(
     outside China that would be inside with the axes swapped, and a GCJ-02 or BD-09 point
     outside China (those datums are not defined there).
     """
+    d = check_point(lon, lat, datum, prefix=prefix)
+    assert lon is not None and lat is not None
+    x, y = to_storage(lon, lat, d)
+    return StoragePoint(lon=float(x), lat=float(y), datum=d, raw_lon=lon, raw_lat=lat)
+
+
+def check_point(
+    lon: float | None, lat: float | None, datum: str | None, *, prefix: str = ""
+) -> Datum:
+    """The checks of :func:`parse_point` without the conversion; returns the datum.
+
+    For callers that validate many points one by one and then convert them as arrays with
+    :func:`geo.datum.to_storage`.
+
+    Examples
+    --------
+    >>> check_point(110.0, 40.4, "BD09").value
+    'bd09'
+    """
     d = parse_datum(datum, f"{prefix}datum")
     if lon is None:
         raise InvalidInput(f"{prefix}lon", "is required")
@@ -86,8 +105,7 @@ def parse_point(
             f"{d.value} is only defined inside China and ({lon}, {lat}) is outside it; "
             "send wgs84 or cgcs2000",
         )
-    x, y = to_storage(lon, lat, d)
-    return StoragePoint(lon=float(x), lat=float(y), datum=d, raw_lon=lon, raw_lat=lat)
+    return d
 
 
 def parse_bbox(

@@ -1,7 +1,8 @@
 """Generate the Dalad Banner sample set (run ``python -m sample_data.generate``).
 
-Writes the five area levels as GeoJSON under ``areas/``, ``departments.csv``, ``members.csv``
-and ``README.md`` into ``sample_data/`` (or ``--out DIR``). Fully deterministic: one seed,
+Writes the five area levels as GeoJSON under ``areas/``, ``departments.csv``, ``members.csv``,
+the incident history ``incidents.csv`` (:mod:`sample_data.history`, its own seed) and
+``README.md`` into ``sample_data/`` (or ``--out DIR``). Fully deterministic: one seed,
 single-threaded numerics, byte-stable writers; two runs give identical files.
 """
 
@@ -16,6 +17,7 @@ import numpy as np
 
 from sample_data.areas import build_areas
 from sample_data.checks import check_partition
+from sample_data.history import write_history
 from sample_data.names import DEPARTMENTS
 from sample_data.output import write_csv, write_level
 from sample_data.people import MEMBER_FIELDS, build_members, department_codes
@@ -57,7 +59,8 @@ def generate(out_dir: Path = HERE) -> None:
     ]
     write_csv(out_dir / "departments.csv", ("code", "name"), departments)
     write_csv(out_dir / "members.csv", MEMBER_FIELDS, members)
-    write_readme(out_dir / "README.md", areas, members)
+    history = write_history(out_dir)
+    write_readme(out_dir / "README.md", areas, members, history)
 
 
 def main(argv: list[str] | None = None) -> None:

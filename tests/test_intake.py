@@ -17,7 +17,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from api.schemas import Incident
+from cases.intake import purge_expired_keys
 from geo.datum import convert
+from tests.helpers import counts
 
 URL = "/api/v1/incidents"
 
@@ -32,17 +34,6 @@ def post(client, payload, key=None, **kwargs):
         headers["Idempotency-Key"] = key or str(uuid.uuid4())
     # json.dumps writes NaN as the bare literal some clients send; httpx's json= would refuse
     return client.post(URL, content=json.dumps(payload), headers=headers, **kwargs)
-
-
-def counts(engine):
-    with engine.connect() as conn:
-        return conn.execute(
-            text(
-                "SELECT (SELECT count(*) FROM incident), (SELECT count(*) FROM incident_event), "
-                "(SELECT count(*) FROM idempotency_key), "
-                "(SELECT coalesce(sum(last), 0) FROM incident_counter)"
-            )
-        ).one()
 
 
 @pytest.fixture(scope="module")
@@ -303,3 +294,33 @@ def test_1000_distinct_keys_make_1000_incidents(live_server, engine, micro):
     after = counts(engine)
     assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (1000, 1000, 1000)
     assert after[3] - before[3] == 1000  # codes are gap-free
+
+
+def test_keys_expire_after_seven_days(client, engine, micro):
+    _, lon, lat = _interior(micro, 500)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO idempotency_key "
+                "(key, request_hash, status_code, response, created_at) "
+                "VALUES ('old-key', 'x', 201, '{}', now() - interval '8 days'), "
+                "('old-key-2', 'x', 201, '{}', now() - interval '8 days'), "
+                "('fresh-key', 'x', 201, '{}', now() - interval '6 days')"
+            )
+        )
+    # an expired key is free again: a new report with it is filed, not refused as reused
+    response = post(client, body(lon, lat), key="old-key")
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response.headers
+    assert purge_expired_keys(engine) == 1  # old-key-2; old-key was re-claimed, fresh-key kept
+    with engine.connect() as conn:
+        left = (
+            conn.execute(
+                text(
+                    "SELECT key FROM idempotency_key "
+                    "WHERE key IN ('old-key', 'old-key-2', 'fresh-key') ORDER BY key"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert left == ["fresh-key", "old-key"]

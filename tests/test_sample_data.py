@@ -43,6 +43,7 @@ GENERATED = [
     *(f"areas/{level}.geojson" for level in LEVELS),
     "departments.csv",
     "members.csv",
+    "incidents.csv",
     "README.md",
 ]
 

@@ -1,0 +1,122 @@
+"""Fan PostgreSQL notifications out to Server-Sent Events subscribers.
+
+Each worker process holds ONE connection that ``LISTEN``s on the incident channel and copies
+every notification into the bounded queue of each of its subscribers. Because the database
+does the fan-out between processes, any number of workers and machines see every change.
+A subscriber too slow to keep up is sent a ``reset`` (reload the list) instead of blocking the
+others; a lost database connection is re-established with back-off, and subscribers are told
+to ``reset`` too, since notifications sent meanwhile are gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger(__name__)
+
+QUEUE_SIZE = 1000
+
+
+@dataclass(eq=False)  # identity, not value: each open stream is its own subscriber
+class Subscriber:
+    """One open stream; ``area`` (a code prefix) narrows what it receives."""
+
+    area: str | None = None
+    queue: asyncio.Queue[dict[str, Any]] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE)
+    )
+
+    def wants(self, message: dict[str, Any]) -> bool:
+        if self.area is None or message.get("kind") in ("reset", "import"):
+            return True
+        return str(message.get("queue_area", "")).startswith(self.area)
+
+    def offer(self, message: dict[str, Any]) -> None:
+        if not self.wants(message):
+            return
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            # too slow: replace the backlog with one instruction to reload
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait({"kind": "reset", "reason": "behind"})
+
+
+def conninfo(sqlalchemy_url: str) -> str:
+    """A libpq URI for psycopg from the service's SQLAlchemy URL."""
+    return (
+        make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
+
+
+class Broadcaster:
+    """Listens on ``channel`` and feeds every :class:`Subscriber` of this process."""
+
+    def __init__(self, sqlalchemy_url: str, channel: str = "incidents") -> None:
+        self._dsn = conninfo(sqlalchemy_url)
+        self._channel = channel
+        self._subscribers: set[Subscriber] = set()
+        self._task: asyncio.Task[None] | None = None
+        self.listening = asyncio.Event()
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="broadcaster")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, area: str | None = None) -> AsyncIterator[Subscriber]:
+        subscriber = Subscriber(area=area)
+        self._subscribers.add(subscriber)
+        try:
+            yield subscriber
+        finally:
+            self._subscribers.discard(subscriber)
+
+    def _publish(self, message: dict[str, Any]) -> None:
+        for subscriber in list(self._subscribers):
+            subscriber.offer(message)
+
+    async def _run(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self._dsn, autocommit=True
+                ) as conn:
+                    await conn.execute(f'LISTEN "{self._channel}"')
+                    if self.listening.is_set():  # a reconnect: what was sent meanwhile is lost
+                        self._publish({"kind": "reset", "reason": "reconnected"})
+                    self.listening.set()
+                    delay = 0.5
+                    async for notify in conn.notifies():
+                        try:
+                            message = json.loads(notify.payload)
+                        except ValueError:
+                            log.warning("ignoring a non-JSON notification on %s", self._channel)
+                            continue
+                        self._publish(message)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("listener lost (%s); reconnecting in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)

@@ -1,0 +1,146 @@
+"""Open311 GeoReport v2 (JSON only), mounted at ``/open311/v2``; the mapping is in
+:mod:`cases.open311`.
+
+Resources end in ``.json`` as in the spec; the same resource with ``.xml`` answers 406, a
+known resource with another method 405, and any other path under the prefix 404, all in the
+spec's error format.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+
+from api.deps import ConnDep, EngineDep, SettingsDep
+from api.georeport import (
+    Discovery,
+    GeoReportRoute,
+    Service,
+    ServiceDefinition,
+    ServiceRequest,
+    ServiceRequestCreated,
+    errors_doc,
+)
+from cases import open311
+from geo.errors import InvalidInput
+
+router = APIRouter(tags=["open311"], route_class=GeoReportRoute, responses=errors_doc(400, 500))
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def request_fields(request: Request) -> dict[str, str]:
+    """The posted fields, form-encoded as the spec says or as a JSON object."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        try:
+            data = await request.json()
+        except ValueError:
+            raise InvalidInput("body", "is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise InvalidInput("body", "must be a JSON object of the request's fields")
+        return open311.form_fields(data.items())
+    if content_type not in FORM_TYPES:
+        raise InvalidInput(
+            "Content-Type", "send application/x-www-form-urlencoded (the spec's form) or JSON"
+        )
+    form = await request.form()
+    return open311.form_fields(form.multi_items())
+
+
+FieldsDep = Annotated[dict[str, str], Depends(request_fields)]
+
+
+@router.get("/discovery.json", response_model=Discovery, summary="服务发现（Open311 discovery）")
+def discovery(request: Request) -> dict[str, Any]:
+    return open311.discovery(str(request.url.replace(query="")).removesuffix("/discovery.json"))
+
+
+@router.get("/services.json", response_model=list[Service], summary="服务列表：每个事件小类")
+def services(conn: ConnDep) -> list[dict[str, Any]]:
+    return open311.services(conn)
+
+
+@router.get(
+    "/services/{service_code}.json",
+    response_model=ServiceDefinition,
+    responses=errors_doc(404),
+    summary="服务定义",
+)
+def service_definition(service_code: str, conn: ConnDep) -> dict[str, Any]:
+    return open311.service_definition(conn, service_code)
+
+
+@router.post(
+    "/requests.json",
+    status_code=201,
+    response_model=list[ServiceRequestCreated],
+    responses=errors_doc(409),
+    summary="上报诉求：表单（或 JSON），lat/long 为 WGS-84",
+)
+def post_request(
+    fields: FieldsDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> list[dict[str, Any]]:
+    created = open311.post_request(
+        engine, fields, idempotency_key=idempotency_key, nearest_limit_m=settings.nearest_limit_m
+    )
+    if created.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return created.body
+
+
+@router.get("/requests.json", response_model=list[ServiceRequest], summary="诉求列表（公开）")
+def list_requests(
+    conn: ConnDep,
+    service_request_id: str | None = None,
+    service_code: str | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    status: str | None = None,
+) -> list[dict[str, Any]]:
+    return open311.list_requests(
+        conn,
+        service_request_id=service_request_id,
+        service_code=service_code,
+        start_date=start_date,
+        end_date=end_date,
+        status=status,
+    )
+
+
+@router.get(
+    "/requests/{service_request_id}.json",
+    response_model=list[ServiceRequest],
+    responses=errors_doc(404),
+    summary="单个诉求（公开）",
+)
+def get_request(service_request_id: str, conn: ConnDep) -> list[dict[str, Any]]:
+    return open311.get_request(conn, service_request_id)
+
+
+@router.api_route(
+    "/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
+)
+def elsewhere(path: str, request: Request) -> None:
+    """XML is refused as such, a known resource with the wrong method is 405, the rest 404."""
+    if path.endswith(".xml"):
+        json_path = path.removesuffix(".xml") + ".json"
+        raise HTTPException(406, f"format: only JSON is supported; request {json_path} instead")
+    allowed = sorted(
+        method
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.name != "elsewhere"
+        if route.path_regex.match(f"/{path}")
+        for method in route.methods or ()
+    )
+    if allowed:
+        allow = ", ".join(allowed)
+        raise HTTPException(405, f"{request.method} /{path}: use {allow}", {"Allow": allow})
+    raise HTTPException(404, f"{request.method} /{path}: no such Open311 resource")
