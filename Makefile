@@ -7,7 +7,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := postgresql-15 postgresql-15-postgis-3
+# chromium and fonts-noto-cjk: the browser tests (tests/test_browser_*.py) and their screenshots
+APT_PACKAGES := postgresql-15 postgresql-15-postgis-3 chromium fonts-noto-cjk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run test setup system-deps lint typecheck pytest sample-data clean
@@ -21,13 +22,14 @@ run: setup
 
 test: setup lint typecheck pytest
 
-setup: system-deps $(VENV)/.installed
+setup: system-deps $(VENV)/.installed node_modules/.installed
 
-# Debian packages, installed only when missing.
+# Debian packages, installed only when missing; node and npm may come from elsewhere.
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
+	{ command -v node && command -v npm; } >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && \
@@ -38,6 +40,11 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+# The page assets served from /static/vendor/ (maps/assets.py), exactly as package-lock.json says.
+node_modules/.installed: package.json package-lock.json .npmrc
+	npm ci --no-audit --no-fund
 	@touch $@
 
 lint:
@@ -54,4 +61,4 @@ sample-data: setup
 	$(BIN)/python -m sample_data.generate
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) var node_modules test-artifacts .mypy_cache .pytest_cache .ruff_cache *.egg-info

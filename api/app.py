@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,19 +16,25 @@ from api.broadcast import Broadcaster
 from api.limits import BodySizeLimit
 from api.routers import (
     areas,
+    docs,
     health,
+    heat,
     incident_import,
     incidents,
     locate,
+    maps,
+    maps_index,
     members,
     open311,
     routing,
     stream,
+    tiles,
 )
 from cases.intake import purge_expired_keys
 from cases.sample import load_sample
-from geo import db
+from geo import db, hotspots
 from geo.settings import Settings
+from maps import assets
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.broadcaster = Broadcaster(database.url)
         app.state.broadcaster.start()
         housekeeping = asyncio.create_task(_housekeeping(database.engine))
+        # numba compiles esda's Gi* kernels on first use (~15 s): pay it now, off the event loop
+        threading.Thread(target=hotspots.warm_up, name="gi-warm-up", daemon=True).start()
         try:
             yield
         finally:
@@ -81,6 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="基层网格化治理地图服务：区域、定位、责任人",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc come from api/routers/docs.py, with local files
+        redoc_url=None,
     )
     app.state.settings = settings
     errors.register(app)
@@ -94,7 +105,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         incident_import.router,
         routing.router,
         stream.router,
+        heat.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(open311.router, prefix="/open311/v2")
+    app.include_router(tiles.router)
+    app.include_router(docs.router)
+    app.include_router(maps_index.router)
+    app.include_router(maps.router)
+    assets.localize()
+    assets.mount_static(app)
     return app

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -172,6 +173,14 @@ def main() -> None:
         app()
     except WanggeError as exc:
         typer.echo(f"wangge: {exc}", err=True)
+        raise SystemExit(1) from None
+    except ValidationError as exc:
+        if exc.title != Settings.__name__:
+            raise
+        for error in exc.errors():  # one line per wrong setting, named as in the environment
+            where = "_".join(str(part) for part in error["loc"]).upper()
+            message = error["msg"].removeprefix("Value error, ")
+            typer.echo(f"wangge: {'WANGGE_' + where + ': ' if where else ''}{message}", err=True)
         raise SystemExit(1) from None
 
 

@@ -58,7 +58,7 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     extra: dict[str, Any] = {}
     errors: list[dict[str, Any]] = []
     if isinstance(exc, InvalidInput):
-        where = (
+        where = exc.where or (
             "header"
             if isinstance(exc, IdempotencyKeyMissing | IdempotencyKeyReused)
             else ("body" if request.method in ("POST", "PUT", "PATCH") else "query")

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request, Response
 
 from geo.areas import FeaturePage
+from geo.heat import FeatureSet
 
 GEOJSON = "application/geo+json"
 
@@ -41,3 +42,10 @@ def feature_collection(request: Request, page: FeaturePage) -> Response:
 
 def feature_response(feature: dict[str, Any]) -> Response:
     return Response(content=dumps(feature), media_type=GEOJSON)
+
+
+def feature_set(features: FeatureSet) -> Response:
+    """A FeatureCollection of ``features`` with their top-level members (breaks, totals …)."""
+    head = dumps({"type": "FeatureCollection", **features.members})
+    body = head[:-1] + ',"features":[' + ",".join(features.features) + "]}"
+    return Response(content=body, media_type=GEOJSON)

@@ -157,3 +157,86 @@ class IncidentPage(BaseModel):
 
 class DepartmentChoice(Strict):
     department_code: str = Field(max_length=16, description="e.g. D14")
+
+
+class HeatFilterEcho(Strict):
+    category: str | None
+    from_: str | None = Field(alias="from")
+    to: str | None
+    status: list[str]
+
+
+class HeatAreaProperties(Strict):
+    code: str
+    name: str
+    count: int
+    rate: float | None = Field(description="Incidents per 1,000 residents.")
+    population: int | None
+
+
+class HeatAreaFeature(Feature):
+    properties: HeatAreaProperties  # type: ignore[assignment]
+
+
+class HeatAreas(BaseModel):
+    """Micro-grids with counts and rates, and natural class breaks for a choropleth."""
+
+    type: Literal["FeatureCollection"]
+    features: list[HeatAreaFeature]
+    total: int
+    breaks: list[float] = Field(description="Upper bounds of the count classes (Fisher-Jenks).")
+    rate_breaks: list[float] = Field(description="Upper bounds of the rate classes.")
+    classification: dict[str, Any]
+    generation: int
+    filter: HeatFilterEcho
+
+
+class HeatBinProperties(Strict):
+    i: int
+    j: int
+    count: int
+
+
+class HeatBinFeature(Feature):
+    properties: HeatBinProperties  # type: ignore[assignment]
+
+
+class HeatBins(BaseModel):
+    """Hexagonal bins with at least one incident."""
+
+    type: Literal["FeatureCollection"]
+    features: list[HeatBinFeature]
+    total: int
+    max: int
+    breaks: list[float]
+    size_m: float
+    grid: str
+    filter: HeatFilterEcho
+
+
+class HotspotProperties(Strict):
+    code: str
+    name: str
+    count: int
+    gi_z: float | None
+    p_sim: float | None
+    class_: Literal[
+        "hot_99", "hot_95", "hot_90", "not_significant", "cold_90", "cold_95", "cold_99"
+    ] = Field(alias="class")
+    label: str
+
+
+class HotspotFeature(Feature):
+    properties: HotspotProperties  # type: ignore[assignment]
+
+
+class Hotspots(BaseModel):
+    """Getis-Ord Gi* classes per micro-grid, with the settings used."""
+
+    type: Literal["FeatureCollection"]
+    features: list[HotspotFeature]
+    classes: dict[str, int] = Field(description="Micro-grids per class label.")
+    method: dict[str, Any]
+    total: int
+    generation: int
+    filter: HeatFilterEcho

@@ -19,16 +19,20 @@ class WanggeError(Exception):
 class InvalidInput(WanggeError):
     """A client-supplied value is wrong; ``field`` says which one, ``problem`` says why.
 
+    ``where`` names the part of the request holding the field (``"path"``, ``"query"``,
+    ``"body"``, ``"header"``) when the raiser knows it; otherwise the API infers it.
+
     Examples
     --------
     >>> str(InvalidInput("lat", "is required"))
     'lat: is required'
     """
 
-    def __init__(self, field: str, problem: str) -> None:
+    def __init__(self, field: str, problem: str, *, where: str | None = None) -> None:
         super().__init__(f"{field}: {problem}")
         self.field = field
         self.problem = problem
+        self.where = where
 
 
 class InvalidFile(InvalidInput):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,6 +38,37 @@ class Settings(BaseSettings):
         ge=0,
         description="How far outside every micro-grid a point may still be assigned.",
     )
+    basemap: str = Field(
+        default="none",
+        description=(
+            "Base layer under every map: none (a plain background, nothing loaded), tianditu "
+            "(needs tianditu_key) or an XYZ URL template such as "
+            "http://tiles.local/{z}/{x}/{y}.png."
+        ),
+    )
+    tianditu_key: str | None = Field(
+        default=None, description="Tianditu key (tk) for basemap=tianditu; it is sent to browsers."
+    )
+
+    @field_validator("basemap")
+    @classmethod
+    def _basemap_kind(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() in ("none", "tianditu"):
+            return value.lower()
+        placeholders = all(p in value for p in ("{z}", "{x}", "{y}"))
+        if placeholders and value.startswith(("http://", "https://", "/")):
+            return value
+        raise ValueError(
+            "must be none, tianditu or an XYZ URL template with {z}, {x} and {y} "
+            f"(http://, https:// or a path on this server), got {value!r}"
+        )
+
+    @model_validator(mode="after")
+    def _tianditu_needs_key(self) -> Settings:
+        if self.basemap == "tianditu" and not self.tianditu_key:
+            raise ValueError("WANGGE_BASEMAP=tianditu needs WANGGE_TIANDITU_KEY (the Tianditu tk)")
+        return self
 
     @property
     def pg_dir(self) -> Path:

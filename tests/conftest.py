@@ -15,12 +15,14 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser
 from sqlalchemy import Connection, Engine
 
 from api.app import create_app, prepare_database
 from geo import db
 from geo.embedded import EmbeddedPostgres
 from geo.settings import Settings
+from tests.browser import SCREENSHOTS, PageCheck, launch_chromium, screenshot_name
 
 REPO = Path(__file__).resolve().parents[1]
 VAR = REPO / "var"
@@ -111,3 +113,37 @@ def live_server(database: db.Database) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=30)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: while Playwright's sync API is up, asyncio.run() cannot be
+    called in the main thread, and the session's one Chromium stays up until the end."""
+    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Debian Chromium for the session; missing Chromium fails, never skips."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        try:
+            chromium = launch_chromium(playwright)
+        except RuntimeError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page_check(
+    browser: Browser, live_server: str, request: pytest.FixtureRequest
+) -> Iterator[PageCheck]:
+    """A fresh page on the live service with every other host blocked (see tests/browser.py).
+
+    ``goto(path)``, ``serve_html(path, html)``, ``assert_clean()`` and ``page`` (Playwright's);
+    a full-page screenshot goes to ``test-artifacts/screenshots/<test name>.png``.
+    """
+    check = PageCheck(browser, live_server)
+    yield check
+    check.close(SCREENSHOTS / screenshot_name(request.node.name))

@@ -1,0 +1,235 @@
+"""Where incidents concentrate: counts and rates per micro-grid, and hexagonal density bins.
+
+Counting happens in PostGIS (``GROUP BY``); Python only splices the rows into RFC 7946
+features and picks the class breaks. Both outputs are :class:`FeatureSet` values: features as
+JSON text plus the collection's top-level members.
+
+Class breaks are **Fisher-Jenks natural breaks** (``mapclassify.FisherJenks``, five classes)
+of the micro-grids that have at least one incident; micro-grids without incidents form their
+own class below the first break. The data are strongly skewed: over two years 78 % of the
+micro-grids with a dispute have exactly one, so quintiles collapse to three classes
+(1, 2, 3-13) while Fisher-Jenks gives 1, 2-3, 4-5, 6-8, 9-13.
+
+Examples
+--------
+>>> natural_breaks([0, 0, 1, 1, 1, 1, 2, 2, 3, 5, 8, 13])
+[1.0, 3.0, 5.0, 8.0, 13.0]
+>>> natural_breaks([0, 2, 2, 7])
+[2.0, 7.0]
+>>> natural_breaks([0, 0])
+[]
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, text
+
+from geo.areas import METRES_PER_DEGREE
+from geo.errors import InvalidInput
+from geo.sql import query
+
+#: Disputes (矛盾纠纷), the default major class.
+DEFAULT_CATEGORY = "01"
+#: CGCS2000 / Gauss-Kruger CM 111E (6-degree zone 19, 108-114E): the whole banner lies in the
+#: zone, so hexagons are true metres to within 0.05 %.
+BIN_SRID = 4508
+BIN_SIZE_M = 1000.0
+MIN_BIN_SIZE_M = 100.0
+MAX_BIN_SIZE_M = 20_000.0
+MAX_SIMPLIFY_M = 10_000.0
+CLASSES = 5
+
+
+@dataclass(frozen=True)
+class FeatureSet:
+    """Features as JSON text, ready to splice into a FeatureCollection with ``members``."""
+
+    features: list[str]
+    members: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HeatFilter:
+    """Which incidents count: a category prefix, a window on ``reported_at``, statuses.
+
+    ``reported_from`` is inclusive and ``reported_to`` exclusive; both must carry a UTC offset.
+    Statuses are checked by the caller against the workflow's list (``geo`` does not know it).
+    """
+
+    category: str | None = DEFAULT_CATEGORY
+    reported_from: datetime | None = None
+    reported_to: datetime | None = None
+    statuses: tuple[str, ...] = ()
+
+    def check(self, conn: Connection) -> HeatFilter:
+        """Refuse a malformed or unknown category and a naive or inverted window."""
+        if self.category is not None:
+            if not (self.category.isdigit() and len(self.category) in (2, 4)):
+                raise InvalidInput("category", f"{self.category!r} is not a 2- or 4-digit code")
+            known = conn.execute(
+                text("SELECT 1 FROM category WHERE code = :code"), {"code": self.category}
+            ).scalar_one_or_none()
+            if known is None:
+                raise InvalidInput("category", f"unknown category {self.category!r}")
+        for name, value in (("from", self.reported_from), ("to", self.reported_to)):
+            if value is not None and value.utcoffset() is None:
+                raise InvalidInput(name, "must carry a UTC offset, e.g. 2024-01-01T00:00:00+08:00")
+        if self.reported_from and self.reported_to and self.reported_from >= self.reported_to:
+            raise InvalidInput("from", "must be before 'to'")
+        return self
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "category": self.category,
+            "from_": self.reported_from,
+            "to_": self.reported_to,
+            "statuses": list(self.statuses) or None,
+        }
+
+    def describe(self) -> dict[str, Any]:
+        """The filter as the response echoes it."""
+        return {
+            "category": self.category,
+            "from": self.reported_from.isoformat() if self.reported_from else None,
+            "to": self.reported_to.isoformat() if self.reported_to else None,
+            "status": list(self.statuses),
+        }
+
+
+def check_simplify(simplify_m: float) -> float:
+    if not 0 <= simplify_m <= MAX_SIMPLIFY_M:
+        raise InvalidInput(
+            "simplify", f"must be between 0 and {MAX_SIMPLIFY_M:g} metres, got {simplify_m}"
+        )
+    return simplify_m
+
+
+@dataclass(frozen=True)
+class MicroGridCount:
+    code: str
+    name: str
+    population: int | None
+    count: int
+    rate: float | None
+    geometry: str
+
+
+def micro_grid_counts(
+    conn: Connection, where: HeatFilter, *, generation: int, simplify_m: float = 0.0
+) -> list[MicroGridCount]:
+    """Every live micro-grid of ``generation`` in code order with its matching incidents.
+
+    ``rate`` is incidents per 1,000 residents (``None`` for a micro-grid without residents);
+    ``geometry`` is RFC 7946 GeoJSON text, simplified by ``simplify_m`` metres.
+    """
+    where.check(conn)
+    rows = conn.execute(
+        query("heat_counts"),
+        {
+            **where.params(),
+            "g": generation,
+            "tolerance": check_simplify(simplify_m) / METRES_PER_DEGREE,
+        },
+    )
+    return [MicroGridCount(r.code, r.name, r.population, r.n, r.rate, r.geometry) for r in rows]
+
+
+def feature_text(code: str, geometry: str, properties: dict[str, Any]) -> str:
+    """One Feature as JSON text around geometry text the database produced."""
+    props = json.dumps(properties, ensure_ascii=False, separators=(",", ":"))
+    head = f'{{"type":"Feature","id":{json.dumps(code)},"geometry":'
+    return f'{head}{geometry},"properties":{props}}}'
+
+
+def natural_breaks(values: Sequence[float] | np.ndarray, k: int = CLASSES) -> list[float]:
+    """Upper bounds of at most ``k`` Fisher-Jenks classes of the positive ``values``."""
+    import mapclassify  # compiles a numba kernel on import (~2 s); warmed with Gi*
+
+    positive = np.asarray(values, dtype=np.float64)
+    positive = positive[positive > 0]
+    distinct = np.unique(positive)
+    if distinct.size <= k:
+        return [float(b) for b in distinct]
+    return [float(b) for b in mapclassify.FisherJenks(positive, k=k).bins]
+
+
+def areas(
+    conn: Connection, where: HeatFilter, *, generation: int, simplify_m: float = 0.0
+) -> FeatureSet:
+    """Micro-grids with ``count``, ``rate`` per 1,000 residents and natural class breaks.
+
+    Top-level members: ``breaks`` (count classes, as upper bounds), ``rate_breaks``,
+    ``classification`` (how they were made), ``total``, ``generation`` and ``filter``.
+    """
+    rows = micro_grid_counts(conn, where, generation=generation, simplify_m=simplify_m)
+    features = [
+        feature_text(
+            r.code,
+            r.geometry,
+            {
+                "code": r.code,
+                "name": r.name,
+                "count": r.count,
+                "rate": r.rate,
+                "population": r.population,
+            },
+        )
+        for r in rows
+    ]
+    counts = [r.count for r in rows]
+    rates = [r.rate or 0.0 for r in rows]
+    return FeatureSet(
+        features,
+        {
+            "total": sum(counts),
+            "breaks": natural_breaks(counts),
+            "rate_breaks": natural_breaks(rates),
+            "classification": {
+                "method": "Fisher-Jenks natural breaks (mapclassify)",
+                "classes": CLASSES,
+                "of": "micro-grids with count > 0; count 0 is a class of its own",
+                "bounds": "upper, inclusive",
+            },
+            "generation": generation,
+            "filter": where.describe(),
+        },
+    )
+
+
+def bins(conn: Connection, where: HeatFilter, *, size_m: float = BIN_SIZE_M) -> FeatureSet:
+    """Hexagons of edge ``size_m`` metres with the number of matching incidents in each.
+
+    Only hexagons with at least one incident are returned; every matching incident is counted
+    by its location, including any placed outside every micro-grid.
+    """
+    if not MIN_BIN_SIZE_M <= size_m <= MAX_BIN_SIZE_M:
+        raise InvalidInput(
+            "size",
+            f"must be between {MIN_BIN_SIZE_M:g} and {MAX_BIN_SIZE_M:g} metres, got {size_m}",
+        )
+    where.check(conn)
+    rows = conn.execute(
+        query("heat_bins"), {**where.params(), "size": size_m, "srid": BIN_SRID}
+    ).all()
+    features = [
+        feature_text(f"{r.i},{r.j}", r.geometry, {"i": r.i, "j": r.j, "count": r.n}) for r in rows
+    ]
+    counts = [r.n for r in rows]
+    return FeatureSet(
+        features,
+        {
+            "total": sum(counts),
+            "max": max(counts, default=0),
+            "breaks": natural_breaks(counts),
+            "size_m": size_m,
+            "grid": f"hexagons of edge size_m in EPSG:{BIN_SRID}, lowest (i, j) on a shared edge",
+            "filter": where.describe(),
+        },
+    )

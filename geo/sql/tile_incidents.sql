@@ -1,0 +1,73 @@
+-- One Mapbox Vector Tile layer "incidents": per live micro-grid of generation :g in tile
+-- (:z, :x, :y), the matching incidents (total_count) and those still open (open_count).
+-- Micro-grids without a matching incident are left out. Never a point, never a reporter.
+-- Placement follows heat_counts.sql: the assigned micro-grid when it is live in :g, else the
+-- live micro-grid covering the point (lowest code), which is then in this tile. Counts are
+-- LATERAL index lookups per micro-grid so that a generic plan keeps the same shape.
+WITH bounds AS (
+    SELECT ST_TileEnvelope(:z, :x, :y) AS env,
+           ST_Transform(ST_TileEnvelope(:z, :x, :y), 4490) AS env_storage
+),
+cells AS MATERIALIZED (
+    SELECT a.id, a.code, a.geom
+    FROM area a, bounds b
+    WHERE a.level = 'micro_grid'
+      AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
+      AND a.geom && b.env_storage
+      AND ST_Intersects(a.geom, b.env_storage)
+),
+orphans AS MATERIALIZED (
+    SELECT i.geom, i.status
+    FROM incident i, bounds b
+    WHERE i.geom && b.env_storage
+      AND (CAST(:category AS text) IS NULL
+           OR left(i.category_code, length(:category)) = :category)
+      AND (CAST(:since AS timestamptz) IS NULL OR i.reported_at >= :since)
+      AND NOT EXISTS (
+          SELECT 1 FROM area o
+          WHERE o.id = i.micro_grid_id
+            AND o.generation_low <= :g AND (o.generation_high IS NULL OR o.generation_high >= :g))
+),
+orphan_counts AS MATERIALIZED (
+    SELECT placed.cell_id,
+           count(*) FILTER (WHERE NOT (placed.status = ANY(CAST(:closed AS text[])))) AS open_n,
+           count(*) AS total_n
+    FROM (
+        SELECT (SELECT c.id FROM cells c
+                WHERE ST_Intersects(c.geom, o.geom)
+                ORDER BY c.code
+                LIMIT 1) AS cell_id,
+               o.status
+        FROM orphans o
+    ) placed
+    WHERE placed.cell_id IS NOT NULL
+    GROUP BY placed.cell_id
+),
+counted AS (
+    SELECT c.code,
+           c.geom,
+           (assigned.open_n + coalesce(oc.open_n, 0))::int AS open_count,
+           (assigned.total_n + coalesce(oc.total_n, 0))::int AS total_count
+    FROM cells c
+    CROSS JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE NOT (i.status = ANY(CAST(:closed AS text[])))) AS open_n,
+               count(*) AS total_n
+        FROM incident i
+        WHERE i.micro_grid_id = c.id
+          AND (CAST(:category AS text) IS NULL
+               OR left(i.category_code, length(:category)) = :category)
+          AND (CAST(:since AS timestamptz) IS NULL OR i.reported_at >= :since)
+    ) assigned
+    LEFT JOIN orphan_counts oc ON oc.cell_id = c.id
+),
+features AS (
+    SELECT ST_AsMVTGeom(ST_Transform(k.geom, 3857), b.env, :extent, :buffer, true) AS geom,
+           k.code,
+           k.open_count,
+           k.total_count
+    FROM counted k, bounds b
+    WHERE k.total_count > 0
+)
+SELECT ST_AsMVT(features.*, 'incidents', :extent, 'geom')
+FROM features
+WHERE geom IS NOT NULL

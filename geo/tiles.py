@@ -1,0 +1,192 @@
+"""Mapbox Vector Tiles of the areas and of incident counts, built by PostGIS (``ST_AsMVT``).
+
+Tiles use the XYZ scheme in Web Mercator (EPSG:3857, ``ST_TileEnvelope``); geometries are
+transformed from storage (EPSG:4490) inside the query, after an ``&&`` prefilter against the
+envelope transformed to storage, so the GiST index picks the candidates. A tile carries one
+layer named after the request: the area levels carry ``code, name, level, parent_code``; the
+``incidents`` layer carries ``code, open_count, total_count`` per micro-grid. No personal data
+is ever in a tile.
+
+Examples
+--------
+>>> check_tile(12, 3297, 1544)
+>>> try:
+...     check_tile(3, 8, 0)
+... except InvalidInput as e:
+...     print(e.field, "|", e.problem)
+x | must be between 0 and 7 at zoom 3, got 8
+>>> parse_layer("micro_grid").value
+'micro_grid'
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from geo.errors import InvalidInput, NotFound
+from geo.sql import query
+
+MAX_ZOOM = 22
+#: Tile extent in MVT units and the buffer kept around it (ST_AsMVT's defaults).
+EXTENT = 4096
+BUFFER = 64
+MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+#: Areas less than this many tile pixels across are left out (specks at low zooms). Outlines
+#: are not simplified first: ST_AsMVTGeom snaps them to the tile grid anyway, and a
+#: ST_SimplifyPreserveTopology pass made z8-z11 tiles ~2x slower for the same bytes.
+MIN_PIXELS = 2
+
+
+class Layer(enum.StrEnum):
+    """The layers a tile can hold: four area levels and the incident counts."""
+
+    TOWNSHIP = "township"
+    VILLAGE = "village"
+    GRID = "grid"
+    MICRO_GRID = "micro_grid"
+    INCIDENTS = "incidents"
+
+    @property
+    def max_age(self) -> int:
+        """Seconds a client may cache the tile: counts change all day, boundaries rarely."""
+        return 60 if self is Layer.INCIDENTS else 3600
+
+
+LAYER_CHOICES = ", ".join(layer.value for layer in Layer)
+
+
+def parse_layer(name: str) -> Layer:
+    """The layer called ``name``; an unknown one is :class:`NotFound` listing the valid ones."""
+    try:
+        return Layer(name)
+    except ValueError:
+        raise NotFound(f"unknown tile layer {name!r}; layers are {LAYER_CHOICES}") from None
+
+
+def check_tile(z: int, x: int, y: int) -> None:
+    """Refuse a zoom outside 0..22 and a column or row outside 0..2^z-1, naming the field."""
+    if not 0 <= z <= MAX_ZOOM:
+        raise InvalidInput("z", f"must be between 0 and {MAX_ZOOM}, got {z}", where="path")
+    last = 2**z - 1
+    for field, value in (("x", x), ("y", y)):
+        if not 0 <= value <= last:
+            raise InvalidInput(
+                field, f"must be between 0 and {last} at zoom {z}, got {value}", where="path"
+            )
+
+
+@dataclass(frozen=True)
+class IncidentTileFilter:
+    """Which incidents the ``incidents`` layer counts; ``closed`` says which statuses are done."""
+
+    closed: frozenset[str]
+    category: str | None = None
+    since: datetime | None = None
+
+    def check(self) -> IncidentTileFilter:
+        if self.category is not None and not (
+            self.category.isdigit() and len(self.category) in (2, 4)
+        ):
+            raise InvalidInput("category", f"{self.category!r} is not a 2- or 4-digit code")
+        if self.since is not None and self.since.utcoffset() is None:
+            raise InvalidInput("since", "must carry a UTC offset, e.g. 2024-01-01T00:00:00+08:00")
+        return self
+
+
+def _pixel_degrees(z: int) -> float:
+    """One tile pixel (1/EXTENT of a tile) in degrees of longitude at zoom ``z``.
+
+    A degree of latitude spans more Mercator pixels than a degree of longitude, so comparing
+    either side of a box with this errs on the side of keeping an area.
+    """
+    return 360.0 / (2**z * EXTENT)
+
+
+def tile(
+    conn: Connection,
+    layer: Layer,
+    z: int,
+    x: int,
+    y: int,
+    *,
+    generation: int,
+    incidents: IncidentTileFilter | None = None,
+) -> bytes:
+    """The tile ``z/x/y`` of ``layer`` in ``generation`` as MVT bytes; empty when nothing is there.
+
+    ``incidents`` filters the ``incidents`` layer (all statuses count towards ``total_count``,
+    those outside ``closed`` towards ``open_count``).
+    """
+    check_tile(z, x, y)
+    params: dict[str, Any] = {
+        "z": z,
+        "x": x,
+        "y": y,
+        "g": generation,
+        "extent": EXTENT,
+        "buffer": BUFFER,
+    }
+    if layer is Layer.INCIDENTS:
+        where = (incidents or IncidentTileFilter(closed=frozenset())).check()
+        params |= {
+            "category": where.category,
+            "since": where.since,
+            "closed": sorted(where.closed),
+        }
+        data = conn.execute(query("tile_incidents"), params).scalar_one()
+    else:
+        params |= {
+            "level": layer.value,
+            "layer": layer.value,
+            "min_size": MIN_PIXELS * _pixel_degrees(z),
+        }
+        data = conn.execute(query("tile_areas"), params).scalar_one()
+    return bytes(data) if data else b""
+
+
+def tiles_covering(
+    bounds: tuple[float, float, float, float], z: int
+) -> Iterable[tuple[int, int, int]]:
+    """Every tile ``(z, x, y)`` that intersects a lon/lat box (west, south, east, north).
+
+    Examples
+    --------
+    >>> list(tiles_covering((110.03, 40.39, 110.05, 40.41), 12))
+    [(12, 3299, 1544), (12, 3300, 1544)]
+    """
+    west, south, east, north = bounds
+    x0, y0 = _tile_of(west, north, z)
+    x1, y1 = _tile_of(east, south, z)
+    for tx in range(x0, x1 + 1):
+        for ty in range(y0, y1 + 1):
+            yield z, tx, ty
+
+
+def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
+    """The lon/lat box (west, south, east, north) of tile ``z/x/y``.
+
+    Examples
+    --------
+    >>> [round(v, 4) for v in tile_bounds(1, 1, 0)]
+    [0.0, 0.0, 180.0, 85.0511]
+    """
+    n = 2**z
+
+    def lat(row: int) -> float:
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
+
+    return x / n * 360.0 - 180.0, lat(y + 1), (x + 1) / n * 360.0 - 180.0, lat(y)
+
+
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    x = int((lon + 180.0) / 360.0 * n)
+    y = int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n)
+    return min(max(x, 0), n - 1), min(max(y, 0), n - 1)

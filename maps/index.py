@@ -1,0 +1,67 @@
+"""The map index page ``/maps/``: links to the map pages over a map of the townships."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+import folium
+from branca.element import Element
+
+from geo.settings import Settings
+from maps.assets import base_map, root
+
+TITLE = "网格地图"
+
+#: The map pages (their routes live in api/routers/maps.py); "我的网格" asks for a member id.
+NAV_HTML = """
+<nav class="wangge-nav navbar navbar-expand bg-body-tertiary border-bottom px-3 gap-3">
+  <span class="navbar-brand mb-0 h1">网格地图</span>
+  <a class="nav-link" href="/maps/command">指挥中心地图</a>
+  <a class="nav-link" href="/maps/heat">热力与热点</a>
+  <form class="d-flex align-items-center gap-2" action="/maps/field" method="get">
+    <label class="text-nowrap" for="wangge-member">我的网格</label>
+    <input class="form-control form-control-sm" id="wangge-member" name="member"
+           type="number" min="1" required placeholder="成员编号" style="width: 8rem">
+    <button class="btn btn-sm btn-primary text-nowrap" type="submit">打开</button>
+  </form>
+  <a class="nav-link ms-auto" href="/docs">接口文档</a>
+</nav>
+"""
+
+#: The navigation bar on top, the map filling the rest of the window.
+PAGE_CSS = """
+<style>
+  .wangge-nav { position: absolute; top: 0; left: 0; right: 0; height: 3.25rem; }
+  .folium-map { position: absolute !important; top: 3.25rem !important; bottom: 0;
+                height: auto !important; }
+</style>
+"""
+
+
+def _style(feature: dict[str, Any]) -> dict[str, Any]:
+    return {"color": "#2f5d8a", "weight": 2, "fillColor": "#7fa7cf", "fillOpacity": 0.25}
+
+
+def _highlight(feature: dict[str, Any]) -> dict[str, Any]:
+    return {"weight": 3, "fillOpacity": 0.45}
+
+
+def index_page(settings: Settings, townships: list[str]) -> str:
+    """The whole page as HTML; ``townships`` are RFC 7946 features as JSON text."""
+    collection = {"type": "FeatureCollection", "features": [json.loads(f) for f in townships]}
+    m = base_map(settings)
+    layer = folium.GeoJson(
+        collection,
+        name="苏木镇",
+        style_function=_style,
+        highlight_function=_highlight,
+        tooltip=folium.GeoJsonTooltip(fields=["name", "code"], aliases=["苏木镇", "代码"]),
+    ).add_to(m)
+    if townships:
+        m.fit_bounds(cast("list[list[float]]", layer.get_bounds()))
+    figure = root(m)
+    figure.title = TITLE
+    figure.header.add_child(Element(PAGE_CSS), name="wangge_index_css")
+    figure.html.add_child(Element(NAV_HTML), name="wangge_index_nav")
+    return figure.render()

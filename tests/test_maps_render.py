@@ -1,0 +1,105 @@
+"""The map pages as HTML: Chinese titles, only local assets, and a size that does not grow with
+the number of incidents."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from api.app import create_app
+from cases.sample import load_sample
+from geo import db
+from geo.settings import Settings
+
+EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.I)
+
+
+@pytest.fixture(scope="module")
+def grid_worker(engine):
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT min(id) FROM member WHERE kind = 'grid_worker'")
+        ).scalar_one()
+
+
+@pytest.mark.parametrize(
+    ("path", "title", "script"),
+    [
+        ("/maps/command", "指挥中心地图", "/static/wangge/command.js"),
+        ("/maps/heat", "热力与热点分析", "/static/wangge/heat.js"),
+    ],
+)
+def test_pages_render_in_chinese_with_local_assets_only(client, path, title, script):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert f"<title>{title}" in html
+    assert script in html
+    assert not EXTERNAL.findall(html), EXTERNAL.findall(html)[:5]
+    for asset in re.findall(r"""(?:src|href)=["'](/static/[^"']+)["']""", html):
+        assert client.get(asset).status_code == 200, asset
+
+
+def test_field_page_for_a_member_and_a_missing_one(client, grid_worker, engine):
+    with engine.connect() as conn:
+        name = conn.execute(
+            text("SELECT a.name FROM member m JOIN area a ON a.id = m.area_id WHERE m.id = :id"),
+            {"id": grid_worker},
+        ).scalar_one()
+    html = client.get("/maps/field", params={"member": grid_worker}).text
+    assert f"<title>我的网格 · {name}</title>" in html
+    assert "/static/wangge/field.js" in html and "L.control.locate(" in html
+    assert not EXTERNAL.findall(html)
+    missing = client.get("/maps/field", params={"member": 99999999})
+    assert missing.status_code == 404 and "找不到成员" in missing.text
+    assert client.get("/maps/field").status_code == 422
+
+
+@pytest.fixture(scope="module")
+def million(engine):
+    """A scratch database with the sample set plus 1,000,000 incidents."""
+    name = "wangge_million"
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    url = make_url(engine.url).set(database=name).render_as_string(hide_password=False)
+    db.upgrade(url)
+    scratch = create_engine(url)
+    load_sample(scratch)
+    with scratch.begin() as conn:
+        conn.execute(
+            text(
+                """
+                INSERT INTO incident (code, category_code, datum, raw_lon, raw_lat, geom, status,
+                    generation_id, micro_grid_id, queue_area_id, assignment, department_id,
+                    deadline_at, reported_at, source)
+                SELECT 'BIG-' || n, '0101', 'cgcs2000', ST_X(p.geom), ST_Y(p.geom), p.geom,
+                       CASE WHEN n % 10 = 0 THEN 'dispatched' ELSE 'closed' END, 1, p.id, p.id,
+                       'covered', 2, now(), now() - make_interval(mins => n % 100000), 'bench'
+                FROM generate_series(1, 1000000) AS n
+                JOIN (SELECT row_number() OVER (ORDER BY id) - 1 AS k, id,
+                             ST_PointOnSurface(geom) AS geom
+                      FROM area WHERE level = 'micro_grid') p
+                  ON p.k = n % 6300
+                """
+            )
+        )
+        assert conn.execute(text("SELECT count(*) FROM incident")).scalar_one() >= 1_000_000
+    scratch.dispose()
+    yield url
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+def test_page_sizes_with_a_million_incidents(million):
+    settings = Settings(database_url=million, load_sample_data=False)
+    with TestClient(create_app(settings)) as client:
+        for path in ("/maps/command", "/maps/heat"):
+            response = client.get(path)
+            assert response.status_code == 200
+            assert len(response.content) < 300 * 1024, (path, len(response.content))
