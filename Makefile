@@ -7,8 +7,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# chromium and fonts-noto-cjk: the browser tests (tests/test_browser_*.py) and their screenshots
-APT_PACKAGES := postgresql-15 postgresql-15-postgis-3 chromium fonts-noto-cjk
+# chromium and fonts-noto-cjk: the browser tests (tests/test_browser_*.py) and their screenshots;
+# gdal-bin: ogrinfo reads /ogc in tests/test_ogc.py, as QGIS and GDAL users would
+APT_PACKAGES := postgresql-15 postgresql-15-postgis-3 chromium fonts-noto-cjk gdal-bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run test setup system-deps lint typecheck pytest sample-data clean

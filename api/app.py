@@ -17,6 +17,7 @@ from api.limits import BodySizeLimit
 from api.routers import (
     areas,
     docs,
+    exports,
     health,
     heat,
     incident_import,
@@ -25,12 +26,16 @@ from api.routers import (
     maps,
     maps_index,
     members,
+    ogc,
     open311,
+    plan_review,
+    plans,
     routing,
     stream,
     tiles,
 )
 from cases.intake import purge_expired_keys
+from cases.publish import activate_due
 from cases.sample import load_sample
 from geo import db, hotspots
 from geo.settings import Settings
@@ -50,6 +55,16 @@ async def _housekeeping(engine: Engine, every_s: float = 3600.0) -> None:
                 log.info("purged %d expired idempotency keys", removed)
         except Exception:  # housekeeping must never take the service down
             log.exception("housekeeping failed")
+        await asyncio.sleep(every_s)
+
+
+async def _activate_scheduled(engine: Engine, limit_m: float, every_s: float = 30.0) -> None:
+    """Move people and open cases onto scheduled generations once they become current."""
+    while True:
+        try:
+            await asyncio.to_thread(activate_due, engine, limit_m=limit_m)
+        except Exception:  # like housekeeping: log, never take the service down
+            log.exception("activating scheduled plans failed")
         await asyncio.sleep(every_s)
 
 
@@ -76,12 +91,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.broadcaster = Broadcaster(database.url)
         app.state.broadcaster.start()
         housekeeping = asyncio.create_task(_housekeeping(database.engine))
+        activation = asyncio.create_task(
+            _activate_scheduled(database.engine, settings.nearest_limit_m)
+        )
         # numba compiles esda's Gi* kernels on first use (~15 s): pay it now, off the event loop
         threading.Thread(target=hotspots.warm_up, name="gi-warm-up", daemon=True).start()
         try:
             yield
         finally:
             housekeeping.cancel()
+            activation.cancel()
             await app.state.broadcaster.stop()
             database.close()
 
@@ -98,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit)
     for router in (
         health.router,
+        exports.router,  # before areas: /areas/export is not an area code
         areas.router,
         locate.router,
         members.router,
@@ -106,9 +126,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routing.router,
         stream.router,
         heat.router,
+        plans.router,
+        plan_review.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(open311.router, prefix="/open311/v2")
+    app.include_router(ogc.router, prefix="/ogc")
     app.include_router(tiles.router)
     app.include_router(docs.router)
     app.include_router(maps_index.router)

@@ -21,7 +21,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from api.app import create_app, prepare_database
 from cases.importer import ImportReport, import_incidents
 from geo import db
+from geo.areas import resolve_generation
 from geo.errors import WanggeError
+from geo.export import ExportFormat, export_areas
+from geo.models import AreaLevel
 from geo.settings import Settings
 
 app = typer.Typer(help="网格 Wangge: grid governance map service.", no_args_is_help=True)
@@ -29,6 +32,8 @@ db_app = typer.Typer(help="Database chores.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 incidents_app = typer.Typer(help="Incidents.", no_args_is_help=True)
 app.add_typer(incidents_app, name="incidents")
+areas_app = typer.Typer(help="Areas.", no_args_is_help=True)
+app.add_typer(areas_app, name="areas")
 
 
 def _logging() -> None:
@@ -157,6 +162,27 @@ def incidents_import(
         database.close()
     typer.echo(report.summary())
     raise typer.Exit(0 if not report.refused else 2)
+
+
+@areas_app.command("export")
+def areas_export(
+    out: Annotated[Path, typer.Argument(help="The file to write (a Shapefile is a .zip).")],
+    level: Annotated[AreaLevel, typer.Option(help="The level to export.")],
+    format: Annotated[ExportFormat, typer.Option("--format", help="File format.")],
+    generation: Annotated[
+        int | None, typer.Option(min=1, help="Boundary generation; default the current one.")
+    ] = None,
+) -> None:
+    """Write one level's areas as GeoPackage, zipped Shapefile or GeoJSON (as the API does)."""
+    _logging()
+    database = prepare_database(Settings())
+    try:
+        with database.engine.connect() as conn:
+            g = resolve_generation(conn, generation)
+            n = export_areas(conn, level=level, fmt=format, generation=g, out=out)
+    finally:
+        database.close()
+    typer.echo(f"{n} {level.value} areas of generation {g} written to {out}")
 
 
 def _import_with_bar(run: Callable[[Callable[[int, int], None]], ImportReport]) -> ImportReport:

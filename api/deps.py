@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -38,8 +39,12 @@ def get_generation(
     generation: Annotated[
         int | None, Query(ge=1, description="Boundary generation; default the current one.")
     ] = None,
+    at: Annotated[
+        datetime | None,
+        Query(description="Or the generation current at this time (no offset: China time)."),
+    ] = None,
 ) -> int:
-    return resolve_generation(conn, generation)
+    return resolve_generation(conn, generation, at=at)
 
 
 GenerationDep = Annotated[int, Depends(get_generation)]

@@ -24,6 +24,13 @@ from geo.errors import (
     OutsideCoverage,
     WanggeError,
 )
+from geo.plan_errors import (
+    Detailed,
+    PlanConflict,
+    TopologyRefused,
+    VersionConflict,
+    VersionRequired,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +39,10 @@ STATUS: dict[type[WanggeError], int] = {
     IdempotencyKeyMissing: 400,
     IdempotencyKeyReused: 422,
     IdempotencyInProgress: 409,
+    VersionRequired: 428,
+    VersionConflict: 412,
+    PlanConflict: 409,
+    TopologyRefused: 422,
     InvalidInput: 422,
     OutsideCoverage: 404,
     NotFound: 404,
@@ -66,6 +77,8 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         errors.append({"where": where, "field": exc.field, "message": exc.problem})
     if isinstance(exc, OutsideCoverage):
         extra["nearest"] = {"code": exc.nearest_code, "distance_m": exc.distance_m}
+    if isinstance(exc, Detailed):
+        extra.update(exc.details)
     return JSONResponse(error_body(exc.message, errors, **extra), status_code=status_for(exc))
 
 

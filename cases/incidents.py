@@ -30,6 +30,7 @@ class IncidentFilter:
     reported_to: datetime | None = None
     member_id: int | None = None
     department: str | None = None
+    generation: int | None = None
 
     def validate(self) -> IncidentFilter:
         for status in self.statuses:
@@ -70,7 +71,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 _WHERE = """
 WHERE (CAST(:xmin AS float8) IS NULL
        OR i.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490))
-  AND (CAST(:area AS text) IS NULL OR left(q.code, length(:area)) = :area)
+  AND (CAST(:area AS text) IS NULL
+       OR (CAST(:g AS int) IS NULL AND left(q.code, length(:area)) = :area)
+       OR ST_Intersects(CAST(:area_geom AS geometry), i.geom))
   AND (CAST(:statuses AS text[]) IS NULL OR i.status = ANY(CAST(:statuses AS text[])))
   AND (CAST(:category AS text) IS NULL OR left(i.category_code, length(:category)) = :category)
   AND (CAST(:from_ AS timestamptz) IS NULL OR i.reported_at >= :from_)
@@ -89,9 +92,22 @@ def list_incidents(
     """Incidents matching ``where``, newest first, one page at a time.
 
     The cursor is the position (reported_at, id) of the last item, so pages stay stable while
-    new incidents arrive.
+    new incidents arrive. ``area`` matches the code of the area holding an incident; with a
+    ``generation`` it matches the incidents inside that area's boundary in that generation
+    (time travel: the layout of the day, whatever the incidents were re-assigned to since).
     """
     where.validate()
+    area_geom = None
+    if where.area is not None and where.generation is not None:
+        area_geom = conn.execute(
+            text(
+                "SELECT geom FROM area WHERE code = :code AND generation_low <= :g "
+                "AND (generation_high IS NULL OR generation_high >= :g)"
+            ),
+            {"code": where.area, "g": where.generation},
+        ).scalar_one_or_none()
+        if area_geom is None:
+            raise NotFound(f"area {where.area} does not exist in generation {where.generation}")
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput("limit", f"must be between 1 and {MAX_PAGE}, got {limit}")
     after_at, after_id = decode_cursor(cursor) if cursor else (None, None)
@@ -104,6 +120,8 @@ def list_incidents(
             "xmax": xmax,
             "ymax": ymax,
             "area": where.area,
+            "g": where.generation,
+            "area_geom": area_geom,
             "statuses": list(where.statuses) or None,
             "category": where.category,
             "from_": where.reported_from,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -16,6 +17,8 @@ from geo.sql import query
 #: Metres per degree of latitude; used to turn a simplification tolerance in metres into degrees.
 METRES_PER_DEGREE = 111_320.0
 MAX_PAGE = 1000
+#: China Standard Time, for timestamps sent without an offset.
+CHINA_TIME = timezone(timedelta(hours=8), "CST")
 _LIVE = "a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)"
 
 
@@ -29,8 +32,27 @@ def current_generation(conn: Connection) -> int:
     return int(g)
 
 
-def resolve_generation(conn: Connection, generation: int | None) -> int:
-    """``generation`` if it exists, else the current one."""
+def generation_at(conn: Connection, at: datetime) -> int:
+    """The generation that was current at ``at`` (the newest activated by then)."""
+    g = conn.execute(
+        text("SELECT max(id) FROM generation WHERE activated_at <= :at"), {"at": at}
+    ).scalar_one()
+    if g is None:
+        raise NotFound(f"no boundary generation was current at {at.isoformat()}")
+    return int(g)
+
+
+def resolve_generation(
+    conn: Connection, generation: int | None, *, at: datetime | None = None
+) -> int:
+    """``generation`` if it exists, else the one current ``at`` a time, else the current one.
+
+    A time without a UTC offset is China time (UTC+8).
+    """
+    if generation is not None and at is not None:
+        raise InvalidInput("at", "give either generation or at, not both")
+    if at is not None:
+        return generation_at(conn, at if at.tzinfo else at.replace(tzinfo=CHINA_TIME))
     if generation is None:
         return current_generation(conn)
     exists = conn.execute(

@@ -7,6 +7,7 @@ from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
 import cases.models  # noqa: F401  (registers the workflow tables on Base.metadata)
+import geo.plan_models  # noqa: F401  (registers the boundary plan tables)
 from geo.models import Base
 from geo.settings import Settings
 

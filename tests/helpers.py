@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -17,3 +21,54 @@ def counts(engine: Engine) -> Any:
                 "(SELECT coalesce(sum(last), 0) FROM incident_counter)"
             )
         ).one()
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """Serve ``app`` with a real uvicorn on a free loopback port; yields its base URL."""
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@contextmanager
+def scratch_database(engine: Engine, name: str) -> Iterator[str]:
+    """A fresh database on the test server with the whole sample set; yields its URL."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from cases.sample import load_sample
+    from geo import db
+
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    url = make_url(engine.url).set(database=name).render_as_string(hide_password=False)
+    try:
+        db.upgrade(url)
+        scratch = create_engine(url)
+        load_sample(scratch)
+        scratch.dispose()
+        yield url
+    finally:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))

@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 import cases.models  # noqa: F401  (the workflow tables join Base.metadata)
+import geo.plan_models  # noqa: F401  (and the boundary plan tables)
 from geo import db
 from geo.models import Base
 

@@ -69,7 +69,10 @@ def test_reassignment_moves_exactly_the_incidents_in_the_changed_areas(client, c
         ).all()
     )
     conn.execute(
-        text("UPDATE area SET generation_high = :g - 1 WHERE id IN (:a, :b)"),
+        text(
+            "UPDATE area SET generation_high = (SELECT max(id) FROM generation WHERE id < :g) "
+            "WHERE id IN (:a, :b)"
+        ),
         {"g": generation, "a": ids[code_a], "b": ids[code_b]},
     )
     new_codes = {"a2": code_a[:14] + "98", "b2": code_a[:14] + "99"}

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from api.geojson import GEOJSON, dumps
 from api.schemas import Error, Incident, IncidentIn, IncidentPage
 from cases import incidents as reads
 from cases.intake import Report, submit
+from geo.areas import resolve_generation
 from geo.points import parse_bbox
 
 router = APIRouter(tags=["incidents"])
@@ -132,10 +134,18 @@ def list_incidents(
     limit: Annotated[int, Query(description="Page size, at most 500.")] = 100,
     cursor: str | None = None,
     format: Format = "json",
+    generation: Annotated[
+        int | None, Query(ge=1, description="With area: the area's boundary in this generation.")
+    ] = None,
+    at: Annotated[
+        datetime | None, Query(description="With area: the generation current at this time.")
+    ] = None,
 ) -> Response:
     where = _filter(
         bbox, datum, area, status, category, reported_from, reported_to, member, department
     )
+    if generation is not None or at is not None:
+        where = replace(where, generation=resolve_generation(conn, generation, at=at))
     return _page(request, reads.list_incidents(conn, where, limit=limit, cursor=cursor), format)
 
 

@@ -11,6 +11,7 @@ from geo.errors import NotFound
 from maps.command import command_page
 from maps.field import field_page
 from maps.heat import heat_page
+from maps.plan import plan_page
 
 router = APIRouter(prefix="/maps", tags=["maps"], default_response_class=HTMLResponse)
 
@@ -40,3 +41,11 @@ def field(
             "<p><a href='/maps/'>返回地图首页</a></p>",
             status_code=404,
         )
+
+
+@router.get("/plan", summary="网格调整（草案、检查、影响、发布）")
+def plan(
+    settings: SettingsDep,
+    plan: Annotated[int | None, Query(description="Draft id; without it, start a draft.")] = None,
+) -> HTMLResponse:
+    return HTMLResponse(plan_page(settings, plan))

@@ -1,0 +1,114 @@
+"""OGC API - Features (Part 1 Core, Part 2 CRS), mounted at ``/ogc``, for QGIS and GDAL.
+
+JSON only. The domain is :mod:`geo.ogc`; parameters, responses and the error format are in
+:mod:`api.ogcapi`. Collections describe the current generation; ``next`` links pin the
+generation a walk started in. Every resource takes ``generation`` (default the current one).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+
+from api.deps import ConnDep, GenerationDep
+from api.ogcapi import (
+    Collection,
+    CollectionDep,
+    Collections,
+    Conformance,
+    CrsDep,
+    Feature,
+    FeatureCollection,
+    ItemsQueryDep,
+    LandingPage,
+    OGCRoute,
+    UrlsDep,
+    errors_doc,
+    feature_response,
+    items_response,
+    json_only,
+    json_response,
+    not_found,
+)
+from cases.models import CLOSED_STATUSES
+from geo import ogc
+
+router = APIRouter(
+    tags=["OGC API - Features"],
+    route_class=OGCRoute,
+    dependencies=[Depends(json_only)],
+    responses=errors_doc(400, 500),
+)
+
+#: Statuses that no longer count as open in ``incident_counts``.
+CLOSED = frozenset(status.value for status in CLOSED_STATUSES)
+
+
+@router.get("", name="ogc_landing", response_model=LandingPage, summary="OGC API 着陆页")
+def landing(urls: UrlsDep) -> Response:
+    return json_response(ogc.landing_page(urls.base, openapi_url=urls.openapi, docs_url=urls.docs))
+
+
+@router.get("/", include_in_schema=False)
+def landing_slash(urls: UrlsDep) -> Response:
+    return landing(urls)
+
+
+@router.get("/conformance", response_model=Conformance, summary="符合的标准类")
+def conformance() -> Response:
+    return json_response(ogc.conformance())
+
+
+@router.get("/collections", response_model=Collections, summary="要素集合")
+def collections(conn: ConnDep, generation: GenerationDep, urls: UrlsDep) -> Response:
+    return json_response(ogc.collections(conn, urls.base, generation))
+
+
+@router.get(
+    "/collections/{collectionId}",
+    response_model=Collection,
+    responses=errors_doc(404),
+    summary="一个要素集合",
+)
+def collection(
+    collection: CollectionDep, conn: ConnDep, generation: GenerationDep, urls: UrlsDep
+) -> Response:
+    return json_response(ogc.collection(conn, urls.base, collection, generation))
+
+
+@router.get(
+    "/collections/{collectionId}/items",
+    response_model=FeatureCollection,
+    responses={200: {"content": {ogc.GEOJSON: {}}}, **errors_doc(404)},
+    summary="要素（GeoJSON，分页）",
+)
+def items(
+    request: Request, collection: CollectionDep, q: ItemsQueryDep, conn: ConnDep, urls: UrlsDep
+) -> Response:
+    page = ogc.items(conn, collection, q, closed=CLOSED)
+    return items_response(request, urls.base, collection, q, page)
+
+
+@router.get(
+    "/collections/{collectionId}/items/{featureId}",
+    response_model=Feature,
+    responses={200: {"content": {ogc.GEOJSON: {}}}, **errors_doc(404)},
+    summary="一个要素",
+)
+def item(
+    request: Request,
+    collection: CollectionDep,
+    feature_id: Annotated[str, Path(alias="featureId", description="The area's code.")],
+    crs: CrsDep,
+    generation: GenerationDep,
+    conn: ConnDep,
+    urls: UrlsDep,
+) -> Response:
+    feature = ogc.item(conn, collection, feature_id, generation=generation, crs=crs, closed=CLOSED)
+    return feature_response(request, urls.base, collection, feature, crs)
+
+
+@router.get("/{path:path}", include_in_schema=False)
+def elsewhere(path: str) -> None:
+    raise not_found(path)

@@ -1,0 +1,17 @@
+-- (appended to geo/sql/plan_status.sql) Open incidents held by a retired area of plan :plan
+-- whose micro-grid changes: from the holding area's code to the draft micro-grid covering the
+-- point (lowest ref on an edge; none when it is outside every draft micro-grid).
+SELECT i.code, q.code AS from_code, q.level AS from_level, t.ref AS to_ref, st.status AS to_status
+FROM incident i
+JOIN area q ON q.id = i.queue_area_id
+LEFT JOIN LATERAL (
+    SELECT pa.id, pa.ref FROM plan_area pa
+    WHERE pa.plan_id = :plan AND pa.level = 'micro_grid' AND ST_Intersects(pa.geom, i.geom)
+    ORDER BY pa.ref LIMIT 1
+) t ON true
+LEFT JOIN status st ON st.id = t.id
+WHERE i.status <> ALL(CAST(:closed AS text[]))
+  AND (i.queue_area_id IN (SELECT id FROM retired) OR i.micro_grid_id IN (SELECT id FROM retired)
+       OR i.grid_id IN (SELECT id FROM retired) OR i.village_id IN (SELECT id FROM retired))
+  AND (t.ref IS DISTINCT FROM q.code OR st.status <> 'unchanged')
+ORDER BY i.code

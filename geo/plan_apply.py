@@ -1,0 +1,188 @@
+"""Write a draft plan's areas as a new generation: codes, rows, retirements, populations.
+
+Only the area table is touched here; :mod:`cases.publish` wraps these steps with the checks
+and moves people and incidents.
+
+Codes are hierarchical (township 3 digits, village 3, grid 2, micro-grid 2 under the parent's
+code). A changed or new area gets the next number under its parent that no area row of any
+generation has ever carried: area rows are never deleted, so the table is the registry, and
+the ``area_code_keeps_its_shape`` trigger (migration 0003) refuses a code reused for another
+shape whatever wrote it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from geo.models import AreaLevel
+from geo.plan_errors import CodeSpaceExhausted
+from geo.plans import PlanRow, with_status
+
+#: Digits each level adds to its parent's code.
+CODE_WIDTH = {
+    AreaLevel.TOWNSHIP: 3,
+    AreaLevel.VILLAGE: 3,
+    AreaLevel.GRID: 2,
+    AreaLevel.MICRO_GRID: 2,
+}
+
+
+def _ref_order(ref: str) -> tuple[int, str]:
+    """Copies in code order, then new areas in the order they were drawn."""
+    if ref.startswith("new-") and ref[4:].isdigit():
+        return 1, f"{int(ref[4:]):09d}"
+    return 0, ref
+
+
+def _last_used(conn: Connection, parent_code: str, width: int) -> int:
+    last = conn.execute(
+        text(
+            "SELECT max(CAST(substr(code, length(:p) + 1) AS int)) FROM area "
+            "WHERE left(code, length(:p)) = :p AND length(code) = length(:p) + :w"
+        ),
+        {"p": parent_code, "w": width},
+    ).scalar_one()
+    return int(last or 0)
+
+
+def allocate_codes(conn: Connection, plan: PlanRow) -> dict[str, str]:
+    """A code for every changed or new draft area: ``{ref: code}``, parents first."""
+    rows = sorted(
+        conn.execute(
+            with_status(
+                "SELECT pa.ref, pa.level, pa.parent_ref, st.status FROM plan_area pa "
+                "JOIN status st ON st.id = pa.id WHERE pa.plan_id = :plan"
+            ),
+            {"plan": plan.id},
+        ),
+        key=lambda r: (AreaLevel(r.level).depth, _ref_order(r.ref)),
+    )
+    codes: dict[str, str] = {}
+    last: dict[str, int] = {}
+    for row in rows:
+        if row.status == "unchanged":
+            continue
+        level = AreaLevel(row.level)
+        width = CODE_WIDTH[level]
+        parent = codes.get(row.parent_ref, row.parent_ref)
+        if parent not in last:
+            last[parent] = _last_used(conn, parent, width)
+        last[parent] += 1
+        if last[parent] >= 10**width:
+            raise CodeSpaceExhausted(
+                f"no unused {level.value} code is left under {parent}: every number up to "
+                f"{10**width - 1} has been used",
+                parent=parent,
+            )
+        codes[row.ref] = f"{parent}{last[parent]:0{width}d}"
+    return codes
+
+
+def insert_rows(conn: Connection, plan: PlanRow, generation: int, codes: dict[str, str]) -> None:
+    """Rows of ``generation`` for the changed and new draft areas, coarsest level first;
+    ``plan_area.area_id`` records the row each draft area became (kept or new)."""
+    conn.execute(
+        with_status(
+            "UPDATE plan_area pa SET area_id = pa.source_area_id FROM status st "
+            "WHERE st.id = pa.id AND st.status = 'unchanged'"
+        ),
+        {"plan": plan.id},
+    )
+    for level in list(AreaLevel)[plan.scope_level.depth + 1 :]:
+        conn.execute(
+            text(
+                """
+                WITH m AS (SELECT * FROM unnest(CAST(:refs AS text[]), CAST(:codes AS text[]))
+                           AS m(ref, code)),
+                inserted AS (
+                    INSERT INTO area (code, name, level, kind, parent_id, generation_low, geom)
+                    SELECT m.code, pa.name, pa.level, pa.kind,
+                           CASE WHEN pa.parent_ref = :scope_code THEN :scope_id
+                                ELSE (SELECT pp.area_id FROM plan_area pp
+                                      WHERE pp.plan_id = pa.plan_id AND pp.ref = pa.parent_ref)
+                           END,
+                           :g, pa.geom
+                    FROM plan_area pa JOIN m ON m.ref = pa.ref
+                    WHERE pa.plan_id = :plan AND pa.level = :level
+                    RETURNING id, code
+                )
+                UPDATE plan_area pa SET area_id = i.id
+                FROM inserted i JOIN m ON m.code = i.code
+                WHERE pa.plan_id = :plan AND pa.ref = m.ref
+                """
+            ),
+            {
+                "refs": list(codes),
+                "codes": list(codes.values()),
+                "scope_code": plan.scope_code,
+                "scope_id": plan.scope_area_id,
+                "g": generation,
+                "plan": plan.id,
+                "level": level.value,
+            },
+        )
+
+
+def retire(conn: Connection, plan: PlanRow) -> list[tuple[int, str]]:
+    """End the base's areas under the scope that no unchanged draft area continues."""
+    rows = conn.execute(
+        with_status(
+            "UPDATE area a SET generation_high = :base FROM retired r WHERE r.id = a.id "
+            "RETURNING a.id, a.code"
+        ),
+        {"plan": plan.id, "base": plan.base_generation},
+    ).all()
+    return sorted((r.id, r.code) for r in rows)
+
+
+def estimate_population(conn: Connection, generation: int, retired: list[int]) -> None:
+    """Population of the new rows from the retired areas of their level, by overlap share."""
+    conn.execute(
+        text(
+            """
+            UPDATE area n SET population = (
+                SELECT round(sum(o.population * ST_Area(ST_Intersection(o.geom, n.geom))
+                                 / nullif(ST_Area(o.geom), 0)))
+                FROM area o
+                WHERE o.id = ANY(:retired) AND o.level = n.level AND ST_Intersects(o.geom, n.geom))
+            WHERE n.generation_low = :g
+            """
+        ),
+        {"g": generation, "retired": retired},
+    )
+
+
+def changes_since(conn: Connection, generation: int) -> list[dict[str, Any]]:
+    """Generations newer than ``generation``: when, by whom, which areas they added/retired."""
+    rows = conn.execute(
+        text(
+            """
+            SELECT g.id, g.description, g.created_at, g.activated_at, p.id AS plan,
+                   p.published_by, p.scope_code,
+                   (SELECT array_agg(a.code ORDER BY a.code) FROM area a
+                    WHERE a.generation_low = g.id) AS added,
+                   (SELECT array_agg(a.code ORDER BY a.code) FROM area a
+                    WHERE a.generation_high = (SELECT max(id) FROM generation WHERE id < g.id))
+                   AS retired
+            FROM generation g LEFT JOIN plan p ON p.generation_id = g.id
+            WHERE g.id > :base ORDER BY g.id
+            """
+        ),
+        {"base": generation},
+    )
+    return [
+        {
+            "generation": r.id,
+            "description": r.description,
+            "published_at": r.created_at.isoformat(),
+            "activated_at": r.activated_at.isoformat() if r.activated_at else None,
+            "published_by": r.published_by,
+            "plan": r.plan,
+            "scope": r.scope_code,
+            "added": r.added or [],
+            "retired": r.retired or [],
+        }
+        for r in rows
+    ]

@@ -1,0 +1,162 @@
+"""The topology gate on a draft: each level against its parent, as the publisher sees it.
+
+Every parent in the draft (the scope, and each draft area above micro-grid level) must be
+partitioned by its children: :func:`geo.topology.check_layout` says where it is not. Problem
+features carry the parent's ref and the children's level, so a map can show them in place.
+
+Repairs are offered (:func:`geo.topology.suggest_repairs`) and applied only when a planner
+picks them by id. An id names the action, the area and the version it was computed for
+(``snap:1506210010010101@3``), so a repair of an area edited since is no longer offered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from sqlalchemy import Connection, text
+
+from geo.errors import InvalidInput
+from geo.models import STORAGE_SRID, AreaLevel
+from geo.plan_errors import PlanConflict
+from geo.plans import get_plan, touch
+from geo.topology import Problem, Repair, Unit, apply_repairs, check_layout, suggest_repairs
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The children of one parent of the draft (``parent_ref`` is a ref or the scope code)."""
+
+    parent_ref: str
+    parent: Any
+    level: AreaLevel
+    children: list[Unit]
+
+
+def layouts(conn: Connection, plan_id: int) -> list[Layout]:
+    """Every parent of the draft with its children, coarsest parent first."""
+    plan = get_plan(conn, plan_id)
+    scope_wkb = conn.execute(
+        text("SELECT ST_AsBinary(geom) FROM area WHERE id = :id"), {"id": plan.scope_area_id}
+    ).scalar_one()
+    rows = conn.execute(
+        text(
+            "SELECT ref, name, level, parent_ref, ST_AsBinary(geom) AS wkb FROM plan_area "
+            "WHERE plan_id = :plan ORDER BY ref"
+        ),
+        {"plan": plan_id},
+    ).all()
+    geoms = shapely.from_wkb([bytes(r.wkb) for r in rows]) if rows else []
+    parents: dict[str, tuple[Any, AreaLevel]] = {
+        plan.scope_code: (shapely.from_wkb(bytes(scope_wkb)), plan.scope_level)
+    }
+    children: dict[str, list[Unit]] = {plan.scope_code: []}
+    for row, geom in zip(rows, geoms, strict=True):
+        level = AreaLevel(row.level)
+        if level is not AreaLevel.MICRO_GRID:
+            parents[row.ref] = (geom, level)
+            children.setdefault(row.ref, [])
+        children.setdefault(row.parent_ref, []).append(Unit(row.ref, row.name, geom))
+    found = []
+    for ref, (geom, level) in sorted(parents.items(), key=lambda p: (p[1][1].depth, p[0])):
+        below = list(AreaLevel)[level.depth + 1]
+        found.append(Layout(ref, geom, below, children.get(ref, [])))
+    return found
+
+
+def _feature(problem: Problem, layout: Layout) -> dict[str, Any]:
+    feature = problem.to_feature()
+    feature["properties"].update({"parent_ref": layout.parent_ref, "level": layout.level.value})
+    return feature
+
+
+def check_plan(conn: Connection, plan_id: int) -> dict[str, Any]:
+    """The draft's topology problems as a FeatureCollection (no features: it may publish)."""
+    features = []
+    for layout in layouts(conn, plan_id):
+        problems = check_layout(layout.children, layout.parent)
+        features += [_feature(p, layout) for p in problems]
+    return {"type": "FeatureCollection", "features": features, "count": len(features)}
+
+
+@dataclass(frozen=True)
+class Offered:
+    id: str
+    layout: Layout
+    repair: Repair
+    version: int
+
+
+def offered_repairs(conn: Connection, plan_id: int, snap_tolerance_m: float) -> list[Offered]:
+    """The repairs the topology module offers for each layout of the draft."""
+    versions: dict[str, int] = {
+        r.ref: r.version
+        for r in conn.execute(
+            text("SELECT ref, version FROM plan_area WHERE plan_id = :plan"), {"plan": plan_id}
+        )
+    }
+    offered = []
+    for layout in layouts(conn, plan_id):
+        if not layout.children:
+            continue
+        for repair in suggest_repairs(
+            layout.children, layout.parent, snap_tolerance_m=snap_tolerance_m
+        ):
+            version = versions[repair.code]
+            offered.append(
+                Offered(f"{repair.action}:{repair.code}@{version}", layout, repair, version)
+            )
+    return offered
+
+
+def repair_features(conn: Connection, plan_id: int, snap_tolerance_m: float) -> dict[str, Any]:
+    """Offered repairs as a FeatureCollection of the geometries they would give."""
+    features = []
+    for item in offered_repairs(conn, plan_id, snap_tolerance_m):
+        feature = item.repair.to_feature()
+        feature["id"] = item.id
+        feature["properties"].update(
+            {
+                "id": item.id,
+                "ref": item.repair.code,
+                "version": item.version,
+                "parent_ref": item.layout.parent_ref,
+            }
+        )
+        features.append(feature)
+    return {"type": "FeatureCollection", "features": features}
+
+
+def apply_plan_repairs(
+    conn: Connection, plan_id: int, ids: list[str], snap_tolerance_m: float
+) -> list[str]:
+    """Apply the offered repairs named by ``ids``; returns the refs whose geometry changed."""
+    plan = get_plan(conn, plan_id, lock=True)
+    plan.require_draft()
+    offered = {o.id: o for o in offered_repairs(conn, plan_id, snap_tolerance_m)}
+    gone = [i for i in ids if i not in offered]
+    if gone:
+        raise PlanConflict(
+            f"repair {gone[0]} is not offered for the draft as it is now (an area changed "
+            "since, or the tolerance differs): ask for the repairs again",
+            repairs=gone,
+        )
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("ids", "a repair is named twice")
+    changed: dict[str, Any] = {}
+    for layout in {id(offered[i].layout): offered[i].layout for i in ids}.values():
+        chosen = [o.repair for o in offered.values() if o.id in ids and o.layout is layout]
+        for unit in apply_repairs(layout.children, chosen):
+            if any(r.code == unit.code for r in chosen):
+                changed[unit.code] = unit.geometry
+    for ref, geom in changed.items():
+        conn.execute(
+            text(
+                "UPDATE plan_area SET geom = ST_Multi(ST_GeomFromWKB(:wkb, :srid)), "
+                "version = version + 1 WHERE plan_id = :plan AND ref = :ref"
+            ),
+            {"wkb": shapely.to_wkb(geom), "srid": STORAGE_SRID, "plan": plan_id, "ref": ref},
+        )
+    touch(conn, plan_id)
+    return sorted(changed)

@@ -1,0 +1,232 @@
+"""Boundary plans (规划方案): create a draft, read it, delete it.
+
+A draft copies the live areas under its scope (a township, village or grid) from its base
+generation, the newest one. Edits live in :mod:`geo.plan_edits`, the topology check in
+:mod:`geo.plan_check`, and the impact preview and publication in :mod:`cases.plan_impact`
+and :mod:`cases.publish`, since those move incidents.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, TextClause, text
+
+from geo.areas import find_area
+from geo.errors import InvalidInput, NotFound
+from geo.models import AreaLevel
+from geo.plan_errors import PlanConflict
+from geo.plan_models import PlanStatus
+from geo.sql import query
+
+#: Levels a plan may be scoped to; its draft holds the levels below.
+SCOPE_LEVELS = (AreaLevel.TOWNSHIP, AreaLevel.VILLAGE, AreaLevel.GRID)
+
+
+def with_status(sql: str) -> TextClause:
+    """``sql`` preceded by the CTEs ``status`` and ``retired`` of plan ``:plan``."""
+    return text(query("plan_status").text + "\n" + sql)
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    id: int
+    scope_code: str
+    scope_area_id: int
+    scope_level: AreaLevel
+    base_generation: int
+    status: PlanStatus
+    version: int
+
+    def require_draft(self) -> None:
+        if self.status is not PlanStatus.DRAFT:
+            raise PlanConflict(
+                f"plan {self.id} is {self.status.value}, not a draft: it can no longer change",
+                plan=self.id,
+                status=self.status.value,
+            )
+
+
+def get_plan(conn: Connection, plan_id: int, *, lock: bool = False) -> PlanRow:
+    """The plan ``plan_id`` (locked for the transaction with ``lock``), or :class:`NotFound`."""
+    row = conn.execute(
+        text(
+            "SELECT p.id, p.scope_code, p.scope_area_id, a.level AS scope_level, "
+            "p.base_generation, p.status, p.version "
+            "FROM plan p JOIN area a ON a.id = p.scope_area_id WHERE p.id = :id"
+            + (" FOR UPDATE OF p" if lock else "")
+        ),
+        {"id": plan_id},
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"plan {plan_id} does not exist")
+    return PlanRow(
+        row.id,
+        row.scope_code,
+        row.scope_area_id,
+        AreaLevel(row.scope_level),
+        row.base_generation,
+        PlanStatus(row.status),
+        row.version,
+    )
+
+
+def newest_generation(conn: Connection) -> int:
+    """The newest generation, current or scheduled: the layout a new plan must build on."""
+    g = conn.execute(text("SELECT max(id) FROM generation")).scalar_one()
+    if g is None:
+        raise NotFound("no boundary generation has been published yet")
+    return int(g)
+
+
+def create_plan(conn: Connection, scope_code: str, description: str, author: str) -> int:
+    """A new draft copying the areas under ``scope_code`` from the newest generation."""
+    base = newest_generation(conn)
+    try:
+        scope = find_area(conn, scope_code, base)
+    except NotFound as exc:
+        raise InvalidInput("scope_code", exc.message) from None
+    if scope.level not in SCOPE_LEVELS:
+        choices = ", ".join(level.value for level in SCOPE_LEVELS)
+        raise InvalidInput(
+            "scope_code", f"{scope_code} is a {scope.level.value}; a plan covers a {choices}"
+        )
+    plan_id = conn.execute(
+        text(
+            "INSERT INTO plan (scope_code, scope_area_id, base_generation, description, author) "
+            "VALUES (:code, :area, :base, :description, :author) RETURNING id"
+        ),
+        {
+            "code": scope_code,
+            "area": scope.id,
+            "base": base,
+            "description": description,
+            "author": author,
+        },
+    ).scalar_one()
+    conn.execute(query("plan_copy"), {"plan": plan_id})
+    return int(plan_id)
+
+
+def touch(conn: Connection, plan_id: int) -> int:
+    """Bump the plan's version after an edit; returns the new version."""
+    return int(
+        conn.execute(
+            text(
+                "UPDATE plan SET version = version + 1, updated_at = now() WHERE id = :id "
+                "RETURNING version"
+            ),
+            {"id": plan_id},
+        ).scalar_one()
+    )
+
+
+def delete_plan(conn: Connection, plan_id: int) -> None:
+    """Delete a draft and its areas; published plans are the record and stay."""
+    get_plan(conn, plan_id, lock=True).require_draft()
+    conn.execute(text("DELETE FROM plan WHERE id = :id"), {"id": plan_id})
+
+
+def plan_features(
+    conn: Connection, plan_id: int, *, level: AreaLevel | None = None, refs: list[str] | None = None
+) -> list[str]:
+    """The draft's areas as RFC 7946 Features (JSON text) with ref, version and status."""
+    get_plan(conn, plan_id)
+    rows = conn.execute(
+        with_status(query("plan_features").text),
+        {"plan": plan_id, "level": level.value if level else None, "refs": refs},
+    )
+    return [r.feature for r in rows]
+
+
+def plan_feature(conn: Connection, plan_id: int, ref: str) -> dict[str, Any]:
+    """One draft area as a Feature, or :class:`NotFound`."""
+    found = plan_features(conn, plan_id, refs=[ref])
+    if not found:
+        raise NotFound(f"plan {plan_id} has no area {ref}")
+    feature: dict[str, Any] = json.loads(found[0])
+    return feature
+
+
+_SUMMARY = """
+SELECT p.id, p.scope_code, s.name AS scope_name, s.level AS scope_level, p.base_generation,
+       p.description, p.author, p.status, p.version, p.created_at, p.updated_at,
+       p.generation_id, p.published_at, p.published_by, p.report,
+       (SELECT max(id) FROM generation WHERE activated_at <= now()) AS current_generation,
+       (SELECT max(id) FROM generation) AS newest_generation,
+       (SELECT json_object_agg(k, n) FROM (
+            SELECT pa.level || ':' || st.status AS k, count(*) AS n
+            FROM plan_area pa JOIN status st ON st.id = pa.id
+            WHERE pa.plan_id = p.id GROUP BY 1) c) AS counts,
+       (SELECT json_object_agg(level, n) FROM (
+            SELECT level, count(*) AS n FROM retired GROUP BY level) r) AS retired
+FROM plan p JOIN area s ON s.id = p.scope_area_id
+WHERE p.id = :plan
+"""
+
+
+def plan_summary(conn: Connection, plan_id: int) -> dict[str, Any]:
+    """What a planner sees first: scope, base, state, and areas per level and status."""
+    get_plan(conn, plan_id)
+    row = conn.execute(with_status(_SUMMARY), {"plan": plan_id}).one()
+    levels: dict[str, dict[str, int]] = {}
+    for key, n in (row.counts or {}).items():
+        level, status = key.split(":")
+        levels.setdefault(level, {"unchanged": 0, "changed": 0, "new": 0, "retired": 0})
+        levels[level][status] = int(n)
+    for level, n in (row.retired or {}).items():
+        levels.setdefault(level, {"unchanged": 0, "changed": 0, "new": 0, "retired": 0})
+        levels[level]["retired"] = int(n)
+    return {
+        "id": row.id,
+        "scope": {"code": row.scope_code, "name": row.scope_name, "level": row.scope_level},
+        "description": row.description,
+        "author": row.author,
+        "status": row.status,
+        "version": row.version,
+        "base_generation": row.base_generation,
+        "current_generation": row.current_generation,
+        "stale": row.status == PlanStatus.DRAFT and row.newest_generation != row.base_generation,
+        "created_at": row.created_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+        "levels": levels,
+        "generation": row.generation_id,
+        "published_at": row.published_at.isoformat() if row.published_at else None,
+        "published_by": row.published_by,
+        "report": row.report,
+    }
+
+
+def list_plans(conn: Connection, status: str | None = None) -> list[dict[str, Any]]:
+    """Plans, newest first (at most 500), optionally of one status."""
+    if status is not None and status not in PlanStatus.__members__.values():
+        choices = ", ".join(s.value for s in PlanStatus)
+        raise InvalidInput("status", f"unknown status {status!r}; expected one of {choices}")
+    rows = conn.execute(
+        text(
+            "SELECT p.id, p.scope_code, s.name AS scope_name, p.status, p.description, p.author, "
+            "p.version, p.base_generation, p.generation_id, p.created_at, p.updated_at, "
+            "p.published_at, p.published_by FROM plan p JOIN area s ON s.id = p.scope_area_id "
+            "WHERE CAST(:status AS text) IS NULL OR p.status = :status ORDER BY p.id DESC LIMIT 500"
+        ),
+        {"status": status},
+    )
+    return [
+        {
+            "id": r.id,
+            "scope": {"code": r.scope_code, "name": r.scope_name},
+            "status": r.status,
+            "description": r.description,
+            "author": r.author,
+            "version": r.version,
+            "base_generation": r.base_generation,
+            "generation": r.generation_id,
+            "created_at": r.created_at.isoformat(),
+            "updated_at": r.updated_at.isoformat(),
+            "published_at": r.published_at.isoformat() if r.published_at else None,
+            "published_by": r.published_by,
+        }
+        for r in rows
+    ]

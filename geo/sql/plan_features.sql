@@ -1,0 +1,26 @@
+-- One RFC 7946 Feature (as JSON text) per draft area of plan :plan, coarsest level first.
+SELECT json_build_object(
+           'type', 'Feature',
+           'id', pa.ref,
+           'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(pa.geom), 7, 0)::json,
+           'properties', json_build_object(
+               'ref', pa.ref,
+               'name', pa.name,
+               'level', pa.level,
+               'kind', pa.kind,
+               'parent_ref', pa.parent_ref,
+               'version', pa.version,
+               'status', st.status,
+               'source_code', s.code,
+               'code', a.code,
+               'area_km2', round((ST_Area(pa.geom::geography) / 1e6)::numeric, 4))
+       )::text AS feature
+FROM plan_area pa
+JOIN status st ON st.id = pa.id
+LEFT JOIN area s ON s.id = pa.source_area_id
+LEFT JOIN area a ON a.id = pa.area_id
+WHERE pa.plan_id = :plan
+  AND (CAST(:level AS text) IS NULL OR pa.level = :level)
+  AND (CAST(:refs AS text[]) IS NULL OR pa.ref = ANY(CAST(:refs AS text[])))
+ORDER BY array_position(ARRAY['banner', 'township', 'village', 'grid', 'micro_grid'],
+                        pa.level::text), pa.ref
