@@ -23,6 +23,7 @@ from geo import db
 from geo.embedded import EmbeddedPostgres
 from geo.settings import Settings
 from tests.browser import SCREENSHOTS, PageCheck, launch_chromium, screenshot_name
+from tests.helpers import serving
 
 REPO = Path(__file__).resolve().parents[1]
 VAR = REPO / "var"
@@ -86,39 +87,9 @@ def sample_areas() -> dict[str, gpd.GeoDataFrame]:
 @pytest.fixture(scope="session")
 def live_server(database: db.Database) -> Iterator[str]:
     """The app served by a real uvicorn on a loopback port, for concurrency tests."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     settings = Settings(database_url=database.url, load_sample_data=False)
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        timeout_graceful_shutdown=1,  # open event streams would otherwise hold the shutdown
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests run last: while Playwright's sync API is up, asyncio.run() cannot be
-    called in the main thread, and the session's one Chromium stays up until the end."""
-    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
+    with serving(create_app(settings)) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
