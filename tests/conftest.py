@@ -92,6 +92,12 @@ def live_server(database: db.Database) -> Iterator[str]:
         yield base
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: while Playwright's sync API is up, asyncio.run() cannot be
+    called in the main thread, and the session's one Chromium stays up until the end."""
+    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """One headless Debian Chromium for the session; missing Chromium fails, never skips."""
