@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException
 
 from cases.errors import IdempotencyInProgress, IdempotencyKeyMissing, IdempotencyKeyReused
 from geo.errors import (
@@ -98,6 +99,32 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, OperationalError):
         return JSONResponse(error_body("the database is unavailable, try again"), status_code=503)
     return JSONResponse(error_body("internal error"), status_code=500)
+
+
+def status_and_description(request: Request, exc: Exception) -> tuple[int, str]:
+    """Status and client-facing description of ``exc`` for the edges with their own error
+    formats (Open311, OGC API); what went wrong inside is logged, not told."""
+    where = f"{request.method} {request.url.path}"
+    if isinstance(exc, DatabaseSetupError | OperationalError):
+        log.error("database unavailable on %s: %s", where, exc)
+        return 503, "the database is unavailable, try again"
+    if isinstance(exc, InvalidInput):
+        return 400, exc.message
+    if isinstance(exc, WanggeError):
+        return status_for(exc), exc.message
+    if isinstance(exc, RequestValidationError):
+        problems = [
+            f"{'.'.join(str(p) for p in err.get('loc', ())[1:])}: {err.get('msg', 'invalid')}"
+            for err in exc.errors()
+        ]
+        return 400, "; ".join(problems) or "invalid request"
+    if isinstance(exc, HTTPException):
+        return exc.status_code, str(exc.detail)
+    if isinstance(exc, DBAPIError):
+        log.error("database error on %s: %s", where, exc)
+    else:
+        log.error("unexpected error on %s", where, exc_info=exc)
+    return 500, "internal error"
 
 
 def register(app: FastAPI) -> None:

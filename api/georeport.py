@@ -13,15 +13,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Literal
 
 from fastapi import Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException
 
-from api.errors import status_for
+from api.errors import status_and_description
 from api.schemas import Strict
-from geo.errors import DatabaseSetupError, InvalidInput, WanggeError
 
 log = logging.getLogger(__name__)
 
@@ -92,33 +89,9 @@ def errors_doc(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": list[GeoReportError]} for status in statuses}
 
 
-def _status_and_description(request: Request, exc: Exception) -> tuple[int, str]:
-    where = f"{request.method} {request.url.path}"
-    if isinstance(exc, DatabaseSetupError | OperationalError):
-        log.error("database unavailable on %s: %s", where, exc)
-        return 503, "the database is unavailable, try again"
-    if isinstance(exc, InvalidInput):
-        return 400, exc.message
-    if isinstance(exc, WanggeError):
-        return status_for(exc), exc.message
-    if isinstance(exc, RequestValidationError):
-        problems = [
-            f"{'.'.join(str(p) for p in err.get('loc', ())[1:])}: {err.get('msg', 'invalid')}"
-            for err in exc.errors()
-        ]
-        return 400, "; ".join(problems) or "invalid request"
-    if isinstance(exc, HTTPException):
-        return exc.status_code, str(exc.detail)
-    if isinstance(exc, DBAPIError):
-        log.error("database error on %s: %s", where, exc)
-    else:
-        log.error("unexpected error on %s", where, exc_info=exc)
-    return 500, "internal error"
-
-
 def error_response(request: Request, exc: Exception) -> JSONResponse:
     """``exc`` as the spec's error list; what went wrong inside is logged, not told."""
-    status, description = _status_and_description(request, exc)
+    status, description = status_and_description(request, exc)
     headers = exc.headers if isinstance(exc, HTTPException) else None
     return JSONResponse(
         [{"code": status, "description": description}], status_code=status, headers=headers
