@@ -84,7 +84,9 @@ def attach_script(m: folium.Map, script: str, entry: str, config: dict[str, Any]
 
     Call it after every folium layer has been added to ``m``.
     """
-    root(m).header.add_child(JavascriptLink(f"/static/wangge/{script}"), name=script)
+    header = root(m).header
+    header.add_child(JavascriptLink("/static/wangge/common.js"), name="common.js")
+    header.add_child(JavascriptLink(f"/static/wangge/{script}"), name=script)
     payload = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
     _Init(entry, payload).add_to(m)
 

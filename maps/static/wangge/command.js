@@ -8,12 +8,7 @@ function wanggeCommand(map, cfg) {
   const state = { incidents: new Map(), live: 0, filters: { status: "open", category: "", window: "all" } };
   window.wanggeState = state;
 
-  const escape = (text) => String(text == null ? "" : text).replace(/[&<>"']/g, (c) => ({
-    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-  const getJSON = (url) => fetch(url).then((r) => {
-    if (!r.ok) { throw new Error(url + " → " + r.status); }
-    return r.json();
-  });
+  const { escape, getJSON } = window.wangge;
 
   /* --- areas: townships as GeoJSON, lower levels as vector tiles ------------------------ */
   const townships = L.geoJSON(null, {

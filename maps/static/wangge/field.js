@@ -5,12 +5,7 @@ function wanggeField(map, cfg) {
   const api = cfg.api;
   const state = { cases: [] };
   window.wanggeFieldState = state;
-  const escape = (text) => String(text == null ? "" : text).replace(/[&<>"']/g, (c) => ({
-    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-  const getJSON = (url) => fetch(url).then((r) => {
-    if (!r.ok) { throw new Error(url + " → " + r.status); }
-    return r.json();
-  });
+  const { escape, getJSON } = window.wangge;
 
   const neighbours = L.geoJSON(cfg.neighbours, {
     style: { color: "#737373", weight: 1.5, dashArray: "4 4", fillOpacity: 0.03 },

@@ -5,12 +5,7 @@ function wanggeHeat(map, cfg) {
   const api = cfg.api;
   const state = { category: cfg.defaultCategory, period: 0, hotspotCounts: {} };
   window.wanggeHeatState = state;
-  const escape = (text) => String(text == null ? "" : text).replace(/[&<>"']/g, (c) => ({
-    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-  const getJSON = (url) => fetch(url).then((r) => {
-    if (!r.ok) { throw new Error(url + " → " + r.status); }
-    return r.json();
-  });
+  const { escape, getJSON } = window.wangge;
   const classColour = {};
   cfg.hotspotClasses.forEach((c) => { classColour[c.label] = c.colour; });
   const ramp = ["#fff5eb", "#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603"];

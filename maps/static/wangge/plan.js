@@ -6,8 +6,7 @@ function wanggePlan(map, cfg) {
   const api = cfg.api;
   const state = { plan: cfg.plan, selected: null, problems: null, impact: null, published: null, message: "" };
   window.wanggePlanState = state;
-  const escape = (text) => String(text == null ? "" : text).replace(/[&<>"']/g, (c) => ({
-    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  const { escape } = window.wangge;
   const send = (method, url, body) => fetch(url, {
     method, headers: { "Content-Type": "application/json" }, body: body ? JSON.stringify(body) : undefined,
   }).then((r) => r.json().then((data) => ({ ok: r.ok, status: r.status, data })));
