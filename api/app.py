@@ -8,14 +8,18 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
-from api import errors
+from api import errors, tokens
+from api.auth import authenticate, document_security
 from api.broadcast import Broadcaster
 from api.limits import BodySizeLimit
+from api.ratelimit import Limiter
 from api.routers import (
     areas,
+    audit,
+    auth,
     docs,
     exports,
     health,
@@ -23,6 +27,7 @@ from api.routers import (
     incident_import,
     incidents,
     locate,
+    login,
     maps,
     maps_index,
     members,
@@ -34,10 +39,12 @@ from api.routers import (
     stream,
     tiles,
 )
+from cases.accounts import ensure_demo_accounts
 from cases.intake import purge_expired_keys
 from cases.publish import activate_due
 from cases.sample import load_sample
 from geo import db, hotspots
+from geo.privacy import install_log_masking
 from geo.settings import Settings
 from maps import assets
 
@@ -46,13 +53,21 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 
 
+def _purge_tokens(engine: Engine) -> int:
+    with engine.begin() as conn:
+        return tokens.purge_expired(conn)
+
+
 async def _housekeeping(engine: Engine, every_s: float = 3600.0) -> None:
-    """Purge expired idempotency keys at start-up and then every hour."""
+    """Purge expired idempotency keys and token ids at start-up and then every hour."""
     while True:
         try:
             removed = await asyncio.to_thread(purge_expired_keys, engine)
             if removed:
                 log.info("purged %d expired idempotency keys", removed)
+            forgotten = await asyncio.to_thread(_purge_tokens, engine)
+            if forgotten:
+                log.info("forgot %d expired token ids", forgotten)
         except Exception:  # housekeeping must never take the service down
             log.exception("housekeeping failed")
         await asyncio.sleep(every_s)
@@ -69,8 +84,13 @@ async def _activate_scheduled(engine: Engine, limit_m: float, every_s: float = 3
 
 
 def prepare_database(settings: Settings) -> db.Database:
-    """Start, migrate and (when empty) fill the database with the whole sample set."""
-    return db.prepare(settings, load=load_sample)
+    """Start, migrate and (when empty) fill the database with the whole sample set; in
+    development, add the demo accounts (one per role) that are missing."""
+    database = db.prepare(settings, load=load_sample)
+    if settings.environment == "development" and settings.load_sample_data:
+        with database.engine.begin() as conn:
+            ensure_demo_accounts(conn)
+    return database
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -80,20 +100,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     it); without, start-up prepares the embedded PostGIS and shutdown stops it.
     """
     settings = settings or Settings()
+    install_log_masking()  # before uvicorn or anything else logs a request
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.database_url:
             database = db.Database(settings.database_url, db.make_engine(settings.database_url))
+            engine = database.engine
         else:
             database = prepare_database(settings)
-        app.state.engine = database.engine
-        app.state.broadcaster = Broadcaster(database.url)
+            engine = db.make_engine(database.service_url)  # not the owner: see geo/db.py
+        app.state.engine = engine
+        app.state.broadcaster = Broadcaster(database.service_url)
         app.state.broadcaster.start()
-        housekeeping = asyncio.create_task(_housekeeping(database.engine))
-        activation = asyncio.create_task(
-            _activate_scheduled(database.engine, settings.nearest_limit_m)
-        )
+        housekeeping = asyncio.create_task(_housekeeping(engine))
+        activation = asyncio.create_task(_activate_scheduled(engine, settings.nearest_limit_m))
         # numba compiles esda's Gi* kernels on first use (~15 s): pay it now, off the event loop
         threading.Thread(target=hotspots.warm_up, name="gi-warm-up", daemon=True).start()
         try:
@@ -102,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             housekeeping.cancel()
             activation.cancel()
             await app.state.broadcaster.stop()
+            engine.dispose()
             database.close()
 
     app = FastAPI(
@@ -111,12 +133,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # /docs and /redoc come from api/routers/docs.py, with local files
         redoc_url=None,
+        # every route is closed unless it is marked public (api/auth.py)
+        dependencies=[Depends(authenticate)],
     )
     app.state.settings = settings
+    app.state.limiter = Limiter()
     errors.register(app)
     app.add_middleware(BodySizeLimit)
     for router in (
         health.router,
+        auth.router,
+        audit.router,
         exports.router,  # before areas: /areas/export is not an area code
         areas.router,
         locate.router,
@@ -134,8 +161,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ogc.router, prefix="/ogc")
     app.include_router(tiles.router)
     app.include_router(docs.router)
+    app.include_router(login.router)
     app.include_router(maps_index.router)
     app.include_router(maps.router)
     assets.localize()
     assets.mount_static(app)
+    document_security(app)
     return app

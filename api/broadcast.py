@@ -21,6 +21,8 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import make_url
 
+from geo.scope import WHOLE_BANNER, Scope
+
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 1000
@@ -28,17 +30,23 @@ QUEUE_SIZE = 1000
 
 @dataclass(eq=False)  # identity, not value: each open stream is its own subscriber
 class Subscriber:
-    """One open stream; ``area`` (a code prefix) narrows what it receives."""
+    """One open stream; ``area`` (a code prefix) narrows what it receives, and ``scope`` (the
+    caller's) keeps out incidents whose ``queue_area`` or ``department`` lie outside it."""
 
     area: str | None = None
     queue: asyncio.Queue[dict[str, Any]] = field(
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE)
     )
+    scope: Scope = WHOLE_BANNER
 
     def wants(self, message: dict[str, Any]) -> bool:
-        if self.area is None or message.get("kind") in ("reset", "import"):
+        if message.get("kind") in ("reset", "import"):
             return True
-        return str(message.get("queue_area", "")).startswith(self.area)
+        queue_area = str(message.get("queue_area", ""))
+        if self.area is not None and not queue_area.startswith(self.area):
+            return False
+        department = self.scope.department
+        return self.scope.covers(queue_area) and department in (None, message.get("department"))
 
     def offer(self, message: dict[str, Any]) -> None:
         if not self.wants(message):
@@ -83,8 +91,10 @@ class Broadcaster:
                 await self._task
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, area: str | None = None) -> AsyncIterator[Subscriber]:
-        subscriber = Subscriber(area=area)
+    async def subscribe(
+        self, area: str | None = None, scope: Scope = WHOLE_BANNER
+    ) -> AsyncIterator[Subscriber]:
+        subscriber = Subscriber(area=area, scope=scope)
         self._subscribers.add(subscriber)
         try:
             yield subscriber

@@ -19,10 +19,21 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api.app import create_app, prepare_database
+from cases import audit
+from cases.accounts import (
+    DEMO_PASSWORD,
+    ROLE_LABELS,
+    Role,
+    create_account,
+    create_api_key,
+    demo_accounts_if_loaded,
+    find_account,
+    key_prefix,
+)
 from cases.importer import ImportReport, import_incidents
 from geo import db
 from geo.areas import resolve_generation
-from geo.errors import WanggeError
+from geo.errors import NotFound, WanggeError
 from geo.export import ExportFormat, export_areas
 from geo.models import AreaLevel
 from geo.settings import Settings
@@ -34,6 +45,8 @@ incidents_app = typer.Typer(help="Incidents.", no_args_is_help=True)
 app.add_typer(incidents_app, name="incidents")
 areas_app = typer.Typer(help="Areas.", no_args_is_help=True)
 app.add_typer(areas_app, name="areas")
+users_app = typer.Typer(help="Accounts and API keys.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
 
 def _logging() -> None:
@@ -87,11 +100,28 @@ def run(
         database = prepare_database(settings)
         try:
             typer.echo(f"数据库就绪 database ready in {time.perf_counter() - started:.1f} s")
-            typer.echo(f"网格 Wangge: http://{host}:{port}/docs  (Ctrl-C to stop)")
-            _serve(settings.model_copy(update={"database_url": database.url}), host, port, workers)
+            _print_demo_accounts(database, settings)
+            typer.echo(f"网格 Wangge: http://{host}:{port}/maps/  (API: /docs; Ctrl-C to stop)")
+            service = settings.model_copy(update={"database_url": database.service_url})
+            _serve(service, host, port, workers)
         finally:
             database.close()
             typer.echo("已停止 stopped")
+
+
+def _print_demo_accounts(database: db.Database, settings: Settings) -> None:
+    if settings.environment != "development":
+        return
+    with database.engine.connect() as conn:
+        demos = [
+            d for d in demo_accounts_if_loaded(conn) if find_account(conn, username=d.username)
+        ]
+    if not demos:
+        return
+    typer.echo(f"演示账号 demo accounts (development only), password {DEMO_PASSWORD}:")
+    for d in demos:
+        where = d.area_code or (f"department {d.department}" if d.department else "whole banner")
+        typer.echo(f"  {d.username:<13} {ROLE_LABELS[d.role]:<6} {where}")
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
@@ -183,6 +213,81 @@ def areas_export(
     finally:
         database.close()
     typer.echo(f"{n} {level.value} areas of generation {g} written to {out}")
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(help="The sign-in name.")],
+    role: Annotated[Role, typer.Option(help="What the account may do.")],
+    area: Annotated[
+        str | None,
+        typer.Option(help="Area code of its scope: township, grid or micro-grid, by role."),
+    ] = None,
+    department: Annotated[str | None, typer.Option(help="Department staff: e.g. D02.")] = None,
+    member: Annotated[int | None, typer.Option(help="The member this account belongs to.")] = None,
+    display_name: Annotated[str | None, typer.Option(help="Name shown in pages.")] = None,
+    no_password: Annotated[
+        bool, typer.Option("--no-password", help="A machine account that signs in by API key.")
+    ] = False,
+) -> None:
+    """Create an account; the password is asked twice (or read from WANGGE_NEW_PASSWORD)."""
+    _logging()
+    password = None
+    if not no_password:
+        password = os.environ.get("WANGGE_NEW_PASSWORD") or typer.prompt(
+            "密码 password", hide_input=True, confirmation_prompt=True
+        )
+    database = prepare_database(Settings())
+    try:
+        with database.engine.begin() as conn:
+            account = create_account(
+                conn,
+                username=username,
+                password=password,
+                role=role,
+                display_name=display_name,
+                area_code=area,
+                department=department,
+                member_id=member,
+            )
+            audit.record(
+                conn,
+                audit.Actor("cli", "admin"),
+                "account.create",
+                "account",
+                account.id,
+                after={"username": username, "role": role.value, "area": area},
+            )
+    finally:
+        database.close()
+    typer.echo(f"account {account.username} ({ROLE_LABELS[account.role]}) created, id {account.id}")
+
+
+@users_app.command("api-key")
+def users_api_key(
+    username: Annotated[str, typer.Argument(help="The account the key acts for.")],
+    label: Annotated[str, typer.Option(help="What the key is for.")] = "",
+) -> None:
+    """Issue an API key for an account and print it (the only time it is shown)."""
+    _logging()
+    database = prepare_database(Settings())
+    try:
+        with database.engine.begin() as conn:
+            account = find_account(conn, username=username)
+            if account is None:
+                raise NotFound(f"no account {username!r}")
+            key = create_api_key(conn, account.id, label)
+            audit.record(
+                conn,
+                audit.Actor("cli", "admin"),
+                "api_key.create",
+                "api_key",
+                key_prefix(key),
+                after={"account": account.id},
+            )
+    finally:
+        database.close()
+    typer.echo(key)
 
 
 def _import_with_bar(run: Callable[[Callable[[int, int], None]], ImportReport]) -> ImportReport:

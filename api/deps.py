@@ -1,14 +1,17 @@
-"""Dependencies shared by the routers: a database connection and the generation asked for."""
+"""Dependencies shared by the routers: a database connection, the generation asked for, and
+the caller's intake allowance."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from sqlalchemy import Connection, Engine
 
+from api.auth import PrincipalDep
+from api.ratelimit import Limiter
 from geo.areas import resolve_generation
 from geo.settings import Settings
 
@@ -48,3 +51,21 @@ def get_generation(
 
 
 GenerationDep = Annotated[int, Depends(get_generation)]
+
+
+def intake_gate(request: Request, principal: PrincipalDep) -> Callable[[], None]:
+    """Counts one new report against the caller's ``intake_rate`` (429 past it).
+
+    Handed to :func:`cases.intake.submit` as ``admit``, which calls it only for a report that
+    is not a replay, so retrying a report that went through is never refused.
+    """
+    settings: Settings = request.app.state.settings
+    limiter: Limiter = request.app.state.limiter
+
+    def admit() -> None:
+        limiter.hit(settings.intake_rate, "intake", str(principal.account_id))
+
+    return admit
+
+
+IntakeGateDep = Annotated[Callable[[], None], Depends(intake_gate)]

@@ -13,16 +13,20 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException
 
+from api.auth import LoginRequired
 from cases.errors import IdempotencyInProgress, IdempotencyKeyMissing, IdempotencyKeyReused
 from geo.errors import (
     DatabaseSetupError,
+    Forbidden,
     InvalidInput,
+    NotAuthenticated,
     NotFound,
     OutsideCoverage,
+    RateLimited,
     WanggeError,
 )
 from geo.plan_errors import (
@@ -37,6 +41,9 @@ log = logging.getLogger(__name__)
 
 #: Most specific class first; the first match wins.
 STATUS: dict[type[WanggeError], int] = {
+    NotAuthenticated: 401,
+    Forbidden: 403,
+    RateLimited: 429,
     IdempotencyKeyMissing: 400,
     IdempotencyKeyReused: 422,
     IdempotencyInProgress: 409,
@@ -62,8 +69,22 @@ def error_body(
     return {"detail": detail, "errors": errors or [], **extra}
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+def headers_for(exc: Exception) -> dict[str, str]:
+    """The headers an error answer carries in every format: how to sign in after a 401, when
+    to retry after a 429, and what an HTTPException asked for."""
+    if isinstance(exc, NotAuthenticated):
+        return {"WWW-Authenticate": 'Bearer realm="wangge"'}
+    if isinstance(exc, RateLimited):
+        return {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, HTTPException) and exc.headers:
+        return dict(exc.headers)
+    return {}
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, WanggeError)
+    if isinstance(exc, LoginRequired):
+        return RedirectResponse(exc.location, status_code=303)
     if isinstance(exc, DatabaseSetupError):  # paths and log tails are for the log only
         log.error("database set-up failed on %s %s: %s", request.method, request.url.path, exc)
         return JSONResponse(error_body("the database is unavailable, try again"), status_code=503)
@@ -80,7 +101,11 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         extra["nearest"] = {"code": exc.nearest_code, "distance_m": exc.distance_m}
     if isinstance(exc, Detailed):
         extra.update(exc.details)
-    return JSONResponse(error_body(exc.message, errors, **extra), status_code=status_for(exc))
+    return JSONResponse(
+        error_body(exc.message, errors, **extra),
+        status_code=status_for(exc),
+        headers=headers_for(exc),
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

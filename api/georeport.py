@@ -15,9 +15,8 @@ from typing import Any, Literal
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from starlette.exceptions import HTTPException
 
-from api.errors import status_and_description
+from api.errors import headers_for, status_and_description
 from api.schemas import Strict
 
 log = logging.getLogger(__name__)
@@ -65,7 +64,8 @@ class ServiceRequestCreated(Strict):
 
 
 class ServiceRequest(Strict):
-    """A request as anyone may read it: nothing in it names or reaches a person."""
+    """A request as a caller in whose scope it lies reads it: nothing in it names or reaches a
+    person."""
 
     service_request_id: str
     status: Literal["open", "closed"]
@@ -90,11 +90,13 @@ def errors_doc(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def error_response(request: Request, exc: Exception) -> JSONResponse:
-    """``exc`` as the spec's error list; what went wrong inside is logged, not told."""
+    """``exc`` as the spec's error list; what went wrong inside is logged, not told. A 401
+    says how to sign in and a 429 when to retry, as on the native API."""
     status, description = status_and_description(request, exc)
-    headers = exc.headers if isinstance(exc, HTTPException) else None
     return JSONResponse(
-        [{"code": status, "description": description}], status_code=status, headers=headers
+        [{"code": status, "description": description}],
+        status_code=status,
+        headers=headers_for(exc),
     )
 
 

@@ -23,7 +23,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from api.deps import GenerationDep
-from api.errors import status_and_description
+from api.errors import headers_for, status_and_description
 from api.geojson import dumps
 from api.schemas import Strict
 from geo import ogc
@@ -119,7 +119,9 @@ def error_response(request: Request, exc: Exception) -> JSONResponse:
     """``exc`` as the standard's exception body; what went wrong inside is logged, not told."""
     status, description = status_and_description(request, exc)
     code = _CODES.get(status, "InvalidRequest" if status < 500 else "ServerError")
-    return JSONResponse({"code": code, "description": description}, status_code=status)
+    return JSONResponse(
+        {"code": code, "description": description}, status_code=status, headers=headers_for(exc)
+    )
 
 
 def _query_names(dependant: Dependant) -> set[str]:

@@ -15,9 +15,10 @@ _VERSION = 'The version you edited (or send If-Match: "<version>").'
 
 
 class PlanIn(Strict):
+    """A new draft; its author is the account that creates it."""
+
     scope_code: str = Field(max_length=32, description="A township, village or grid code.")
     description: str = Field(default="", max_length=2000)
-    author: str = Field(default="planner", max_length=100)
 
 
 class Scope(Strict):
@@ -110,11 +111,12 @@ class MergeIn(Strict):
 
 
 class PublishIn(Strict):
+    """Publication; the publisher recorded is the account that publishes."""
+
     effective_at: datetime | None = Field(
         default=None,
         description="When the new layout takes effect (no offset: China time); default now.",
     )
-    published_by: str = Field(default="planner", max_length=100)
 
 
 class RepairsIn(Strict):

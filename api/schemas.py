@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from cases.intake import id_number_problem
 
 
 class Strict(BaseModel):
@@ -110,6 +112,19 @@ class Error(BaseModel):
 class Reporter(Strict):
     name: str | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=20, pattern=r"^\+?[0-9][0-9 -]{2,19}$")
+    id_number: str | None = Field(
+        default=None,
+        description="居民身份证号: 17 digits and a GB 11643 check digit (0-9 or X); "
+        "every response masks it.",
+    )
+
+    @field_validator("id_number")
+    @classmethod
+    def _check_id_number(cls, value: str | None) -> str | None:
+        problem = None if value is None else id_number_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 class Media(Strict):

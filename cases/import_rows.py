@@ -3,7 +3,8 @@
 The point follows :func:`geo.points.check_point` (missing or unknown datum, NaN or out of
 range, swapped axes, GCJ-02/BD-09 outside China). Then: the category must be a four-digit minor
 code of table ``category``; the description at most 4,000 characters; the reporter's name at
-most 100 and phone a plausible number of at most 20; timestamps ISO 8601 (a timestamp without
+most 100, phone a plausible number of at most 20, and ID number (``reporter_id_number``) 17
+digits and a GB 11643 check digit; timestamps ISO 8601 (a timestamp without
 an offset is China Standard Time, as Chinese systems write them), none in the future, the
 incident not occurring after it was reported; the status one of :class:`IncidentStatus`, and
 any status but ``reported`` needs a ``status_at`` after ``reported_at``.
@@ -33,6 +34,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cases.codes import TIMEZONE
+from cases.intake import id_number_problem
 from cases.models import IncidentStatus
 from geo.datum import Datum
 from geo.errors import InvalidInput
@@ -80,6 +82,7 @@ class Row:
     status_at: datetime | None
     reporter_name: str | None
     reporter_phone: str | None
+    reporter_id_number: str | None = None
 
 
 class _Problems:
@@ -128,6 +131,10 @@ class RowChecker:
         phone = _text(v.get("reporter_phone"))
         if phone and (len(phone) > MAX_PHONE or not PHONE.match(phone)):
             problems.add("reporter_phone", f"{phone!r} is not a phone number")
+        id_number = (_text(v.get("reporter_id_number")) or "").upper()
+        problem = id_number_problem(id_number) if id_number else None
+        if problem is not None:
+            problems.add("reporter_id_number", problem)
         status = self._status(v, problems)
         occurred_at, reported_at, status_at = self._times(v, status, problems)
         if problems.found:
@@ -146,6 +153,7 @@ class RowChecker:
             status_at=status_at if status is not IncidentStatus.REPORTED else None,
             reporter_name=name or None,
             reporter_phone=phone or None,
+            reporter_id_number=id_number or None,
         )
 
     def _point(

@@ -30,7 +30,7 @@ from geo.assign_bulk import Placements, PointPlacement, place_many
 from geo.datum import Datum, to_storage
 from geo.models import STORAGE_SRID
 
-__all__ = ["PATHS", "write_rows"]
+__all__ = ["PATHS", "grid_workers", "route", "storage_coordinates", "write_rows"]
 
 #: The statuses an imported incident passes through after ``reported``, ending at its own.
 PATHS: dict[S, tuple[S, ...]] = {
@@ -53,7 +53,8 @@ CHUNK = 10_000
 
 _INCIDENT_COLUMNS = (
     "id", "code", "category_code", "description", "occurred_at", "reported_at", "datum",
-    "raw_lon", "raw_lat", "geom", "reporter_name", "reporter_phone", "status", "generation_id",
+    "raw_lon", "raw_lat", "geom", "reporter_name", "reporter_phone", "reporter_id_number",
+    "status", "generation_id",
     "micro_grid_id", "grid_id", "village_id", "township_id", "queue_area_id", "assignment",
     "assignment_distance_m", "member_id", "department_id", "deadline_at", "source",
 )  # fmt: skip
@@ -70,6 +71,7 @@ def write_rows(
     source: str,
     limit_m: float,
     progress: Callable[[int], None] | None = None,
+    actor: str = ACTOR,
 ) -> list[str]:
     """Write ``rows`` as incidents with their trails; return their codes, oldest first.
 
@@ -77,10 +79,10 @@ def write_rows(
     """
     if not rows:
         return []
-    x, y = _storage_coordinates(rows)
+    x, y = storage_coordinates(rows)
     placed = place_many(conn, x, y, current_generation(conn), limit_m)
-    departments, limits = _route(conn, rows, placed)
-    members = _grid_workers(conn, placed)
+    departments, limits = route(conn, [r.category for r in rows], placed)
+    members = grid_workers(conn, placed)
     order = sorted(range(len(rows)), key=lambda i: (rows[i].reported_at, rows[i].line))
     codes = _codes(conn, [rows[i] for i in order])
     ids = conn.execute(
@@ -102,7 +104,7 @@ def write_rows(
                 int(departments[i]), _opt(members[i]),
             )  # fmt: skip
             incidents.append(new.incident(codes[k], source, placed.generation, int(limits[i])))
-            events.extend(new.trail(source))
+            events.extend(new.trail(source, actor))
         with raw.cursor() as cur:
             for table, columns, values in (
                 ("incident", _INCIDENT_COLUMNS, incidents),
@@ -124,7 +126,7 @@ def _opt(value: Any) -> int | None:
     return int(value) or None
 
 
-def _storage_coordinates(rows: Sequence[Row]) -> tuple[np.ndarray, np.ndarray]:
+def storage_coordinates(rows: Sequence[Row]) -> tuple[np.ndarray, np.ndarray]:
     """CGCS2000 coordinates of every row, converted as one array per datum."""
     x = np.array([r.raw_lon for r in rows], dtype=np.float64)
     y = np.array([r.raw_lat for r in rows], dtype=np.float64)
@@ -136,29 +138,35 @@ def _storage_coordinates(rows: Sequence[Row]) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _route(
-    conn: Connection, rows: Sequence[Row], placed: Placements
+def route(
+    conn: Connection, categories: Sequence[str], placed: Placements
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Department and time limit per row, from the routing matrix in one statement."""
-    pairs = sorted({(r.category, int(placed.township_id[i])) for i, r in enumerate(rows)})
+    """Department and time limit per placed point of ``categories``, in one statement."""
+    townships = placed.township_id.tolist()
+    pairs = sorted(set(zip(categories, townships, strict=True)))
     found = conn.execute(
         query("import_routing"),
         {"categories": [c for c, _ in pairs], "townships": [t or None for _, t in pairs]},
     ).all()
     by_pair = {pairs[r.n - 1]: (r.department_id, r.time_limit_hours) for r in found}
-    routed = [by_pair[(r.category, int(placed.township_id[i]))] for i, r in enumerate(rows)]
+    routed = [by_pair[pair] for pair in zip(categories, townships, strict=True)]
     return (
         np.array([d for d, _ in routed], dtype=np.int64),
         np.array([h for _, h in routed], dtype=np.int64),
     )
 
 
-def _grid_workers(conn: Connection, placed: Placements) -> np.ndarray:
+def grid_workers(conn: Connection, placed: Placements) -> np.ndarray:
     """The grid worker of each placed row's grid; 0 for queue incidents (no grid)."""
-    grids = sorted({int(g) for g in placed.grid_id if g})
-    rows = conn.execute(query("import_grid_workers"), {"grids": grids}).all()
-    worker = {int(r.grid_id): int(r.member_id) for r in rows}
-    return np.array([worker.get(int(g), 0) for g in placed.grid_id], dtype=np.int64)
+    grids = np.unique(placed.grid_id[placed.grid_id != 0])
+    rows = conn.execute(query("import_grid_workers"), {"grids": grids.tolist()}).all()
+    worker = np.zeros(len(grids), dtype=np.int64)
+    if rows:
+        found = np.searchsorted(grids, np.array([r.grid_id for r in rows], dtype=np.int64))
+        worker[found] = [r.member_id for r in rows]
+    at = np.searchsorted(grids, placed.grid_id).clip(0, max(len(grids) - 1, 0))
+    hit = (placed.grid_id != 0) & (len(grids) > 0)
+    return np.where(hit, worker[at] if len(grids) else 0, 0).astype(np.int64)
 
 
 def _codes(conn: Connection, ordered: Sequence[Row]) -> list[str]:
@@ -188,13 +196,14 @@ class _New:
             self.id, code, row.category, row.description, row.occurred_at, row.reported_at,
             row.datum.value, row.raw_lon, row.raw_lat,
             f"SRID={STORAGE_SRID};POINT({self.x!r} {self.y!r})",
-            row.reporter_name, row.reporter_phone, row.status.value, generation,
+            row.reporter_name, row.reporter_phone, row.reporter_id_number, row.status.value,
+            generation,
             spot.micro_grid_id, spot.grid_id, spot.village_id, spot.township_id,
             spot.queue_area_id, spot.assignment.value, spot.distance_m, self.member_id,
             self.department_id, row.reported_at + timedelta(hours=hours), source,
         )  # fmt: skip
 
-    def trail(self, source: str) -> list[tuple[Any, ...]]:
+    def trail(self, source: str, actor: str = ACTOR) -> list[tuple[Any, ...]]:
         """The ``reported`` event, then a ``status`` event per step of the row's path."""
         row, spot = self.row, self.spot
         data = {
@@ -204,7 +213,7 @@ class _New:
         }
         events: list[tuple[Any, ...]] = [
             (
-                self.id, row.reported_at, ACTOR, "reported", None, S.REPORTED.value,
+                self.id, row.reported_at, actor, "reported", None, S.REPORTED.value,
                 spot.queue_area_id, self.member_id, self.department_id, "上报", json.dumps(data),
             )
         ]  # fmt: skip
@@ -213,7 +222,7 @@ class _New:
         for at, status in zip(_steps(row.reported_at, row.status_at, len(path)), path, strict=True):
             events.append(
                 (
-                    self.id, at, ACTOR, "status", previous.value, status.value, None, None, None,
+                    self.id, at, actor, "status", previous.value, status.value, None, None, None,
                     "导入的历史记录", json.dumps({"source": source}),
                 )
             )  # fmt: skip

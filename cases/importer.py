@@ -5,7 +5,7 @@ how each is read, how its rows are numbered and where the datum comes from). CSV
 with the columns
 
     lon, lat, datum, category, description, occurred_at, reported_at, status, status_at,
-    reporter_name, reporter_phone
+    reporter_name, reporter_phone, reporter_id_number
 
 of which ``lon``, ``lat``, ``datum`` and ``category`` are required (in GeoJSON and GeoPackage
 the coordinates are the point geometry; a GeoJSON feature without a ``datum`` property is
@@ -13,11 +13,14 @@ WGS-84, as RFC 7946 says). A missing ``reported_at`` is the time of the import; 
 ``status`` is ``reported``.
 
 Every row is checked (:mod:`cases.import_rows`); a refused row is reported with its line and
-the field at fault, never dropped: ``accepted + refused rows == rows read``. The accepted
+the field at fault, never dropped: ``accepted + refused rows == rows read``. An importer with
+a narrower scope than the banner (a township officer) has the rows that land outside it
+refused as well (field ``location``: "outside 150621001"). The accepted
 rows are placed, routed and written set-wise with ``COPY``, incidents and their trails
 together, in one transaction (:mod:`cases.import_write`), followed by a single
 ``pg_notify('incidents', '{"kind": "import", "count": N}')``. With ``all_or_nothing`` a file
-with any refused row writes nothing.
+with any refused row writes nothing. One audit entry (``incident.import``) records who imported
+which file and the counts, in the same transaction; the trail entries name the importer.
 
 Examples
 --------
@@ -40,10 +43,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from cases import audit
+from cases.audit import SYSTEM, Actor
 from cases.import_rows import Refusal, Row, RowChecker
-from cases.import_write import write_rows
+from cases.import_write import storage_coordinates, write_rows
+from geo.areas import current_generation
+from geo.assign_bulk import place_many
 from geo.errors import InvalidInput
 from geo.pointfile import read_points
+from geo.scope import WHOLE_BANNER, Scope
 
 __all__ = ["ImportReport", "Refusal", "import_incidents", "import_incidents_in"]
 
@@ -116,8 +124,13 @@ def import_incidents(
     progress: Progress | None = None,
     all_or_nothing: bool = False,
     limit_m: float = DEFAULT_LIMIT_M,
+    scope: Scope = WHOLE_BANNER,
+    actor: Actor = SYSTEM,
+    name: str | None = None,
 ) -> ImportReport:
-    """Import the incidents of ``path`` in one transaction of its own (see the module doc).
+    """Import the incidents of ``path`` for ``actor`` in one transaction of its own (see the
+    module doc); rows landing outside ``scope`` are refused. ``name`` is the file's name as
+    reported and audited (an upload's, when ``path`` is a temporary copy).
 
     Raises :class:`~geo.errors.InvalidFile` when the file cannot be read as a whole (nothing
     is written then); row problems are in the report.
@@ -130,6 +143,9 @@ def import_incidents(
             progress=progress,
             all_or_nothing=all_or_nothing,
             limit_m=limit_m,
+            scope=scope,
+            actor=actor,
+            name=name,
         )
 
 
@@ -141,6 +157,9 @@ def import_incidents_in(
     progress: Progress | None = None,
     all_or_nothing: bool = False,
     limit_m: float = DEFAULT_LIMIT_M,
+    scope: Scope = WHOLE_BANNER,
+    actor: Actor = SYSTEM,
+    name: str | None = None,
 ) -> ImportReport:
     """:func:`import_incidents` inside the caller's transaction, which it does not commit."""
     started = time.perf_counter()
@@ -163,6 +182,9 @@ def import_incidents_in(
             accepted.append(result)
         else:
             refused += result
+    if scope.area_prefix is not None and accepted:
+        accepted, outside = _inside(conn, accepted, scope.area_prefix, limit_m)
+        refused = sorted(refused + outside, key=lambda r: r.line)
     refused_rows = len({r.line for r in refused})
     assert len(accepted) + refused_rows == total, "every row is accepted or refused"
     if progress is not None:
@@ -176,9 +198,10 @@ def import_incidents_in(
             source=source,
             limit_m=limit_m,
             progress=None if progress is None else lambda n: progress(refused_rows + n, total),
+            actor=actor.username,
         )
-    return ImportReport(
-        file=path.name,
+    report = ImportReport(
+        file=name or path.name,
         format=points.format,
         rows=total,
         accepted=len(accepted),
@@ -187,3 +210,31 @@ def import_incidents_in(
         written=write,
         seconds=time.perf_counter() - started,
     )
+    summary = report.as_dict() | {"source": source, "refused_rows": report.refused_rows}
+    del summary["refused"]  # the reasons may quote the rows' values; the counts say enough
+    audit.record(conn, actor, "incident.import", "import_file", report.file, after=summary)
+    return report
+
+
+def _inside(
+    conn: Connection, rows: list[Row], prefix: str, limit_m: float
+) -> tuple[list[Row], list[Refusal]]:
+    """The rows whose incident would be held inside area ``prefix``, and a refusal for each
+    other one. The points are placed as :func:`~cases.import_write.write_rows` will place
+    them (the same generation and rules), once more for the narrower importers only."""
+    x, y = storage_coordinates(rows)
+    placed = place_many(conn, x, y, current_generation(conn), limit_m)
+    queue_ids = sorted({int(i) for i in placed.queue_area_id})
+    code_of: dict[int, str] = dict(
+        conn.execute(
+            text("SELECT id, code FROM area WHERE id = ANY(:ids)"), {"ids": queue_ids}
+        ).all()
+    )
+    inside: list[Row] = []
+    outside: list[Refusal] = []
+    for row, queue_id in zip(rows, placed.queue_area_id.tolist(), strict=True):
+        if str(code_of[queue_id]).startswith(prefix):
+            inside.append(row)
+        else:
+            outside.append(Refusal(row.line, "location", f"outside {prefix}"))
+    return inside, outside

@@ -1,4 +1,11 @@
-"""Reading incidents: filtered lists with a stable cursor, one incident with its trail."""
+"""Reading incidents: filtered lists with a stable cursor, one incident with its trail.
+
+Every read takes the caller's :class:`~geo.scope.Scope` and filters by it in SQL: the code of
+the area holding the incident (its queue area: the micro-grid, or the township or banner it
+waits in) must lie inside the scope's area, and for department staff the incident must be
+routed to their department. An incident outside the scope is "does not exist", exactly as a
+missing one.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from cases.models import IncidentStatus
 from cases.sql import query
 from cases.views import incident_view, view
 from geo.errors import InvalidInput, NotFound
+from geo.scope import Scope, area_sql, department_sql
 
 MAX_PAGE = 500
 
@@ -80,16 +88,22 @@ WHERE (CAST(:xmin AS float8) IS NULL
   AND (CAST(:to_ AS timestamptz) IS NULL OR i.reported_at < :to_)
   AND (CAST(:member AS bigint) IS NULL OR i.member_id = :member)
   AND (CAST(:department AS text) IS NULL OR d.code = :department)
+  AND {scope_area} AND {scope_department}
   AND (CAST(:after_at AS timestamptz) IS NULL OR (i.reported_at, i.id) < (:after_at, :after_id))
 ORDER BY i.reported_at DESC, i.id DESC
 LIMIT :limit
-"""
+""".format(scope_area=area_sql("q.code"), scope_department=department_sql("d.code"))
 
 
 def list_incidents(
-    conn: Connection, where: IncidentFilter, *, limit: int = 100, cursor: str | None = None
+    conn: Connection,
+    where: IncidentFilter,
+    *,
+    scope: Scope,
+    limit: int = 100,
+    cursor: str | None = None,
 ) -> IncidentPage:
-    """Incidents matching ``where``, newest first, one page at a time.
+    """Incidents inside ``scope`` matching ``where``, newest first, one page at a time.
 
     The cursor is the position (reported_at, id) of the last item, so pages stay stable while
     new incidents arrive. ``area`` matches the code of the area holding an incident; with a
@@ -131,6 +145,7 @@ def list_incidents(
             "after_at": after_at,
             "after_id": after_id,
             "limit": limit + 1,
+            **scope.params(),
         },
     ).all()
     more = len(rows) > limit
@@ -139,18 +154,40 @@ def list_incidents(
     return IncidentPage([view(r) for r in rows], next_cursor)
 
 
-def incident_id(conn: Connection, code: str) -> int:
-    found = conn.execute(
-        text("SELECT id FROM incident WHERE code = :code"), {"code": code}
-    ).scalar_one_or_none()
+_IN_SCOPE = f"""
+SELECT i.id, i.reporter_name, i.reporter_phone, i.reporter_id_number
+FROM incident i
+JOIN area q ON q.id = i.queue_area_id
+JOIN department d ON d.id = i.department_id
+WHERE i.code = :code AND {area_sql("q.code")} AND {department_sql("d.code")}
+"""
+
+
+def _find(conn: Connection, code: str, scope: Scope) -> Any:
+    found = conn.execute(text(_IN_SCOPE), {"code": code, **scope.params()}).one_or_none()
     if found is None:
         raise NotFound(f"incident {code} does not exist")
-    return int(found)
+    return found
 
 
-def get_incident(conn: Connection, code: str) -> dict[str, Any]:
-    """The incident ``code`` with its whole event trail, oldest first."""
-    found = incident_id(conn, code)
+def incident_id(conn: Connection, code: str, *, scope: Scope) -> int:
+    """The id of incident ``code`` inside ``scope``; NotFound otherwise."""
+    return int(_find(conn, code, scope).id)
+
+
+def reporter(conn: Connection, code: str, *, scope: Scope) -> dict[str, str | None]:
+    """The clear reporter data of incident ``code`` inside ``scope``, for an audited reveal."""
+    found = _find(conn, code, scope)
+    return {
+        "reporter_name": found.reporter_name,
+        "reporter_phone": found.reporter_phone,
+        "reporter_id_number": found.reporter_id_number,
+    }
+
+
+def get_incident(conn: Connection, code: str, *, scope: Scope) -> dict[str, Any]:
+    """The incident ``code`` (inside ``scope``) with its whole event trail, oldest first."""
+    found = incident_id(conn, code, scope=scope)
     incident = incident_view(conn, found)
     incident["events"] = events(conn, found)
     return incident
@@ -178,9 +215,14 @@ def events(conn: Connection, incident: int) -> list[dict[str, Any]]:
     ]
 
 
-def member_exists(conn: Connection, member_id: int) -> None:
+def member_exists(conn: Connection, member_id: int, *, scope: Scope) -> None:
+    """NotFound unless member ``member_id`` serves an area inside ``scope``'s area."""
     found = conn.execute(
-        text("SELECT 1 FROM member WHERE id = :id"), {"id": member_id}
+        text(
+            "SELECT 1 FROM member m JOIN area a ON a.id = m.area_id "
+            f"WHERE m.id = :id AND {area_sql('a.code')}"
+        ),
+        {"id": member_id, **scope.params()},
     ).scalar_one_or_none()
     if found is None:
         raise NotFound(f"member {member_id} does not exist")

@@ -2,8 +2,14 @@
 
 Everything a report causes happens in ONE transaction: the key is claimed, the point placed,
 the department and member chosen, the incident and the first entry of its trail written,
-the response stored against the key, and a ``NOTIFY`` queued (PostgreSQL delivers it only on
-commit). A failure anywhere rolls all of it back; nothing is half-written.
+the response stored against the key, the audit entry written, and a ``NOTIFY`` queued
+(PostgreSQL delivers it only on commit). A failure anywhere rolls all of it back; nothing is
+half-written.
+
+Keys belong to the account that sent them: the key is stored as ``<account id>:<key>``, so two
+accounts using the same key file two incidents and never see each other's answer. A replayed
+retry is answered before ``admit`` is asked (the caller's rate limit), so a client retrying a
+report that went through is never refused for it.
 
 Concurrent requests with the same key queue on the key's row: the first one's commit makes
 the others replay its stored response; if it takes longer than :data:`KEY_WAIT`, they answer
@@ -14,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +30,8 @@ from psycopg.errors import LockNotAvailable
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
+from cases import audit
+from cases.audit import Actor
 from cases.codes import TIMEZONE, reserve_codes
 from cases.dispatch import desk_for
 from cases.errors import IdempotencyInProgress, IdempotencyKeyMissing, IdempotencyKeyReused
@@ -37,7 +47,8 @@ from geo.points import parse_point
 KEY_WAIT = "5s"
 #: Keys are remembered this long.
 KEY_TTL = timedelta(days=7)
-MAX_KEY_LENGTH = 200
+#: A client's key; stored behind its account id (``idempotency_key.key`` holds 200).
+MAX_KEY_LENGTH = 180
 DUPLICATE_RADIUS_M = 50.0
 DUPLICATE_WINDOW = timedelta(hours=24)
 NOTIFY_CHANNEL = "incidents"
@@ -56,11 +67,39 @@ class Report:
     reporter_name: str | None = None
     reporter_phone: str | None = None
     media: list[dict[str, Any]] = field(default_factory=list)
+    #: 居民身份证号, checked by :func:`id_number_problem`; never leaves the service in clear.
+    reporter_id_number: str | None = None
 
     def fingerprint(self) -> str:
         """A hash of the report's content, to tell a retry from a different request."""
-        canonical = json.dumps(asdict(self), sort_keys=True, default=str, ensure_ascii=False)
+        content = asdict(self)
+        if content["reporter_id_number"] is None:  # the hash of reports without one is unchanged
+            del content["reporter_id_number"]
+        canonical = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_ID_NUMBER = re.compile(r"[0-9]{17}[0-9X]")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def id_number_problem(number: str) -> str | None:
+    """What is wrong with a resident ID number (GB 11643-1999), or None; never echoes it.
+
+    >>> id_number_problem("11010519491231002X") is None
+    True
+    >>> id_number_problem("110105194912310021")
+    'the check digit does not match the first 17 digits (GB 11643)'
+    >>> id_number_problem("1101051949")
+    'must be 18 characters: 17 digits and a check digit (0-9 or X)'
+    """
+    if not _ID_NUMBER.fullmatch(number.upper()):
+        return "must be 18 characters: 17 digits and a check digit (0-9 or X)"
+    total = sum(int(digit) * weight for digit, weight in zip(number, _ID_WEIGHTS, strict=False))
+    if _ID_CHECK[total % 11] != number[17].upper():
+        return "the check digit does not match the first 17 digits (GB 11643)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -89,32 +128,50 @@ def submit(
     *,
     idempotency_key: str | None,
     nearest_limit_m: float,
+    actor: Actor,
+    owner: int,
     source: str = "api",
+    admit: Callable[[], None] | None = None,
 ) -> Outcome:
-    """File ``report`` as an incident, or replay the answer already given for its key."""
+    """File ``report`` as an incident for ``actor``, or replay the answer already given for
+    the key ``owner`` (an account id) sent before.
+
+    ``admit`` is called once the report is known to be new, inside the transaction: raising
+    (a rate limit) refuses it and leaves nothing behind, the key included.
+    """
     key = check_key(idempotency_key)
+    stored_key = f"{owner}:{key}"
     point = parse_point(report.lon, report.lat, report.datum)
     _check_times(report)
+    _check_reporter(report)
     fingerprint = report.fingerprint()
     try:
         with engine.connect() as conn, conn.begin():
             conn.execute(text(f"SET LOCAL lock_timeout = '{KEY_WAIT}'"))
-            replay = _claim_key(conn, key, fingerprint)
+            replay = _claim_key(conn, stored_key, fingerprint, shown=key)
             if replay is not None:
                 return replay
+            if admit is not None:
+                admit()
             category = minor_category(conn, report.category)
             placement = place(conn, point.lon, point.lat, current_generation(conn), nearest_limit_m)
-            incident_id = _insert(conn, report, point, category.code, placement, key, source)
-            body = incident_view(conn, incident_id) | {
-                "possible_duplicates": _duplicates(conn, incident_id)
-            }
+            incident_id = _insert(
+                conn, report, point, category.code, placement, stored_key, source, actor
+            )
+            view = incident_view(conn, incident_id)
+            audit.record(conn, actor, "incident.create", "incident", view["code"], after=view)
+            body = view | {"possible_duplicates": _duplicates(conn, incident_id)}
             _notify(conn, body)
             conn.execute(
                 text(
                     "UPDATE idempotency_key SET status_code = 201, response = :body, "
                     "incident_id = :id WHERE key = :key"
                 ),
-                {"body": json.dumps(body, ensure_ascii=False), "id": incident_id, "key": key},
+                {
+                    "body": json.dumps(body, ensure_ascii=False),
+                    "id": incident_id,
+                    "key": stored_key,
+                },
             )
             return Outcome(201, body)
     except OperationalError as exc:
@@ -144,8 +201,17 @@ def _check_times(report: Report) -> None:
         raise InvalidInput("occurred_at", f"{report.occurred_at.isoformat()} is in the future")
 
 
-def _claim_key(conn: Connection, key: str, fingerprint: str) -> Outcome | None:
-    """Claim ``key`` for this transaction, or return the stored answer of its first use."""
+def _check_reporter(report: Report) -> None:
+    if report.reporter_id_number is None:
+        return
+    problem = id_number_problem(report.reporter_id_number)
+    if problem is not None:
+        raise InvalidInput("reporter.id_number", problem)
+
+
+def _claim_key(conn: Connection, key: str, fingerprint: str, *, shown: str) -> Outcome | None:
+    """Claim ``key`` for this transaction, or return the stored answer of its first use;
+    errors name the key as the client sent it (``shown``)."""
     conn.execute(
         text("DELETE FROM idempotency_key WHERE key = :key AND created_at < now() - :ttl"),
         {"key": key, "ttl": KEY_TTL},
@@ -165,10 +231,12 @@ def _claim_key(conn: Connection, key: str, fingerprint: str) -> Outcome | None:
     ).one()
     if stored.request_hash != fingerprint:
         raise IdempotencyKeyReused(
-            "Idempotency-Key", f"{key!r} was already used for a different report"
+            "Idempotency-Key", f"{shown!r} was already used for a different report"
         )
     if stored.status_code is None:  # pragma: no cover - the claim and the answer commit together
-        raise IdempotencyInProgress(f"a request with Idempotency-Key {key!r} is still in progress")
+        raise IdempotencyInProgress(
+            f"a request with Idempotency-Key {shown!r} is still in progress"
+        )
     return Outcome(stored.status_code, stored.response, replayed=True)
 
 
@@ -180,6 +248,7 @@ def _insert(
     placement: Placement,
     key: str,
     source: str,
+    actor: Actor,
 ) -> int:
     desk = desk_for(conn, placement, category_code)
     year = conn.execute(
@@ -198,10 +267,12 @@ def _insert(
         "lat": point.lat,
         "reporter_name": report.reporter_name,
         "reporter_phone": report.reporter_phone,
+        "reporter_id_number": _upper(report.reporter_id_number),
         "media": json.dumps(report.media, ensure_ascii=False),
         **desk.columns(),
         "key": key,
         "source": source,
+        "actor": actor.username,
         "event_data": json.dumps(
             {
                 "assignment": placement.assignment.value,
@@ -212,6 +283,10 @@ def _insert(
         ),
     }
     return int(conn.execute(query("insert_incident"), params).scalar_one())
+
+
+def _upper(number: str | None) -> str | None:
+    return None if number is None else number.upper()
 
 
 def _duplicates(conn: Connection, incident_id: int) -> list[dict[str, Any]]:
@@ -243,6 +318,7 @@ def _notify(conn: Connection, body: dict[str, Any]) -> None:
         "lon": body["location"]["cgcs2000"]["lon"],
         "lat": body["location"]["cgcs2000"]["lat"],
         "queue_area": body["assignment"]["queue_area"]["code"],
+        "department": body["responsible"]["department"]["code"],
     }
     conn.execute(
         text("SELECT pg_notify(:channel, :payload)"),

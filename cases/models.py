@@ -135,6 +135,8 @@ class Incident(Base):
     geom = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=True), nullable=False)
     reporter_name: Mapped[str | None] = mapped_column(Text)
     reporter_phone: Mapped[str | None] = mapped_column(String(20))
+    #: 居民身份证号 (18 characters), when a resident's appeal needs it; always masked on output.
+    reporter_id_number: Mapped[str | None] = mapped_column(String(18))
     media: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
     status: Mapped[IncidentStatus] = mapped_column(
         str_enum(IncidentStatus, "incident_status"), server_default="reported"

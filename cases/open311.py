@@ -13,7 +13,11 @@ The mapping (spec: http://wiki.open311.org/GeoReport_v2):
   A location given only as ``address_string`` or ``address_id`` is refused: nothing is geocoded.
 - ``status`` is ``closed`` for the statuses in :data:`cases.models.CLOSED_STATUSES` (不予立案,
   已结案, 已评价) and ``open`` for the ten others; ``status_notes`` is the Chinese label.
-- Authentication: ``api_key`` is accepted and ignored; API keys arrive with the accounts issue.
+- Authentication: discovery and services are public. Posting needs an API key (``api_key`` in
+  the form or query, or the ``X-API-Key`` header) or a token of an account that may report;
+  reading requests needs a credential, and lists only the requests inside the caller's scope
+  (another township's answer 404, as a missing one). Posts count against the account's intake
+  rate, as native reports do, and their retry keys are the account's own.
   ``email``, ``device_id``, ``account_id`` and ``address_string``/``address_id`` are accepted
   but not stored (incidents have no column for them); ``first_name``/``last_name`` and ``phone``
   become the reporter's name and phone, which only staff see, masked.
@@ -22,9 +26,10 @@ Retries. A client may send an ``Idempotency-Key`` header. Without one the key is
 the request: ``open311:`` + the SHA-256 of its fields in canonical form (``api_key`` left out),
 so a client that blindly re-posts the same form gets the first answer back instead of a second
 incident. The key lives as long as any key (:data:`cases.intake.KEY_TTL`, 7 days), so the
-exact same form posted again within that time is also answered with the first request's id.
+exact same form posted again by the same account within that time is also answered with the
+first request's id.
 
-Privacy. Public listings carry no personal data: no reporter or member column is even read
+Privacy. Listings carry no personal data: no reporter or member column is even read
 (``sql/open311_requests.sql``), and phone numbers, ID numbers and e-mail addresses typed into
 a description are masked. For sensitive categories (婚姻家庭纠纷, 涉毒线索 …) the description
 and media are omitted, the address stops at the grid, and lat/long are rounded to
@@ -36,7 +41,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,6 +49,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
 
+from cases.audit import Actor
 from cases.codes import TIMEZONE
 from cases.intake import Report, submit
 from cases.models import CLOSED_STATUSES, IncidentStatus
@@ -51,6 +57,7 @@ from cases.routing import categories, matrix
 from cases.sql import query
 from geo.errors import InvalidInput, NotFound
 from geo.privacy import mask_phone
+from geo.scope import Scope
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 #: When this mapping last changed (the discovery document's ``changeset``).
@@ -62,7 +69,7 @@ MAX_WINDOW = timedelta(days=90)
 SENSITIVE_DECIMALS = 3
 _WHERE = ("lat", "long", "address_string", "address_id")
 _WHO = ("email", "device_id", "account_id", "first_name", "last_name", "phone")
-#: The fields of POST requests.json this service reads (``api_key`` is read and ignored).
+#: The fields of POST requests.json this service reads (``api_key`` is read by api/auth.py).
 POST_FIELDS = frozenset(
     ("jurisdiction_id", "service_code", "description", "media_url", *_WHERE, *_WHO)
 )
@@ -109,7 +116,7 @@ def discovery(url: str) -> dict[str, Any]:
     return {
         "changeset": CHANGESET,
         "contact": "网格 Wangge 达拉特旗网格化治理服务",
-        "key_service": "暂不需要 API key：api_key 会被接受并忽略",
+        "key_service": "上报需要 API key（api_key 参数或 X-API-Key 头），请向系统管理员申请",
         "endpoints": [
             {
                 "specification": SPECIFICATION,
@@ -264,13 +271,24 @@ def post_request(
     *,
     idempotency_key: str | None,
     nearest_limit_m: float,
+    actor: Actor,
+    owner: int,
+    admit: Callable[[], None] | None = None,
 ) -> Created:
-    """File a GeoReport request as an incident (see the module docstring for retries)."""
+    """File a GeoReport request as an incident for ``actor`` (see the module docstring for
+    retries; ``owner`` and ``admit`` are :func:`cases.intake.submit`'s)."""
     report = to_report(fields)
     key = idempotency_key if idempotency_key and idempotency_key.strip() else derived_key(fields)
     try:
         outcome = submit(
-            engine, report, idempotency_key=key, nearest_limit_m=nearest_limit_m, source="open311"
+            engine,
+            report,
+            idempotency_key=key,
+            nearest_limit_m=nearest_limit_m,
+            actor=actor,
+            owner=owner,
+            source="open311",
+            admit=admit,
         )
     except InvalidInput as exc:
         if exc.field not in _FIELD_NAMES:
@@ -341,13 +359,14 @@ def _window(start_date: str | None, end_date: str | None) -> tuple[datetime, dat
 def list_requests(
     conn: Connection,
     *,
+    scope: Scope,
     service_request_id: str | None = None,
     service_code: str | None = None,
     start_date: str | None = None,
     end_date: str | None = None,
     status: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Requests as the spec's GET requests.json filters them, newest first.
+    """Requests inside ``scope`` as the spec's GET requests.json filters them, newest first.
 
     ``service_request_id`` (comma-separated) overrides every other filter, as the spec says.
     Otherwise the window is ``start_date`` to ``end_date``: by default the last 90 days, and
@@ -366,13 +385,16 @@ def list_requests(
                 raise InvalidInput("service_code", f"unknown service {code!r}; see services.json")
         params["statuses"] = _statuses(status)
         params["start"], params["end"] = _window(start_date, end_date)
-    rows = conn.execute(query("open311_requests"), {**params, "limit": MAX_REQUESTS})
+    rows = conn.execute(
+        query("open311_requests"), {**params, **scope.params(), "limit": MAX_REQUESTS}
+    )
     return [_public(row) for row in rows]
 
 
-def get_request(conn: Connection, service_request_id: str) -> list[dict[str, Any]]:
-    """The one request ``service_request_id``, as a one-element list (the spec's shape)."""
-    found = list_requests(conn, service_request_id=service_request_id)
+def get_request(conn: Connection, service_request_id: str, *, scope: Scope) -> list[dict[str, Any]]:
+    """The one request ``service_request_id`` inside ``scope``, as a one-element list (the
+    spec's shape); outside the scope it does not exist."""
+    found = list_requests(conn, scope=scope, service_request_id=service_request_id)
     if len(found) != 1 or found[0]["service_request_id"] != service_request_id:
         raise NotFound(f"service_request_id: {service_request_id!r} does not exist")
     return found

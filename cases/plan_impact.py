@@ -20,6 +20,8 @@ from cases.models import CLOSED_STATUSES
 from cases.sql import query
 from geo.areas import current_generation
 from geo.plans import get_plan, with_status
+from geo.privacy import mask_name
+from geo.scope import Scope, department_sql
 
 _CLOSED = [s.value for s in CLOSED_STATUSES]
 _FIGURES = ("open_incidents", "party_members", "staff", "grid_workers", "km2")
@@ -37,10 +39,11 @@ class MemberMove:
     how: str
 
     def view(self) -> dict[str, Any]:
+        """As clients and the stored publication report see it: the name masked."""
         return {
             "id": self.id,
             "kind": self.kind,
-            "name": self.name,
+            "name": mask_name(self.name),
             "from": self.from_code,
             "to": self.to_ref,
             "to_status": self.to_status,
@@ -57,11 +60,15 @@ def member_moves(conn: Connection, plan_id: int) -> list[MemberMove]:
     ]
 
 
-def incident_moves(conn: Connection, plan_id: int) -> list[dict[str, Any]]:
-    """Open incidents whose micro-grid changes: incident code, from code, to draft ref."""
-    rows = conn.execute(
-        with_status(query("plan_incident_moves").text), {"plan": plan_id, "closed": _CLOSED}
+def incident_moves(conn: Connection, plan_id: int, *, scope: Scope) -> list[dict[str, Any]]:
+    """Open incidents whose micro-grid changes: incident code, from code, to draft ref; for
+    department staff only the incidents routed to their department."""
+    sql = (
+        f"SELECT m.* FROM (\n{query('plan_incident_moves').text}\n) m "
+        "JOIN incident i ON i.code = m.code JOIN department d ON d.id = i.department_id "
+        f"WHERE {department_sql('d.code')} ORDER BY m.code"
     )
+    rows = conn.execute(with_status(sql), {"plan": plan_id, "closed": _CLOSED, **scope.params()})
     return [
         {"code": r.code, "from": r.from_code, "to": r.to_ref, "to_status": r.to_status}
         for r in rows
@@ -132,9 +139,9 @@ def _warnings(rows: list[Row[Any]]) -> list[str]:
     return warnings
 
 
-def impact(conn: Connection, plan_id: int) -> dict[str, Any]:
-    """The impact preview as JSON (see the module doc)."""
-    plan = get_plan(conn, plan_id)
+def impact(conn: Connection, plan_id: int, *, scope: Scope) -> dict[str, Any]:
+    """The impact preview as JSON (see the module doc); members' names masked."""
+    plan = get_plan(conn, plan_id, scope=scope)
     members = member_moves(conn, plan_id)
     rows = area_figures(conn, plan_id, members)
     changed = [r for r in rows if r.status != "unchanged"]
@@ -148,7 +155,7 @@ def impact(conn: Connection, plan_id: int) -> dict[str, Any]:
             "changed": [r.ref for r in changed if r.status == "changed"],
             "new": [r.ref for r in changed if r.status == "new"],
         },
-        "incidents": incident_moves(conn, plan_id),
+        "incidents": incident_moves(conn, plan_id, scope=scope),
         "members": [m.view() for m in members],
         "counts": {
             "before": [
@@ -167,11 +174,11 @@ def impact(conn: Connection, plan_id: int) -> dict[str, Any]:
     }
 
 
-def impact_features(conn: Connection, plan_id: int) -> dict[str, Any]:
+def impact_features(conn: Connection, plan_id: int, *, scope: Scope) -> dict[str, Any]:
     """The changed areas as a map layer: retired ones (``side`` before) and their
     replacements (after), each with its figures and ``delta`` (after − before for a changed
     copy; the figures themselves for a new area, their negation for a retired one)."""
-    get_plan(conn, plan_id)
+    get_plan(conn, plan_id, scope=scope)
     rows = area_figures(conn, plan_id, member_moves(conn, plan_id), geometry=True)
     before = {r.ref: _figures(r) for r in rows if r.side == "before"}
     features = []

@@ -36,6 +36,7 @@ from geo.plan_check import check_plan
 from geo.plan_errors import StaleBase, TopologyRefused
 from geo.plan_models import PlanStatus
 from geo.plans import PlanRow, get_plan, with_status
+from geo.scope import WHOLE_BANNER, Scope
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +44,12 @@ log = logging.getLogger(__name__)
 PUBLISH_LOCK = 0x5747_5055_424C_5348 & 0x7FFF_FFFF_FFFF_FFFF
 
 
-def _refuse_if_stale(conn: Connection, plan: PlanRow) -> None:
-    changes = changes_since(conn, plan.base_generation)
+def _refuse_if_stale(conn: Connection, plan: PlanRow, scope: Scope) -> None:
+    changes = changes_since(conn, plan.base_generation, scope=scope)
     if not changes:
         return
     said = "; ".join(
-        f"generation {c['generation']} by {c['published_by'] or 'an import'} at "
+        f"generation {c['generation']} by {c['published_by'] or 'an import or another area'} at "
         f"{c['published_at']} ({len(c['retired'])} areas retired, {len(c['added'])} added"
         + (f", scope {c['scope']}" if c["scope"] else "")
         + ")"
@@ -88,7 +89,7 @@ def _when(conn: Connection, effective_at: datetime | None) -> datetime | None:
 
 
 def _refuse_if_tangled(conn: Connection, plan: PlanRow) -> None:
-    problems = check_plan(conn, plan.id)
+    problems = check_plan(conn, plan.id, scope=WHOLE_BANNER)  # the plan was found in scope
     if problems["features"]:
         raise TopologyRefused(
             f"plan {plan.id} has {problems['count']} topology problem(s); the first: "
@@ -104,13 +105,18 @@ def publish(
     published_by: str,
     limit_m: float,
     effective_at: datetime | None = None,
+    scope: Scope = WHOLE_BANNER,
 ) -> dict[str, Any]:
-    """Publish ``plan_id`` in the caller's transaction (see the module doc); returns the report."""
+    """Publish ``plan_id`` in the caller's transaction (see the module doc); returns the report.
+
+    ``scope`` is the publisher's: a plan outside it is NotFound, and a refusal for a stale base
+    names only what changed inside it (the default, the whole banner, is for scripts).
+    """
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PUBLISH_LOCK})
-    plan = get_plan(conn, plan_id, lock=True)
+    plan = get_plan(conn, plan_id, scope=scope, lock=True)
     plan.require_draft()
     effective_at = _when(conn, effective_at)
-    _refuse_if_stale(conn, plan)
+    _refuse_if_stale(conn, plan, scope)
     _refuse_if_unchanged(conn, plan)
     _refuse_if_tangled(conn, plan)
     generation = conn.execute(

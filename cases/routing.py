@@ -1,4 +1,8 @@
-"""The routing matrix: which department handles a category, with per-township overrides."""
+"""The routing matrix: which department handles a category, with per-township overrides.
+
+Every change is audited (``routing.update``, ``routing.delete``) with the department codes
+before and after, in the transaction of the change.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from cases import audit
+from cases.audit import Actor
 from geo.errors import InvalidInput, NotFound
 
 
@@ -105,17 +111,60 @@ def _department_id(conn: Connection, code: str) -> int:
     return int(found)
 
 
-def set_default(conn: Connection, category_code: str, department_code: str) -> None:
-    """Route ``category_code`` to ``department_code`` wherever no override applies."""
-    minor_category(conn, category_code, "category_code")
-    conn.execute(
-        text("UPDATE category SET department_id = :d WHERE code = :c"),
-        {"d": _department_id(conn, department_code), "c": category_code},
+def _routed_to(conn: Connection, category_code: str, township_code: str | None) -> str | None:
+    """The department code of the default (``township_code`` None) or of an override."""
+    if township_code is None:
+        sql = "SELECT d.code FROM category c JOIN department d ON d.id = c.department_id "
+        sql += "WHERE c.code = :c"
+    else:
+        sql = "SELECT d.code FROM routing_override o JOIN department d ON d.id = o.department_id "
+        sql += "WHERE o.category_code = :c AND o.township_code = :t"
+    found = conn.execute(text(sql), {"c": category_code, "t": township_code}).scalar_one_or_none()
+    return None if found is None else str(found)
+
+
+def _record(
+    conn: Connection,
+    actor: Actor,
+    action: str,
+    category_code: str,
+    township_code: str | None,
+    before: str | None,
+    after: str | None,
+) -> None:
+    where = {"category_code": category_code, "township_code": township_code}
+    audit.record(
+        conn,
+        actor,
+        action,
+        "routing",
+        category_code if township_code is None else f"{category_code}/{township_code}",
+        before=None if before is None else where | {"department_code": before},
+        after=None if after is None else where | {"department_code": after},
     )
 
 
+def set_default(
+    conn: Connection, category_code: str, department_code: str, *, actor: Actor
+) -> None:
+    """Route ``category_code`` to ``department_code`` wherever no override applies."""
+    minor_category(conn, category_code, "category_code")
+    department_id = _department_id(conn, department_code)
+    before = _routed_to(conn, category_code, None)
+    conn.execute(
+        text("UPDATE category SET department_id = :d WHERE code = :c"),
+        {"d": department_id, "c": category_code},
+    )
+    _record(conn, actor, "routing.update", category_code, None, before, department_code)
+
+
 def set_override(
-    conn: Connection, category_code: str, township_code: str, department_code: str
+    conn: Connection,
+    category_code: str,
+    township_code: str,
+    department_code: str,
+    *,
+    actor: Actor,
 ) -> None:
     """Route ``category_code`` in one township to ``department_code``."""
     minor_category(conn, category_code, "category_code")
@@ -127,20 +176,28 @@ def set_override(
     ).scalar_one_or_none()
     if township is None:
         raise InvalidInput("township_code", f"{township_code!r} is not a current township")
+    department_id = _department_id(conn, department_code)
+    before = _routed_to(conn, category_code, township_code)
     conn.execute(
         text(
             "INSERT INTO routing_override (category_code, township_code, department_id) "
             "VALUES (:c, :t, :d) ON CONFLICT (category_code, township_code) "
             "DO UPDATE SET department_id = excluded.department_id, updated_at = now()"
         ),
-        {"c": category_code, "t": township_code, "d": _department_id(conn, department_code)},
+        {"c": category_code, "t": township_code, "d": department_id},
     )
+    _record(conn, actor, "routing.update", category_code, township_code, before, department_code)
 
 
-def remove_override(conn: Connection, category_code: str, township_code: str) -> None:
+def remove_override(
+    conn: Connection, category_code: str, township_code: str, *, actor: Actor
+) -> None:
+    """Remove the override: the township follows the category's default again."""
+    before = _routed_to(conn, category_code, township_code)
     removed = conn.execute(
         text("DELETE FROM routing_override WHERE category_code = :c AND township_code = :t"),
         {"c": category_code, "t": township_code},
     ).rowcount
     if not removed:
         raise NotFound(f"no override for category {category_code} in {township_code}")
+    _record(conn, actor, "routing.delete", category_code, township_code, before, None)

@@ -1,4 +1,8 @@
-"""Incidents as clients see them: personal data masked, the assignment spelled out."""
+"""Incidents as clients see them: personal data masked, the assignment spelled out.
+
+Names (the reporter's and the responsible member's), phones and ID numbers leave masked; the
+clear values are only handed out by ``POST /incidents/{code}/reveal`` (:mod:`api.reveal`).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from cases.sql import query
 from geo.areas import chain
 from geo.assign import Assignment
 from geo.errors import NotFound
-from geo.privacy import mask_name, mask_phone
+from geo.privacy import mask_id_number, mask_name, mask_phone
 
 
 def _iso(value: Any) -> str | None:
@@ -23,13 +27,17 @@ def view(row: Any, links: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     status = IncidentStatus(row.status)
     assignment = Assignment(row.assignment)
     reporter = None
-    if row.reporter_name or row.reporter_phone:
-        reporter = {"name": mask_name(row.reporter_name), "phone": mask_phone(row.reporter_phone)}
+    if row.reporter_name or row.reporter_phone or row.reporter_id_number:
+        reporter = {
+            "name": mask_name(row.reporter_name),
+            "phone": mask_phone(row.reporter_phone),
+            "id_number": mask_id_number(row.reporter_id_number),
+        }
     member = None
     if row.member_id is not None:
         member = {
             "id": row.member_id,
-            "name": row.member_name,
+            "name": mask_name(row.member_name),
             "kind": row.member_kind,
             "phone": mask_phone(row.member_phone),
         }

@@ -1,4 +1,9 @@
-"""The area hierarchy: generations, listings as GeoJSON, one area with its chain and people."""
+"""The area hierarchy: generations, listings as GeoJSON, one area with its chain and people.
+
+Every listing and lookup takes the caller's :class:`~geo.scope.Scope`: an area whose code
+does not start with the scope's prefix is left out of lists and is :class:`NotFound`, with
+the message of a code that does not exist, when asked for by code.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from sqlalchemy import Connection, text
 from geo.errors import InvalidInput, NotFound
 from geo.models import AreaLevel
 from geo.people import serving
+from geo.scope import WHOLE_BANNER, Scope, area_sql
 from geo.sql import query
 
 #: Metres per degree of latitude; used to turn a simplification tolerance in metres into degrees.
@@ -82,11 +88,16 @@ class AreaRow:
     parent_id: int | None
 
 
-def find_area(conn: Connection, code: str, generation: int) -> AreaRow:
-    """The live area with ``code`` in ``generation``, or :class:`NotFound`."""
+def find_area(
+    conn: Connection, code: str, generation: int, *, scope: Scope = WHOLE_BANNER
+) -> AreaRow:
+    """The live area with ``code`` in ``generation`` inside ``scope``, or :class:`NotFound`."""
     row = conn.execute(
-        text(f"SELECT id, code, name, level, parent_id FROM area a WHERE code = :code AND {_LIVE}"),
-        {"code": code, "g": generation},
+        text(
+            "SELECT id, code, name, level, parent_id FROM area a "
+            f"WHERE code = :code AND {_LIVE} AND {area_sql('a.code')}"
+        ),
+        {"code": code, "g": generation, **scope.params()},
     ).one_or_none()
     if row is None:
         raise NotFound(f"area {code} does not exist in generation {generation}")
@@ -106,6 +117,7 @@ def list_areas(
     conn: Connection,
     *,
     generation: int,
+    scope: Scope,
     level: AreaLevel | None = None,
     parent: str | None = None,
     bbox: tuple[float, float, float, float] | None = None,
@@ -114,7 +126,8 @@ def list_areas(
     after: str | None = None,
     codes: list[str] | None = None,
 ) -> FeaturePage:
-    """Live areas of ``generation`` as RFC 7946 features, in code order, one page at a time.
+    """Live areas of ``generation`` inside ``scope`` as RFC 7946 features, in code order, one
+    page at a time.
 
     ``parent`` with no ``level`` lists the parent's direct children; with a level, its
     descendants at that level. ``after`` is the last code of the previous page.
@@ -124,7 +137,7 @@ def list_areas(
     if not 0 <= simplify_m <= 10_000:
         raise InvalidInput("simplify", f"must be between 0 and 10000 metres, got {simplify_m}")
     if parent is not None:
-        parent_area = find_area(conn, parent, generation)
+        parent_area = find_area(conn, parent, generation, scope=scope)
         if level is None:
             if parent_area.level is AreaLevel.MICRO_GRID:
                 raise InvalidInput("parent", f"{parent} is a micro-grid and has no children")
@@ -144,6 +157,7 @@ def list_areas(
         "ymax": ymax,
         "tolerance": simplify_m / METRES_PER_DEGREE,
         "codes": codes,
+        **scope.params(),
     }
     rows = conn.execute(query("area_features"), {**params, "after": after, "limit": limit + 1})
     features = [(r.code, r.feature) for r in rows]
@@ -161,10 +175,11 @@ def chain(conn: Connection, area_id: int) -> list[dict[str, Any]]:
     return [{"level": r.level, "code": r.code, "name": r.name, "id": r.id} for r in rows]
 
 
-def area_feature(conn: Connection, code: str, generation: int) -> dict[str, Any]:
-    """One area as a GeoJSON Feature with its parent chain, child counts and people."""
-    area = find_area(conn, code, generation)
-    page = list_areas(conn, generation=generation, codes=[code], limit=1)
+def area_feature(conn: Connection, code: str, generation: int, *, scope: Scope) -> dict[str, Any]:
+    """One area inside ``scope`` as a GeoJSON Feature with its parent chain, child counts and
+    people (names and phones masked); :class:`NotFound` outside it."""
+    area = find_area(conn, code, generation, scope=scope)
+    page = list_areas(conn, generation=generation, codes=[code], limit=1, scope=scope)
     feature: dict[str, Any] = json.loads(page.features[0])
     counts = conn.execute(query("subtree_counts"), {"code": code, "g": generation})
     descendants: dict[str, int] = {}
@@ -191,17 +206,19 @@ def area_feature(conn: Connection, code: str, generation: int) -> dict[str, Any]
     return feature
 
 
-def neighbours(conn: Connection, area_id: int, generation: int) -> list[str]:
-    """Codes of live areas of the same level that share a boundary with ``area_id``."""
+def neighbours(conn: Connection, area_id: int, generation: int, *, scope: Scope) -> list[str]:
+    """Codes of live areas inside ``scope`` of the same level that share a boundary with
+    ``area_id``."""
     rows = conn.execute(
         text(
             f"""
             SELECT a.code FROM area a, area b
             WHERE b.id = :id AND a.level = b.level AND a.id <> b.id AND {_LIVE}
+              AND {area_sql("a.code")}
               AND ST_Intersects(a.geom, b.geom)
             ORDER BY a.code
             """
         ),
-        {"id": area_id, "g": generation},
+        {"id": area_id, "g": generation, **scope.params()},
     )
     return [r.code for r in rows]

@@ -47,6 +47,7 @@ from pyproj.exceptions import CRSError
 
 from geo.errors import InvalidFile, InvalidInput
 from geo.models import STORAGE_SRID
+from geo.shapes import check_vertices
 from geo.topology import Unit
 
 __all__ = ["ACCEPTED_EPSG", "BoundaryFile", "read_boundary_file"]
@@ -255,8 +256,11 @@ def _read_layer(
         frame = pyogrio.read_dataframe(source, layer=layer, columns=wanted, encoding=encoding)
     if len(frame) == 0:
         raise InvalidFile("file", f"layer {layer} has no features")
-    geoms, transformed = _to_storage(np.asarray(frame.geometry.values, dtype=object), crs)
     codes = [_code(value, i, code_column) for i, value in enumerate(frame[code], start=1)]
+    for row, (area_code, geom) in enumerate(zip(codes, frame.geometry.values, strict=True), 1):
+        if geom is not None:
+            check_vertices(geom, f"feature {row} ({area_code})")
+    geoms, transformed = _to_storage(np.asarray(frame.geometry.values, dtype=object), crs)
     names = [_text(v) for v in frame[name]] if name else [""] * len(codes)
     _refuse_mojibake(codes, names, code_column, name_column, encoding, hint)
     units = [Unit(c, n, g) for c, n, g in zip(codes, names, geoms, strict=True)]

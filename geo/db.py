@@ -42,13 +42,52 @@ def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
 
 
+#: The role the embedded server's service connects as: it may read and write the tables but
+#: not alter them, and may only append to the audit log and the incident trails.
+SERVICE_ROLE = "wangge_service"
+
+_GRANTS = """
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
+        CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
+    END IF;
+END $$;
+GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {role};
+GRANT USAGE ON SCHEMA public TO {role};
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_log, incident_event FROM {role};
+"""
+
+
+def grant_service_role(engine: Engine) -> str:
+    """Create (once) and grant the service role on ``engine``'s database, as its owner; the
+    URL for the service. Run after every migration, so new tables are granted too."""
+    database = engine.url.database
+    assert database is not None and database.replace("_", "").isalnum(), database
+    with engine.begin() as conn:
+        conn.exec_driver_sql(_GRANTS.format(role=SERVICE_ROLE, database=f'"{database}"'))
+    return engine.url.set(username=SERVICE_ROLE, password=None).render_as_string(
+        hide_password=False
+    )
+
+
 @dataclass
 class Database:
-    """A ready database: its URL, its engine and, when embedded, the server we started."""
+    """A ready database: its owner's URL and engine (migrations, loaders, tests), the URL the
+    service connects with, and, when embedded, the server we started.
+
+    Embedded, the service connects as :data:`SERVICE_ROLE`; with an external database it uses
+    the URL it was given, whose role the operator grants (see README).
+    """
 
     url: str
     engine: Engine
     embedded: EmbeddedPostgres | None = field(default=None)
+    service_url: str = ""
+
+    def __post_init__(self) -> None:
+        self.service_url = self.service_url or self.url
 
     def close(self) -> None:
         """Dispose of the pool and stop the embedded server, if we started one."""
@@ -83,11 +122,12 @@ def prepare(settings: Settings, *, load: SampleLoader | None = None) -> Database
             started = time.perf_counter()
             load(engine)
             log.info("sample data loaded in %.1f s", time.perf_counter() - started)
+        service_url = grant_service_role(engine) if embedded is not None else url
     except BaseException:
         if embedded is not None:
             embedded.stop()
         raise
-    return Database(url=url, engine=engine, embedded=embedded)
+    return Database(url=url, engine=engine, embedded=embedded, service_url=service_url)
 
 
 def is_empty(engine: Engine) -> bool:

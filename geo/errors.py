@@ -69,3 +69,19 @@ class PostgresNotInstalled(DatabaseSetupError):
 
     The message is one line that names the Debian package to install.
     """
+
+
+class NotAuthenticated(WanggeError):
+    """No credentials, or credentials that are expired, tampered with or revoked."""
+
+
+class Forbidden(WanggeError):
+    """The caller is known but their role may not do this (anywhere)."""
+
+
+class RateLimited(WanggeError):
+    """Too many requests of one kind from one caller; ``retry_after`` is in seconds."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

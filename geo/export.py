@@ -35,19 +35,21 @@ from sqlalchemy import Connection, text
 
 from geo.errors import InvalidInput
 from geo.models import STORAGE_SRID, AreaLevel
+from geo.scope import WHOLE_BANNER, Scope, area_sql
 
 #: Attribute fields of every export: all at most ten characters, for the Shapefile's DBF.
 FIELDS = ("code", "name", "level", "kind", "parent", "population")
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
-_AREAS = """
+_AREAS = f"""
 SELECT a.code, a.name, a.level, a.kind, p.code AS parent, a.population,
        ST_AsBinary(a.geom) AS wkb
 FROM area a
 LEFT JOIN area p ON p.id = a.parent_id
 WHERE a.level = :level
   AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
+  AND {area_sql("a.code")}
 ORDER BY a.code
 """
 
@@ -90,9 +92,14 @@ _MEDIA_TYPES = {
 }
 
 
-def areas_frame(conn: Connection, level: AreaLevel, generation: int) -> gpd.GeoDataFrame:
-    """The live areas of ``level`` in ``generation``, in code order, in EPSG:4490."""
-    rows = conn.execute(text(_AREAS), {"level": level.value, "g": generation}).all()
+def areas_frame(
+    conn: Connection, level: AreaLevel, generation: int, *, scope: Scope
+) -> gpd.GeoDataFrame:
+    """The live areas of ``level`` in ``generation`` inside ``scope``, in code order, in
+    EPSG:4490."""
+    rows = conn.execute(
+        text(_AREAS), {"level": level.value, "g": generation, **scope.params()}
+    ).all()
     columns = {field: [getattr(r, field) for r in rows] for field in FIELDS}
     frame = gpd.GeoDataFrame(
         columns,
@@ -137,9 +144,16 @@ def _write_shapefile_zip(frame: gpd.GeoDataFrame, out: Path, layer: str) -> None
 
 
 def export_areas(
-    conn: Connection, *, level: AreaLevel, fmt: ExportFormat, generation: int, out: Path
+    conn: Connection,
+    *,
+    level: AreaLevel,
+    fmt: ExportFormat,
+    generation: int,
+    out: Path,
+    scope: Scope = WHOLE_BANNER,
 ) -> int:
-    """Write the live areas of ``level`` in ``generation`` to ``out``; return how many.
+    """Write the live areas of ``level`` in ``generation`` inside ``scope`` to ``out``; return
+    how many. The whole banner by default, for the command line.
 
     The file is written beside ``out`` and moved into place, so ``out`` is never half-written.
     """
@@ -149,7 +163,7 @@ def export_areas(
         raise InvalidInput(
             "out", f"a Shapefile is written as a zip of its parts: name it {out.stem}.zip"
         )
-    frame = areas_frame(conn, level, generation)
+    frame = areas_frame(conn, level, generation, scope=scope)
     partial = out.with_name(f".{out.stem}.partial{out.suffix}")  # GDAL wants the suffix
     try:
         write(frame, fmt, partial, layer=level.value)

@@ -10,6 +10,10 @@ own class below the first break. The data are strongly skewed: over two years 78
 micro-grids with a dispute have exactly one, so quintiles collapse to three classes
 (1, 2, 3-13) while Fisher-Jenks gives 1, 2-3, 4-5, 6-8, 9-13.
 
+Both count only the incidents inside the caller's :class:`~geo.scope.Scope`: held in an area
+inside it and, for department staff, routed to their department; the micro-grids listed are
+those inside it.
+
 Examples
 --------
 >>> natural_breaks([0, 0, 1, 1, 1, 1, 2, 2, 3, 5, 8, 13])
@@ -33,6 +37,7 @@ from sqlalchemy import Connection, text
 
 from geo.areas import METRES_PER_DEGREE
 from geo.errors import InvalidInput
+from geo.scope import WHOLE_BANNER, Scope
 from geo.sql import query
 
 #: Disputes (矛盾纠纷), the default major class.
@@ -122,9 +127,15 @@ class MicroGridCount:
 
 
 def micro_grid_counts(
-    conn: Connection, where: HeatFilter, *, generation: int, simplify_m: float = 0.0
+    conn: Connection,
+    where: HeatFilter,
+    *,
+    generation: int,
+    scope: Scope = WHOLE_BANNER,
+    simplify_m: float = 0.0,
 ) -> list[MicroGridCount]:
-    """Every live micro-grid of ``generation`` in code order with its matching incidents.
+    """Every live micro-grid of ``generation`` inside ``scope`` in code order with its matching
+    incidents inside ``scope`` (the whole banner by default, for internal callers).
 
     ``rate`` is incidents per 1,000 residents (``None`` for a micro-grid without residents);
     ``geometry`` is RFC 7946 GeoJSON text, simplified by ``simplify_m`` metres.
@@ -134,6 +145,7 @@ def micro_grid_counts(
         query("heat_counts"),
         {
             **where.params(),
+            **scope.params(),
             "g": generation,
             "tolerance": check_simplify(simplify_m) / METRES_PER_DEGREE,
         },
@@ -161,14 +173,19 @@ def natural_breaks(values: Sequence[float] | np.ndarray, k: int = CLASSES) -> li
 
 
 def areas(
-    conn: Connection, where: HeatFilter, *, generation: int, simplify_m: float = 0.0
+    conn: Connection,
+    where: HeatFilter,
+    *,
+    generation: int,
+    scope: Scope,
+    simplify_m: float = 0.0,
 ) -> FeatureSet:
     """Micro-grids with ``count``, ``rate`` per 1,000 residents and natural class breaks.
 
     Top-level members: ``breaks`` (count classes, as upper bounds), ``rate_breaks``,
     ``classification`` (how they were made), ``total``, ``generation`` and ``filter``.
     """
-    rows = micro_grid_counts(conn, where, generation=generation, simplify_m=simplify_m)
+    rows = micro_grid_counts(conn, where, generation=generation, scope=scope, simplify_m=simplify_m)
     features = [
         feature_text(
             r.code,
@@ -203,8 +220,11 @@ def areas(
     )
 
 
-def bins(conn: Connection, where: HeatFilter, *, size_m: float = BIN_SIZE_M) -> FeatureSet:
-    """Hexagons of edge ``size_m`` metres with the number of matching incidents in each.
+def bins(
+    conn: Connection, where: HeatFilter, *, scope: Scope, size_m: float = BIN_SIZE_M
+) -> FeatureSet:
+    """Hexagons of edge ``size_m`` metres with the number of matching incidents inside
+    ``scope`` in each.
 
     Only hexagons with at least one incident are returned; every matching incident is counted
     by its location, including any placed outside every micro-grid.
@@ -216,7 +236,8 @@ def bins(conn: Connection, where: HeatFilter, *, size_m: float = BIN_SIZE_M) -> 
         )
     where.check(conn)
     rows = conn.execute(
-        query("heat_bins"), {**where.params(), "size": size_m, "srid": BIN_SRID}
+        query("heat_bins"),
+        {**where.params(), **scope.params(), "size": size_m, "srid": BIN_SRID},
     ).all()
     features = [
         feature_text(f"{r.i},{r.j}", r.geometry, {"i": r.i, "j": r.j, "count": r.n}) for r in rows

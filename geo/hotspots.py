@@ -15,6 +15,10 @@ Settings, fixed so that a result can be reproduced:
   esda's ``Zs``; ``p_sim`` is the one-sided pseudo p-value in the direction of ``gi_z`` with
   ties counted against significance (:func:`pseudo_p`, which explains why not esda's own).
 
+The analysis runs over the micro-grids inside the caller's :class:`~geo.scope.Scope` and the
+incidents inside it (:func:`geo.heat.micro_grid_counts`): a township officer's hot spots are
+those of their township, with the contiguity of its micro-grids only.
+
 A micro-grid is a hot spot at 99 % / 95 % / 90 % when ``gi_z > 0`` and ``p_sim`` is at most
 0.01 / 0.05 / 0.10, a cold spot likewise with ``gi_z < 0``, and not significant otherwise.
 
@@ -40,6 +44,7 @@ import shapely
 from sqlalchemy import Connection
 
 from geo.heat import FeatureSet, HeatFilter, feature_text, micro_grid_counts
+from geo.scope import WHOLE_BANNER, Scope
 from geo.sql import query
 
 if TYPE_CHECKING:
@@ -74,7 +79,7 @@ class Contiguity:
     graph: Graph
 
 
-_graphs: dict[tuple[str, int], Contiguity] = {}
+_graphs: dict[tuple[str, int, str | None], Contiguity] = {}
 _graphs_lock = threading.Lock()
 
 
@@ -88,20 +93,24 @@ def build_contiguity(codes: list[str], wkb: list[bytes], generation: int) -> Con
     return Contiguity(generation, tuple(codes), graph)
 
 
-def contiguity(conn: Connection, generation: int, codes: list[str]) -> Contiguity:
-    """The Queen contiguity of ``generation``'s micro-grids ``codes``, built once and kept.
+def contiguity(
+    conn: Connection, generation: int, codes: list[str], *, scope: Scope = WHOLE_BANNER
+) -> Contiguity:
+    """The Queen contiguity of ``generation``'s micro-grids ``codes`` (those inside ``scope``),
+    built once and kept.
 
     A published generation never changes, so the graph is kept for the life of the process
-    (one per database and generation). It is rebuilt when the generation's live micro-grids
-    are not the ``codes`` it was built from (a draft generation being edited).
+    (one per database, generation and scope prefix). It is rebuilt when the generation's live
+    micro-grids are not the ``codes`` it was built from (a draft generation being edited).
     """
-    key = (conn.engine.url.render_as_string(hide_password=True), generation)
+    url = conn.engine.url.render_as_string(hide_password=True)
+    key = (url, generation, scope.area_prefix)
     with _graphs_lock:
         known = _graphs.get(key)
         if known is not None and list(known.codes) == codes:
             return known
         started = time.perf_counter()
-        rows = conn.execute(query("micro_grid_outlines"), {"g": generation}).all()
+        rows = conn.execute(query("micro_grid_outlines"), {"g": generation, **scope.params()}).all()
         built = build_contiguity([r.code for r in rows], [bytes(r.wkb) for r in rows], generation)
         if list(built.codes) != codes:
             raise RuntimeError(f"the micro-grids of generation {generation} changed while read")
@@ -172,19 +181,24 @@ def _finite(value: float) -> float | None:
 
 
 def hotspots(
-    conn: Connection, where: HeatFilter, *, generation: int, simplify_m: float = 0.0
+    conn: Connection,
+    where: HeatFilter,
+    *,
+    generation: int,
+    scope: Scope,
+    simplify_m: float = 0.0,
 ) -> FeatureSet:
     """Micro-grids with ``count``, ``gi_z``, ``p_sim``, ``class`` and its Chinese ``label``.
 
-    With no matching incident at all Gi* is undefined: every micro-grid is then not
-    significant with ``gi_z`` and ``p_sim`` null.
+    With no matching incident at all, or a single micro-grid in the scope (a party member's),
+    Gi* is undefined: every micro-grid is then not significant with ``gi_z`` and ``p_sim`` null.
     """
-    rows = micro_grid_counts(conn, where, generation=generation, simplify_m=simplify_m)
+    rows = micro_grid_counts(conn, where, generation=generation, scope=scope, simplify_m=simplify_m)
     counts = np.array([r.count for r in rows], dtype=np.float64)
     if not rows:
         return FeatureSet([], {"classes": {}, "total": 0, "generation": generation})
-    weights = contiguity(conn, generation, [r.code for r in rows])
-    if counts.sum() > 0:
+    weights = contiguity(conn, generation, [r.code for r in rows], scope=scope)
+    if counts.sum() > 0 and len(rows) > 1:
         result = gi_star(counts, weights.graph)
         z, p = np.asarray(result.Zs), pseudo_p(result)
     else:

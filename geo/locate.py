@@ -3,6 +3,11 @@
 A point on an edge shared by several micro-grids is covered by all of them: it goes to the
 lowest code and the answer says ``boundary_tie``. A point outside every micro-grid is
 :class:`~geo.errors.OutsideCoverage`, naming the nearest micro-grid and its distance.
+
+Only micro-grids inside the caller's scope cover a point. For a caller confined to part of
+the banner, a point that none of their micro-grids covers is outside coverage, whether or not
+another micro-grid covers it, and the answer names no nearest micro-grid: it would tell what
+lies outside the scope.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from geo.areas import chain
 from geo.errors import OutsideCoverage
 from geo.people import responsible
 from geo.points import StoragePoint
+from geo.scope import Scope
 from geo.sql import query
 
 
@@ -40,9 +46,13 @@ class Cover:
         return len(self.tied_codes) > 1
 
 
-def covering(conn: Connection, lon: float, lat: float, generation: int) -> Cover | None:
-    """The micro-grid covering a CGCS2000 point in ``generation``, or None outside them all."""
-    rows = conn.execute(query("locate"), {"lon": lon, "lat": lat, "g": generation}).all()
+def covering(
+    conn: Connection, lon: float, lat: float, generation: int, *, scope: Scope
+) -> Cover | None:
+    """The micro-grid inside ``scope`` covering a CGCS2000 point in ``generation``, or None."""
+    rows = conn.execute(
+        query("locate"), {"lon": lon, "lat": lat, "g": generation, **scope.params()}
+    ).all()
     if not rows:
         return None
     return Cover(rows[0].id, rows[0].code, [r.code for r in rows] if len(rows) > 1 else [])
@@ -56,10 +66,19 @@ def nearest(conn: Connection, lon: float, lat: float, generation: int) -> Neares
     return Nearest(row.id, row.code, row.name, float(row.distance_m))
 
 
-def locate(conn: Connection, point: StoragePoint, generation: int) -> dict[str, Any]:
+def locate(
+    conn: Connection, point: StoragePoint, generation: int, *, scope: Scope
+) -> dict[str, Any]:
     """The chain banner→micro-grid covering ``point`` and the people responsible for it."""
-    cover = covering(conn, point.lon, point.lat, generation)
+    cover = covering(conn, point.lon, point.lat, generation, scope=scope)
     if cover is None:
+        if scope.area_prefix is not None:
+            raise OutsideCoverage(
+                f"({point.raw_lon}, {point.raw_lat}) in {point.datum.value} is outside every "
+                "micro-grid",
+                nearest_code=None,
+                distance_m=None,
+            )
         near = nearest(conn, point.lon, point.lat, generation)
         if near is None:
             raise OutsideCoverage(

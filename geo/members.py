@@ -1,41 +1,57 @@
-"""A member's own area, as a field worker's phone shows it."""
+"""A member by id, inside the caller's scope: their own area as a field worker's phone shows
+it, or their clear name and phone for an audited reveal.
+
+A member is inside a scope when the area they serve is; any other member is :class:`NotFound`
+with the message of one that does not exist.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Row, text
 
 from geo.areas import chain, list_areas, neighbours
 from geo.errors import NotFound
 from geo.people import member_view
+from geo.scope import Scope, area_sql
+
+_MEMBER = f"""
+SELECT m.id, m.kind, m.name, m.phone, m.title, m.area_id, a.code AS area_code,
+       d.code AS department_code, d.name AS department_name
+FROM member m
+JOIN area a ON a.id = m.area_id
+LEFT JOIN department d ON d.id = m.department_id
+WHERE m.id = :id AND {area_sql("a.code")}
+"""
 
 
-def member_area(conn: Connection, member_id: int, generation: int) -> dict[str, Any]:
-    """The member, the area they serve (as a Feature), its chain and its neighbours."""
-    row = conn.execute(
-        text(
-            """
-            SELECT m.id, m.kind, m.name, m.phone, m.title, m.area_id, a.code AS area_code,
-                   d.code AS department_code, d.name AS department_name
-            FROM member m
-            JOIN area a ON a.id = m.area_id
-            LEFT JOIN department d ON d.id = m.department_id
-            WHERE m.id = :id
-            """
-        ),
-        {"id": member_id},
-    ).one_or_none()
+def find_member(conn: Connection, member_id: int, *, scope: Scope) -> Row[Any]:
+    """The member's row (clear name and phone: never send it as it is), or NotFound."""
+    row = conn.execute(text(_MEMBER), {"id": member_id, **scope.params()}).one_or_none()
     if row is None:
         raise NotFound(f"member {member_id} does not exist")
-    area_page = list_areas(conn, generation=generation, codes=[row.area_code], limit=1)
+    return row
+
+
+def member_area(
+    conn: Connection, member_id: int, generation: int, *, scope: Scope
+) -> dict[str, Any]:
+    """The member, the area they serve (as a Feature), its chain and its neighbours.
+
+    Neighbours outside ``scope`` are left out, as they are from every listing.
+    """
+    row = find_member(conn, member_id, scope=scope)
+    area_page = list_areas(conn, generation=generation, codes=[row.area_code], limit=1, scope=scope)
     if not area_page.features:
         raise NotFound(
             f"member {member_id}'s area {row.area_code} is not in generation {generation}"
         )
-    near = neighbours(conn, row.area_id, generation)
-    near_page = list_areas(conn, generation=generation, codes=near, limit=max(len(near), 1))
+    near = neighbours(conn, row.area_id, generation, scope=scope)
+    near_page = list_areas(
+        conn, generation=generation, codes=near, limit=max(len(near), 1), scope=scope
+    )
     return {
         "member": member_view(row),
         "area": json.loads(area_page.features[0]),
@@ -47,3 +63,9 @@ def member_area(conn: Connection, member_id: int, generation: int) -> dict[str, 
             "features": [json.loads(f) for f in near_page.features],
         },
     }
+
+
+def contact(conn: Connection, member_id: int, *, scope: Scope) -> dict[str, str | None]:
+    """The member's clear name and phone, for a reveal (the caller audits it)."""
+    row = find_member(conn, member_id, scope=scope)
+    return {"name": row.name, "phone": row.phone}

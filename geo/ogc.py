@@ -8,6 +8,11 @@ listings are; this module holds the vocabulary (CRS, conformance, collections), 
 of the query parameters the standard defines, and the queries. No web framework here: the
 documents take the base URL of ``/ogc`` as a string.
 
+Every query takes the caller's :class:`~geo.scope.Scope`: only areas inside it are features
+(an item outside it is :class:`NotFound` like a missing one), extents are those of the areas
+inside it, and ``incident_counts`` counts only the incidents inside it (held in an area inside
+it and, for department staff, routed to their department).
+
 Coordinates are CGCS2000 (EPSG:4490), stored as longitude, latitude. They are served as
 ``CRS84`` (longitude, latitude; CGCS2000 and WGS 84 differ by well under a metre and are
 treated as equal, as in :mod:`geo.datum`) or, on request, as EPSG:4490 in that CRS's own axis
@@ -42,6 +47,7 @@ from sqlalchemy import Connection, text
 from geo.errors import InvalidInput, NotFound
 from geo.heat import feature_text
 from geo.models import AreaLevel
+from geo.scope import Scope, area_sql
 from geo.sql import query
 
 GEOJSON = "application/geo+json"
@@ -220,20 +226,21 @@ def conformance() -> dict[str, Any]:
     return {"conformsTo": list(CONFORMANCE)}
 
 
-def _extents(conn: Connection, generation: int) -> dict[str, list[float]]:
-    """The lon/lat bounding box of each level's live areas in ``generation``."""
+def _extents(conn: Connection, generation: int, scope: Scope) -> dict[str, list[float]]:
+    """The lon/lat bounding box of each level's live areas in ``generation`` inside ``scope``."""
     rows = conn.execute(
         text(
-            """
+            f"""
             SELECT level, ST_XMin(e) AS xmin, ST_YMin(e) AS ymin,
                    ST_XMax(e) AS xmax, ST_YMax(e) AS ymax
             FROM (SELECT a.level, ST_Extent(a.geom) AS e FROM area a
                   WHERE a.generation_low <= :g
                     AND (a.generation_high IS NULL OR a.generation_high >= :g)
+                    AND {area_sql("a.code")}
                   GROUP BY a.level) x
             """
         ),
-        {"g": generation},
+        {"g": generation, **scope.params()},
     )
     return {r.level: [r.xmin, r.ymin, r.xmax, r.ymax] for r in rows}
 
@@ -283,15 +290,15 @@ def _collection(
 
 
 def collection(
-    conn: Connection, base: str, collection: CollectionId, generation: int
+    conn: Connection, base: str, collection: CollectionId, generation: int, *, scope: Scope
 ) -> dict[str, Any]:
     """One collection's description: extent in CRS84, the CRSs offered, the items link."""
-    return _collection(conn, base, collection, generation, _extents(conn, generation))
+    return _collection(conn, base, collection, generation, _extents(conn, generation, scope))
 
 
-def collections(conn: Connection, base: str, generation: int) -> dict[str, Any]:
+def collections(conn: Connection, base: str, generation: int, *, scope: Scope) -> dict[str, Any]:
     """Every collection's description, with the links of the ``/collections`` document."""
-    extents = _extents(conn, generation)
+    extents = _extents(conn, generation, scope)
     return {
         "links": [_link(f"{base}/collections", "self", JSON, "the feature collections")],
         "collections": [_collection(conn, base, c, generation, extents) for c in CollectionId],
@@ -326,10 +333,12 @@ def items(
     collection: CollectionId,
     q: ItemsQuery,
     *,
+    scope: Scope,
     closed: Iterable[str] = (),
     code: str | None = None,
 ) -> ItemsPage:
-    """One page of ``collection``'s features in code order, after the code ``q.after``.
+    """One page of ``collection``'s features inside ``scope`` in code order, after the code
+    ``q.after``.
 
     ``closed`` lists the incident statuses that are not open (the workflow's, passed in:
     ``geo`` does not know them); only ``incident_counts`` uses it. ``code`` picks one feature.
@@ -346,6 +355,7 @@ def items(
         "after": q.after,
         "limit": q.limit + 1,
         "lat_first": q.crs.lat_first,
+        **scope.params(),
     }
     if collection is CollectionId.INCIDENT_COUNTS:
         majors = [major for major, _ in _majors(conn)]
@@ -395,14 +405,17 @@ def item(
     feature_id: str,
     *,
     generation: int,
+    scope: Scope,
     crs: Crs = Crs.CRS84,
     closed: Iterable[str] = (),
 ) -> str:
-    """One feature as JSON text, or :class:`NotFound` naming it and the collection."""
+    """One feature inside ``scope`` as JSON text, or :class:`NotFound` naming it and the
+    collection (the same outside the scope as for a code that does not exist)."""
     page = items(
         conn,
         collection,
         ItemsQuery(generation=generation, crs=crs, limit=1),
+        scope=scope,
         closed=closed,
         code=feature_id,
     )

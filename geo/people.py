@@ -1,4 +1,8 @@
-"""Who serves an area: grid workers, party members, leaders and department instructors."""
+"""Who serves an area: grid workers, party members, leaders and department instructors.
+
+Names and phones leave this module masked (张**, 138****1234); the clear values are only
+handed out by :func:`geo.members.contact`, for an audited reveal.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,19 @@ from typing import Any
 from sqlalchemy import Connection
 
 from geo.models import MemberKind
-from geo.privacy import mask_phone
+from geo.privacy import mask_name, mask_phone
 from geo.sql import query
 
 
 def member_view(row: Any) -> dict[str, Any]:
-    """A member as clients see it, phone masked."""
+    """A member as clients see it, name and phone masked."""
     department = None
     if row.department_code is not None:
         department = {"code": row.department_code, "name": row.department_name}
     return {
         "id": row.id,
         "kind": row.kind,
-        "name": row.name,
+        "name": mask_name(row.name),
         "phone": mask_phone(row.phone),
         "title": row.title,
         "area_code": row.area_code,

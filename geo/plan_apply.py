@@ -19,6 +19,7 @@ from sqlalchemy import Connection, text
 from geo.models import AreaLevel
 from geo.plan_errors import CodeSpaceExhausted
 from geo.plans import PlanRow, with_status
+from geo.scope import Scope, area_sql
 
 #: Digits each level adds to its parent's code.
 CODE_WIDTH = {
@@ -154,33 +155,38 @@ def estimate_population(conn: Connection, generation: int, retired: list[int]) -
     )
 
 
-def changes_since(conn: Connection, generation: int) -> list[dict[str, Any]]:
-    """Generations newer than ``generation``: when, by whom, which areas they added/retired."""
+def changes_since(conn: Connection, generation: int, *, scope: Scope) -> list[dict[str, Any]]:
+    """Generations newer than ``generation``: when, by whom, which areas they added/retired.
+
+    Only what lies inside ``scope`` is named: the areas, and the plan (its author and scope)
+    when its scope is inside; a generation of another township shows as one that happened.
+    """
+    inside = area_sql("a.code")
     rows = conn.execute(
         text(
-            """
+            f"""
             SELECT g.id, g.description, g.created_at, g.activated_at, p.id AS plan,
-                   p.published_by, p.scope_code,
+                   p.published_by, p.scope_code, {area_sql("p.scope_code")} AS plan_inside,
                    (SELECT array_agg(a.code ORDER BY a.code) FROM area a
-                    WHERE a.generation_low = g.id) AS added,
+                    WHERE a.generation_low = g.id AND {inside}) AS added,
                    (SELECT array_agg(a.code ORDER BY a.code) FROM area a
-                    WHERE a.generation_high = (SELECT max(id) FROM generation WHERE id < g.id))
-                   AS retired
+                    WHERE a.generation_high = (SELECT max(id) FROM generation WHERE id < g.id)
+                      AND {inside}) AS retired
             FROM generation g LEFT JOIN plan p ON p.generation_id = g.id
             WHERE g.id > :base ORDER BY g.id
             """
         ),
-        {"base": generation},
+        {"base": generation, **scope.params()},
     )
     return [
         {
             "generation": r.id,
-            "description": r.description,
+            "description": r.description if r.plan_inside is not False else None,
             "published_at": r.created_at.isoformat(),
             "activated_at": r.activated_at.isoformat() if r.activated_at else None,
-            "published_by": r.published_by,
-            "plan": r.plan,
-            "scope": r.scope_code,
+            "published_by": r.published_by if r.plan_inside else None,
+            "plan": r.plan if r.plan_inside else None,
+            "scope": r.scope_code if r.plan_inside else None,
             "added": r.added or [],
             "retired": r.retired or [],
         }

@@ -21,6 +21,7 @@ from geo.errors import InvalidInput
 from geo.models import STORAGE_SRID, AreaLevel
 from geo.plan_errors import PlanConflict
 from geo.plans import get_plan, touch
+from geo.scope import Scope
 from geo.topology import Problem, Repair, Unit, apply_repairs, check_layout, suggest_repairs
 
 
@@ -34,9 +35,9 @@ class Layout:
     children: list[Unit]
 
 
-def layouts(conn: Connection, plan_id: int) -> list[Layout]:
+def layouts(conn: Connection, plan_id: int, *, scope: Scope) -> list[Layout]:
     """Every parent of the draft with its children, coarsest parent first."""
-    plan = get_plan(conn, plan_id)
+    plan = get_plan(conn, plan_id, scope=scope)
     scope_wkb = conn.execute(
         text("SELECT ST_AsBinary(geom) FROM area WHERE id = :id"), {"id": plan.scope_area_id}
     ).scalar_one()
@@ -71,10 +72,10 @@ def _feature(problem: Problem, layout: Layout) -> dict[str, Any]:
     return feature
 
 
-def check_plan(conn: Connection, plan_id: int) -> dict[str, Any]:
+def check_plan(conn: Connection, plan_id: int, *, scope: Scope) -> dict[str, Any]:
     """The draft's topology problems as a FeatureCollection (no features: it may publish)."""
     features = []
-    for layout in layouts(conn, plan_id):
+    for layout in layouts(conn, plan_id, scope=scope):
         problems = check_layout(layout.children, layout.parent)
         features += [_feature(p, layout) for p in problems]
     return {"type": "FeatureCollection", "features": features, "count": len(features)}
@@ -88,7 +89,9 @@ class Offered:
     version: int
 
 
-def offered_repairs(conn: Connection, plan_id: int, snap_tolerance_m: float) -> list[Offered]:
+def offered_repairs(
+    conn: Connection, plan_id: int, snap_tolerance_m: float, *, scope: Scope
+) -> list[Offered]:
     """The repairs the topology module offers for each layout of the draft."""
     versions: dict[str, int] = {
         r.ref: r.version
@@ -97,7 +100,7 @@ def offered_repairs(conn: Connection, plan_id: int, snap_tolerance_m: float) -> 
         )
     }
     offered = []
-    for layout in layouts(conn, plan_id):
+    for layout in layouts(conn, plan_id, scope=scope):
         if not layout.children:
             continue
         for repair in suggest_repairs(
@@ -110,10 +113,12 @@ def offered_repairs(conn: Connection, plan_id: int, snap_tolerance_m: float) -> 
     return offered
 
 
-def repair_features(conn: Connection, plan_id: int, snap_tolerance_m: float) -> dict[str, Any]:
+def repair_features(
+    conn: Connection, plan_id: int, snap_tolerance_m: float, *, scope: Scope
+) -> dict[str, Any]:
     """Offered repairs as a FeatureCollection of the geometries they would give."""
     features = []
-    for item in offered_repairs(conn, plan_id, snap_tolerance_m):
+    for item in offered_repairs(conn, plan_id, snap_tolerance_m, scope=scope):
         feature = item.repair.to_feature()
         feature["id"] = item.id
         feature["properties"].update(
@@ -129,12 +134,12 @@ def repair_features(conn: Connection, plan_id: int, snap_tolerance_m: float) -> 
 
 
 def apply_plan_repairs(
-    conn: Connection, plan_id: int, ids: list[str], snap_tolerance_m: float
+    conn: Connection, plan_id: int, ids: list[str], snap_tolerance_m: float, *, scope: Scope
 ) -> list[str]:
     """Apply the offered repairs named by ``ids``; returns the refs whose geometry changed."""
-    plan = get_plan(conn, plan_id, lock=True)
+    plan = get_plan(conn, plan_id, scope=scope, lock=True)
     plan.require_draft()
-    offered = {o.id: o for o in offered_repairs(conn, plan_id, snap_tolerance_m)}
+    offered = {o.id: o for o in offered_repairs(conn, plan_id, snap_tolerance_m, scope=scope)}
     gone = [i for i in ids if i not in offered]
     if gone:
         raise PlanConflict(

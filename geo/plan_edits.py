@@ -21,6 +21,7 @@ from geo.errors import InvalidInput, NotFound
 from geo.models import STORAGE_SRID, AreaLevel
 from geo.plan_errors import PlanConflict, VersionConflict, VersionRequired
 from geo.plans import PlanRow, get_plan, touch
+from geo.scope import WHOLE_BANNER, Scope
 from geo.sql import query
 
 GEOM_SQL = f"ST_Multi(ST_GeomFromWKB(:wkb, {STORAGE_SRID}))"
@@ -28,8 +29,10 @@ GEOM_SQL = f"ST_Multi(ST_GeomFromWKB(:wkb, {STORAGE_SRID}))"
 METRES_PER_DEGREE = 111_320.0
 
 
-def lock_draft(conn: Connection, plan_id: int) -> PlanRow:
-    plan = get_plan(conn, plan_id, lock=True)
+def lock_draft(conn: Connection, plan_id: int, *, scope: Scope) -> PlanRow:
+    """The draft ``plan_id`` inside ``scope``, locked; NotFound, or PlanConflict when it is no
+    longer a draft."""
+    plan = get_plan(conn, plan_id, scope=scope, lock=True)
     plan.require_draft()
     return plan
 
@@ -103,10 +106,11 @@ def replace_geometry(
     geom: Any,
     version: int | None,
     *,
+    scope: Scope,
     name: str | None = None,
 ) -> int:
     """Replace ``ref``'s geometry (and name); returns its new version."""
-    lock_draft(conn, plan_id)
+    lock_draft(conn, plan_id, scope=scope)
     row = _checked(conn, plan_id, ref, version)
     new_version = conn.execute(
         text(
@@ -126,6 +130,7 @@ def split_area(
     line: Any,
     version: int | None,
     *,
+    scope: Scope,
     name: str | None = None,
     snap_m: float = 0.0,
 ) -> tuple[str, str]:
@@ -137,7 +142,7 @@ def split_area(
     vertex for vertex; a crossing elsewhere adds a vertex the neighbour lacks, which the
     topology check reports. Areas under ``ref`` go to the piece they overlap most.
     """
-    lock_draft(conn, plan_id)
+    lock_draft(conn, plan_id, scope=scope)
     row = _checked(conn, plan_id, ref, version)
     pieces = conn.execute(
         text(
@@ -204,12 +209,16 @@ def merge_areas(
     refs: Sequence[str],
     versions: Mapping[str, int] | None,
     *,
+    scope: Scope = WHOLE_BANNER,
     name: str | None = None,
 ) -> str:
-    """Merge ``refs`` (same level and parent, touching) into the first; returns its ref."""
+    """Merge ``refs`` (same level and parent, touching) into the first; returns its ref.
+
+    ``scope``: the editor's (the default, the whole banner, is for benchmarks and scripts).
+    """
     if len(refs) < 2 or len(set(refs)) != len(refs):
         raise InvalidInput("refs", "name at least two different areas to merge")
-    lock_draft(conn, plan_id)
+    lock_draft(conn, plan_id, scope=scope)
     missing = [r for r in refs if versions is None or r not in versions]
     if missing:
         raise VersionRequired(
@@ -267,6 +276,7 @@ def add_area(
     conn: Connection,
     plan_id: int,
     *,
+    scope: Scope,
     parent_ref: str,
     name: str,
     geom: Any,
@@ -274,7 +284,7 @@ def add_area(
     kind: str | None = None,
 ) -> str:
     """Draw a new area under ``parent_ref`` (a draft area or the scope); returns its ref."""
-    plan = lock_draft(conn, plan_id)
+    plan = lock_draft(conn, plan_id, scope=scope)
     below = _level_below(conn, plan, parent_ref)
     if level is not None and level is not below:
         raise InvalidInput("level", f"an area under {parent_ref} is a {below.value}, not {level}")
@@ -298,9 +308,11 @@ def add_area(
     return ref
 
 
-def remove_area(conn: Connection, plan_id: int, ref: str, version: int | None) -> None:
+def remove_area(
+    conn: Connection, plan_id: int, ref: str, version: int | None, *, scope: Scope
+) -> None:
     """Remove ``ref`` from the draft; an area that still holds others is refused."""
-    lock_draft(conn, plan_id)
+    lock_draft(conn, plan_id, scope=scope)
     row = _checked(conn, plan_id, ref, version)
     children = conn.execute(
         text("SELECT ref FROM plan_area WHERE plan_id = :plan AND parent_ref = :ref ORDER BY ref"),

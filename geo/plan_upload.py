@@ -17,6 +17,7 @@ from geo.models import AreaLevel
 from geo.plan_edits import GEOM_SQL, lock_draft, next_ref, reparent, to_wkb
 from geo.plan_errors import VersionConflict, VersionRequired
 from geo.plans import touch
+from geo.scope import Scope
 from geo.topology import Unit
 
 
@@ -38,6 +39,8 @@ def replace_level(
     level: AreaLevel,
     areas: Sequence[Unit],
     plan_version: int | None,
+    *,
+    scope: Scope,
 ) -> dict[str, Any]:
     """Replace every draft area of ``level`` with ``areas`` (an uploaded file).
 
@@ -46,7 +49,7 @@ def replace_level(
     Each area goes under the area one level up that it overlaps most, and the areas one level
     down under the new area they overlap most.
     """
-    plan = lock_draft(conn, plan_id)
+    plan = lock_draft(conn, plan_id, scope=scope)
     if plan_version is None:
         raise VersionRequired(
             "If-Match", 'send If-Match: "<plan version>" (or "version")', where="header"

@@ -4,6 +4,9 @@ A draft copies the live areas under its scope (a township, village or grid) from
 generation, the newest one. Edits live in :mod:`geo.plan_edits`, the topology check in
 :mod:`geo.plan_check`, and the impact preview and publication in :mod:`cases.plan_impact`
 and :mod:`cases.publish`, since those move incidents.
+
+Every function reached from the API takes the caller's ``scope``: a plan whose scope code lies
+outside it is :class:`NotFound`, exactly like a missing one, and is left out of listings.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from geo.errors import InvalidInput, NotFound
 from geo.models import AreaLevel
 from geo.plan_errors import PlanConflict
 from geo.plan_models import PlanStatus
+from geo.scope import WHOLE_BANNER, Scope, area_sql
 from geo.sql import query
 
 #: Levels a plan may be scoped to; its draft holds the levels below.
@@ -49,16 +53,18 @@ class PlanRow:
             )
 
 
-def get_plan(conn: Connection, plan_id: int, *, lock: bool = False) -> PlanRow:
-    """The plan ``plan_id`` (locked for the transaction with ``lock``), or :class:`NotFound`."""
+def get_plan(conn: Connection, plan_id: int, *, scope: Scope, lock: bool = False) -> PlanRow:
+    """The plan ``plan_id`` if its scope lies inside ``scope`` (locked for the transaction
+    with ``lock``), or :class:`NotFound`, the same whether it is missing or out of scope."""
     row = conn.execute(
         text(
             "SELECT p.id, p.scope_code, p.scope_area_id, a.level AS scope_level, "
             "p.base_generation, p.status, p.version "
-            "FROM plan p JOIN area a ON a.id = p.scope_area_id WHERE p.id = :id"
+            "FROM plan p JOIN area a ON a.id = p.scope_area_id WHERE p.id = :id AND "
+            + area_sql("p.scope_code")
             + (" FOR UPDATE OF p" if lock else "")
         ),
-        {"id": plan_id},
+        {"id": plan_id, **scope.params()},
     ).one_or_none()
     if row is None:
         raise NotFound(f"plan {plan_id} does not exist")
@@ -81,17 +87,30 @@ def newest_generation(conn: Connection) -> int:
     return int(g)
 
 
-def create_plan(conn: Connection, scope_code: str, description: str, author: str) -> int:
-    """A new draft copying the areas under ``scope_code`` from the newest generation."""
+def create_plan(
+    conn: Connection,
+    scope_code: str,
+    description: str,
+    author: str,
+    *,
+    scope: Scope = WHOLE_BANNER,
+) -> int:
+    """A new draft copying the areas under ``scope_code`` from the newest generation.
+
+    ``scope_code`` must lie inside the author's ``scope`` (checked before anything else, so
+    the answer says nothing of areas outside it); the default is for the CLI and benchmarks.
+    """
+    if not scope.covers(scope_code):
+        raise InvalidInput("scope_code", f"{scope_code} is outside your area {scope.area_prefix}")
     base = newest_generation(conn)
     try:
-        scope = find_area(conn, scope_code, base)
+        area = find_area(conn, scope_code, base)
     except NotFound as exc:
         raise InvalidInput("scope_code", exc.message) from None
-    if scope.level not in SCOPE_LEVELS:
+    if area.level not in SCOPE_LEVELS:
         choices = ", ".join(level.value for level in SCOPE_LEVELS)
         raise InvalidInput(
-            "scope_code", f"{scope_code} is a {scope.level.value}; a plan covers a {choices}"
+            "scope_code", f"{scope_code} is a {area.level.value}; a plan covers a {choices}"
         )
     plan_id = conn.execute(
         text(
@@ -100,7 +119,7 @@ def create_plan(conn: Connection, scope_code: str, description: str, author: str
         ),
         {
             "code": scope_code,
-            "area": scope.id,
+            "area": area.id,
             "base": base,
             "description": description,
             "author": author,
@@ -123,17 +142,60 @@ def touch(conn: Connection, plan_id: int) -> int:
     )
 
 
-def delete_plan(conn: Connection, plan_id: int) -> None:
+def snapshot(conn: Connection, plan_id: int) -> dict[str, dict[str, Any]]:
+    """Every draft area of the plan in brief, for the audit trail: ``{ref: {name, level,
+    parent, version, vertices}}`` (a vertex count stands for the geometry)."""
+    rows = conn.execute(
+        text(
+            "SELECT ref, name, level, parent_ref, version, ST_NPoints(geom) AS vertices "
+            "FROM plan_area WHERE plan_id = :plan"
+        ),
+        {"plan": plan_id},
+    )
+    return {
+        r.ref: {
+            "name": r.name,
+            "level": r.level,
+            "parent": r.parent_ref,
+            "version": r.version,
+            "vertices": r.vertices,
+        }
+        for r in rows
+    }
+
+
+def changed_areas(
+    before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The entries of two :func:`snapshot` that differ, as ``(before, after)``; an area
+    missing from one side is None there.
+
+    Examples
+    --------
+    >>> a = {"v": 1}
+    >>> changed_areas({"x": a, "y": a}, {"x": a, "y": {"v": 2}, "new-1": a})
+    ({'new-1': None, 'y': {'v': 1}}, {'new-1': {'v': 1}, 'y': {'v': 2}})
+    """
+    refs = sorted(ref for ref in before.keys() | after.keys() if before.get(ref) != after.get(ref))
+    return {r: before.get(r) for r in refs}, {r: after.get(r) for r in refs}
+
+
+def delete_plan(conn: Connection, plan_id: int, *, scope: Scope) -> None:
     """Delete a draft and its areas; published plans are the record and stay."""
-    get_plan(conn, plan_id, lock=True).require_draft()
+    get_plan(conn, plan_id, scope=scope, lock=True).require_draft()
     conn.execute(text("DELETE FROM plan WHERE id = :id"), {"id": plan_id})
 
 
 def plan_features(
-    conn: Connection, plan_id: int, *, level: AreaLevel | None = None, refs: list[str] | None = None
+    conn: Connection,
+    plan_id: int,
+    *,
+    scope: Scope,
+    level: AreaLevel | None = None,
+    refs: list[str] | None = None,
 ) -> list[str]:
     """The draft's areas as RFC 7946 Features (JSON text) with ref, version and status."""
-    get_plan(conn, plan_id)
+    get_plan(conn, plan_id, scope=scope)
     rows = conn.execute(
         with_status(query("plan_features").text),
         {"plan": plan_id, "level": level.value if level else None, "refs": refs},
@@ -141,9 +203,9 @@ def plan_features(
     return [r.feature for r in rows]
 
 
-def plan_feature(conn: Connection, plan_id: int, ref: str) -> dict[str, Any]:
+def plan_feature(conn: Connection, plan_id: int, ref: str, *, scope: Scope) -> dict[str, Any]:
     """One draft area as a Feature, or :class:`NotFound`."""
-    found = plan_features(conn, plan_id, refs=[ref])
+    found = plan_features(conn, plan_id, scope=scope, refs=[ref])
     if not found:
         raise NotFound(f"plan {plan_id} has no area {ref}")
     feature: dict[str, Any] = json.loads(found[0])
@@ -167,9 +229,9 @@ WHERE p.id = :plan
 """
 
 
-def plan_summary(conn: Connection, plan_id: int) -> dict[str, Any]:
+def plan_summary(conn: Connection, plan_id: int, *, scope: Scope) -> dict[str, Any]:
     """What a planner sees first: scope, base, state, and areas per level and status."""
-    get_plan(conn, plan_id)
+    get_plan(conn, plan_id, scope=scope)
     row = conn.execute(with_status(_SUMMARY), {"plan": plan_id}).one()
     levels: dict[str, dict[str, int]] = {}
     for key, n in (row.counts or {}).items():
@@ -199,8 +261,11 @@ def plan_summary(conn: Connection, plan_id: int) -> dict[str, Any]:
     }
 
 
-def list_plans(conn: Connection, status: str | None = None) -> list[dict[str, Any]]:
-    """Plans, newest first (at most 500), optionally of one status."""
+def list_plans(
+    conn: Connection, status: str | None = None, *, scope: Scope
+) -> list[dict[str, Any]]:
+    """Plans whose scope lies inside ``scope``, newest first (at most 500), optionally of one
+    status."""
     if status is not None and status not in PlanStatus.__members__.values():
         choices = ", ".join(s.value for s in PlanStatus)
         raise InvalidInput("status", f"unknown status {status!r}; expected one of {choices}")
@@ -209,9 +274,11 @@ def list_plans(conn: Connection, status: str | None = None) -> list[dict[str, An
             "SELECT p.id, p.scope_code, s.name AS scope_name, p.status, p.description, p.author, "
             "p.version, p.base_generation, p.generation_id, p.created_at, p.updated_at, "
             "p.published_at, p.published_by FROM plan p JOIN area s ON s.id = p.scope_area_id "
-            "WHERE CAST(:status AS text) IS NULL OR p.status = :status ORDER BY p.id DESC LIMIT 500"
+            "WHERE (CAST(:status AS text) IS NULL OR p.status = :status) AND "
+            + area_sql("p.scope_code")
+            + " ORDER BY p.id DESC LIMIT 500"
         ),
-        {"status": status},
+        {"status": status, **scope.params()},
     )
     return [
         {

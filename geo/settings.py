@@ -6,9 +6,13 @@ Built inside the app factory or the CLI command that needs them, never at import
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The development secret: good enough on a laptop, refused when ``environment`` is production.
+PLACEHOLDER_SECRET = "development-only-secret-change-me-0123456789"
 
 
 class Settings(BaseSettings):
@@ -49,6 +53,47 @@ class Settings(BaseSettings):
     tianditu_key: str | None = Field(
         default=None, description="Tianditu key (tk) for basemap=tianditu; it is sent to browsers."
     )
+
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description=(
+            "development allows the placeholder secret and creates the demo accounts; "
+            "production refuses both."
+        ),
+    )
+    secret_key: str = Field(
+        default=PLACEHOLDER_SECRET,
+        min_length=32,
+        description="HMAC key signing the access, refresh and session tokens (HS256).",
+    )
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=7, ge=1, le=90)
+    session_hours: int = Field(default=10, ge=1, le=24, description="A page login lasts a shift.")
+    login_rate: str = Field(
+        default="10/minute", description="Login attempts per user name and per client address."
+    )
+    intake_rate: str = Field(default="120/minute", description="Incident reports per account.")
+    reveal_rate: str = Field(default="20/hour", description="Personal data reveals per account.")
+
+    @field_validator("login_rate", "intake_rate", "reveal_rate")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate such as 10/minute") from None
+        return value
+
+    @model_validator(mode="after")
+    def _no_placeholder_in_production(self) -> Settings:
+        if self.environment != "development" and self.secret_key == PLACEHOLDER_SECRET:
+            raise ValueError(
+                "WANGGE_SECRET_KEY is the development placeholder; set a random one of at least "
+                "32 characters (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self
 
     @field_validator("basemap")
     @classmethod

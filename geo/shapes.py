@@ -29,6 +29,22 @@ from geo.datum import Datum, in_china, to_storage
 from geo.errors import InvalidInput
 from geo.points import parse_datum
 
+#: The most vertices one geometry may have: the sample banner's whole outline has 3,624, so
+#: this is far past any real boundary, and short of what would tie up a worker.
+MAX_VERTICES = 50_000
+
+
+def check_vertices(geom: BaseGeometry, field: str) -> BaseGeometry:
+    """Refuse a geometry with more than :data:`MAX_VERTICES` vertices, naming the field.
+
+    >>> check_vertices(shapely.box(0, 0, 1, 1), "geometry").geom_type
+    'Polygon'
+    """
+    count = int(shapely.get_num_coordinates(geom))
+    if count > MAX_VERTICES:
+        raise InvalidInput(field, f"has {count:,} vertices; at most {MAX_VERTICES:,}")
+    return geom
+
 
 def _geometry(obj: Any, field: str, types: tuple[str, ...]) -> BaseGeometry:
     if not isinstance(obj, dict) or "type" not in obj:
@@ -41,7 +57,7 @@ def _geometry(obj: Any, field: str, types: tuple[str, ...]) -> BaseGeometry:
         raise InvalidInput(field, f"is not a valid GeoJSON {obj['type']}: {exc}") from None
     if geom.is_empty:
         raise InvalidInput(field, "is empty")
-    return geom
+    return check_vertices(geom, field)
 
 
 def _to_storage(geom: BaseGeometry, datum: Datum, field: str) -> BaseGeometry:

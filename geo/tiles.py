@@ -5,7 +5,9 @@ transformed from storage (EPSG:4490) inside the query, after an ``&&`` prefilter
 envelope transformed to storage, so the GiST index picks the candidates. A tile carries one
 layer named after the request: the area levels carry ``code, name, level, parent_code``; the
 ``incidents`` layer carries ``code, open_count, total_count`` per micro-grid. No personal data
-is ever in a tile.
+is ever in a tile. A tile holds only what lies inside the caller's :class:`~geo.scope.Scope`:
+areas inside it and the incidents held in them (for department staff, those routed to their
+department); a tile with nothing inside the scope is empty.
 
 Examples
 --------
@@ -31,6 +33,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from geo.errors import InvalidInput, NotFound
+from geo.scope import Scope
 from geo.sql import query
 
 MAX_ZOOM = 22
@@ -117,9 +120,11 @@ def tile(
     y: int,
     *,
     generation: int,
+    scope: Scope,
     incidents: IncidentTileFilter | None = None,
 ) -> bytes:
-    """The tile ``z/x/y`` of ``layer`` in ``generation`` as MVT bytes; empty when nothing is there.
+    """The tile ``z/x/y`` of ``layer`` in ``generation`` inside ``scope`` as MVT bytes; empty
+    when nothing is there.
 
     ``incidents`` filters the ``incidents`` layer (all statuses count towards ``total_count``,
     those outside ``closed`` towards ``open_count``).
@@ -132,6 +137,7 @@ def tile(
         "g": generation,
         "extent": EXTENT,
         "buffer": BUFFER,
+        **scope.params(),
     }
     if layer is Layer.INCIDENTS:
         where = (incidents or IncidentTileFilter(closed=frozenset())).check()

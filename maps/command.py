@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 
 from cases.routing import categories
 from geo.settings import Settings
-from maps.pages import DALAD_BOUNDS, attach_script, new_page, render, status_config
+from maps.pages import DALAD_BOUNDS, Viewer, attach_script, new_page, render, status_config
 
 TITLE = "指挥中心地图 · 达拉特旗网格"
 
@@ -41,10 +41,17 @@ def _tile_layer(layer: str, name: str, min_zoom: int, colour: str) -> VectorGrid
     return VectorGridProtobuf(f"/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf", name, options, show=False)
 
 
-def command_page(conn: Connection, settings: Settings) -> str:
-    """The page's HTML: map, layers and filters; data arrives from the API and the stream."""
-    m = new_page(settings, TITLE)
-    m.fit_bounds(DALAD_BOUNDS)
+def command_page(
+    conn: Connection,
+    settings: Settings,
+    viewer: Viewer,
+    bounds: list[list[float]] | None = None,
+) -> str:
+    """The page's HTML: map, layers and filters; data arrives from the API and the stream,
+    which answer with what the viewer may see. ``bounds`` (south-west, north-east) frame the
+    viewer's own area; the default is the banner."""
+    m = new_page(settings, TITLE, viewer)
+    m.fit_bounds(bounds or DALAD_BOUNDS)
     layers: dict[str, Any] = {}
     for layer, name, min_zoom, colour in TILE_LEVELS:
         tiles = _tile_layer(layer, name, min_zoom, colour)

@@ -7,8 +7,10 @@ from sqlalchemy import Connection
 
 from geo.areas import current_generation
 from geo.members import member_area
+from geo.privacy import mask_name
+from geo.scope import Scope
 from geo.settings import Settings
-from maps.pages import attach_script, new_page, render, status_config
+from maps.pages import Viewer, attach_script, new_page, render, status_config
 
 KIND_LABELS = {
     "grid_worker": "网格员",
@@ -18,14 +20,16 @@ KIND_LABELS = {
 }
 
 
-def field_page(conn: Connection, settings: Settings, member_id: int) -> str:
+def field_page(
+    conn: Connection, settings: Settings, member_id: int, viewer: Viewer, *, scope: Scope
+) -> str:
     """The member's area outlined among its neighbours, locate-me, open cases, tap to identify.
 
-    Raises :class:`geo.errors.NotFound` for an unknown member.
+    Raises :class:`geo.errors.NotFound` for an unknown member or one outside ``scope``.
     """
-    mine = member_area(conn, member_id, current_generation(conn))
+    mine = member_area(conn, member_id, current_generation(conn), scope=scope)
     member = mine["member"]
-    m = new_page(settings, f"我的网格 · {mine['area']['properties']['name']}")
+    m = new_page(settings, f"我的网格 · {mine['area']['properties']['name']}", viewer)
     LocateControl(
         strings={"title": "显示我的位置", "popup": "您在这里（误差约 {distance} 米）"},
         flyTo=True,
@@ -41,7 +45,7 @@ def field_page(conn: Connection, settings: Settings, member_id: int) -> str:
                 "id": member["id"],
                 "kind": member["kind"],
                 "kindLabel": KIND_LABELS.get(member["kind"], member["kind"]),
-                "name": member["name"],
+                "name": mask_name(member["name"]),
             },
             "area": mine["area"],
             "chain": mine["chain"],

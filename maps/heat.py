@@ -7,7 +7,7 @@ from sqlalchemy import Connection
 
 from cases.routing import categories
 from geo.settings import Settings
-from maps.pages import DALAD_BOUNDS, attach_script, new_page, render
+from maps.pages import DALAD_BOUNDS, Viewer, attach_script, new_page, render
 
 TITLE = "热力与热点分析 · 达拉特旗网格"
 
@@ -30,9 +30,15 @@ HOTSPOT_CLASSES = [
 ]
 
 
-def heat_page(conn: Connection, settings: Settings) -> str:
-    m = new_page(settings, TITLE)
-    m.fit_bounds(DALAD_BOUNDS)
+def heat_page(
+    conn: Connection,
+    settings: Settings,
+    viewer: Viewer,
+    bounds: list[list[float]] | None = None,
+) -> str:
+    """The page's HTML; the heat API answers with the incidents the viewer may see."""
+    m = new_page(settings, TITLE, viewer)
+    m.fit_bounds(bounds or DALAD_BOUNDS)
     # an empty HeatMap brings the (localized) Leaflet.heat script; the script fills its own layer
     HeatMap([], name="_heat_loader", show=False, control=False).add_to(m)
     attach_script(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from html import escape
 from typing import Any, cast
 
 import folium
@@ -10,10 +11,12 @@ from branca.element import Element
 
 from geo.settings import Settings
 from maps.assets import base_map, root
+from maps.pages import Viewer
 
 TITLE = "网格地图"
 
-#: The map pages (their routes live in api/routers/maps.py); "我的网格" asks for a member id.
+#: The map pages (their routes live in api/routers/maps.py); "我的网格" asks for a member id
+#: (an account's own filled in); on the right, who is signed in and sign-out.
 NAV_HTML = """
 <nav class="wangge-nav navbar navbar-expand bg-body-tertiary border-bottom px-3 gap-3">
   <span class="navbar-brand mb-0 h1">网格地图</span>
@@ -22,10 +25,15 @@ NAV_HTML = """
   <form class="d-flex align-items-center gap-2" action="/maps/field" method="get">
     <label class="text-nowrap" for="wangge-member">我的网格</label>
     <input class="form-control form-control-sm" id="wangge-member" name="member"
-           type="number" min="1" required placeholder="成员编号" style="width: 8rem">
+           type="number" min="1" required placeholder="成员编号" style="width: 8rem"{member}>
     <button class="btn btn-sm btn-primary text-nowrap" type="submit">打开</button>
   </form>
   <a class="nav-link ms-auto" href="/docs">接口文档</a>
+  <span class="wg-who text-nowrap"><span class="wg-user">{name}</span>
+    <span class="wg-role text-secondary">{role}</span></span>
+  <form class="wg-logout m-0" method="post" action="/logout">
+    <button class="btn btn-sm btn-outline-danger text-nowrap" type="submit">退出</button>
+  </form>
 </nav>
 """
 
@@ -47,8 +55,11 @@ def _highlight(feature: dict[str, Any]) -> dict[str, Any]:
     return {"weight": 3, "fillOpacity": 0.45}
 
 
-def index_page(settings: Settings, townships: list[str]) -> str:
-    """The whole page as HTML; ``townships`` are RFC 7946 features as JSON text."""
+def index_page(
+    settings: Settings, townships: list[str], viewer: Viewer, member_id: int | None = None
+) -> str:
+    """The whole page as HTML; ``townships`` are RFC 7946 features as JSON text (the viewer's
+    own area when it is smaller than the banner), ``member_id`` the viewer's own member."""
     collection = {"type": "FeatureCollection", "features": [json.loads(f) for f in townships]}
     m = base_map(settings)
     layer = folium.GeoJson(
@@ -63,5 +74,10 @@ def index_page(settings: Settings, townships: list[str]) -> str:
     figure = root(m)
     figure.title = TITLE
     figure.header.add_child(Element(PAGE_CSS), name="wangge_index_css")
-    figure.html.add_child(Element(NAV_HTML), name="wangge_index_nav")
+    nav = NAV_HTML.format(
+        member=f' value="{member_id}"' if member_id is not None else "",
+        name=escape(viewer.name),
+        role=escape(viewer.role_label),
+    )
+    figure.html.add_child(Element(nav), name="wangge_index_nav")
     return figure.render()

@@ -9,10 +9,12 @@ the HTML stays the same size however many incidents the database holds.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 import folium
-from branca.element import Element, JavascriptLink, MacroElement
+from branca.element import Element, Figure, JavascriptLink, MacroElement
 from jinja2 import Template
 
 from cases.models import CLOSED_STATUSES, IncidentStatus
@@ -48,8 +50,53 @@ def status_config() -> dict[str, Any]:
     }
 
 
-def new_page(settings: Settings, title: str, **folium_kwargs: Any) -> folium.Map:
-    """A localized map with a Chinese title and our stylesheet."""
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking at a page, as its header shows them (a member's name comes masked)."""
+
+    name: str
+    role_label: str
+
+
+#: The page header: who is signed in, their role, and sign-out (a POST, so no link can do it).
+HEADER_HTML = """
+<header class="wg-header">
+  <a class="wg-brand" href="/maps/">网格地图</a>
+  <span class="wg-who"><span class="wg-user">{name}</span>
+    <span class="wg-role">{role}</span></span>
+  <form class="wg-logout" method="post" action="/logout">
+    <button type="submit">退出</button>
+  </form>
+</header>
+"""
+
+#: The header above, the map filling the rest of the window.
+HEADER_CSS = """
+<style>
+  .wg-header { position: absolute; top: 0; left: 0; right: 0; height: 2.5rem; z-index: 1001;
+    display: flex; align-items: center; gap: 1rem; padding: 0 0.75rem; background: #fff;
+    border-bottom: 1px solid #ddd; font-size: 14px; }
+  .wg-brand { font-weight: bold; color: #333; text-decoration: none; }
+  .wg-who { margin-left: auto; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+  .wg-role { color: #666; margin-left: 0.4rem; }
+  .wg-logout { margin: 0; }
+  .wg-logout button { border: 1px solid #c0392b; background: #fff; color: #c0392b;
+    border-radius: 4px; padding: 0.1rem 0.7rem; cursor: pointer; }
+  .folium-map { position: absolute !important; top: 2.5rem !important; bottom: 0;
+    height: auto !important; }
+</style>
+"""
+
+
+def add_header(figure: Figure, viewer: Viewer) -> None:
+    """Put the signed-in account's header on top of a page."""
+    html = HEADER_HTML.format(name=escape(viewer.name), role=escape(viewer.role_label))
+    figure.header.add_child(Element(HEADER_CSS), name="wangge_header_css")
+    figure.html.add_child(Element(html), name="wangge_header")
+
+
+def new_page(settings: Settings, title: str, viewer: Viewer, **folium_kwargs: Any) -> folium.Map:
+    """A localized map with a Chinese title, our stylesheet and the viewer's header."""
     m = base_map(settings, **folium_kwargs)
     figure = root(m)
     figure.header.add_child(Element(f"<title>{title}</title>"), name="title")
@@ -60,7 +107,26 @@ def new_page(settings: Settings, title: str, **folium_kwargs: Any) -> folium.Map
         ),
         name="pages_head",
     )
+    add_header(figure, viewer)
     return m
+
+
+def error_page(status: int, title: str, message: str, viewer: Viewer | None = None) -> str:
+    """A plain Chinese error page (找不到, 无权访问) with a way back to the map index."""
+    figure = Figure(title=title)
+    figure.header.add_child(Element(f'<link rel="icon" href="{FAVICON}"/>'), name="icon")
+    if viewer is not None:
+        add_header(figure, viewer)
+    figure.html.add_child(
+        Element(
+            f'<main class="wg-error" style="margin: 4rem 1.5rem; font-size: 16px">'
+            f"<h1>{status} {escape(title)}</h1><p>{escape(message)}</p>"
+            "<p><a href='/maps/'>返回地图首页</a></p></main>"
+        ),
+        name="message",
+    )
+    html: str = figure.render()
+    return html
 
 
 class _Init(MacroElement):

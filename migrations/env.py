@@ -6,7 +6,11 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
-import cases.models  # noqa: F401  (registers the workflow tables on Base.metadata)
+# Importing registers the tables on Base.metadata: accounts and tokens, the audit log, the
+# incident workflow and (below) the boundary plans.
+import cases.accounts
+import cases.audit
+import cases.models  # noqa: F401
 import geo.plan_models  # noqa: F401  (registers the boundary plan tables)
 from geo.models import Base
 from geo.settings import Settings

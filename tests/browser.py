@@ -21,6 +21,8 @@ from playwright.sync_api import (
     Route,
 )
 
+from api.auth import SESSION_COOKIE
+
 CHROMIUM = Path("/usr/bin/chromium")
 #: As the workplace's probe starts it: no sandbox as root, and none of Chromium's own calls
 #: home, which a closed network refuses.
@@ -68,7 +70,7 @@ class PageCheck:
     too; :meth:`assert_clean` fails listing every one of them.
     """
 
-    def __init__(self, browser: Browser, base_url: str) -> None:
+    def __init__(self, browser: Browser, base_url: str, session: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.origin = urlsplit(base_url)[:2]
         self.problems: list[str] = []
@@ -81,6 +83,8 @@ class PageCheck:
             viewport={"width": 1280, "height": 800},
             service_workers="block",  # a service worker's fetches would bypass the routing
         )
+        if session is not None:  # signed in, as the sign-in page would have done
+            self.context.add_cookies([{"name": SESSION_COOKIE, "value": session, "url": base_url}])
         self.context.set_default_timeout(15_000)
         self.context.route("**/*", self._route)
         self.page: Page = self.context.new_page()

@@ -7,10 +7,12 @@ rolled back.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pytest
@@ -18,12 +20,15 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser
 from sqlalchemy import Connection, Engine
 
+from api import tokens
 from api.app import create_app, prepare_database
+from cases.accounts import DEMO_PASSWORD, AccountRow, all_accounts, create_account, find_account
 from geo import db
 from geo.embedded import EmbeddedPostgres
 from geo.settings import Settings
 from tests.browser import SCREENSHOTS, PageCheck, launch_chromium, screenshot_name
 from tests.helpers import serving
+from tests.privacy_scan import PrivacyScan
 
 REPO = Path(__file__).resolve().parents[1]
 VAR = REPO / "var"
@@ -70,11 +75,86 @@ def conn(engine: Engine) -> Iterator[Connection]:
         transaction.rollback()
 
 
+#: The service's settings in tests: tokens outlive the session, intake is not throttled
+#: (tests of the limits lower them on the app for their duration).
+def _settings(database: db.Database) -> Settings:
+    return Settings(
+        database_url=database.service_url,  # the service's own role, as `make run` uses
+        load_sample_data=False,
+        access_token_minutes=24 * 60,
+        intake_rate="1000000/minute",
+    )
+
+
 @pytest.fixture(scope="session")
-def client(database: db.Database) -> Iterator[TestClient]:
-    settings = Settings(database_url=database.url, load_sample_data=False)
-    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+def accounts(engine: Engine) -> dict[str, AccountRow]:
+    """The demo accounts (one per role) and a peer of each scoped one in another township."""
+    with engine.begin() as conn:
+        for peer in PEERS:
+            if find_account(conn, username=peer["username"]) is None:
+                create_account(conn, password=DEMO_PASSWORD, **peer)
+        found = {a.username: a for a in all_accounts(conn)}
+    return found
+
+
+#: Peers of the scoped demo accounts, outside the demo township 150621001.
+PEERS: list[dict[str, Any]] = [
+    {"username": "township_peer", "role": "township", "area_code": "150621002"},
+    {"username": "grid_worker_peer", "role": "grid_worker", "area_code": "15062100200101"},
+    {"username": "party_member_peer", "role": "party_member", "area_code": "1506210020010101"},
+    {"username": "department_peer", "role": "department", "department": "D01"},
+    {"username": "planner_township", "role": "planner", "area_code": "150621001"},
+]
+
+
+@pytest.fixture(scope="session")
+def auth(database: db.Database, accounts: dict[str, AccountRow]) -> Callable[[str], dict[str, str]]:
+    """``auth("grid_worker")``: headers carrying a fresh access token of that account."""
+    settings = _settings(database)
+
+    def headers(username: str) -> dict[str, str]:
+        token = tokens.issue(settings, accounts[username].id, "access").token
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers
+
+
+@pytest.fixture(scope="session", autouse=True)
+def privacy_scan() -> Iterator[PrivacyScan]:
+    """Every response of the test clients and every log record of the session, scanned for
+    unmasked phone and ID numbers; any finding fails the session at its end."""
+    scan = PrivacyScan()
+    root = logging.getLogger()
+    handler = scan.handler()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
+    try:
+        yield scan
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    assert not scan.findings, "personal data in clear:\n" + "\n".join(scan.findings[:50])
+
+
+@pytest.fixture(scope="session")
+def client(
+    database: db.Database, auth: Callable[[str], dict[str, str]], privacy_scan: PrivacyScan
+) -> Iterator[TestClient]:
+    """The service, signed in as the admin (each test may pass other headers)."""
+    app = create_app(_settings(database))
+    with TestClient(app, raise_server_exceptions=False, headers=auth("admin")) as test_client:
+        test_client.event_hooks = {"request": [], "response": [privacy_scan.response]}
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def anon(client: TestClient, privacy_scan: PrivacyScan) -> TestClient:
+    """The same app with no credentials."""
+    test_client = TestClient(client.app, raise_server_exceptions=False)
+    test_client.event_hooks = {"request": [], "response": [privacy_scan.response]}
+    return test_client
 
 
 @pytest.fixture(scope="session")
@@ -87,9 +167,19 @@ def sample_areas() -> dict[str, gpd.GeoDataFrame]:
 @pytest.fixture(scope="session")
 def live_server(database: db.Database) -> Iterator[str]:
     """The app served by a real uvicorn on a loopback port, for concurrency tests."""
-    settings = Settings(database_url=database.url, load_sample_data=False)
-    with serving(create_app(settings)) as base:
+    with serving(create_app(_settings(database))) as base:
         yield base
+
+
+@pytest.fixture(scope="session")
+def admin_headers(auth: Callable[[str], dict[str, str]]) -> dict[str, str]:
+    return auth("admin")
+
+
+@pytest.fixture(scope="session")
+def session_cookie(database: db.Database, accounts: dict[str, AccountRow]) -> str:
+    """A page session (the sign-in page's cookie) of the command-centre demo account."""
+    return tokens.issue(_settings(database), accounts["command"].id, "session").token
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -114,13 +204,19 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page_check(
-    browser: Browser, live_server: str, request: pytest.FixtureRequest
+    browser: Browser,
+    live_server: str,
+    session_cookie: str,
+    privacy_scan: PrivacyScan,
+    request: pytest.FixtureRequest,
 ) -> Iterator[PageCheck]:
     """A fresh page on the live service with every other host blocked (see tests/browser.py).
 
     ``goto(path)``, ``serve_html(path, html)``, ``assert_clean()`` and ``page`` (Playwright's);
     a full-page screenshot goes to ``test-artifacts/screenshots/<test name>.png``.
     """
-    check = PageCheck(browser, live_server)
+    check = PageCheck(browser, live_server, session=session_cookie)
     yield check
+    if not check.page.is_closed():
+        privacy_scan.text(f"page {check.page.url}", check.page.content())
     check.close(SCREENSHOTS / screenshot_name(request.node.name))

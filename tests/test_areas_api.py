@@ -111,6 +111,15 @@ def test_area_detail_has_chain_counts_and_people(client, sample_areas, conn):
     assert props["descendant_counts"] == {"micro_grid": micro_count}
     kinds = {p["kind"] for p in props["people"]}
     assert "grid_worker" in kinds
+    names = dict(
+        conn.execute(
+            text("SELECT id, name FROM member WHERE id = ANY(:ids)"),
+            {"ids": [p["id"] for p in props["people"]]},
+        ).all()
+    )
+    for person in props["people"]:  # 张** : the first character and a star for each other one
+        name = names[person["id"]]
+        assert person["name"] == name[0] + "*" * max(len(name) - 1, 1) != name
     party = conn.execute(
         text(
             "SELECT count(*) FROM member m JOIN area a ON a.id = m.area_id "
@@ -123,9 +132,9 @@ def test_area_detail_has_chain_counts_and_people(client, sample_areas, conn):
 
 
 def test_member_area_has_geometry_chain_and_neighbours(client, conn, sample_areas):
-    member_id, code = conn.execute(
+    member_id, code, name = conn.execute(
         text(
-            "SELECT m.id, a.code FROM member m JOIN area a ON a.id = m.area_id "
+            "SELECT m.id, a.code, m.name FROM member m JOIN area a ON a.id = m.area_id "
             "WHERE m.kind = 'grid_worker' ORDER BY m.id LIMIT 1"
         )
     ).one()
@@ -139,4 +148,5 @@ def test_member_area_has_geometry_chain_and_neighbours(client, conn, sample_area
     expected = sorted(c for c, g in grids.geometry.items() if c != code and g.intersects(mine))
     assert [f.id for f in body.neighbours.features] == expected
     assert body.member.phone[3:7] == "****"
+    assert body.member.name == name[0] + "*" * (len(name) - 1) and len(name) > 1
     assert client.get("/api/v1/members/99999999/area").status_code == 404

@@ -150,7 +150,7 @@ def test_reporter_data_is_masked_and_duplicates_are_suggested(client, micro):
     _, lon, lat = _interior(micro, 4000)
     reporter = {"name": "张三丰", "phone": "13812345678"}
     first = post(client, body(lon, lat, category="0401", reporter=reporter)).json()
-    assert first["reporter"] == {"name": "张**", "phone": "138****5678"}
+    assert first["reporter"] == {"name": "张**", "phone": "138****5678", "id_number": None}
     assert "13812345678" not in json.dumps(first, ensure_ascii=False)
     near = post(client, body(lon + 0.0002, lat, category="0401")).json()  # ~17 m east
     assert [d["code"] for d in near["possible_duplicates"]] == [first["code"]]
@@ -189,6 +189,18 @@ BAD = [
     (body(110.0, 40.4, area_code="150621001"), 422, "area_code", "Extra inputs"),
     (body(110.0, 40.4, occurred_at="2026-01-01T08:00:00"), 422, "occurred_at", "UTC offset"),
     (body(110.0, 40.4, reporter={"phone": "call me"}), 422, "reporter.phone", "pattern"),
+    (
+        body(110.0, 40.4, reporter={"id_number": "150621198001011234"}),
+        422,
+        "reporter.id_number",
+        "check digit",
+    ),
+    (
+        body(110.0, 40.4, reporter={"id_number": "15062119800101"}),
+        422,
+        "reporter.id_number",
+        "18 characters",
+    ),
 ]
 
 
@@ -256,10 +268,12 @@ def test_commit_sends_a_notify_without_personal_data(client, engine, micro):
     assert "13900001111" not in json.dumps(received)
 
 
-def _concurrent_posts(base_url, payloads_and_keys):
+def _concurrent_posts(base_url, headers, payloads_and_keys):
     async def run():
         limits = httpx.Limits(max_connections=200)
-        async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=120) as ac:
+        async with httpx.AsyncClient(
+            base_url=base_url, limits=limits, timeout=120, headers=headers
+        ) as ac:
             return await asyncio.gather(
                 *(
                     ac.post(URL, json=p, headers={"Idempotency-Key": k})
@@ -270,11 +284,13 @@ def _concurrent_posts(base_url, payloads_and_keys):
     return asyncio.run(run())
 
 
-def test_1000_concurrent_posts_with_one_key_make_one_incident(live_server, engine, micro):
+def test_1000_concurrent_posts_with_one_key_make_one_incident(
+    live_server, admin_headers, engine, micro
+):
     _, lon, lat = _interior(micro, 2000)
     key = f"one-key-{uuid.uuid4()}"
     before = counts(engine)
-    responses = _concurrent_posts(live_server, [(body(lon, lat), key)] * 1000)
+    responses = _concurrent_posts(live_server, admin_headers, [(body(lon, lat), key)] * 1000)
     statuses = {r.status_code for r in responses}
     assert statuses == {201}, statuses
     assert len({r.json()["code"] for r in responses}) == 1
@@ -282,11 +298,11 @@ def test_1000_concurrent_posts_with_one_key_make_one_incident(live_server, engin
     assert (after[0] - before[0], after[1] - before[1], after[2] - before[2]) == (1, 1, 1)
 
 
-def test_1000_distinct_keys_make_1000_incidents(live_server, engine, micro):
+def test_1000_distinct_keys_make_1000_incidents(live_server, admin_headers, engine, micro):
     _, lon, lat = _interior(micro, 3000)
     before = counts(engine)
     responses = _concurrent_posts(
-        live_server, [(body(lon, lat), f"k-{uuid.uuid4()}") for _ in range(1000)]
+        live_server, admin_headers, [(body(lon, lat), f"k-{uuid.uuid4()}") for _ in range(1000)]
     )
     assert {r.status_code for r in responses} == {201}
     codes = {r.json()["code"] for r in responses}
@@ -296,17 +312,20 @@ def test_1000_distinct_keys_make_1000_incidents(live_server, engine, micro):
     assert after[3] - before[3] == 1000  # codes are gap-free
 
 
-def test_keys_expire_after_seven_days(client, engine, micro):
+def test_keys_expire_after_seven_days(client, engine, micro, accounts):
     _, lon, lat = _interior(micro, 500)
+    owner = accounts["admin"].id  # keys are stored behind their account's id
+    keys = {"old": f"{owner}:old-key", "old2": f"{owner}:old-key-2", "fresh": f"{owner}:fresh-key"}
     with engine.begin() as conn:
         conn.execute(
             text(
                 "INSERT INTO idempotency_key "
                 "(key, request_hash, status_code, response, created_at) "
-                "VALUES ('old-key', 'x', 201, '{}', now() - interval '8 days'), "
-                "('old-key-2', 'x', 201, '{}', now() - interval '8 days'), "
-                "('fresh-key', 'x', 201, '{}', now() - interval '6 days')"
-            )
+                "VALUES (:old, 'x', 201, '{}', now() - interval '8 days'), "
+                "(:old2, 'x', 201, '{}', now() - interval '8 days'), "
+                "(:fresh, 'x', 201, '{}', now() - interval '6 days')"
+            ),
+            keys,
         )
     # an expired key is free again: a new report with it is filed, not refused as reused
     response = post(client, body(lon, lat), key="old-key")
@@ -317,10 +336,11 @@ def test_keys_expire_after_seven_days(client, engine, micro):
             conn.execute(
                 text(
                     "SELECT key FROM idempotency_key "
-                    "WHERE key IN ('old-key', 'old-key-2', 'fresh-key') ORDER BY key"
-                )
+                    "WHERE key IN (:old, :old2, :fresh) ORDER BY key"
+                ),
+                keys,
             )
             .scalars()
             .all()
         )
-    assert left == ["fresh-key", "old-key"]
+    assert left == [f"{owner}:fresh-key", f"{owner}:old-key"]

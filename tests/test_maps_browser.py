@@ -30,11 +30,14 @@ def _open_incident(engine):
 
 
 def test_command_map_shows_townships_incidents_and_live_reports(
-    page_check: PageCheck, live_server, engine
+    page_check: PageCheck, live_server, admin_headers, engine
 ) -> None:
     page_check.goto("/maps/command", wait_until="load")  # the event stream never goes idle
     page = page_check.page
     expect(page).to_have_title("指挥中心地图 · 达拉特旗网格")
+    expect(page.locator(".wg-header .wg-user")).to_have_text("旗指挥中心值班员")
+    expect(page.locator(".wg-header .wg-role")).to_have_text("指挥中心")
+    expect(page.get_by_role("button", name="退出")).to_be_visible()
     page.wait_for_function("() => window.wanggeState && window.wanggeState.townshipCount === 8")
     expect(page.locator(".wg-panel")).to_contain_text("达拉特旗 指挥中心")
     # zoom onto an open incident of the history: its marker is drawn
@@ -59,7 +62,7 @@ def test_command_map_shows_townships_incidents_and_live_reports(
             "category": "0101",
             "description": "浏览器实时测试",
         },
-        headers={"Idempotency-Key": str(uuid.uuid4())},
+        headers={"Idempotency-Key": str(uuid.uuid4()), **admin_headers},
     )
     assert response.status_code == 201
     code = response.json()["code"]

@@ -10,7 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from api import tokens
 from api.app import create_app
+from cases.accounts import create_account
 from cases.sample import load_sample
 from geo import db
 from geo.settings import Settings
@@ -47,17 +49,47 @@ def test_pages_render_in_chinese_with_local_assets_only(client, path, title, scr
 
 def test_field_page_for_a_member_and_a_missing_one(client, grid_worker, engine):
     with engine.connect() as conn:
-        name = conn.execute(
-            text("SELECT a.name FROM member m JOIN area a ON a.id = m.area_id WHERE m.id = :id"),
+        name, member_name, phone = conn.execute(
+            text(
+                "SELECT a.name, m.name, m.phone FROM member m JOIN area a ON a.id = m.area_id "
+                "WHERE m.id = :id"
+            ),
             {"id": grid_worker},
-        ).scalar_one()
+        ).one()
     html = client.get("/maps/field", params={"member": grid_worker}).text
     assert f"<title>我的网格 · {name}</title>" in html
     assert "/static/wangge/field.js" in html and "L.control.locate(" in html
     assert not EXTERNAL.findall(html)
+    masked = member_name[0] + "*" * (len(member_name) - 1)
+    assert f'"name": "{masked}"' in html and member_name not in html
+    assert phone and phone not in html
     missing = client.get("/maps/field", params={"member": 99999999})
-    assert missing.status_code == 404 and "找不到成员" in missing.text
-    assert client.get("/maps/field").status_code == 422
+    assert missing.status_code == 404 and "找不到成员 99999999" in missing.text
+    # the admin is no member: without ?member= there is no area of their own to show
+    own = client.get("/maps/field")
+    assert own.status_code == 404 and "不对应网格成员" in own.text
+
+
+def test_pages_name_the_account_and_offer_sign_out(client, auth, accounts, engine):
+    """The header: display name (a member's masked), role label and a POST to /logout."""
+    with engine.connect() as conn:
+        worker_name = conn.execute(
+            text("SELECT name FROM member WHERE id = :id"),
+            {"id": accounts["grid_worker"].member_id},
+        ).scalar_one()
+    masked = worker_name[0] + "*" * (len(worker_name) - 1)
+    for username, shown, role in [
+        ("command", "旗指挥中心值班员", "指挥中心"),
+        ("grid_worker", masked, "网格员"),
+    ]:
+        for path in ("/maps/", "/maps/command", "/maps/heat", "/maps/field"):
+            if path == "/maps/field" and username == "command":
+                continue
+            html = client.get(path, headers=auth(username)).text
+            assert f'<span class="wg-user">{shown}</span>' in html, (username, path)
+            assert role in html and '<form class="wg-logout' in html
+            assert 'method="post" action="/logout"' in html and "退出" in html
+            assert worker_name not in html
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +130,12 @@ def million(engine):
 
 def test_page_sizes_with_a_million_incidents(million):
     settings = Settings(database_url=million, load_sample_data=False)
-    with TestClient(create_app(settings)) as client:
+    scratch = create_engine(million)
+    with scratch.begin() as conn:
+        admin = create_account(conn, username="admin", password=None, role="admin")
+    scratch.dispose()
+    token = tokens.issue(settings, admin.id, "access").token
+    with TestClient(create_app(settings), headers={"Authorization": f"Bearer {token}"}) as client:
         for path in ("/maps/command", "/maps/heat"):
             response = client.get(path)
             assert response.status_code == 200

@@ -7,10 +7,12 @@ not from the database.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pyogrio
 import pytest
@@ -29,6 +31,7 @@ from api.ogcapi import (
 from cases.models import CLOSED_STATUSES, IncidentStatus
 from geo import ogc
 from geo.heat import HeatFilter, micro_grid_counts
+from geo.scope import WHOLE_BANNER
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG4490 = "http://www.opengis.net/def/crs/EPSG/0/4490"
@@ -231,6 +234,7 @@ def test_incident_counts_after_a_redraw_follow_heat(conn):
         conn,
         ogc.CollectionId.INCIDENT_COUNTS,
         ogc.ItemsQuery(generation=g, limit=10_000),
+        scope=WHOLE_BANNER,
         closed=[s.value for s in CLOSED_STATUSES],
     )
     assert page.number_matched == 6299
@@ -286,23 +290,39 @@ def test_unknown_collections_features_and_paths_are_404(client, path):
     assert Exception_.model_validate(response.json()).code == "NotFound"
 
 
-def _ogrinfo(*args: str) -> str:
+def _gdal_env(headers: dict[str, str], folder: Path) -> dict[str, str]:
+    """The environment for a GDAL child process that signs in with ``headers``.
+
+    A header file: pyogrio's GDAL (3.12) drops ``GDAL_HTTP_HEADERS`` when the OAPIF driver
+    sets its own Accept header, and Debian's ogrinfo (3.6) reads the file too.
+    """
+    path = folder / "gdal-headers.txt"
+    path.write_text("".join(f"{name}: {value}\n" for name, value in headers.items()))
+    return {**os.environ, "GDAL_HTTP_HEADER_FILE": str(path)}
+
+
+def _ogrinfo(env: dict[str, str], *args: str) -> str:
     ogrinfo = shutil.which("ogrinfo")
     if ogrinfo is None:
         pytest.fail("ogrinfo is missing: install Debian's gdal-bin (make setup does)", False)
     done = subprocess.run(
-        [ogrinfo, "-ro", "-so", *args], capture_output=True, text=True, timeout=120
+        [ogrinfo, "-ro", "-so", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
 
-def test_gdal_ogrinfo_lists_and_counts_the_layers(live_server):
+def test_gdal_ogrinfo_lists_and_counts_the_layers(live_server, admin_headers, tmp_path):
     """Debian's GDAL (3.6, Part 1 only) reads CRS84, the default."""
     url = f"OAPIF:{live_server}/ogc"
-    listing = _ogrinfo(url)
+    env = _gdal_env(admin_headers, tmp_path)
+    listing = _ogrinfo(env, url)
     assert re.findall(r"^\d+: (\w+) ", listing, re.M) == list(LEVELS)
-    report = _ogrinfo(url, "townships", "micro_grids")
+    report = _ogrinfo(env, url, "townships", "micro_grids")
     blocks = dict(re.findall(r"Layer name: (\w+)\n(.*?)(?=Layer name:|\Z)", report, re.S))
     assert re.search(r"^Feature Count: 8$", blocks["townships"], re.M)
     assert re.search(r"^Feature Count: 6300$", blocks["micro_grids"], re.M)
@@ -329,7 +349,7 @@ print(json.dumps({
 
 
 def test_gdal_with_part_2_reads_epsg_4490_in_the_right_axis_order(
-    live_server, sample_areas, tmp_path
+    live_server, admin_headers, sample_areas, tmp_path
 ):
     """pyogrio's GDAL knows Part 2: it asks for the storage CRS, EPSG:4490, latitude first."""
     copy = tmp_path / "micro_grids.gpkg"
@@ -338,6 +358,7 @@ def test_gdal_with_part_2_reads_epsg_4490_in_the_right_axis_order(
         capture_output=True,
         text=True,
         timeout=120,
+        env=_gdal_env(admin_headers, tmp_path),
     )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)

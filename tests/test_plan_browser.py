@@ -7,8 +7,11 @@ import httpx
 import pytest
 import shapely
 from playwright.sync_api import expect
+from sqlalchemy import create_engine
 
+from api import tokens
 from api.app import create_app
+from cases.accounts import ensure_demo_accounts, find_account
 from geo.settings import Settings
 from tests.browser import SCREENSHOTS, PageCheck, screenshot_name
 from tests.helpers import scratch_database, serving
@@ -21,25 +24,39 @@ MAP_JS = (
 
 @pytest.fixture(scope="module")
 def plan_server(engine):
+    """The service on a scratch database, with the (banner) planner's access token and page
+    session: ``(base URL, headers, session)``."""
     with scratch_database(engine, "wangge_plan_ui") as url:
-        app = create_app(Settings(database_url=url, load_sample_data=False))
-        with serving(app) as base:
-            yield base
+        settings = Settings(database_url=url, load_sample_data=False)
+        scratch = create_engine(url)
+        with scratch.begin() as conn:
+            ensure_demo_accounts(conn)
+            planner = find_account(conn, username="planner")
+        scratch.dispose()
+        assert planner is not None
+        access = tokens.issue(settings, planner.id, "access").token
+        session = tokens.issue(settings, planner.id, "session").token
+        with serving(create_app(settings)) as base:
+            yield base, {"Authorization": f"Bearer {access}"}, session
 
 
 def test_draw_a_split_see_the_impact_and_publish(browser, plan_server, sample_areas, request):
+    base, headers, session = plan_server
     micro = sample_areas["micro_grid"].set_index("code").sort_index()
     code = micro.index[2000]
     target = micro.geometry[code]
-    with httpx.Client(base_url=plan_server) as http:
+    with httpx.Client(base_url=base, headers=headers) as http:
         plan = http.post("/api/v1/plans", json={"scope_code": code[:14]}).json()
         areas = http.get(f"/api/v1/plans/{plan['id']}/areas").json()["features"]
     ref = next(f["id"] for f in areas if f["properties"].get("source_code") == code)
-    check = PageCheck(browser, plan_server)
+    check = PageCheck(browser, base, session=session)
     try:
         check.goto(f"/maps/plan?plan={plan['id']}", wait_until="load")
         page = check.page
         expect(page).to_have_title("网格调整 · 达拉特旗网格")
+        expect(page.locator(".wg-header")).to_contain_text("旗网格规划员")
+        expect(page.locator(".wg-header")).to_contain_text("网格规划员")
+        expect(page.get_by_role("button", name="退出")).to_be_visible()
         page.wait_for_function("() => window.wanggePlanState.impact !== null", timeout=20000)
         expect(page.locator(".wg-problems")).to_contain_text("拓扑检查：通过")
         page.evaluate(
@@ -78,7 +95,7 @@ def test_draw_a_split_see_the_impact_and_publish(browser, plan_server, sample_ar
         check.assert_clean()
     finally:
         check.close(SCREENSHOTS / screenshot_name(request.node.name))
-    with httpx.Client(base_url=plan_server) as http:
+    with httpx.Client(base_url=base, headers=headers) as http:
         assert http.get("/api/v1/health").json()["generation"] == published["generation"]
         pieces = http.get(
             "/api/v1/areas", params={"parent": code[:14], "level": "micro_grid", "limit": 1000}

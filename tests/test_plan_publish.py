@@ -20,21 +20,37 @@ from shapely.geometry import mapping, shape
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
+from api import tokens
 from api.app import create_app
 from api.plan_schemas import Impact, PlanSummary, PublishReport
+from cases.accounts import ensure_demo_accounts, find_account
 from cases.publish import activate_due
 from geo.settings import Settings
 from tests.helpers import scratch_database
 
+#: Incidents are reported by the admin; plans are drawn and published by the planner.
+ADMIN: dict[str, str] = {}
+
 
 @pytest.fixture(scope="module")
 def scratch(engine):
-    """A client and an engine on a fresh database with the whole sample set."""
+    """A client signed in as the (banner) planner and an engine, on a fresh database with the
+    whole sample set and the demo accounts."""
     with scratch_database(engine, "wangge_plan_publish") as url:
         scratch_engine = create_engine(url)
         settings = Settings(database_url=url, load_sample_data=False)
+        with scratch_engine.begin() as conn:
+            ensure_demo_accounts(conn)
+            ids = {name: find_account(conn, username=name).id for name in ("admin", "planner")}
+        headers = {
+            name: {"Authorization": f"Bearer {tokens.issue(settings, i, 'access').token}"}
+            for name, i in ids.items()
+        }
+        ADMIN.update(headers["admin"])
         try:
-            with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+            with TestClient(
+                create_app(settings), raise_server_exceptions=False, headers=headers["planner"]
+            ) as client:
                 yield client, scratch_engine
         finally:
             scratch_engine.dispose()
@@ -85,7 +101,9 @@ def _inside(polygon, n, seed):
 def _post_incident(client, x, y):
     payload = {"lon": float(x), "lat": float(y), "datum": "cgcs2000", "category": "0101"}
     response = client.post(
-        "/api/v1/incidents", json=payload, headers={"Idempotency-Key": str(uuid.uuid4())}
+        "/api/v1/incidents",
+        json=payload,
+        headers={"Idempotency-Key": str(uuid.uuid4()), **ADMIN},
     )
     assert response.status_code == 201, response.text
     return response.json()["code"]
@@ -169,9 +187,22 @@ def test_a_clean_split_moves_exactly_the_open_incidents_of_each_part(scratch):
     assert moved_in[f"after:{new_ref}"]["open_incidents"] == list(where.values()).count(new_ref)
 
     before = _db_now(engine)
-    response = client.post(f"/api/v1/plans/{plan_id}/publish", json={"published_by": "王五"})
+    response = client.post(f"/api/v1/plans/{plan_id}/publish", json={})
     assert response.status_code == 200, response.text
     report = PublishReport.model_validate(response.json())
+    with engine.connect() as conn:  # the publication is audited: who, what before and after
+        (entry,) = conn.execute(
+            text(
+                "SELECT actor, role, before, after FROM audit_log "
+                "WHERE action = 'plan.publish' AND object_id = :id"
+            ),
+            {"id": str(plan_id)},
+        ).all()
+    assert (entry.actor, entry.role) == ("planner", "planner")
+    assert entry.before["status"] == "draft" and entry.after["generation"] == report.generation
+    assert entry.after["codes"] == report.codes and entry.after["retired"] == [old]
+    assert entry.after["incidents_moved"] == len(report.incidents)
+    assert all(m["name"].endswith("*") for m in report.members)
     codes = report.codes
     assert set(codes) == {old, new_ref} and report.retired == [old]
     for code in codes.values():
@@ -275,7 +306,7 @@ def test_a_stale_plan_is_refused_naming_what_changed_and_staff_follow_their_grid
     }
     assert {s.kind for s in staff} >= {"grid_worker"}
 
-    response = client.post(f"/api/v1/plans/{a}/publish", json={"published_by": "李四"})
+    response = client.post(f"/api/v1/plans/{a}/publish", json={})
     assert response.status_code == 200, response.text
     report = response.json()
     new_grid = report["codes"][g1]
@@ -312,9 +343,10 @@ def test_a_stale_plan_is_refused_naming_what_changed_and_staff_follow_their_grid
     stale = client.post(f"/api/v1/plans/{b}/publish", json={})
     assert stale.status_code == 409, stale.text
     body = stale.json()
-    assert "李四" in body["detail"] and f"generation {report['generation']}" in body["detail"]
+    assert "by planner" in body["detail"]
+    assert f"generation {report['generation']}" in body["detail"]
     (change,) = [c for c in body["changes"] if c["generation"] == report["generation"]]
-    assert change["published_by"] == "李四" and change["plan"] == a
+    assert change["published_by"] == "planner" and change["plan"] == a
     assert {g1, g2} <= set(change["retired"]) and new_grid in change["added"]
     assert client.get(f"/api/v1/plans/{b}").json()["stale"] is True
 

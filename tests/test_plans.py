@@ -114,7 +114,7 @@ def test_an_edit_needs_the_version_and_answers_with_the_next(client, plan):
     assert client.get(f"/api/v1/plans/{plan}").headers["etag"] == '"4"'
 
 
-def test_fifty_concurrent_saves_with_one_version_one_wins(live_server, client, plan):
+def test_fifty_concurrent_saves_with_one_version_one_wins(live_server, admin_headers, client, plan):
     micro = _micro(client, plan)
     ref = sorted(micro)[1]
     url = f"{live_server}/api/v1/plans/{plan}/areas/{ref}"
@@ -122,7 +122,7 @@ def test_fifty_concurrent_saves_with_one_version_one_wins(live_server, client, p
     barrier = threading.Barrier(50)
 
     def save(i: int) -> int:
-        with httpx.Client(timeout=60) as http:
+        with httpx.Client(timeout=60, headers=admin_headers) as http:
             barrier.wait()
             return http.put(url, json={**body, "name": f"第{i}次"}, headers={"If-Match": '"1"'})
 

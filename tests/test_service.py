@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cases.accounts import DEMO_PASSWORD
+
 REPO = Path(__file__).resolve().parents[1]
 WANGGE = Path(sys.executable).parent / "wangge"
 
@@ -77,11 +79,30 @@ def run_dir():
     (path.parent / f"{path.name}.log").unlink(missing_ok=True)
 
 
+def _sign_in(service: Service, username: str = "admin") -> dict[str, str]:
+    """Sign in with a demo account, as the start-up banner prints them."""
+    printed = service.log.read_text()
+    assert f"password {DEMO_PASSWORD}" in printed
+    assert all(f"  {d}" in printed for d in ("admin", "grid_worker", "party_member"))
+    answer = httpx.post(
+        f"{service.base}/api/v1/auth/login",
+        json={"username": username, "password": DEMO_PASSWORD},
+    )
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
 def test_run_serves_sample_data_stops_on_signals_and_keeps_data(run_dir):
     service = Service(run_dir)
     service.start()
-    body = httpx.get(f"{service.base}/api/v1/areas", params={"level": "township"}).json()
+    areas = f"{service.base}/api/v1/areas"
+    assert httpx.get(areas, params={"level": "township"}).status_code == 401
+    headers = _sign_in(service)
+    body = httpx.get(areas, params={"level": "township"}, headers=headers).json()
     assert body["numberMatched"] == 8
+    # the township officer sees only their own township
+    mine = httpx.get(areas, params={"level": "township"}, headers=_sign_in(service, "township"))
+    assert [f["properties"]["code"] for f in mine.json()["features"]] == ["150621001"]
     assert httpx.get(f"{service.base}/api/v1/health").json()["generation"] == 1
     assert service.stop(signal.SIGTERM) == 0
     assert not _postmaster_running(run_dir), "SIGTERM left postgres running"
@@ -89,7 +110,7 @@ def test_run_serves_sample_data_stops_on_signals_and_keeps_data(run_dir):
     service.start()
     # the second start found the data in place and did not load the sample again
     assert service.log.read_text().count("sample data loaded") == 1
-    body = httpx.get(f"{service.base}/api/v1/areas", params={"level": "township"}).json()
+    body = httpx.get(areas, params={"level": "township"}, headers=headers).json()
     assert body["numberMatched"] == 8
     assert service.stop(signal.SIGINT) == 0
     assert not _postmaster_running(run_dir), "SIGINT left postgres running"

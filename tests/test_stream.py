@@ -8,20 +8,22 @@ import queue
 import threading
 import time
 import uuid
+from types import SimpleNamespace
 
 import httpx
 import pytest
 import shapely
+from sqlalchemy import text
 
 
-def _read_events(base, params, out: queue.Queue, ready: threading.Event, stop: threading.Event):
+def _read_events(base, headers, params, out: queue.Queue, ready, stop: threading.Event):
     with contextlib.suppress(httpx.HTTPError):  # the server goes away at the end of the session
-        _pump(base, params, out, ready, stop)
+        _pump(base, headers, params, out, ready, stop)
 
 
-def _pump(base, params, out, ready, stop):
+def _pump(base, headers, params, out, ready, stop):
     with (
-        httpx.Client(base_url=base, timeout=None) as http,
+        httpx.Client(base_url=base, timeout=None, headers=headers) as http,
         http.stream("GET", "/api/v1/stream", params=params) as response,
     ):
         event = None
@@ -37,15 +39,17 @@ def _pump(base, params, out, ready, stop):
 
 
 @pytest.fixture
-def listen(live_server):
+def listen(live_server, auth):
     threads = []
     stop = threading.Event()
 
-    def start(params=None):
+    def start(params=None, username="admin"):
         out: queue.Queue = queue.Queue()
         ready = threading.Event()
         thread = threading.Thread(
-            target=_read_events, args=(live_server, params or {}, out, ready, stop), daemon=True
+            target=_read_events,
+            args=(live_server, auth(username), params or {}, out, ready, stop),
+            daemon=True,
         )
         thread.start()
         threads.append(thread)
@@ -56,7 +60,7 @@ def listen(live_server):
     stop.set()
 
 
-def _post(base, micro_row, category="0101"):
+def _post(base, headers, micro_row, category="0101"):
     point = shapely.point_on_surface(micro_row.geometry)
     response = httpx.post(
         f"{base}/api/v1/incidents",
@@ -67,25 +71,65 @@ def _post(base, micro_row, category="0101"):
             "category": category,
             "reporter": {"name": "王小明", "phone": "13811112222"},
         },
-        headers={"Idempotency-Key": str(uuid.uuid4())},
+        headers={"Idempotency-Key": str(uuid.uuid4()), **headers},
     )
     assert response.status_code == 201
     return response.json()["code"], time.monotonic()
 
 
-def test_a_new_incident_reaches_open_streams_filtered_by_area(live_server, listen, sample_areas):
+def test_a_new_incident_reaches_open_streams_filtered_by_area(
+    live_server, admin_headers, listen, sample_areas
+):
     micro = sample_areas["micro_grid"].sort_values("code").reset_index(drop=True)
     target, elsewhere = micro.iloc[4321], micro.iloc[12]
     everything = listen()
     mine = listen({"area": target["code"][:9]})
-    code, sent = _post(live_server, target)
+    code, sent = _post(live_server, admin_headers, target)
     kind, message, received = everything.get(timeout=2)
     assert (kind, message["code"]) == ("created", code)
     assert received - sent < 2.0
     assert "13811112222" not in json.dumps(message) and "王小明" not in json.dumps(message)
     assert mine.get(timeout=2)[1]["code"] == code
-    other, _ = _post(live_server, elsewhere)
+    other, _ = _post(live_server, admin_headers, elsewhere)
     assert everything.get(timeout=2)[1]["code"] == other
     if not elsewhere["code"].startswith(target["code"][:9]):
         with pytest.raises(queue.Empty):
             mine.get(timeout=0.5)
+
+
+def test_each_caller_hears_only_incidents_inside_its_scope(
+    live_server, admin_headers, listen, engine, accounts
+):
+    """A grid worker, the department an incident is routed to, and their peers elsewhere."""
+    with engine.connect() as conn:
+        x, y = conn.execute(
+            text(
+                "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM area "
+                "WHERE code = :c AND generation_high IS NULL) s"
+            ),
+            {"c": accounts["party_member"].area_code},
+        ).one()
+    streams = {
+        name: listen(username=name)
+        for name in ("grid_worker", "grid_worker_peer", "department", "department_peer")
+    }
+    township = listen({"area": "150621002"}, username="township")  # asks outside its scope
+    place = SimpleNamespace(geometry=shapely.Point(x, y))
+    code, _ = _post(live_server, admin_headers, place, category="0101")  # 邻里纠纷 → 司法局 D02
+    for name in ("grid_worker", "department"):
+        kind, message, _ = streams[name].get(timeout=2)
+        assert (kind, message["code"], message["department"]) == ("created", code, "D02")
+    for quiet in (streams["grid_worker_peer"], streams["department_peer"], township):
+        with pytest.raises(queue.Empty):
+            quiet.get(timeout=0.5)
+    # an import is news for everyone; its banner-wide row count only for the whole banner
+    everything = listen()
+    with engine.begin() as conn:
+        conn.execute(text("""SELECT pg_notify('incidents', '{"kind": "import", "count": 7}')"""))
+    assert everything.get(timeout=2)[1] == {"kind": "import", "count": 7}
+    assert streams["grid_worker"].get(timeout=2)[1] == {"kind": "import"}
+
+
+def test_the_stream_needs_a_credential(anon):
+    response = anon.get("/api/v1/stream")
+    assert response.status_code == 401

@@ -77,13 +77,14 @@ def test_township_tile_at_low_zoom(client, sample_areas):
 def test_headers_and_empty_tiles(client):
     x, y = SEAT[13]
     areas = _get(client, "micro_grid", 13, x, y)
-    assert areas.headers["cache-control"] == "public, max-age=3600"
+    assert areas.headers["cache-control"] == "private, max-age=3600"  # a tile depends on who asks
+    assert areas.headers["vary"] == "Authorization, Cookie"
     counts = _get(client, "incidents", 13, x, y)
-    assert counts.headers["cache-control"] == "public, max-age=60"
+    assert counts.headers["cache-control"] == "private, max-age=60"
     for z, x, y in [(13, 0, 0), (10, 1000, 200), (4, 15, 15)]:  # Arctic, Pacific, far south-east
         empty = _get(client, "micro_grid", z, x, y)
         assert empty.status_code == 204 and empty.content == b""
-        assert empty.headers["cache-control"] == "public, max-age=3600"
+        assert empty.headers["cache-control"] == "private, max-age=3600"
 
 
 def _sql_counts(conn, codes: list[str], category: str | None, since: str | None):

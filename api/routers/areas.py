@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from api.auth import Reader
 from api.deps import ConnDep, GenerationDep
 from api.geojson import feature_collection, feature_response
 from api.schemas import Error, Feature, FeatureCollection
@@ -17,10 +18,11 @@ router = APIRouter(tags=["areas"])
     "/areas",
     response_model=FeatureCollection,
     responses={422: {"model": Error}, 404: {"model": Error}},
-    summary="区域列表（RFC 7946 GeoJSON，分页）",
+    summary="区域列表（RFC 7946 GeoJSON，分页；仅本人辖区）",
 )
 def areas(
     request: Request,
+    principal: Reader,
     conn: ConnDep,
     generation: GenerationDep,
     level: Annotated[
@@ -38,6 +40,7 @@ def areas(
     page = list_areas(
         conn,
         generation=generation,
+        scope=principal.scope,
         level=parse_level(level),
         parent=parent,
         bbox=parse_bbox(bbox, datum) if bbox is not None else None,
@@ -54,5 +57,5 @@ def areas(
     responses={404: {"model": Error}},
     summary="单个区域：上级链、下级数量、责任人",
 )
-def area(code: str, conn: ConnDep, generation: GenerationDep) -> Response:
-    return feature_response(area_feature(conn, code, generation))
+def area(code: str, principal: Reader, conn: ConnDep, generation: GenerationDep) -> Response:
+    return feature_response(area_feature(conn, code, generation, scope=principal.scope))

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from api.auth import public
 from maps.assets import FAVICON, REDOC_JS, SWAGGER_CSS, SWAGGER_JS
 
 router = APIRouter(include_in_schema=False)
@@ -17,6 +18,7 @@ def _openapi_url(request: Request) -> str:
 
 
 @router.get("/docs")
+@public
 def swagger_ui(request: Request) -> HTMLResponse:
     return get_swagger_ui_html(
         openapi_url=_openapi_url(request),
@@ -30,6 +32,7 @@ def swagger_ui(request: Request) -> HTMLResponse:
 
 
 @router.get("/redoc")
+@public
 def redoc(request: Request) -> HTMLResponse:
     return get_redoc_html(
         openapi_url=_openapi_url(request),
@@ -41,6 +44,7 @@ def redoc(request: Request) -> HTMLResponse:
 
 
 @router.get("/favicon.ico")
+@public
 def favicon() -> RedirectResponse:
     """Browsers ask every page's host for this; answer with the icon we serve."""
     return RedirectResponse(FAVICON, status_code=308)

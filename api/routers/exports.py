@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
+from api.auth import Reader
 from api.deps import ConnDep, GenerationDep
 from api.schemas import Error
 from geo.areas import parse_level
@@ -32,9 +33,10 @@ router = APIRouter(tags=["areas"])
         },
         422: {"model": Error},
     },
-    summary="区域导出：GeoPackage、Shapefile（zip）、GeoJSON",
+    summary="区域导出：GeoPackage、Shapefile（zip）、GeoJSON（仅本人辖区）",
 )
 def export(
+    principal: Reader,
     conn: ConnDep,
     generation: GenerationDep,
     level: Annotated[str, Query(description="township, village, grid, micro_grid or banner")],
@@ -46,7 +48,14 @@ def export(
     folder = Path(tempfile.mkdtemp(prefix="wangge-export-"))
     try:
         out = folder / fmt.filename(area_level, generation)
-        export_areas(conn, level=area_level, fmt=fmt, generation=generation, out=out)
+        export_areas(
+            conn,
+            level=area_level,
+            fmt=fmt,
+            generation=generation,
+            out=out,
+            scope=principal.scope,
+        )
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -1,4 +1,5 @@
-"""GET /api/v1/heat/areas, /heat/bins and /heat/hotspots: where incidents concentrate."""
+"""GET /api/v1/heat/areas, /heat/bins and /heat/hotspots: where incidents concentrate, inside
+the caller's scope (for department staff, among the incidents routed to their department)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from api.auth import Reader
 from api.deps import ConnDep, GenerationDep
 from api.geojson import feature_set
 from api.schemas import Error, HeatAreas, HeatBins, Hotspots
@@ -53,9 +55,15 @@ Simplify = Annotated[float, Query(description="Simplification tolerance in metre
     summary="按微网格统计事件数与每千人发生率（含分级断点）",
 )
 def heat_areas(
-    conn: ConnDep, generation: GenerationDep, where: HeatFilterDep, simplify: Simplify = 0.0
+    principal: Reader,
+    conn: ConnDep,
+    generation: GenerationDep,
+    where: HeatFilterDep,
+    simplify: Simplify = 0.0,
 ) -> Response:
-    return feature_set(heat.areas(conn, where, generation=generation, simplify_m=simplify))
+    return feature_set(
+        heat.areas(conn, where, generation=generation, scope=principal.scope, simplify_m=simplify)
+    )
 
 
 @router.get(
@@ -65,6 +73,7 @@ def heat_areas(
     summary="六边形格网密度（仅返回有事件的格）",
 )
 def heat_bins(
+    principal: Reader,
     conn: ConnDep,
     where: HeatFilterDep,
     size: Annotated[
@@ -74,7 +83,7 @@ def heat_bins(
         ),
     ] = heat.BIN_SIZE_M,
 ) -> Response:
-    return feature_set(heat.bins(conn, where, size_m=size))
+    return feature_set(heat.bins(conn, where, scope=principal.scope, size_m=size))
 
 
 @router.get(
@@ -84,6 +93,13 @@ def heat_bins(
     summary="Getis-Ord Gi* 热点与冷点分析（按微网格）",
 )
 def heat_hotspots(
-    conn: ConnDep, generation: GenerationDep, where: HeatFilterDep, simplify: Simplify = 0.0
+    principal: Reader,
+    conn: ConnDep,
+    generation: GenerationDep,
+    where: HeatFilterDep,
+    simplify: Simplify = 0.0,
 ) -> Response:
-    return feature_set(hotspots.hotspots(conn, where, generation=generation, simplify_m=simplify))
+    found = hotspots.hotspots(
+        conn, where, generation=generation, scope=principal.scope, simplify_m=simplify
+    )
+    return feature_set(found)

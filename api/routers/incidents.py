@@ -1,3 +1,9 @@
+"""Incidents: report one, list them, read one with its trail, reveal its reporter.
+
+Reads are filtered by the caller's scope in the query layer (:mod:`cases.incidents`): an
+incident outside it answers 404 exactly as a missing one.
+"""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,8 +13,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import ConnDep, EngineDep, SettingsDep
+from api.auth import Reader, Reporter, Revealer
+from api.deps import ConnDep, EngineDep, IntakeGateDep, SettingsDep
 from api.geojson import GEOJSON, dumps
+from api.reveal import RevealIn, RevealOut, check_rate, reveal
 from api.schemas import Error, Incident, IncidentIn, IncidentPage
 from cases import incidents as reads
 from cases.intake import Report, submit
@@ -27,6 +35,7 @@ router = APIRouter(tags=["incidents"])
         409: {"model": Error},
         413: {"model": Error},
         422: {"model": Error},
+        429: {"model": Error},
     },
     summary="上报事件（一键上传）：定位到微网格，分派责任人和部门",
 )
@@ -34,8 +43,11 @@ def create_incident(
     body: IncidentIn,
     engine: EngineDep,
     settings: SettingsDep,
+    principal: Reporter,
+    admit: IntakeGateDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:
+    """Keys are the caller's own; a replayed retry is not counted against the intake rate."""
     report = Report(
         lon=body.lon,
         lat=body.lat,
@@ -45,10 +57,17 @@ def create_incident(
         occurred_at=body.occurred_at,
         reporter_name=body.reporter.name if body.reporter else None,
         reporter_phone=body.reporter.phone if body.reporter else None,
+        reporter_id_number=body.reporter.id_number if body.reporter else None,
         media=[m.model_dump() for m in body.media],
     )
     outcome = submit(
-        engine, report, idempotency_key=idempotency_key, nearest_limit_m=settings.nearest_limit_m
+        engine,
+        report,
+        idempotency_key=idempotency_key,
+        nearest_limit_m=settings.nearest_limit_m,
+        actor=principal.actor,
+        owner=principal.account_id,
+        admit=admit,
     )
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
     return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
@@ -122,6 +141,7 @@ Format = Annotated[str, Query(pattern="^(json|geojson)$", description="json or g
 def list_incidents(
     request: Request,
     conn: ConnDep,
+    principal: Reader,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat")] = None,
     datum: Annotated[str | None, Query(description="Datum of bbox.")] = None,
     area: Annotated[str | None, Query(description="Area code at any level.")] = None,
@@ -146,7 +166,8 @@ def list_incidents(
     )
     if generation is not None or at is not None:
         where = replace(where, generation=resolve_generation(conn, generation, at=at))
-    return _page(request, reads.list_incidents(conn, where, limit=limit, cursor=cursor), format)
+    page = reads.list_incidents(conn, where, scope=principal.scope, limit=limit, cursor=cursor)
+    return _page(request, page, format)
 
 
 @router.get(
@@ -155,8 +176,24 @@ def list_incidents(
     responses={404: {"model": Error}},
     summary="单个事件及其全部流转记录",
 )
-def get_incident(code: str, conn: ConnDep) -> Response:
-    return Response(dumps(reads.get_incident(conn, code)), media_type="application/json")
+def get_incident(code: str, conn: ConnDep, principal: Reader) -> Response:
+    incident = reads.get_incident(conn, code, scope=principal.scope)
+    return Response(dumps(incident), media_type="application/json")
+
+
+@router.post(
+    "/incidents/{code}/reveal",
+    response_model=RevealOut,
+    responses={403: {"model": Error}, 404: {"model": Error}, 429: {"model": Error}},
+    summary="查看上报人完整姓名、电话、身份证号（需权限和理由，留痕，限频）",
+)
+def reveal_reporter(
+    code: str, body: RevealIn, request: Request, engine: EngineDep, principal: Revealer
+) -> RevealOut:
+    with engine.begin() as conn:
+        fields = reads.reporter(conn, code, scope=principal.scope)
+        check_rate(request, principal)
+        return reveal(conn, principal, "incident", code, fields, body.reason)
 
 
 @router.get(
@@ -169,13 +206,15 @@ def member_incidents(
     request: Request,
     member_id: int,
     conn: ConnDep,
+    principal: Reader,
     status: Annotated[str | None, Query(description="Comma-separated statuses.")] = None,
     limit: int = 100,
     cursor: str | None = None,
     format: Format = "json",
 ) -> Response:
-    reads.member_exists(conn, member_id)
+    reads.member_exists(conn, member_id, scope=principal.scope)
     where = reads.IncidentFilter(
         member_id=member_id, statuses=tuple(s for s in (status or "").split(",") if s)
     )
-    return _page(request, reads.list_incidents(conn, where, limit=limit, cursor=cursor), format)
+    page = reads.list_incidents(conn, where, scope=principal.scope, limit=limit, cursor=cursor)
+    return _page(request, page, format)

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api.auth import Reader
 from api.deps import ConnDep, GenerationDep
 from api.schemas import Error, Located
 from geo.locate import locate as locate_point
@@ -19,6 +20,7 @@ router = APIRouter(tags=["locate"])
     summary="这个点归谁管：旗→苏木镇→嘎查村社区→网格→微网格及责任人",
 )
 def locate(
+    principal: Reader,
     conn: ConnDep,
     generation: GenerationDep,
     lon: Annotated[float | None, Query(description="Longitude (east) in `datum`.")] = None,
@@ -26,4 +28,4 @@ def locate(
     datum: Annotated[str | None, Query(description=f"One of {DATUM_CHOICES}.")] = None,
 ) -> Located:
     point = parse_point(lon, lat, datum)
-    return Located.model_validate(locate_point(conn, point, generation))
+    return Located.model_validate(locate_point(conn, point, generation, scope=principal.scope))

@@ -1,51 +1,115 @@
+"""The map pages. Each shows only what the signed-in account may see: the data arrives from the
+API (which filters by the account's scope), the first view frames the account's own area, and
+the header names the account (a member's name masked) with a sign-out button."""
+
 from __future__ import annotations
 
-from html import escape
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
+from shapely.geometry import shape
+from sqlalchemy import Connection
 
+from api.auth import Principal, PrincipalDep, Reader, page
 from api.deps import ConnDep, SettingsDep
+from cases.accounts import Permission
+from geo.areas import current_generation, list_areas
 from geo.errors import NotFound
+from geo.plans import get_plan
+from geo.privacy import mask_name
+from geo.scope import Scope
 from maps.command import command_page
 from maps.field import field_page
 from maps.heat import heat_page
+from maps.pages import Viewer, error_page
 from maps.plan import plan_page
 
 router = APIRouter(prefix="/maps", tags=["maps"], default_response_class=HTMLResponse)
 
+#: The outline framing the first view needs no detail.
+FRAME_SIMPLIFY_M = 50.0
+
+
+def viewer(principal: Principal) -> Viewer:
+    """The header's account: a member's own name is personal data, so it comes masked."""
+    name = principal.display_name
+    if principal.member_id is not None:
+        name = mask_name(name) or principal.username
+    return Viewer(name=name, role_label=principal.role_label)
+
+
+def _frame(conn: Connection, scope: Scope) -> list[list[float]] | None:
+    """(south-west, north-east) of the scope's area, or None for the whole banner."""
+    if scope.area_prefix is None:
+        return None
+    found = list_areas(
+        conn,
+        generation=current_generation(conn),
+        scope=scope,
+        codes=[scope.area_prefix],
+        simplify_m=FRAME_SIMPLIFY_M,
+        limit=1,
+    )
+    if not found.features:
+        return None
+    west, south, east, north = shape(json.loads(found.features[0])["geometry"]).bounds
+    return [[south, west], [north, east]]
+
 
 @router.get("/command", summary="指挥中心地图")
-def command(conn: ConnDep, settings: SettingsDep) -> HTMLResponse:
-    return HTMLResponse(command_page(conn, settings))
+@page
+def command(conn: ConnDep, settings: SettingsDep, principal: Reader) -> HTMLResponse:
+    frame = _frame(conn, principal.scope)
+    return HTMLResponse(command_page(conn, settings, viewer(principal), frame))
 
 
 @router.get("/heat", summary="热力与热点分析")
-def heat(conn: ConnDep, settings: SettingsDep) -> HTMLResponse:
-    return HTMLResponse(heat_page(conn, settings))
+@page
+def heat(conn: ConnDep, settings: SettingsDep, principal: Reader) -> HTMLResponse:
+    frame = _frame(conn, principal.scope)
+    return HTMLResponse(heat_page(conn, settings, viewer(principal), frame))
 
 
 @router.get("/field", summary="我的网格（手机）")
+@page
 def field(
     conn: ConnDep,
     settings: SettingsDep,
-    member: Annotated[int, Query(description="Member id.")],
+    principal: Reader,
+    member: Annotated[
+        int | None, Query(description="Member id; default the signed-in account's own.")
+    ] = None,
 ) -> HTMLResponse:
+    member_id = member if member is not None else principal.member_id
+    if member_id is None:
+        message = "此账号不对应网格成员，请在地图首页输入成员编号。"
+        return HTMLResponse(error_page(404, "找不到", message, viewer(principal)), 404)
     try:
-        return HTMLResponse(field_page(conn, settings, member))
-    except NotFound as exc:
-        return HTMLResponse(
-            f"<!doctype html><meta charset='utf-8'><title>找不到</title>"
-            f"<p>找不到成员或其网格：{escape(str(exc))}</p>"
-            "<p><a href='/maps/'>返回地图首页</a></p>",
-            status_code=404,
-        )
+        html = field_page(conn, settings, member_id, viewer(principal), scope=principal.scope)
+    except NotFound:
+        message = f"找不到成员 {member_id} 或其网格。"
+        return HTMLResponse(error_page(404, "找不到", message, viewer(principal)), 404)
+    return HTMLResponse(html)
 
 
 @router.get("/plan", summary="网格调整（草案、检查、影响、发布）")
+@page
 def plan(
+    conn: ConnDep,
     settings: SettingsDep,
+    principal: PrincipalDep,
     plan: Annotated[int | None, Query(description="Draft id; without it, start a draft.")] = None,
 ) -> HTMLResponse:
-    return HTMLResponse(plan_page(settings, plan))
+    if not principal.can(Permission.PLAN):
+        message = f"{principal.role_label}账号没有网格调整的权限。"
+        return HTMLResponse(error_page(403, "无权访问", message, viewer(principal)), 403)
+    if plan is not None:
+        try:
+            get_plan(conn, plan, scope=principal.scope)
+        except NotFound:
+            message = f"找不到规划方案 {plan}。"
+            return HTMLResponse(error_page(404, "找不到", message, viewer(principal)), 404)
+    own = principal.scope.area_prefix
+    return HTMLResponse(plan_page(settings, plan, viewer(principal), own))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
+from api.auth import Reader, page
 from api.deps import ConnDep, GenerationDep, SettingsDep
+from api.routers.maps import viewer
 from geo.areas import MAX_PAGE, list_areas
 from geo.models import AreaLevel
 from maps.index import index_page
@@ -17,12 +19,21 @@ SIMPLIFY_M = 20.0
 
 
 @router.get("/maps/", response_class=HTMLResponse, summary="网格地图：地图页面索引")
-def maps_index(conn: ConnDep, generation: GenerationDep, settings: SettingsDep) -> HTMLResponse:
-    townships = list_areas(
+@page
+def maps_index(
+    conn: ConnDep, generation: GenerationDep, settings: SettingsDep, principal: Reader
+) -> HTMLResponse:
+    """The townships, or for an account of one area that area alone, under the page links."""
+    scope = principal.scope
+    own = [scope.area_prefix] if scope.area_prefix is not None else None
+    shown = list_areas(
         conn,
         generation=generation,
-        level=AreaLevel.TOWNSHIP,
+        scope=scope,
+        level=None if own else AreaLevel.TOWNSHIP,
+        codes=own,
         simplify_m=SIMPLIFY_M,
         limit=MAX_PAGE,
     )
-    return HTMLResponse(index_page(settings, townships.features))
+    html = index_page(settings, shown.features, viewer(principal), principal.member_id)
+    return HTMLResponse(html)

@@ -3,6 +3,8 @@
 JSON only. The domain is :mod:`geo.ogc`; parameters, responses and the error format are in
 :mod:`api.ogcapi`. Collections describe the current generation; ``next`` links pin the
 generation a walk started in. Every resource takes ``generation`` (default the current one).
+The landing page and the conformance classes are public; collections and features need a
+signed-in caller and hold only what lies inside the caller's scope.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
+from api.auth import Reader, public
 from api.deps import ConnDep, GenerationDep
 from api.ogcapi import (
     Collection,
@@ -46,23 +49,28 @@ CLOSED = frozenset(status.value for status in CLOSED_STATUSES)
 
 
 @router.get("", name="ogc_landing", response_model=LandingPage, summary="OGC API 着陆页")
+@public
 def landing(urls: UrlsDep) -> Response:
     return json_response(ogc.landing_page(urls.base, openapi_url=urls.openapi, docs_url=urls.docs))
 
 
 @router.get("/", include_in_schema=False)
+@public
 def landing_slash(urls: UrlsDep) -> Response:
     return landing(urls)
 
 
 @router.get("/conformance", response_model=Conformance, summary="符合的标准类")
+@public
 def conformance() -> Response:
     return json_response(ogc.conformance())
 
 
 @router.get("/collections", response_model=Collections, summary="要素集合")
-def collections(conn: ConnDep, generation: GenerationDep, urls: UrlsDep) -> Response:
-    return json_response(ogc.collections(conn, urls.base, generation))
+def collections(
+    principal: Reader, conn: ConnDep, generation: GenerationDep, urls: UrlsDep
+) -> Response:
+    return json_response(ogc.collections(conn, urls.base, generation, scope=principal.scope))
 
 
 @router.get(
@@ -72,9 +80,15 @@ def collections(conn: ConnDep, generation: GenerationDep, urls: UrlsDep) -> Resp
     summary="一个要素集合",
 )
 def collection(
-    collection: CollectionDep, conn: ConnDep, generation: GenerationDep, urls: UrlsDep
+    collection: CollectionDep,
+    principal: Reader,
+    conn: ConnDep,
+    generation: GenerationDep,
+    urls: UrlsDep,
 ) -> Response:
-    return json_response(ogc.collection(conn, urls.base, collection, generation))
+    return json_response(
+        ogc.collection(conn, urls.base, collection, generation, scope=principal.scope)
+    )
 
 
 @router.get(
@@ -84,9 +98,14 @@ def collection(
     summary="要素（GeoJSON，分页）",
 )
 def items(
-    request: Request, collection: CollectionDep, q: ItemsQueryDep, conn: ConnDep, urls: UrlsDep
+    request: Request,
+    collection: CollectionDep,
+    q: ItemsQueryDep,
+    principal: Reader,
+    conn: ConnDep,
+    urls: UrlsDep,
 ) -> Response:
-    page = ogc.items(conn, collection, q, closed=CLOSED)
+    page = ogc.items(conn, collection, q, scope=principal.scope, closed=CLOSED)
     return items_response(request, urls.base, collection, q, page)
 
 
@@ -102,13 +121,23 @@ def item(
     feature_id: Annotated[str, Path(alias="featureId", description="The area's code.")],
     crs: CrsDep,
     generation: GenerationDep,
+    principal: Reader,
     conn: ConnDep,
     urls: UrlsDep,
 ) -> Response:
-    feature = ogc.item(conn, collection, feature_id, generation=generation, crs=crs, closed=CLOSED)
+    feature = ogc.item(
+        conn,
+        collection,
+        feature_id,
+        generation=generation,
+        scope=principal.scope,
+        crs=crs,
+        closed=CLOSED,
+    )
     return feature_response(request, urls.base, collection, feature, crs)
 
 
 @router.get("/{path:path}", include_in_schema=False)
+@public
 def elsewhere(path: str) -> None:
     raise not_found(path)

@@ -3,7 +3,10 @@
 
 Resources end in ``.json`` as in the spec; the same resource with ``.xml`` answers 406, a
 known resource with another method 405, and any other path under the prefix 404, all in the
-spec's error format.
+spec's error format. Discovery and services are public; posting needs an API key or a token
+that may report, reading needs a credential and is limited to the caller's scope. The 401 and
+403 of the app-wide sign-in check are raised inside these routes, so they too leave in the
+spec's format.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
-from api.deps import ConnDep, EngineDep, SettingsDep
+from api.auth import Reader, Reporter, public
+from api.deps import ConnDep, EngineDep, IntakeGateDep, SettingsDep
 from api.georeport import (
     Discovery,
     GeoReportRoute,
@@ -55,11 +59,13 @@ FieldsDep = Annotated[dict[str, str], Depends(request_fields)]
 
 
 @router.get("/discovery.json", response_model=Discovery, summary="服务发现（Open311 discovery）")
+@public
 def discovery(request: Request) -> dict[str, Any]:
     return open311.discovery(str(request.url.replace(query="")).removesuffix("/discovery.json"))
 
 
 @router.get("/services.json", response_model=list[Service], summary="服务列表：每个事件小类")
+@public
 def services(conn: ConnDep) -> list[dict[str, Any]]:
     return open311.services(conn)
 
@@ -70,6 +76,7 @@ def services(conn: ConnDep) -> list[dict[str, Any]]:
     responses=errors_doc(404),
     summary="服务定义",
 )
+@public
 def service_definition(service_code: str, conn: ConnDep) -> dict[str, Any]:
     return open311.service_definition(conn, service_code)
 
@@ -78,27 +85,41 @@ def service_definition(service_code: str, conn: ConnDep) -> dict[str, Any]:
     "/requests.json",
     status_code=201,
     response_model=list[ServiceRequestCreated],
-    responses=errors_doc(409),
-    summary="上报诉求：表单（或 JSON），lat/long 为 WGS-84",
+    responses=errors_doc(401, 403, 409, 429),
+    summary="上报诉求：表单（或 JSON），lat/long 为 WGS-84；需要 API key",
 )
 def post_request(
     fields: FieldsDep,
     engine: EngineDep,
     settings: SettingsDep,
     response: Response,
+    principal: Reporter,
+    admit: IntakeGateDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> list[dict[str, Any]]:
     created = open311.post_request(
-        engine, fields, idempotency_key=idempotency_key, nearest_limit_m=settings.nearest_limit_m
+        engine,
+        fields,
+        idempotency_key=idempotency_key,
+        nearest_limit_m=settings.nearest_limit_m,
+        actor=principal.actor,
+        owner=principal.account_id,
+        admit=admit,
     )
     if created.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return created.body
 
 
-@router.get("/requests.json", response_model=list[ServiceRequest], summary="诉求列表（公开）")
+@router.get(
+    "/requests.json",
+    response_model=list[ServiceRequest],
+    responses=errors_doc(401),
+    summary="诉求列表（本人管辖范围内）",
+)
 def list_requests(
     conn: ConnDep,
+    principal: Reader,
     service_request_id: str | None = None,
     service_code: str | None = None,
     start_date: str | None = None,
@@ -107,6 +128,7 @@ def list_requests(
 ) -> list[dict[str, Any]]:
     return open311.list_requests(
         conn,
+        scope=principal.scope,
         service_request_id=service_request_id,
         service_code=service_code,
         start_date=start_date,
@@ -118,16 +140,17 @@ def list_requests(
 @router.get(
     "/requests/{service_request_id}.json",
     response_model=list[ServiceRequest],
-    responses=errors_doc(404),
-    summary="单个诉求（公开）",
+    responses=errors_doc(401, 404),
+    summary="单个诉求（本人管辖范围内）",
 )
-def get_request(service_request_id: str, conn: ConnDep) -> list[dict[str, Any]]:
-    return open311.get_request(conn, service_request_id)
+def get_request(service_request_id: str, conn: ConnDep, principal: Reader) -> list[dict[str, Any]]:
+    return open311.get_request(conn, service_request_id, scope=principal.scope)
 
 
 @router.api_route(
     "/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
 )
+@public
 def elsewhere(path: str, request: Request) -> None:
     """XML is refused as such, a known resource with the wrong method is 405, the rest 404."""
     if path.endswith(".xml"):

@@ -1,16 +1,26 @@
 """Draft plans and their edits (/api/v1/plans). Every edit is one transaction and answers
-with the new ``ETag``; see :mod:`api.etag` for how versions travel."""
+with the new ``ETag``; see :mod:`api.etag` for how versions travel.
+
+Reading needs the read permission, editing the plan permission; either way only plans whose
+scope lies inside the caller's are found (another township's plan is a 404, as a missing one
+is). Every write leaves an audit entry in its transaction: the draft areas it changed, each in
+brief (name, level, parent, version, vertex count), before and after.
+"""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
+from sqlalchemy import Connection, Engine
 
+from api.auth import Planner, Principal, Reader
 from api.deps import ConnDep, EngineDep
 from api.etag import IfMatch, etag, expected_version
 from api.geojson import GEOJSON, dumps
@@ -26,6 +36,7 @@ from api.plan_schemas import (
     UploadResult,
 )
 from api.schemas import Error, Feature
+from cases import audit
 from geo import plan_edits, plan_upload, plans
 from geo.areas import parse_level
 from geo.boundary_files import read_boundary_file
@@ -54,12 +65,39 @@ def _collection(features: list[str], version: int | None = None) -> Response:
     return Response(body, media_type=GEOJSON, headers=headers)
 
 
-@router.post("", status_code=201, response_model=PlanSummary, responses={422: {"model": Error}})
-def create_plan(body: PlanIn, engine: EngineDep) -> JSONResponse:
-    """A draft copying the current areas under a township, village or grid."""
+def plan_brief(summary: dict[str, Any]) -> dict[str, Any]:
+    """A plan as the audit trail keeps it (its summary without timestamps or the report)."""
+    keep = ("scope", "description", "author", "status", "version", "base_generation", "levels")
+    return {k: summary[k] for k in keep}
+
+
+@contextmanager
+def audited_edit(
+    engine: Engine, principal: Principal, plan_id: int, action: str
+) -> Iterator[Connection]:
+    """A transaction editing draft ``plan_id`` (locked, inside the principal's scope, else
+    NotFound) that ends with an audit entry of the draft areas the edit changed."""
     with engine.begin() as conn:
-        plan_id = plans.create_plan(conn, body.scope_code, body.description, body.author)
-        summary = plans.plan_summary(conn, plan_id)
+        plans.get_plan(conn, plan_id, scope=principal.scope, lock=True)
+        before = plans.snapshot(conn, plan_id)
+        yield conn
+        was, now = plans.changed_areas(before, plans.snapshot(conn, plan_id))
+        audit.record(conn, principal.actor, action, "plan", plan_id, before=was, after=now)
+
+
+@router.post("", status_code=201, response_model=PlanSummary, responses={422: {"model": Error}})
+def create_plan(body: PlanIn, engine: EngineDep, principal: Planner) -> JSONResponse:
+    """A draft copying the current areas under a township, village or grid inside your area;
+    you are its author."""
+    scope = principal.scope
+    with engine.begin() as conn:
+        plan_id = plans.create_plan(
+            conn, body.scope_code, body.description, principal.username, scope=scope
+        )
+        summary = plans.plan_summary(conn, plan_id, scope=scope)
+        audit.record(
+            conn, principal.actor, "plan.create", "plan", plan_id, after=plan_brief(summary)
+        )
     headers = {"Location": f"/api/v1/plans/{plan_id}", **etag(summary["version"])}
     return JSONResponse(summary, status_code=201, headers=headers)
 
@@ -67,23 +105,26 @@ def create_plan(body: PlanIn, engine: EngineDep) -> JSONResponse:
 @router.get("", response_model=list[PlanListed], responses={422: {"model": Error}})
 def list_plans(
     conn: ConnDep,
+    principal: Reader,
     status: Annotated[str | None, Query(description="draft, scheduled or published")] = None,
 ) -> JSONResponse:
-    """Plans, newest first."""
-    return JSONResponse(plans.list_plans(conn, status))
+    """Plans inside your area, newest first."""
+    return JSONResponse(plans.list_plans(conn, status, scope=principal.scope))
 
 
 @router.get("/{plan_id}", response_model=PlanSummary, responses={404: {"model": Error}})
-def get_plan(plan_id: int, conn: ConnDep) -> JSONResponse:
+def get_plan(plan_id: int, conn: ConnDep, principal: Reader) -> JSONResponse:
     """Scope, base generation, state and areas per level and status; ETag: plan version."""
-    summary = plans.plan_summary(conn, plan_id)
+    summary = plans.plan_summary(conn, plan_id, scope=principal.scope)
     return JSONResponse(summary, headers=etag(summary["version"]))
 
 
 @router.delete("/{plan_id}", status_code=204, responses={404: {"model": Error}, 409: {}})
-def delete_plan(plan_id: int, engine: EngineDep) -> Response:
+def delete_plan(plan_id: int, engine: EngineDep, principal: Planner) -> Response:
     with engine.begin() as conn:
-        plans.delete_plan(conn, plan_id)
+        before = plan_brief(plans.plan_summary(conn, plan_id, scope=principal.scope))
+        plans.delete_plan(conn, plan_id, scope=principal.scope)
+        audit.record(conn, principal.actor, "plan.delete", "plan", plan_id, before=before)
     return Response(status_code=204)
 
 
@@ -93,33 +134,36 @@ def delete_plan(plan_id: int, engine: EngineDep) -> Response:
 def list_areas(
     plan_id: int,
     conn: ConnDep,
+    principal: Reader,
     level: Annotated[str | None, Query(description="grid, micro_grid …")] = None,
 ) -> Response:
     """The draft's areas with ref, version and status (unchanged, changed, new)."""
-    features = plans.plan_features(conn, plan_id, level=parse_level(level))
-    return _collection(features, plans.get_plan(conn, plan_id).version)
+    scope = principal.scope
+    features = plans.plan_features(conn, plan_id, scope=scope, level=parse_level(level))
+    return _collection(features, plans.get_plan(conn, plan_id, scope=scope).version)
 
 
 @router.get("/{plan_id}/areas/{ref}", response_model=Feature, responses={404: {"model": Error}})
-def get_area(plan_id: int, ref: str, conn: ConnDep) -> Response:
-    return _feature(plans.plan_feature(conn, plan_id, ref))
+def get_area(plan_id: int, ref: str, conn: ConnDep, principal: Reader) -> Response:
+    return _feature(plans.plan_feature(conn, plan_id, ref, scope=principal.scope))
 
 
 @router.post("/{plan_id}/areas", status_code=201, response_model=Feature, responses=_EDIT_ERRORS)
-def add_area(plan_id: int, body: PlanAreaIn, engine: EngineDep) -> Response:
+def add_area(plan_id: int, body: PlanAreaIn, engine: EngineDep, principal: Planner) -> Response:
     """Draw a new area (e.g. a micro-grid) under a draft area or the scope."""
     geom = polygons_from_geojson(body.geometry, body.datum)
-    with engine.begin() as conn:
+    with audited_edit(engine, principal, plan_id, "plan.area.add") as conn:
         ref = plan_edits.add_area(
             conn,
             plan_id,
+            scope=principal.scope,
             parent_ref=body.parent,
             name=body.name,
             geom=geom,
             level=parse_level(body.level),
             kind=body.kind,
         )
-        feature = plans.plan_feature(conn, plan_id, ref)
+        feature = plans.plan_feature(conn, plan_id, ref, scope=principal.scope)
     response = _feature(feature, 201)
     response.headers["Location"] = f"/api/v1/plans/{plan_id}/areas/{ref}"
     return response
@@ -127,14 +171,20 @@ def add_area(plan_id: int, body: PlanAreaIn, engine: EngineDep) -> Response:
 
 @router.put("/{plan_id}/areas/{ref}", response_model=Feature, responses=_EDIT_ERRORS)
 def replace_area(
-    plan_id: int, ref: str, body: GeometryIn, engine: EngineDep, if_match: IfMatch = None
+    plan_id: int,
+    ref: str,
+    body: GeometryIn,
+    engine: EngineDep,
+    principal: Planner,
+    if_match: IfMatch = None,
 ) -> Response:
     """Replace an area's geometry (and name)."""
     version = expected_version(if_match, body.version)
     geom = polygons_from_geojson(body.geometry, body.datum)
-    with engine.begin() as conn:
-        plan_edits.replace_geometry(conn, plan_id, ref, geom, version, name=body.name)
-        feature = plans.plan_feature(conn, plan_id, ref)
+    scope = principal.scope
+    with audited_edit(engine, principal, plan_id, "plan.area.update") as conn:
+        plan_edits.replace_geometry(conn, plan_id, ref, geom, version, scope=scope, name=body.name)
+        feature = plans.plan_feature(conn, plan_id, ref, scope=scope)
     return _feature(feature)
 
 
@@ -143,12 +193,14 @@ def remove_area(
     plan_id: int,
     ref: str,
     engine: EngineDep,
+    principal: Planner,
     if_match: IfMatch = None,
     version: Annotated[int | None, Query(ge=1, description="Or send If-Match.")] = None,
 ) -> Response:
     """Remove an area that holds no others (e.g. a micro-grid)."""
-    with engine.begin() as conn:
-        plan_edits.remove_area(conn, plan_id, ref, expected_version(if_match, version))
+    expected = expected_version(if_match, version)
+    with audited_edit(engine, principal, plan_id, "plan.area.delete") as conn:
+        plan_edits.remove_area(conn, plan_id, ref, expected, scope=principal.scope)
     return Response(status_code=204)
 
 
@@ -156,26 +208,35 @@ def remove_area(
     "/{plan_id}/areas/{ref}/split", response_model=PlanFeatureCollection, responses=_EDIT_ERRORS
 )
 def split_area(
-    plan_id: int, ref: str, body: SplitIn, engine: EngineDep, if_match: IfMatch = None
+    plan_id: int,
+    ref: str,
+    body: SplitIn,
+    engine: EngineDep,
+    principal: Planner,
+    if_match: IfMatch = None,
 ) -> Response:
     """Cut an area in two along a line: the larger piece keeps the ref, the other is new."""
     version = expected_version(if_match, body.version)
     line = line_from_geojson(body.line, body.datum)
-    with engine.begin() as conn:
+    scope = principal.scope
+    with audited_edit(engine, principal, plan_id, "plan.area.split") as conn:
         kept, new = plan_edits.split_area(
-            conn, plan_id, ref, line, version, name=body.name, snap_m=body.snap_m
+            conn, plan_id, ref, line, version, scope=scope, name=body.name, snap_m=body.snap_m
         )
-        features = plans.plan_features(conn, plan_id, refs=[kept, new])
-        kept_version = plans.plan_feature(conn, plan_id, kept)["properties"]["version"]
+        features = plans.plan_features(conn, plan_id, scope=scope, refs=[kept, new])
+        kept_version = plans.plan_feature(conn, plan_id, kept, scope=scope)["properties"]["version"]
     return _collection(features, kept_version)
 
 
 @router.post("/{plan_id}/merge", response_model=Feature, responses=_EDIT_ERRORS)
-def merge_areas(plan_id: int, body: MergeIn, engine: EngineDep) -> Response:
+def merge_areas(plan_id: int, body: MergeIn, engine: EngineDep, principal: Planner) -> Response:
     """Merge areas of one level and parent into the first one named."""
-    with engine.begin() as conn:
-        ref = plan_edits.merge_areas(conn, plan_id, body.refs, body.versions, name=body.name)
-        feature = plans.plan_feature(conn, plan_id, ref)
+    scope = principal.scope
+    with audited_edit(engine, principal, plan_id, "plan.area.merge") as conn:
+        ref = plan_edits.merge_areas(
+            conn, plan_id, body.refs, body.versions, scope=scope, name=body.name
+        )
+        feature = plans.plan_feature(conn, plan_id, ref, scope=scope)
     return _feature(feature)
 
 
@@ -183,6 +244,7 @@ def merge_areas(plan_id: int, body: MergeIn, engine: EngineDep) -> Response:
 def upload_level(
     plan_id: int,
     engine: EngineDep,
+    principal: Planner,
     file: Annotated[UploadFile, Form(description="GeoJSON, GeoPackage or zipped Shapefile.")],
     level: Annotated[str, Form(description="The level the file replaces: grid, micro_grid …")],
     code_column: Annotated[str, Form()] = "code",
@@ -212,6 +274,8 @@ def upload_level(
             encoding=encoding,
             layer=layer,
         )
-    with engine.begin() as conn:
-        result = plan_upload.replace_level(conn, plan_id, wanted, read.units, expected)
+    with audited_edit(engine, principal, plan_id, "plan.upload") as conn:
+        result = plan_upload.replace_level(
+            conn, plan_id, wanted, read.units, expected, scope=principal.scope
+        )
     return JSONResponse(result, headers=etag(result["version"]))

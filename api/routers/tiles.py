@@ -1,4 +1,7 @@
-"""GET /tiles/{layer}/{z}/{x}/{y}.pbf: Mapbox Vector Tiles of the areas and incident counts."""
+"""GET /tiles/{layer}/{z}/{x}/{y}.pbf: Mapbox Vector Tiles of the areas and incident counts.
+
+A tile holds only what lies inside the caller's scope, so it is cached privately.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from api.auth import Reader
 from api.deps import ConnDep, GenerationDep
 from api.schemas import Error
 from cases.models import CLOSED_STATUSES
@@ -27,6 +31,7 @@ router = APIRouter(tags=["tiles"])
     summary="矢量切片：苏木镇、嘎查村社区、网格、微网格边界，按微网格的事件数",
 )
 def tile(
+    principal: Reader,
     conn: ConnDep,
     generation: GenerationDep,
     layer: Annotated[str, Path(description=f"One of {tiles.LAYER_CHOICES}.")],
@@ -43,8 +48,11 @@ def tile(
     kind = tiles.parse_layer(layer)
     closed = frozenset(s.value for s in CLOSED_STATUSES)
     where = tiles.IncidentTileFilter(closed, category, since)
-    data = tiles.tile(conn, kind, z, x, y, generation=generation, incidents=where)
-    headers = {"Cache-Control": f"public, max-age={kind.max_age}"}
+    data = tiles.tile(
+        conn, kind, z, x, y, generation=generation, scope=principal.scope, incidents=where
+    )
+    # what a tile holds depends on who asks: no shared cache may keep it
+    headers = {"Cache-Control": f"private, max-age={kind.max_age}", "Vary": "Authorization, Cookie"}
     if not data:
         return Response(status_code=204, headers=headers)
     return Response(data, media_type=tiles.MEDIA_TYPE, headers=headers)

@@ -1,4 +1,5 @@
--- One RFC 7946 Feature (as JSON text) per live area of generation :g, in code order.
+-- One RFC 7946 Feature (as JSON text) per live area of generation :g, in code order, inside
+-- the scope (:scope_prefix, as geo.scope.area_sql).
 -- ST_ForcePolygonCCW: RFC 7946 wants counter-clockwise exteriors; options 0: no crs member.
 SELECT a.code,
        json_build_object(
@@ -27,6 +28,8 @@ WHERE a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high
   AND (CAST(:parent AS text) IS NULL
        OR (left(a.code, length(:parent)) = :parent AND a.code <> :parent))
   AND (CAST(:codes AS text[]) IS NULL OR a.code = ANY(CAST(:codes AS text[])))
+  AND (CAST(:scope_prefix AS text) IS NULL
+       OR left(a.code, length(:scope_prefix)) = :scope_prefix)
   AND (CAST(:after AS text) IS NULL OR a.code > :after)
   AND (CAST(:xmin AS float8) IS NULL
        OR a.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490))

@@ -6,6 +6,9 @@
 -- The per-micro-grid count is a LATERAL index lookup, so the plan keeps its shape when
 -- PostgreSQL switches a prepared statement to a generic plan (a join of the grouped counts
 -- was planned as a 6,300 x 1,000 nested loop there).
+-- Scope (as geo.scope): only micro-grids inside :scope_prefix, and only incidents held in an
+-- area inside it (an assigned incident is held in its micro-grid) and, with
+-- :scope_department, routed to that department.
 WITH orphans AS MATERIALIZED (
     SELECT i.geom
     FROM incident i
@@ -14,6 +17,12 @@ WITH orphans AS MATERIALIZED (
       AND (CAST(:from_ AS timestamptz) IS NULL OR i.reported_at >= :from_)
       AND (CAST(:to_ AS timestamptz) IS NULL OR i.reported_at < :to_)
       AND (CAST(:statuses AS text[]) IS NULL OR i.status = ANY(CAST(:statuses AS text[])))
+      AND (CAST(:scope_department AS text) IS NULL
+           OR i.department_id = (SELECT d.id FROM department d WHERE d.code = :scope_department))
+      AND (CAST(:scope_prefix AS text) IS NULL
+           OR EXISTS (SELECT 1 FROM area q
+                      WHERE q.id = i.queue_area_id
+                        AND left(q.code, length(:scope_prefix)) = :scope_prefix))
       AND NOT EXISTS (
           SELECT 1 FROM area o
           WHERE o.id = i.micro_grid_id
@@ -56,8 +65,12 @@ CROSS JOIN LATERAL (
       AND (CAST(:from_ AS timestamptz) IS NULL OR i.reported_at >= :from_)
       AND (CAST(:to_ AS timestamptz) IS NULL OR i.reported_at < :to_)
       AND (CAST(:statuses AS text[]) IS NULL OR i.status = ANY(CAST(:statuses AS text[])))
+      AND (CAST(:scope_department AS text) IS NULL
+           OR i.department_id = (SELECT d.id FROM department d WHERE d.code = :scope_department))
 ) assigned
 LEFT JOIN orphan_counts oc ON oc.area_id = a.id
 WHERE a.level = 'micro_grid'
   AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
+  AND (CAST(:scope_prefix AS text) IS NULL
+       OR left(a.code, length(:scope_prefix)) = :scope_prefix)
 ORDER BY a.code

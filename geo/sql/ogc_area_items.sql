@@ -2,7 +2,8 @@
 -- code order, one page after the code :after, with numberMatched on every row. The count row
 -- is LEFT JOINed so that a page past the end still says how many matched (feature NULL).
 -- bbox is exact (&& on the GiST index, then ST_Intersects), as the standard asks; :code picks
--- one feature. Exteriors are counter-clockwise on the ground (ST_ForcePolygonCCW); with
+-- one feature; only areas inside the scope (:scope_prefix, as geo.scope.area_sql) match.
+-- Exteriors are counter-clockwise on the ground (ST_ForcePolygonCCW); with
 -- :lat_first the coordinates are flipped to EPSG:4490's own axis order (latitude, longitude).
 WITH matched AS MATERIALIZED (
     SELECT a.id, a.code, a.name, a.level, a.kind, a.population, a.parent_id,
@@ -11,6 +12,8 @@ WITH matched AS MATERIALIZED (
     WHERE a.level = :level
       AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
       AND (CAST(:code AS text) IS NULL OR a.code = :code)
+      AND (CAST(:scope_prefix AS text) IS NULL
+           OR left(a.code, length(:scope_prefix)) = :scope_prefix)
       AND (CAST(:xmin AS float8) IS NULL
            OR (a.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490)
                AND ST_Intersects(a.geom, ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490))))

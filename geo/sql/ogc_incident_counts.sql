@@ -6,12 +6,17 @@
 -- when that micro-grid is live in :g, else (history after a redraw) for the live micro-grid
 -- covering its point, lowest code first. Counting runs for the page's micro-grids only:
 -- LATERAL index lookups, and orphans looked up inside the page's extent.
+-- Scope (as geo.scope): only micro-grids inside :scope_prefix, and only incidents held in an
+-- area inside it (an assigned incident is held in its micro-grid) and, with
+-- :scope_department, routed to that department.
 WITH matched AS MATERIALIZED (
     SELECT a.id, a.code, a.name, a.population, a.geom
     FROM area a
     WHERE a.level = 'micro_grid'
       AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
       AND (CAST(:code AS text) IS NULL OR a.code = :code)
+      AND (CAST(:scope_prefix AS text) IS NULL
+           OR left(a.code, length(:scope_prefix)) = :scope_prefix)
       AND (CAST(:xmin AS float8) IS NULL
            OR (a.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490)
                AND ST_Intersects(a.geom, ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490))))
@@ -27,6 +32,12 @@ orphans AS MATERIALIZED (
     SELECT i.geom, left(i.category_code, 2) AS major, i.status
     FROM incident i
     WHERE i.geom && (SELECT ST_Extent(p.geom) FROM page p)::geometry
+      AND (CAST(:scope_department AS text) IS NULL
+           OR i.department_id = (SELECT d.id FROM department d WHERE d.code = :scope_department))
+      AND (CAST(:scope_prefix AS text) IS NULL
+           OR EXISTS (SELECT 1 FROM area q
+                      WHERE q.id = i.queue_area_id
+                        AND left(q.code, length(:scope_prefix)) = :scope_prefix))
       AND NOT EXISTS (
           SELECT 1 FROM area o
           WHERE o.id = i.micro_grid_id
@@ -48,6 +59,8 @@ counted AS (
     SELECT p.id AS area_id, left(i.category_code, 2) AS major, i.status
     FROM page p
     JOIN incident i ON i.micro_grid_id = p.id
+    WHERE CAST(:scope_department AS text) IS NULL
+       OR i.department_id = (SELECT d.id FROM department d WHERE d.code = :scope_department)
     UNION ALL
     SELECT placed.area_id, placed.major, placed.status
     FROM placed

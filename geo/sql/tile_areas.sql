@@ -1,5 +1,6 @@
 -- One Mapbox Vector Tile layer: the live areas of :level in generation :g that intersect tile
--- (:z, :x, :y), with their code, name, level and parent code (nothing personal).
+-- (:z, :x, :y) and inside the scope (:scope_prefix, as geo.scope.area_sql), with their code,
+-- name, level and parent code (nothing personal).
 -- The envelope is also transformed to storage (EPSG:4490) for the && prefilter, so the GiST
 -- index on area.geom picks the candidates; a Web Mercator rectangle is a lon/lat rectangle,
 -- so the ST_Intersects test is exact. Areas under :min_size degrees across are skipped before
@@ -19,6 +20,8 @@ features AS (
     LEFT JOIN area p ON p.id = a.parent_id
     WHERE a.level = :level
       AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
+      AND (CAST(:scope_prefix AS text) IS NULL
+           OR left(a.code, length(:scope_prefix)) = :scope_prefix)
       AND a.geom && b.env_storage
       AND ST_Intersects(a.geom, b.env_storage)
       AND greatest(ST_XMax(a.geom::box2d) - ST_XMin(a.geom::box2d),

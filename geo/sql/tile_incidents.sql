@@ -4,6 +4,9 @@
 -- Placement follows heat_counts.sql: the assigned micro-grid when it is live in :g, else the
 -- live micro-grid covering the point (lowest code), which is then in this tile. Counts are
 -- LATERAL index lookups per micro-grid so that a generic plan keeps the same shape.
+-- Scope (as geo.scope): only micro-grids inside :scope_prefix, and only incidents held in an
+-- area inside it (an assigned incident is held in its micro-grid) and, with
+-- :scope_department, routed to that department.
 WITH bounds AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS env,
            ST_Transform(ST_TileEnvelope(:z, :x, :y), 4490) AS env_storage
@@ -13,6 +16,8 @@ cells AS MATERIALIZED (
     FROM area a, bounds b
     WHERE a.level = 'micro_grid'
       AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
+      AND (CAST(:scope_prefix AS text) IS NULL
+           OR left(a.code, length(:scope_prefix)) = :scope_prefix)
       AND a.geom && b.env_storage
       AND ST_Intersects(a.geom, b.env_storage)
 ),
@@ -20,6 +25,12 @@ orphans AS MATERIALIZED (
     SELECT i.geom, i.status
     FROM incident i, bounds b
     WHERE i.geom && b.env_storage
+      AND (CAST(:scope_department AS text) IS NULL
+           OR i.department_id = (SELECT d.id FROM department d WHERE d.code = :scope_department))
+      AND (CAST(:scope_prefix AS text) IS NULL
+           OR EXISTS (SELECT 1 FROM area q
+                      WHERE q.id = i.queue_area_id
+                        AND left(q.code, length(:scope_prefix)) = :scope_prefix))
       AND (CAST(:category AS text) IS NULL
            OR left(i.category_code, length(:category)) = :category)
       AND (CAST(:since AS timestamptz) IS NULL OR i.reported_at >= :since)
@@ -54,6 +65,9 @@ counted AS (
                count(*) AS total_n
         FROM incident i
         WHERE i.micro_grid_id = c.id
+          AND (CAST(:scope_department AS text) IS NULL
+               OR i.department_id
+                  = (SELECT d.id FROM department d WHERE d.code = :scope_department))
           AND (CAST(:category AS text) IS NULL
                OR left(i.category_code, length(:category)) = :category)
           AND (CAST(:since AS timestamptz) IS NULL OR i.reported_at >= :since)

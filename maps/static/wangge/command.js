@@ -8,7 +8,7 @@ function wanggeCommand(map, cfg) {
   const state = { incidents: new Map(), live: 0, filters: { status: "open", category: "", window: "all" } };
   window.wanggeState = state;
 
-  const { escape, getJSON } = window.wangge;
+  const { escape, getJSON, fetch } = window.wangge;
 
   /* --- areas: townships as GeoJSON, lower levels as vector tiles ------------------------ */
   const townships = L.geoJSON(null, {
@@ -183,6 +183,7 @@ function wanggeCommand(map, cfg) {
   });
   stream.addEventListener("reset", loadIncidents);
   stream.addEventListener("import", loadIncidents);
+  window.wangge.watchSession(stream, api);
   state.stream = stream;
 
   map.on("moveend", loadIncidents);

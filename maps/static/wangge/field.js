@@ -5,7 +5,7 @@ function wanggeField(map, cfg) {
   const api = cfg.api;
   const state = { cases: [] };
   window.wanggeFieldState = state;
-  const { escape, getJSON } = window.wangge;
+  const { escape, getJSON, fetch } = window.wangge;
 
   const neighbours = L.geoJSON(cfg.neighbours, {
     style: { color: "#737373", weight: 1.5, dashArray: "4 4", fillOpacity: 0.03 },

@@ -6,7 +6,7 @@ function wanggePlan(map, cfg) {
   const api = cfg.api;
   const state = { plan: cfg.plan, selected: null, problems: null, impact: null, published: null, message: "" };
   window.wanggePlanState = state;
-  const { escape } = window.wangge;
+  const { escape, fetch } = window.wangge;
   const send = (method, url, body) => fetch(url, {
     method, headers: { "Content-Type": "application/json" }, body: body ? JSON.stringify(body) : undefined,
   }).then((r) => r.json().then((data) => ({ ok: r.ok, status: r.status, data })));
@@ -32,7 +32,7 @@ function wanggePlan(map, cfg) {
   const box = panel.getContainer();
 
   if (!state.plan) {
-    box.innerHTML = "<b>新建网格调整草案</b><label>范围编码（苏木镇/嘎查村/网格）<input name='scope' size='16'></label>" +
+    box.innerHTML = "<b>新建网格调整草案</b><label>范围编码（苏木镇/嘎查村/网格）<input name='scope' size='16' value='" + escape(cfg.scopeCode) + "'></label>" +
       "<label>说明 <input name='description' size='16'></label><button name='create'>新建草案</button><div class='wg-msg'></div>";
     box.querySelector("button").addEventListener("click", () => {
       send("POST", api + "/plans", {

@@ -1,0 +1,154 @@
+"""Signed tokens (JWT, HS256 only): short access tokens, rotating refresh tokens, page sessions.
+
+Every token carries ``sub`` (the account id), ``typ``, a unique ``jti``, ``iat`` and ``exp``.
+Decoding accepts HS256 alone, so ``alg=none`` and algorithm-confusion tokens fail. A token is
+good while its signature holds, it has not expired, its ``jti`` is not revoked and it was
+issued after the account's ``tokens_valid_after``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import jwt
+from sqlalchemy import Connection, text
+
+from geo.errors import NotAuthenticated
+from geo.settings import Settings
+
+ALGORITHM = "HS256"
+ISSUER = "wangge"
+Kind = Literal["access", "refresh", "session"]
+
+
+@dataclass(frozen=True)
+class Issued:
+    token: str
+    jti: str
+    expires_at: datetime
+    lifetime_s: int
+
+
+def _lifetime(settings: Settings, kind: Kind) -> timedelta:
+    if kind == "access":
+        return timedelta(minutes=settings.access_token_minutes)
+    if kind == "refresh":
+        return timedelta(days=settings.refresh_token_days)
+    return timedelta(hours=settings.session_hours)
+
+
+def issue(settings: Settings, account_id: int, kind: Kind) -> Issued:
+    """Sign a new token; refresh tokens must then be stored with :func:`store_refresh`."""
+    now = time.time()
+    lifetime = _lifetime(settings, kind)
+    jti = secrets.token_urlsafe(16)
+    exp = int(now + lifetime.total_seconds())
+    claims = {
+        "iss": ISSUER,
+        "sub": str(account_id),
+        "typ": kind,
+        "jti": jti,
+        "iat": now,
+        "exp": exp,
+    }
+    token = jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM)
+    expires = datetime.fromtimestamp(exp, UTC)
+    return Issued(token, jti, expires, int(lifetime.total_seconds()))
+
+
+def decode(settings: Settings, token: str, kinds: tuple[Kind, ...]) -> dict[str, Any]:
+    """The claims of a valid token of one of ``kinds``; NotAuthenticated says what is wrong."""
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            settings.secret_key,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "jti", "typ", "iss"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise NotAuthenticated("the token has expired; sign in again") from None
+    except jwt.InvalidTokenError:
+        raise NotAuthenticated("the token is not valid") from None
+    if claims["typ"] not in kinds:
+        raise NotAuthenticated(f"a {claims['typ']} token cannot be used here")
+    if not str(claims["sub"]).isdigit():
+        raise NotAuthenticated("the token is not valid")
+    return claims
+
+
+def is_revoked(conn: Connection, jti: str) -> bool:
+    return (
+        conn.execute(text("SELECT 1 FROM revoked_token WHERE jti = :j"), {"j": jti}).first()
+        is not None
+    )
+
+
+def revoke(conn: Connection, claims: dict[str, Any]) -> None:
+    """Void one access or session token until it would have expired anyway."""
+    conn.execute(
+        text(
+            "INSERT INTO revoked_token (jti, expires_at) VALUES (:j, to_timestamp(:exp)) "
+            "ON CONFLICT DO NOTHING"
+        ),
+        {"j": claims["jti"], "exp": claims["exp"]},
+    )
+
+
+def store_refresh(conn: Connection, account_id: int, issued: Issued) -> None:
+    conn.execute(
+        text("INSERT INTO refresh_token (jti, account_id, expires_at) VALUES (:j, :a, :e)"),
+        {"j": issued.jti, "a": account_id, "e": issued.expires_at},
+    )
+
+
+def use_refresh(conn: Connection, claims: dict[str, Any]) -> bool:
+    """Spend a refresh token once; False if it was spent or revoked already. Re-using a
+    spent one also revokes every token of the account, since someone holds a copy
+    (RFC 6819 §5.2.2.3): the caller must commit before refusing."""
+    row = conn.execute(
+        text(
+            "UPDATE refresh_token SET used_at = now() WHERE jti = :j AND used_at IS NULL "
+            "AND revoked_at IS NULL RETURNING account_id"
+        ),
+        {"j": claims["jti"]},
+    ).first()
+    if row is not None:
+        return True
+    known = conn.execute(
+        text("SELECT account_id FROM refresh_token WHERE jti = :j"), {"j": claims["jti"]}
+    ).first()
+    if known is not None:
+        sign_out_everywhere(conn, known.account_id)
+    return False
+
+
+def revoke_refresh(conn: Connection, jti: str) -> None:
+    conn.execute(
+        text("UPDATE refresh_token SET revoked_at = now() WHERE jti = :j AND revoked_at IS NULL"),
+        {"j": jti},
+    )
+
+
+def sign_out_everywhere(conn: Connection, account_id: int) -> None:
+    conn.execute(
+        text("UPDATE account SET tokens_valid_after = now() WHERE id = :a"), {"a": account_id}
+    )
+    conn.execute(
+        text(
+            "UPDATE refresh_token SET revoked_at = now() WHERE account_id = :a "
+            "AND revoked_at IS NULL"
+        ),
+        {"a": account_id},
+    )
+
+
+def purge_expired(conn: Connection) -> int:
+    """Forget revoked and refresh token ids past their expiry (they fail on ``exp`` anyway)."""
+    a = conn.execute(text("DELETE FROM revoked_token WHERE expires_at < now()")).rowcount
+    b = conn.execute(text("DELETE FROM refresh_token WHERE expires_at < now()")).rowcount
+    return int(a) + int(b)

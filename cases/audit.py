@@ -1,0 +1,88 @@
+"""The audit trail: who changed or revealed what, when, with the before and after.
+
+Rows are written in the same transaction as the change they describe, so a change that rolls
+back leaves no trace and a trace never lacks its change. A trigger (migration 0004) refuses
+UPDATE, DELETE and TRUNCATE on ``audit_log`` for every role, the service's included.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Connection, DateTime, Identity, Index, String, Text, func, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from geo.models import Base
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_object", "object_type", "object_id"),
+        Index("ix_audit_log_actor_at", "actor", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(Text)
+    before: Mapped[Any | None] = mapped_column(JSONB)
+    after: Mapped[Any | None] = mapped_column(JSONB)
+    reason: Mapped[str | None] = mapped_column(Text)
+    client: Mapped[str | None] = mapped_column(Text)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: an account's name and role, and where the request came from."""
+
+    username: str
+    role: str
+    client: str | None = None
+
+
+#: Loaders, migrations and background jobs.
+SYSTEM = Actor("system", "system")
+
+
+def record(
+    conn: Connection,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: str | int | None,
+    *,
+    before: Any = None,
+    after: Any = None,
+    reason: str | None = None,
+) -> None:
+    """Append one entry, inside the caller's transaction."""
+    conn.execute(
+        text(
+            "INSERT INTO audit_log (actor, role, action, object_type, object_id, before, after, "
+            "reason, client) VALUES (:actor, :role, :action, :type, :id, "
+            "CAST(:before AS jsonb), CAST(:after AS jsonb), :reason, :client)"
+        ),
+        {
+            "actor": actor.username,
+            "role": actor.role,
+            "action": action,
+            "type": object_type,
+            "id": None if object_id is None else str(object_id),
+            "before": _json(before),
+            "after": _json(after),
+            "reason": reason,
+            "client": actor.client,
+        },
+    )
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)

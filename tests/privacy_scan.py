@@ -1,0 +1,74 @@
+"""A scan of everything the test run's service says for phone and ID numbers left in clear.
+
+Every response the test clients receive and every log record of the session go through
+:class:`PrivacyScan`; the session fails at the end if any of them carried one. Only the
+answers of ``…/reveal`` (which exist to hand over the clear value, audited) are exempt.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+
+import httpx
+import mapbox_vector_tile
+
+from geo.privacy import unmasked
+
+#: The one kind of answer meant to carry clear values (with a reason, audited).
+EXEMPT_SUFFIX = "/reveal"
+
+
+#: Text formats, scanned as they are; vector tiles are decoded; fonts, images and archives
+#: (area exports) hold no personal data and their bytes would only give false matches.
+TEXT_TYPES = ("text/", "application/json", "application/geo+json", "application/javascript")
+TILE_TYPE = "application/vnd.mapbox-vector-tile"
+
+
+def _readable(response: httpx.Response) -> str:
+    content_type = response.headers.get("content-type", "")
+    if content_type.startswith(TEXT_TYPES):
+        return response.content.decode("utf-8", errors="replace")
+    if content_type.startswith(TILE_TYPE) and response.content:
+        return json.dumps(mapbox_vector_tile.decode(response.content), ensure_ascii=False)
+    return ""
+
+
+@dataclass
+class PrivacyScan:
+    findings: list[str] = field(default_factory=list)
+    responses: int = 0
+    log_records: int = 0
+
+    def response(self, response: httpx.Response) -> None:
+        """An httpx response hook (TestClient is an httpx client)."""
+        request = response.request
+        if response.headers.get("content-type", "").startswith("text/event-stream"):
+            return  # an endless stream; tests/test_stream.py reads its events
+        response.read()
+        self.responses += 1
+        if request.url.path.endswith(EXEMPT_SUFFIX):
+            return
+        body = _readable(response)
+        headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+        for found in unmasked(body) + unmasked(headers):
+            self.findings.append(f"{request.method} {request.url} → {found}")
+
+    def text(self, where: str, content: str) -> None:
+        """Any other text the service produced (a page's rendered DOM, a CLI's output)."""
+        self.responses += 1
+        for found in unmasked(content):
+            self.findings.append(f"{where} → {found}")
+
+    def handler(self) -> logging.Handler:
+        scan = self
+
+        class _Handler(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                scan.log_records += 1
+                line = self.format(record)
+                for found in unmasked(line):
+                    scan.findings.append(f"log {record.name}: {found} in {line[:200]!r}")
+
+        return _Handler(level=logging.DEBUG)

@@ -1,0 +1,120 @@
+"""Limits on what a request may carry: unknown body fields, page sizes, vertices, body size.
+
+The first two walk the OpenAPI document, so a new endpoint is held to them automatically.
+"""
+
+from __future__ import annotations
+
+import pytest
+import shapely
+
+from api.app import create_app
+from geo.errors import InvalidInput
+from geo.settings import Settings
+from geo.shapes import MAX_VERTICES, polygons_from_geojson
+
+SCHEMA = create_app(Settings(database_url="postgresql+psycopg://unused/unused")).openapi()
+
+
+def _resolve(schema):
+    while "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        schema = SCHEMA["components"]["schemas"][name]
+    return schema
+
+
+def _objects(schema, seen=None):
+    """Every object schema reachable from ``schema`` (properties, items, unions)."""
+    seen = set() if seen is None else seen
+    if "$ref" in schema:
+        if schema["$ref"] in seen:
+            return
+        seen.add(schema["$ref"])
+    schema = _resolve(schema)
+    if schema.get("type") == "object" and "properties" in schema:
+        yield schema
+    for child in schema.get("properties", {}).values():
+        yield from _objects(child, seen)
+    for key in ("anyOf", "oneOf", "allOf"):
+        for child in schema.get(key, []):
+            yield from _objects(child, seen)
+    if isinstance(schema.get("items"), dict):
+        yield from _objects(schema["items"], seen)
+
+
+def _json_bodies():
+    for path, item in SCHEMA["paths"].items():
+        for method, operation in item.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in content:
+                yield f"{method.upper()} {path}", content["application/json"]["schema"]
+
+
+BODIES = list(_json_bodies())
+
+
+def test_there_are_json_bodies_to_check():
+    assert len(BODIES) >= 10
+
+
+@pytest.mark.parametrize(("operation", "schema"), BODIES, ids=[b[0] for b in BODIES])
+def test_every_json_body_refuses_unknown_fields(operation, schema):
+    loose = [
+        s.get("title", "?")
+        for s in _objects(schema)
+        if s.get("additionalProperties") is not False
+        # GeoJSON geometries and free-form property bags are open by their own standards
+        and s.get("title") not in ("Properties", "Geometry")
+    ]
+    assert loose == [], f"{operation}: these objects accept unknown fields"
+
+
+def _paged():
+    for path, item in SCHEMA["paths"].items():
+        operation = item.get("get", {})
+        if any(
+            p["name"] == "limit" and p["in"] == "query" for p in operation.get("parameters", [])
+        ):
+            yield path
+
+
+PAGED = list(_paged())
+
+
+def test_paged_lists_are_the_expected_ones():
+    assert set(PAGED) >= {
+        "/api/v1/areas",
+        "/api/v1/incidents",
+        "/api/v1/members/{member_id}/incidents",
+        "/ogc/collections/{collectionId}/items",  # micro_grids below
+    }
+
+
+@pytest.mark.parametrize("path", PAGED)
+def test_every_page_size_has_a_ceiling(client, path):
+    concrete = path.replace("{member_id}", "1").replace("{collectionId}", "micro_grids")
+    answer = client.get(concrete, params={"limit": 1_000_000})
+    assert answer.status_code in (400, 422), answer.text
+    assert "limit" in answer.text
+
+
+def test_a_geometry_past_the_vertex_ceiling_is_refused():
+    ring = shapely.Point(110, 40).buffer(0.01, quad_segs=MAX_VERTICES // 4 + 1)
+    polygon = shapely.geometry.mapping(ring)
+    with pytest.raises(InvalidInput) as refused:
+        polygons_from_geojson(polygon, "cgcs2000", field="areas.0.geometry")
+    count = shapely.get_num_coordinates(ring)
+    assert count > MAX_VERTICES
+    assert str(refused.value) == (
+        f"areas.0.geometry: has {count:,} vertices; at most {MAX_VERTICES:,}"
+    )
+
+
+def test_a_body_past_the_size_limit_is_413_and_writes_nothing(client):
+    answer = client.post(
+        "/api/v1/incidents",
+        content=b'{"description": "' + b"x" * (1024 * 1024) + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 413
+    assert answer.json()["detail"] == "request body is larger than 1,048,576 bytes"
