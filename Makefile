@@ -17,6 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help:
 	@echo "make run    start the service with an embedded PostGIS and the sample data"
 	@echo "make test   lint, type-check and run the test suite"
+	@echo "make bench  measure the hot paths against their baselines into bench/RESULTS.md (bench-quick: < 5 min)"
 
 run: setup
 	$(BIN)/wangge run
@@ -40,7 +41,7 @@ system-deps:
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,bench]'
 	@touch $@
 
 # The page assets served from /static/vendor/ (maps/assets.py), exactly as package-lock.json says.
@@ -62,4 +63,22 @@ sample-data: setup
 	$(BIN)/python -m sample_data.generate
 
 clean:
-	rm -rf $(VENV) var node_modules test-artifacts .mypy_cache .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) bench/.venv-tipg var node_modules test-artifacts .mypy_cache .pytest_cache .ruff_cache *.egg-info
+
+# Benchmarks (bench/README in bench/__init__.py): every hot path as a ratio against its raw
+# baseline, written to bench/RESULTS.md. tipg pins its own FastAPI, so it gets its own venv.
+TIPG_VENV := bench/.venv-tipg
+BENCH_DEPS := setup $(TIPG_VENV)/.installed
+
+.PHONY: bench bench-quick
+
+bench: $(BENCH_DEPS)
+	$(BIN)/python -m bench run
+
+bench-quick: $(BENCH_DEPS)
+	$(BIN)/python -m bench run --quick
+
+$(TIPG_VENV)/.installed:
+	@[ -x $(TIPG_VENV)/bin/python ] || $(PYTHON) -m venv $(TIPG_VENV)
+	$(TIPG_VENV)/bin/python -m pip install -q --disable-pip-version-check 'tipg==1.6.1' 'uvicorn==0.54.0'
+	@touch $@

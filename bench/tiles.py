@@ -1,124 +1,162 @@
-"""Vector tiles per second: micro-grid and incident-count tiles over the banner, by zoom.
+"""P5 vector-tile throughput: the service's micro-grid tiles against tipg 1.6 on the same data.
 
-    .venv/bin/python bench/tiles.py                 # zooms 10, 12, 13, 14
-    .venv/bin/python bench/tiles.py --zooms 13 --baseline 50
-
-Uses the same start-up as ``wangge run`` (``WANGGE_DATABASE_URL`` or the embedded PostGIS under
-``WANGGE_DATA_DIR``). Every tile of the zoom that meets the banner's outline is rendered once
-with :func:`geo.tiles.tile` on one connection, one after another (one core), after a warm-up
-pass over a few tiles. The baseline, measured in the same run on a sample of the same tiles, is
-the query without the ``&&`` prefilter on storage coordinates: every micro-grid transformed to
-Web Mercator and tested against the envelope, so no index can help. Prints tiles per second,
-the mean tile size and the speed-up over the baseline. Nothing is written.
+tipg (from PyPI, in its own venv ``bench/.venv-tipg`` since it pins its own FastAPI) serves
+the view ``bench.micro_grids`` (the live micro-grids with ``code, name, level, parent_code``,
+as our layer carries) from the same database, with the same tile buffer (64). Both run as one
+uvicorn worker; the client keeps :data:`CONCURRENCY` requests in flight over the same list of
+tiles that meet the banner (a sample at z12–14, all of them at z10, repeated), and counts
+tiles per second. Before the timed pass every tile is fetched once from each server.
 """
 
 from __future__ import annotations
 
-import argparse
+import asyncio
 import random
-import statistics
 import time
+from collections.abc import Sequence
 
+import httpx
 import shapely
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
-from api.app import prepare_database
-from cases.models import CLOSED_STATUSES
-from geo.areas import current_generation
-from geo.settings import Settings
-from geo.tiles import (
-    BUFFER,
-    EXTENT,
-    IncidentTileFilter,
-    Layer,
-    tile,
-    tile_bounds,
-    tiles_covering,
-)
+from bench.common import TIPG_PYTHON, Result, Server, auth_headers, serve
+from bench.context import Context
+from geo.tiles import tile_bounds, tiles_covering
 
-#: The same layer without the storage-side prefilter (what the index saves us).
-NO_INDEX = text(
-    """
-    WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env),
-    features AS (
-        SELECT ST_AsMVTGeom(ST_Transform(a.geom, 3857), b.env, :extent, :buffer, true) AS geom,
-               a.code, a.name, a.level, p.code AS parent_code
-        FROM area a CROSS JOIN bounds b LEFT JOIN area p ON p.id = a.parent_id
-        WHERE a.level = 'micro_grid'
-          AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
-          AND ST_Intersects(ST_Transform(a.geom, 3857), b.env)
-    )
-    SELECT ST_AsMVT(features.*, 'micro_grid', :extent, 'geom') FROM features
-    WHERE geom IS NOT NULL
-    """
-)
+CONCURRENCY = 8
+TileXYZ = tuple[int, int, int]
+VIEW = """
+CREATE SCHEMA IF NOT EXISTS bench;
+CREATE OR REPLACE VIEW bench.micro_grids AS
+SELECT a.id, a.code, a.name, a.level::text AS level, p.code AS parent_code, a.geom
+FROM area a LEFT JOIN area p ON p.id = a.parent_id
+WHERE a.level = 'micro_grid'
+  AND a.generation_low <= (SELECT max(id) FROM generation)
+  AND (a.generation_high IS NULL OR a.generation_high >= (SELECT max(id) FROM generation))
+"""
 
 
-def banner_tiles(conn: Connection, z: int) -> list[tuple[int, int, int]]:
+def banner_tiles(ctx: Context, z: int) -> list[TileXYZ]:
     """The tiles of zoom ``z`` that meet the banner's outline."""
-    wkb = conn.execute(
-        text("SELECT ST_AsBinary(geom) FROM area WHERE level = 'banner' AND code = '150621'")
-    ).scalar_one()
+    with ctx.engine.connect() as conn:
+        wkb = conn.execute(
+            text("SELECT ST_AsBinary(geom) FROM area WHERE level = 'banner' AND code = '150621'")
+        ).scalar_one()
     outline = shapely.from_wkb(bytes(wkb))
     shapely.prepare(outline)
     covering = tiles_covering(outline.bounds, z)
     return [t for t in covering if outline.intersects(shapely.box(*tile_bounds(*t)))]
 
 
-def rate(render, tiles: list[tuple[int, int, int]]) -> tuple[float, float]:
-    """Tiles per second and mean KiB over ``tiles`` (after warming on the first few)."""
-    for t in tiles[:5]:
-        render(*t)
-    sizes = []
-    started = time.perf_counter()
-    for t in tiles:
-        sizes.append(len(render(*t)))
-    seconds = time.perf_counter() - started
-    return len(tiles) / seconds, statistics.fmean(sizes) / 1024
+def tile_sets(ctx: Context) -> dict[str, list[TileXYZ]]:
+    rng = random.Random(150621)
+    n = ctx.sizes.tiles_per_zoom
+    high: list[TileXYZ] = []
+    for z in (12, 13, 14):
+        tiles = banner_tiles(ctx, z)
+        high += rng.sample(tiles, min(n, len(tiles)))
+    low = banner_tiles(ctx, 10)
+    return {"z12–14": high, "z10": (low * (1 + n // max(len(low), 1)))[: max(n, len(low))]}
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--zooms", type=int, nargs="+", default=[10, 12, 13, 14])
-    parser.add_argument("--baseline", type=int, default=30, help="tiles per zoom for the baseline")
-    parser.add_argument("--seed", type=int, default=150621)
-    args = parser.parse_args(argv)
-    database = prepare_database(Settings())
-    rng = random.Random(args.seed)
-    closed = frozenset(s.value for s in CLOSED_STATUSES)
-    try:
-        with database.engine.connect() as conn:
-            g = current_generation(conn)
+async def _rate(base: str, paths: Sequence[str], headers: dict[str, str]) -> tuple[float, float]:
+    """Tiles per second and mean KiB over ``paths`` with CONCURRENCY requests in flight."""
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    sizes: list[int] = []
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=120) as c:
+        queue = list(reversed(paths))
 
-            def areas(z: int, x: int, y: int) -> bytes:
-                return tile(conn, Layer.MICRO_GRID, z, x, y, generation=g)
+        async def worker() -> None:
+            while queue:
+                response = await c.get(queue.pop())
+                if response.status_code not in (200, 204):
+                    raise RuntimeError(f"{base}: {response.status_code} {response.text[:200]}")
+                sizes.append(len(response.content))
 
-            def counts(z: int, x: int, y: int) -> bytes:
-                where = IncidentTileFilter(closed)
-                return tile(conn, Layer.INCIDENTS, z, x, y, generation=g, incidents=where)
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        seconds = time.perf_counter() - started
+    return len(paths) / seconds, sum(sizes) / max(len(sizes), 1) / 1024
 
-            def no_index(z: int, x: int, y: int) -> bytes:
-                params = {"z": z, "x": x, "y": y, "g": g, "extent": EXTENT, "buffer": BUFFER}
-                return bytes(conn.execute(NO_INDEX, params).scalar_one() or b"")
 
-            print(
-                f"{'zoom':>4} {'tiles':>6} {'micro_grid/s':>13} {'KiB':>6} "
-                f"{'incidents/s':>12} {'KiB':>6} {'no index/s':>11} {'speed-up':>9}"
+def rate(base: str, paths: Sequence[str], headers: dict[str, str]) -> tuple[float, float]:
+    return asyncio.run(_rate(base, paths, headers))
+
+
+def ours(tiles: Sequence[TileXYZ]) -> list[str]:
+    return [f"/tiles/micro_grid/{z}/{x}/{y}.pbf" for z, x, y in tiles]
+
+
+def theirs(tiles: Sequence[TileXYZ]) -> list[str]:
+    fields = "properties=code,name,level,parent_code"
+    return [
+        f"/collections/bench.micro_grids/tiles/WebMercatorQuad/{z}/{x}/{y}?{fields}"
+        for z, x, y in tiles
+    ]
+
+
+def tipg_url(ctx: Context) -> str:
+    """The database URL as asyncpg and tipg's settings accept it (socket directory as host)."""
+    from urllib.parse import quote
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(ctx.url)
+    host = quote(str(url.query["host"]), safe="")
+    return f"postgresql://{url.username}@{host}:{url.query.get('port', 5432)}/{url.database}"
+
+
+def serve_tipg(ctx: Context) -> serve:  # type: ignore[valid-type]
+    with ctx.raw() as conn:
+        for statement in VIEW.split(";\n"):
+            conn.execute(statement)  # type: ignore[call-overload]
+    env = {
+        "DATABASE_URL": tipg_url(ctx),
+        "TIPG_DB_SCHEMAS": '["bench"]',
+        "TIPG_DB_SPATIAL_EXTENT": "false",
+        "TIPG_DB_DATETIME_EXTENT": "false",
+        "TIPG_TILE_BUFFER": "64",
+        "TIPG_MAX_FEATURES_PER_TILE": "100000",
+    }
+    return serve("tipg", "tipg.main:app", env=env, python=TIPG_PYTHON, ready_path="/collections")
+
+
+def measure(ctx: Context, *, use_tipg: bool) -> list[Result]:
+    headers = auth_headers(ctx.url)
+    sets = tile_sets(ctx)
+    goals = {"z12–14": 2.0, "z10": 1.0}
+    mine: dict[str, tuple[float, float]] = {}
+    for label, tiles in sets.items():
+        rate(ctx.service.base, ours(tiles), headers)  # warm: each tile once
+        mine[label] = rate(ctx.service.base, ours(tiles), headers)
+    reason = "" if use_tipg and TIPG_PYTHON.exists() else (
+        "tipg skipped: " + ("--no-tipg" if not use_tipg else f"no {TIPG_PYTHON}")
+    )  # fmt: skip
+    theirs_rate: dict[str, tuple[float, float]] = {}
+    if not reason:
+        with serve_tipg(ctx) as tipg:
+            assert isinstance(tipg, Server)
+            for label, tiles in sets.items():
+                rate(tipg.base, theirs(tiles), headers)
+                theirs_rate[label] = rate(tipg.base, theirs(tiles), headers)
+    results = []
+    for label, tiles in sets.items():
+        per_s, kib = mine[label]
+        raw = {"service": f"{per_s:,.0f} tiles/s ({kib:.1f} KiB)"}
+        ratio = None
+        if label in theirs_rate:
+            t_per_s, t_kib = theirs_rate[label]
+            raw["tipg 1.6"] = f"{t_per_s:,.0f} tiles/s ({t_kib:.1f} KiB)"
+            ratio = per_s / t_per_s
+        results.append(
+            Result(
+                f"P5 {label}",
+                f"vector-tile throughput ÷ tipg 1.6, {label}",
+                ctx.scale,
+                raw,
+                ratio,
+                (">=", goals[label]),
+                note=reason or f"{len(tiles)} tiles, {CONCURRENCY} in flight",
             )
-            for z in args.zooms:
-                tiles = banner_tiles(conn, z)
-                fast, kib = rate(areas, tiles)
-                per_s, counts_kib = rate(counts, tiles)
-                sample = rng.sample(tiles, min(args.baseline, len(tiles)))
-                slow, _ = rate(no_index, sample)
-                print(
-                    f"{z:>4} {len(tiles):>6} {fast:>13,.0f} {kib:>6.1f} {per_s:>12,.0f} "
-                    f"{counts_kib:>6.1f} {slow:>11,.1f} {fast / slow:>8.0f}x"
-                )
-            conn.rollback()
-    finally:
-        database.close()
-
-
-if __name__ == "__main__":
-    main()
+        )
+    return results

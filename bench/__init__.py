@@ -1,0 +1,1 @@
+"""Benchmarks: every hot path as a ratio against its raw baseline (``python -m bench run``)."""

@@ -1,0 +1,93 @@
+"""P6 heat aggregation and P7 Gi* hotspots, each against the bare work it wraps.
+
+P6: ``GET /api/v1/heat/areas?category=01`` p50 ÷ the raw statement it runs
+(``geo/sql/heat_counts.sql``, every row fetched on a plain psycopg connection) p50.
+P7: ``GET /api/v1/heat/hotspots?category=01`` p50, warm (the contiguity graph built and numba's
+kernels compiled by an untimed first call) ÷ a direct ``esda.G_Local`` call with the same
+settings on the same counts and graph, warm, p50.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bench.common import Result, client, ms, p50, psycopg_sql, statement_params, timings
+from bench.context import Context
+from geo import hotspots
+from geo.heat import HeatFilter
+
+CATEGORY = "01"
+
+
+def _raw_sql(name: str) -> str:
+    return psycopg_sql(name)
+
+
+def _params(g: int) -> dict[str, object]:
+    return statement_params("heat_counts", {**HeatFilter(CATEGORY).params(), "g": g,
+                                             "tolerance": 0.0})  # fmt: skip
+
+
+def _generation(ctx: Context) -> int:
+    with ctx.raw() as conn:
+        row = conn.execute("SELECT max(id) FROM generation").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def heat_areas(ctx: Context) -> list[Result]:
+    n = ctx.sizes.heavy_requests
+    g = _generation(ctx)
+    with client(ctx.service.base, ctx.url) as http:
+        service = timings(
+            lambda i: http.get(
+                "/api/v1/heat/areas", params={"category": CATEGORY}
+            ).raise_for_status(),
+            n,
+            warm=1,
+        )
+    sql = _raw_sql("heat_counts")
+    with ctx.raw() as conn:
+        raw = timings(lambda i: conn.execute(sql, _params(g)).fetchall(), n, warm=1)
+    return [
+        Result(
+            "P6",
+            "heat aggregation endpoint p50 ÷ the raw SQL it wraps p50",
+            ctx.scale,
+            {"/heat/areas p50": ms(p50(service)), "heat_counts.sql p50": ms(p50(raw))},
+            p50(service) / p50(raw),
+            ("<=", 1.3),
+            note=f"category {CATEGORY}, {n} requests after one warm-up",
+        )
+    ]
+
+
+def gi_star(ctx: Context) -> list[Result]:
+    n = ctx.sizes.heavy_requests
+    g = _generation(ctx)
+    with client(ctx.service.base, ctx.url) as http:
+        service = timings(
+            lambda i: http.get(
+                "/api/v1/heat/hotspots", params={"category": CATEGORY}
+            ).raise_for_status(),
+            n,
+            warm=1,
+        )
+    with ctx.raw() as conn:
+        rows = conn.execute(_raw_sql("heat_counts"), _params(g)).fetchall()
+    counts = np.array([r[3] for r in rows], dtype=np.float64)
+    with ctx.engine.connect() as conn:
+        graph = hotspots.contiguity(conn, g, [r[0] for r in rows]).graph
+    esda = timings(lambda i: hotspots.gi_star(counts, graph), n, warm=1)
+    return [
+        Result(
+            "P7",
+            "Gi* hotspot endpoint p50 ÷ a direct esda G_Local call p50, warm",
+            ctx.scale,
+            {"/heat/hotspots p50": ms(p50(service)), "esda G_Local p50": ms(p50(esda))},
+            p50(service) / p50(esda),
+            ("<=", 1.2),
+            note=f"{len(rows):,} micro-grids, {hotspots.PERMUTATIONS} permutations, "
+            f"{n} requests after one warm-up",
+        )
+    ]

@@ -1,0 +1,98 @@
+"""``bench/RESULTS.md``: the machine, the data, every raw figure, ratio, goal and verdict."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import subprocess
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.common import BENCH, Result
+
+NOTES = BENCH / "notes.md"
+
+
+def machine() -> dict[str, str]:
+    """nproc, RAM, CPU model, kernel, Python and PostgreSQL/PostGIS versions."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    mem_kib = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal:")
+    )
+    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    return {
+        "nproc": nproc or str(os.cpu_count()),
+        "RAM": f"{mem_kib / 1024 / 1024:.1f} GiB",
+        "CPU": cpu,
+        "kernel": platform.release(),
+        "Python": platform.python_version(),
+    }
+
+
+def _ratio(r: Result) -> str:
+    if r.ratio is None or math.isnan(r.ratio):
+        return "—"
+    if r.unit == "×":
+        return f"{r.ratio:.2f}×"
+    return f"{r.ratio:,.2f} {r.unit}"
+
+
+def _goal(r: Result) -> str:
+    op, bound = r.goal
+    if not op:
+        return "—"
+    unit = "×" if r.unit == "×" else f" {r.unit}"
+    return f"{op.replace('<=', '≤').replace('>=', '≥')} {bound:g}{unit}"
+
+
+def _verdict(r: Result) -> str:
+    return {True: "pass", False: "**FAIL**", None: "—"}[r.passed]
+
+
+def render(
+    results: Sequence[Result],
+    *,
+    mode: str,
+    started: datetime,
+    seconds: float,
+    what: Sequence[str],
+    database: dict[str, str],
+    argv: Sequence[str],
+) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `python -m bench run` (`make bench`); every ratio is measured side by side "
+        "in the same run on this machine. Do not edit by hand: edit `bench/notes.md`.",
+        "",
+        f"- date: {started.astimezone(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- mode: `{mode}` (`python -m bench {' '.join(argv)}`), {seconds / 60:.1f} minutes",
+        *(f"- {k}: {v}" for k, v in machine().items()),
+        *(f"- {k}: {v}" for k, v in database.items()),
+        "",
+        "## Ratios",
+        "",
+        "| measure | scale | ratio | goal | verdict | raw figures | notes |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in results:
+        raw = "; ".join(f"{k} {v}" for k, v in r.raw.items())
+        lines.append(
+            f"| **{r.id}** {r.title} | {r.scale} | {_ratio(r)} | {_goal(r)} | {_verdict(r)} "
+            f"| {raw} | {r.note} |"
+        )
+    lines += ["", "## What was run", "", *(f"- {w}" for w in what), ""]
+    if NOTES.exists():
+        lines += [NOTES.read_text().rstrip(), ""]
+    return "\n".join(lines)

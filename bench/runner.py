@@ -1,0 +1,219 @@
+"""Run the measures at banner and province scale and write ``bench/RESULTS.md``.
+
+Per scale: a fresh copy of the sample database, the synthetic incidents imported through the
+service's importer (P3, which is also how they get there), the in-process measures (P2), the
+service, the bare FastAPI app and tipg as uvicorn subprocesses for the HTTP measures, the load
+run, and last the one that changes the layout (P9).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import text
+
+from bench import bulk, data, heat, load, lookups, page, publish, stream, tiles, topology
+from bench.common import ARTEFACTS, BENCH, VAR, Result, artefacts, serve_bare, serve_service
+from bench.context import SIZES, Context, Sizes
+from bench.results import render
+from geo import hotspots
+
+MODES = tuple(SIZES)
+#: The measures run at province scale (the others need no second scale to mean something,
+#: or would not fit in the time: see "What was run").
+PROVINCE = {"P1", "P2", "P3", "P5", "P6", "P7", "P10", "MEM"}
+ALL = ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "MEM", "LOAD", "TOPO"]
+log = logging.getLogger("bench")
+
+
+def _say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def probe_points(ctx_url: str, n: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points inside live micro-grids, the same ones every run (ordered by md5(code))."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(ctx_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT ST_PointOnSurface(geom) AS p, "
+                "code FROM area WHERE level = 'micro_grid' AND generation_high IS NULL "
+                "ORDER BY md5(code) LIMIT :n) s"
+            ),
+            {"n": n},
+        ).all()
+    engine.dispose()
+    return np.array([r.x for r in rows]), np.array([r.y for r in rows])
+
+
+def database_name(scale: str, sizes: Sizes) -> str:
+    """``bench_<scale>``; a smoke run's carries its pid, since several may run at once."""
+    return f"bench_{scale}" + (f"_{os.getpid()}" if sizes.name == "smoke" else "")
+
+
+def _guard(results: list[Result], mid: str, scale: str, fn: Callable[[], list[Result]]) -> None:
+    """Run one measure; a failure becomes a row with its reason instead of ending the run."""
+    _say(f"{scale}: {mid}")
+    started = time.perf_counter()
+    try:
+        results += fn()
+    except Exception as exc:
+        traceback.print_exc()
+        results.append(
+            Result(
+                mid,
+                "did not complete",
+                scale,
+                {},
+                None,
+                ("", float("nan")),
+                note=f"{type(exc).__name__}: {str(exc)[:200]}",
+            )
+        )
+    _say(f"{scale}: {mid} took {time.perf_counter() - started:.1f} s")
+
+
+def run_scale(
+    where: data.Cluster, root: Path, scale: str, sizes: Sizes, want: set[str], use_tipg: bool
+) -> tuple[list[Result], list[str]]:
+    results: list[Result] = []
+    url = data.fresh_database(where, database_name(scale, sizes))
+    micro = data.add_province(url) if scale == "province" else 6300
+    n = sizes.province_incidents if scale == "province" else sizes.incidents
+    centroids_x, centroids_y, outline = data.micro_grids(url)
+    csv = artefacts("data") / f"incidents-{scale}-{n}.csv"
+    frame = data.incident_table(
+        n, (centroids_x, centroids_y), outline, data.minor_categories(url),
+        copies=data.COPIES if scale == "province" else 1,
+    )  # fmt: skip
+    data.write_csv(frame, csv)
+    _say(f"{scale}: importing {n:,} incidents into {micro:,} micro-grids")
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    report, seconds = bulk.load(engine, csv)
+    engine.dispose()
+    _say(f"{scale}: imported in {seconds:.1f} s")
+    x, y = probe_points(url)
+    placeholder = None
+    ctx = Context(scale, url, sizes, placeholder, placeholder, n, micro, x, y)  # type: ignore[arg-type]
+    if "P3" in want:
+        _guard(results, "P3", scale, lambda: bulk.import_result(ctx, report, seconds))
+    if "P2" in want:
+        m = min(sizes.assign_points, n)
+        lon, lat = frame.lon.to_numpy()[:m], frame.lat.to_numpy()[:m]
+        _guard(results, "P2", scale, lambda: bulk.assign(ctx, lon, lat))
+    del frame
+    http = want & {"P1", "P4", "P5", "P6", "P7", "P8", "P10", "MEM", "LOAD"}
+    if http:
+        with serve_service(url) as service, serve_bare() as bare:
+            ctx.service, ctx.bare = service, bare
+            steps: dict[str, Callable[[], list[Result]]] = {
+                "P1": lambda: lookups.locate(ctx),
+                "P4": lambda: lookups.intake(ctx),
+                "P6": lambda: heat.heat_areas(ctx),
+                "P7": lambda: heat.gi_star(ctx),
+                "P8": lambda: stream.measure(ctx),
+                "P10": lambda: page.command_page(ctx),
+                "P5": lambda: tiles.measure(ctx, use_tipg=use_tipg),
+                "LOAD": lambda: load.measure(ctx),
+                "MEM": lambda: page.memory(ctx),
+            }
+            for mid, step in steps.items():
+                if mid in want:
+                    _guard(results, mid, scale, step)
+    if "P9" in want:
+        _guard(results, "P9", scale, lambda: publish.measure(ctx))
+    ctx.close()
+    if sizes.name == "smoke":  # smoke runs may overlap (make test): each has its own database
+        data.drop_database(where, database_name(scale, sizes))
+    what = [
+        f"{scale}: {micro:,} micro-grids, {report.accepted:,} synthetic incidents "
+        f"({data.HOTSPOT_SHARE:.0%} in {data.HOTSPOTS} hotspots, seed {data.SEED}) on top of "
+        f"the sample's 5,740; measures {', '.join(m for m in ALL if m in want)}"
+    ]
+    return results, what
+
+
+def run(
+    *,
+    mode: str,
+    only: set[str],
+    use_tipg: bool,
+    province: bool,
+    out: str | None,
+    data_dir: str | None,
+    argv: list[str],
+) -> int:
+    logging.basicConfig(level=logging.WARNING)
+    sizes = SIZES[mode]
+    want = only or set(ALL)
+    unknown = want - set(ALL)
+    if unknown:
+        raise SystemExit(f"unknown measures {sorted(unknown)}; known: {', '.join(ALL)}")
+    root = Path(data_dir) if data_dir else (VAR if mode != "smoke" else VAR.parent / "bench-smoke")
+    root.mkdir(parents=True, exist_ok=True)
+    ARTEFACTS["root"] = root if mode != "smoke" else root / f"run-{os.getpid()}"
+    started_at = datetime.now(UTC)
+    started = time.perf_counter()
+    # numba compiles esda's kernels (~15 s) for P7's direct call: meanwhile, not during P7
+    threading.Thread(target=hotspots.warm_up, name="gi-warm-up", daemon=True).start()
+    results: list[Result] = []
+    what: list[str] = []
+    with data.cluster(root) as where:
+        scales = ["banner"] + (["province"] if province and sizes.province else [])
+        for scale in scales:
+            scale_want = want if scale == "banner" else want & PROVINCE
+            if scale_want - {"TOPO"}:
+                got, said = run_scale(where, root, scale, sizes, scale_want, use_tipg)
+                results += got
+                what += said
+    if "TOPO" in want:
+        _guard(
+            results, "TOPO", "banner", lambda: topology.measure(repeat=1 if mode != "full" else 3)
+        )
+    if not (province and sizes.province):
+        what.append("province: not run in this mode (`make bench` runs it)")
+    else:
+        what.append(
+            f"province: ×{data.COPIES} micro-grids (translated copies of the banner, new codes), "
+            f"but {sizes.province_incidents:,} incidents rather than ×10: importing 10,000,000 "
+            "on 2 cores takes about 10 × the banner's P3 import time, past the 30-minute budget"
+        )
+    what.append(
+        f"sizes: {sizes.requests} sequential requests (P1, P4), {sizes.heavy_requests} (P6, P7), "
+        f"{sizes.tiles_per_zoom} tiles per zoom (P5), {sizes.sse_events} notifications (P8), "
+        f"load {sizes.load_users} users × {sizes.load_seconds} s"
+    )
+    text_out = render(
+        results,
+        mode=mode,
+        started=started_at,
+        seconds=time.perf_counter() - started,
+        what=what,
+        database={
+            "database": "embedded PostgreSQL 15 + PostGIS 3 (var/bench/pg), one uvicorn "
+            "worker per server"
+        },
+        argv=argv,
+    )
+    if mode == "smoke":
+        shutil.rmtree(ARTEFACTS["root"], ignore_errors=True)
+    target = Path(out) if out else BENCH / "RESULTS.md"
+    target.write_text(text_out)
+    _say(f"wrote {target} in {(time.perf_counter() - started) / 60:.1f} minutes")
+    for r in results:
+        print(f"  {r.id:10s} {r.scale:9s} {r.ratio if r.ratio is not None else '—'!s:>24}  "
+              f"{ {True: 'pass', False: 'FAIL', None: ''}[r.passed]}")  # fmt: skip
+    return 0
