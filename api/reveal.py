@@ -1,8 +1,9 @@
 """Revealing personal data: a permission, a reason, a rate limit and an audit entry each time.
 
 Routers that hold personal data add ``POST …/reveal`` endpoints on top of :func:`reveal`:
-they find the object inside the caller's scope (404 otherwise), then hand over the clear
-values. The audit entry names the fields revealed and the reason, never the values.
+they find the object inside the caller's scope (404 otherwise), then :func:`reveal` counts
+the reveal against the rate, audits it and hands over the clear values. The audit entry
+names the fields revealed and the reason, never the values.
 """
 
 from __future__ import annotations
@@ -33,14 +34,8 @@ class RevealOut(Strict):
     audited: bool = True
 
 
-def check_rate(request: Request, principal: Principal) -> None:
-    """Count one reveal against the caller's allowance (429 with Retry-After past it)."""
-    settings: Settings = request.app.state.settings
-    limiter: Limiter = request.app.state.limiter
-    limiter.hit(settings.reveal_rate, "reveal", str(principal.account_id))
-
-
 def reveal(
+    request: Request,
     conn: Connection,
     principal: Principal,
     object_type: str,
@@ -48,7 +43,12 @@ def reveal(
     fields: dict[str, Any],
     reason: str,
 ) -> RevealOut:
-    """Record the reveal in the caller's transaction and return the clear values."""
+    """Count the reveal against the caller's allowance (429 with Retry-After past it), record
+    it in the caller's transaction and return the clear values. Call it once the object was
+    found inside the caller's scope: a 404 costs nothing."""
+    settings: Settings = request.app.state.settings
+    limiter: Limiter = request.app.state.limiter
+    limiter.hit(settings.reveal_rate, "reveal", str(principal.account_id))
     audit.record(
         conn,
         principal.actor,

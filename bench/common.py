@@ -46,17 +46,12 @@ def auth_headers(database_url: str) -> dict[str, str]:
     Every request of every measure and of the load run goes through here, so the ratios
     include what authentication costs. An access token is minted for the account
     :data:`BENCH_ACCOUNT` (created on first use) with the service's own settings, and minted
-    again before half its lifetime has passed. Without the accounts module: no header.
+    again before half its lifetime has passed.
     """
-    # TODO(auth): settle on the accounts API once it lands on main; until then this follows
-    # the work in progress (cases.accounts, api.tokens) and sends nothing when it is absent.
-    try:
-        from api.tokens import issue
-        from cases.accounts import Role, create_account, find_account
-    except ImportError:
-        return {}
     from sqlalchemy import create_engine
 
+    from api.tokens import issue
+    from cases.accounts import Role, create_account, find_account
     from geo.settings import Settings
 
     settings = Settings()

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
+from sqlalchemy import Connection
 
 from api import tokens
 from api.auth import AccountsAdmin, PrincipalDep, public
@@ -128,6 +129,13 @@ def issue_pair(
     )
 
 
+def _account_or_404(conn: Connection, account_id: int) -> AccountRow:
+    account = accounts.find_account(conn, account_id=account_id)
+    if account is None:
+        raise NotFound(f"no account {account_id}")
+    return account
+
+
 def _client(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -239,8 +247,7 @@ def create_account(body: AccountIn, admin: AccountsAdmin, engine: EngineDep) -> 
 )
 def sign_out_account(account_id: int, admin: AccountsAdmin, engine: EngineDep) -> None:
     with engine.begin() as conn:
-        if accounts.find_account(conn, account_id=account_id) is None:
-            raise NotFound(f"no account {account_id}")
+        _account_or_404(conn, account_id)
         tokens.sign_out_everywhere(conn, account_id)
         audit.record(conn, admin.actor, "account.sign_out", "account", account_id)
 
@@ -256,8 +263,7 @@ def create_api_key(
     account_id: int, admin: AccountsAdmin, engine: EngineDep, body: ApiKeyIn | None = None
 ) -> ApiKeyOut:
     with engine.begin() as conn:
-        if accounts.find_account(conn, account_id=account_id) is None:
-            raise NotFound(f"no account {account_id}")
+        _account_or_404(conn, account_id)
         key = accounts.create_api_key(conn, account_id, body.label if body else "")
         prefix = accounts.key_prefix(key)
         audit.record(

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from api.auth import Reader, Reporter, Revealer
 from api.deps import ConnDep, EngineDep, IntakeGateDep, SettingsDep
 from api.geojson import GEOJSON, dumps
-from api.reveal import RevealIn, RevealOut, check_rate, reveal
+from api.reveal import RevealIn, RevealOut, reveal
 from api.schemas import Error, Incident, IncidentIn, IncidentPage
 from cases import incidents as reads
 from cases.intake import Report, submit
@@ -192,8 +192,7 @@ def reveal_reporter(
 ) -> RevealOut:
     with engine.begin() as conn:
         fields = reads.reporter(conn, code, scope=principal.scope)
-        check_rate(request, principal)
-        return reveal(conn, principal, "incident", code, fields, body.reason)
+        return reveal(request, conn, principal, "incident", code, fields, body.reason)
 
 
 @router.get(

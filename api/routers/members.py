@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from api.auth import Reader, Revealer
 from api.deps import ConnDep, EngineDep, GenerationDep
 from api.geojson import feature_response
-from api.reveal import RevealIn, RevealOut, check_rate, reveal
+from api.reveal import RevealIn, RevealOut, reveal
 from api.schemas import Error, MemberArea
 from geo.members import contact, member_area
 
@@ -37,5 +37,4 @@ def reveal_member(
 ) -> RevealOut:
     with engine.begin() as conn:
         fields = contact(conn, member_id, scope=principal.scope)
-        check_rate(request, principal)
-        return reveal(conn, principal, "member", member_id, fields, body.reason)
+        return reveal(request, conn, principal, "member", member_id, fields, body.reason)
