@@ -8,8 +8,10 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api import errors, tokens
 from api.auth import authenticate, document_security
@@ -51,6 +53,14 @@ from maps import assets
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
+
+
+async def _pool_busy(request: Request, exc: Exception) -> Response:
+    """No pooled connection came free within ``geo.db.POOL_TIMEOUT_S``: answer 503 at once
+    rather than keep the client waiting, and say so in the log."""
+    log.warning("busy on %s %s: %s", request.method, request.url.path, exc)
+    body = errors.error_body("the service is busy, try again shortly")
+    return JSONResponse(body, status_code=503, headers={"Retry-After": "1"})
 
 
 def _purge_tokens(engine: Engine) -> int:
@@ -139,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.limiter = Limiter()
     errors.register(app)
+    app.add_exception_handler(PoolTimeout, _pool_busy)
     app.add_middleware(BodySizeLimit)
     for router in (
         health.router,

@@ -14,7 +14,8 @@ Routes then ask for a permission with :func:`require` and filter by ``principal.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlsplit
@@ -118,16 +119,51 @@ def account_for_token(
 ) -> tuple[AccountRow, dict[str, Any]]:
     """The active account a valid, unrevoked token speaks for, and the token's claims."""
     claims = tokens.decode(settings, token, kinds)
-    with engine.connect() as conn:
-        row = conn.execute(text(_BY_ID), {"id": int(claims["sub"]), "jti": claims["jti"]}).first()
-    if row is None or row.revoked:
-        raise NotAuthenticated("the token has been revoked; sign in again")
-    account = account_row(row._mapping)
+    account = tokens.recall(claims["jti"])
+    if account is None:
+        checked_at = time.monotonic()
+        with engine.connect() as conn:
+            row = conn.execute(
+                text(_BY_ID), {"id": int(claims["sub"]), "jti": claims["jti"]}
+            ).first()
+        if row is None or row.revoked:
+            raise NotAuthenticated("the token has been revoked; sign in again")
+        account = account_row(row._mapping)
+        _check(account, claims)
+        tokens.remember(claims["jti"], account.id, account, checked_at=checked_at)
+    else:
+        _check(account, claims)
+    return account, claims
+
+
+def _known_token(
+    settings: Settings, token: str, kinds: tuple[tokens.Kind, ...]
+) -> tuple[AccountRow, dict[str, Any]] | None:
+    """:func:`account_for_token` without the database, when the token was checked moments
+    ago (see :func:`api.tokens.recall`); None when it must be checked."""
+    claims = tokens.decode(settings, token, kinds)
+    account = tokens.recall(claims["jti"])
+    if account is None:
+        return None
+    _check(account, claims)
+    return account, claims
+
+
+async def _account_of(
+    engine: Engine, settings: Settings, token: str, kinds: tuple[tokens.Kind, ...]
+) -> tuple[AccountRow, dict[str, Any]]:
+    """:func:`account_for_token`, off the event loop only when the database must be asked."""
+    known = _known_token(settings, token, kinds)
+    if known is not None:
+        return known
+    return await run_in_threadpool(account_for_token, engine, settings, token, kinds)
+
+
+def _check(account: AccountRow, claims: dict[str, Any]) -> None:
     if not account.active:
         raise NotAuthenticated("the account is disabled")
     if claims["iat"] < account.tokens_valid_after.timestamp():
         raise NotAuthenticated("the token has been revoked; sign in again")
-    return account, claims
 
 
 def _api_key(engine: Engine, key: str) -> AccountRow:
@@ -177,17 +213,13 @@ async def authenticate(request: Request) -> Principal | None:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthenticated("Authorization must be 'Bearer <access token>'")
-        account, claims = await run_in_threadpool(
-            account_for_token, engine, settings, token.strip(), ("access",)
-        )
+        account, claims = await _account_of(engine, settings, token.strip(), ("access",))
         via = "bearer"
     elif api_key:
         account, via = await run_in_threadpool(_api_key, engine, api_key), "api_key"
     elif cookie:
         try:
-            account, claims = await run_in_threadpool(
-                account_for_token, engine, settings, cookie, ("session",)
-            )
+            account, claims = await _account_of(engine, settings, cookie, ("session",))
         except NotAuthenticated:
             if access == "page":
                 raise LoginRequired(_path_and_query(request)) from None
@@ -221,7 +253,7 @@ def _path_and_query(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
-def current_principal(
+async def current_principal(
     principal: Annotated[Principal | None, Depends(authenticate)],
 ) -> Principal:
     if principal is None:  # a public route asked who is calling: a programming error
@@ -232,10 +264,10 @@ def current_principal(
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def require(permission: Permission) -> Callable[[Principal], Principal]:
+def require(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency admitting callers whose role has ``permission`` (403 otherwise)."""
 
-    def check(principal: PrincipalDep) -> Principal:
+    async def check(principal: PrincipalDep) -> Principal:
         if not principal.can(permission):
             raise Forbidden(
                 f"{principal.role_label} ({principal.role.value}) may not {permission.value}"
@@ -247,7 +279,7 @@ def require(permission: Permission) -> Callable[[Principal], Principal]:
     return check
 
 
-def scope_of(principal: PrincipalDep) -> Scope:
+async def scope_of(principal: PrincipalDep) -> Scope:
     return principal.scope
 
 

@@ -3,25 +3,38 @@ the caller's intake allowance."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection, Engine
 
 from api.auth import PrincipalDep
 from api.ratelimit import Limiter
+from geo import db
 from geo.areas import resolve_generation
 from geo.settings import Settings
 
-
-def get_engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
+# Dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` one in the thread
+# pool, a hop that costs more than the lookup itself.
 
 
-def get_settings(request: Request) -> Settings:
+async def get_engine(request: Request) -> AsyncIterator[Engine]:
+    """The engine, once one of :data:`geo.db.REQUEST_SLOTS` is free, held until the response
+    is sent. The wait is in the event loop: a request queuing in a worker thread for a
+    connection would hold the thread that a request holding a connection needs to give it
+    back (sync dependencies close in the thread pool), and under load all of them stall."""
+    slots: asyncio.Semaphore | None = getattr(request.app.state, "connection_slots", None)
+    if slots is None:
+        slots = request.app.state.connection_slots = asyncio.Semaphore(db.REQUEST_SLOTS)
+    async with slots:
+        yield request.app.state.engine
+
+
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -32,7 +45,15 @@ def get_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connect
         yield conn
 
 
+def get_read_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
+    """A pooled connection in autocommit, for a handler that reads with ONE statement (its
+    own snapshot): no ``BEGIN`` and ``ROLLBACK`` round trips around it."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        yield conn
+
+
 ConnDep = Annotated[Connection, Depends(get_conn)]
+ReadConnDep = Annotated[Connection, Depends(get_read_conn)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
@@ -53,7 +74,27 @@ def get_generation(
 GenerationDep = Annotated[int, Depends(get_generation)]
 
 
-def intake_gate(request: Request, principal: PrincipalDep) -> Callable[[], None]:
+async def get_generation_or_current(
+    conn: ReadConnDep,
+    generation: Annotated[
+        int | None, Query(ge=1, description="Boundary generation; default the current one.")
+    ] = None,
+    at: Annotated[
+        datetime | None,
+        Query(description="Or the generation current at this time (no offset: China time)."),
+    ] = None,
+) -> int | None:
+    """As :func:`get_generation`, but None for "the current one", which a single-statement
+    handler resolves in its own statement (one round trip fewer)."""
+    if generation is None and at is None:
+        return None
+    return await run_in_threadpool(resolve_generation, conn, generation, at=at)
+
+
+GenerationOrCurrentDep = Annotated[int | None, Depends(get_generation_or_current)]
+
+
+async def intake_gate(request: Request, principal: PrincipalDep) -> Callable[[], None]:
     """Counts one new report against the caller's ``intake_rate`` (429 past it).
 
     Handed to :func:`cases.intake.submit` as ``admit``, which calls it only for a report that

@@ -4,11 +4,17 @@ Every token carries ``sub`` (the account id), ``typ``, a unique ``jti``, ``iat``
 Decoding accepts HS256 alone, so ``alg=none`` and algorithm-confusion tokens fail. A token is
 good while its signature holds, it has not expired, its ``jti`` is not revoked and it was
 issued after the account's ``tokens_valid_after``.
+
+Checking that takes a database read, so the account a token was last found good for is kept
+for :data:`VERIFIED_TTL_S` seconds (:func:`recall`). Revoking the token or signing its account
+out in this process drops it at once and keeps it from being kept again for as long; a change
+made by another process (another worker, the CLI) takes effect within that time.
 """
 
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -88,8 +94,54 @@ def is_revoked(conn: Connection, jti: str) -> bool:
     )
 
 
+#: How long the account a token was found good for is reused without a database read.
+VERIFIED_TTL_S = 2.0
+_verified: dict[str, tuple[float, int, Any]] = {}  # jti -> (good until, account id, account)
+_held: dict[str | int, float] = {}  # a revoked jti or signed-out account id -> not kept until
+_lock = threading.Lock()
+
+
+def recall(jti: str) -> Any | None:
+    """The account :func:`remember` kept for ``jti``, if it is still fresh."""
+    found = _verified.get(jti)
+    if found is None or found[0] < time.monotonic():
+        return None
+    return found[2]
+
+
+def remember(jti: str, account_id: int, account: Any, *, checked_at: float) -> None:
+    """Keep ``account`` as what ``jti`` speaks for, as read at ``checked_at`` (monotonic);
+    not if the token or the account was revoked since."""
+    with _lock:
+        if max(_held.get(jti, 0.0), _held.get(account_id, 0.0)) >= checked_at:
+            return
+        if len(_verified) > 10_000:
+            now = time.monotonic()
+            for key in [k for k, v in _verified.items() if v[0] < now]:
+                del _verified[key]
+        _verified[jti] = (checked_at + VERIFIED_TTL_S, account_id, account)
+
+
+def _forget(jti: str | None = None, account_id: int | None = None) -> None:
+    """Drop what is kept for ``jti`` or every token of ``account_id``, and keep nothing for
+    them until any transaction revoking them has surely committed."""
+    with _lock:
+        until = time.monotonic() + VERIFIED_TTL_S
+        if jti is not None:
+            _verified.pop(jti, None)
+            _held[jti] = until
+        if account_id is not None:
+            for key in [k for k, v in _verified.items() if v[1] == account_id]:
+                del _verified[key]
+            _held[account_id] = until
+        now = time.monotonic()
+        for held in [k for k, v in _held.items() if v < now]:
+            del _held[held]
+
+
 def revoke(conn: Connection, claims: dict[str, Any]) -> None:
     """Void one access or session token until it would have expired anyway."""
+    _forget(jti=claims["jti"])
     conn.execute(
         text(
             "INSERT INTO revoked_token (jti, expires_at) VALUES (:j, to_timestamp(:exp)) "
@@ -135,6 +187,7 @@ def revoke_refresh(conn: Connection, jti: str) -> None:
 
 
 def sign_out_everywhere(conn: Connection, account_id: int) -> None:
+    _forget(account_id=account_id)
     conn.execute(
         text("UPDATE account SET tokens_valid_after = now() WHERE id = :a"), {"a": account_id}
     )

@@ -1,7 +1,8 @@
 """P1 locate and P4 intake: one request at a time against the bare framework and raw SQL.
 
-P1: ``GET /api/v1/locate`` p50 ÷ (bare FastAPI p50 + the raw cover lookup ``geo/sql/locate.sql``
-on a plain psycopg connection). P4: ``POST /api/v1/incidents`` p50 ÷ (bare FastAPI POST p50 +
+P1: ``GET /api/v1/locate`` p50 ÷ (bare FastAPI p50 + the raw lookup the endpoint answers with,
+``geo/sql/locate_full.sql``: cover, chain and people, the current generation resolved in it, on
+a plain psycopg connection). P4: ``POST /api/v1/incidents`` p50 ÷ (bare FastAPI POST p50 +
 one raw ``INSERT … SELECT`` that places the point in its micro-grid, with its chain and the
 category's department). Requests go one after another over one keep-alive connection.
 """
@@ -52,8 +53,7 @@ def locate(ctx: Context) -> list[Result]:
     n = ctx.sizes.requests
     xs, ys = ctx.probe_x, ctx.probe_y
     k = len(xs)
-    g = _generation(ctx)
-    sql = psycopg_sql("locate")
+    sql = psycopg_sql("locate_full")
     with client(ctx.service.base, ctx.url) as http:
 
         def one(i: int) -> None:
@@ -64,7 +64,7 @@ def locate(ctx: Context) -> list[Result]:
     with ctx.raw() as conn:
         raw = timings(
             lambda i: conn.execute(
-                sql, statement_params("locate", {"lon": xs[i % k], "lat": ys[i % k], "g": g})
+                sql, statement_params("locate_full", {"lon": xs[i % k], "lat": ys[i % k]})
             ).fetchall(),
             n,
         )

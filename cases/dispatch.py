@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
-from cases.routing import department_for
+from cases.sql import query
 from geo.assign import Placement
+from geo.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -37,15 +38,17 @@ class Desk:
 
 
 def desk_for(conn: Connection, placement: Placement, category_code: str) -> Desk:
-    """The grid worker of the placement's grid (none for a queue) and the routed department."""
-    member_id = None
-    if placement.area_id("micro_grid") is not None:
-        member_id = conn.execute(
-            text(
-                "SELECT id FROM member WHERE area_id = :grid AND kind = 'grid_worker' "
-                "ORDER BY id LIMIT 1"
-            ),
-            {"grid": placement.area_id("grid")},
-        ).scalar_one_or_none()
-    department = department_for(conn, category_code, placement.area_code("township"))
-    return Desk(placement, member_id, department)
+    """The grid worker of the placement's grid (none for a queue) and the routed department
+    (the township's override, else the category's), in one statement."""
+    covered = placement.area_id("micro_grid") is not None
+    row = conn.execute(
+        query("desk"),
+        {
+            "grid": placement.area_id("grid") if covered else None,
+            "township": placement.area_code("township"),
+            "category": category_code,
+        },
+    ).one()
+    if row.department_id is None:
+        raise NotFound(f"category {category_code} has no department to route to")
+    return Desk(placement, row.member_id, int(row.department_id))

@@ -30,17 +30,15 @@ from psycopg.errors import LockNotAvailable
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
-from cases import audit
+from cases import audit, views
 from cases.audit import Actor
 from cases.codes import TIMEZONE, reserve_codes
 from cases.dispatch import desk_for
 from cases.errors import IdempotencyInProgress, IdempotencyKeyMissing, IdempotencyKeyReused
 from cases.routing import minor_category
 from cases.sql import query
-from cases.views import incident_view
-from geo.areas import current_generation
 from geo.assign import Placement, place
-from geo.errors import InvalidInput
+from geo.errors import InvalidInput, NotFound
 from geo.points import parse_point
 
 #: How long a retry waits for the first request with its key before answering 409.
@@ -147,32 +145,26 @@ def submit(
     fingerprint = report.fingerprint()
     try:
         with engine.connect() as conn, conn.begin():
-            conn.execute(text(f"SET LOCAL lock_timeout = '{KEY_WAIT}'"))
+            start = conn.execute(
+                query("intake_begin"),
+                {"wait": KEY_WAIT, "key": stored_key, "ttl": KEY_TTL, "timezone": TIMEZONE,
+                 "category": report.category},
+            ).one()  # fmt: skip
             replay = _claim_key(conn, stored_key, fingerprint, shown=key)
             if replay is not None:
                 return replay
             if admit is not None:
                 admit()
-            category = minor_category(conn, report.category)
-            placement = place(conn, point.lon, point.lat, current_generation(conn), nearest_limit_m)
-            incident_id = _insert(
-                conn, report, point, category.code, placement, stored_key, source, actor
-            )
-            view = incident_view(conn, incident_id)
+            if start.category_code is None:
+                minor_category(conn, report.category)  # refuses it, listing the valid codes
+            if start.generation is None:
+                raise NotFound("no boundary generation has been published yet")
+            placement = place(conn, point.lon, point.lat, start.generation, nearest_limit_m)
+            incident_id = _insert(conn, report, point, start, placement, stored_key, source, actor)
+            view = _view(conn, incident_id, placement)
             audit.record(conn, actor, "incident.create", "incident", view["code"], after=view)
             body = view | {"possible_duplicates": _duplicates(conn, incident_id)}
-            _notify(conn, body)
-            conn.execute(
-                text(
-                    "UPDATE idempotency_key SET status_code = 201, response = :body, "
-                    "incident_id = :id WHERE key = :key"
-                ),
-                {
-                    "body": json.dumps(body, ensure_ascii=False),
-                    "id": incident_id,
-                    "key": stored_key,
-                },
-            )
+            _answer(conn, stored_key, incident_id, body)
             return Outcome(201, body)
     except OperationalError as exc:
         if isinstance(exc.orig, LockNotAvailable):
@@ -210,12 +202,9 @@ def _check_reporter(report: Report) -> None:
 
 
 def _claim_key(conn: Connection, key: str, fingerprint: str, *, shown: str) -> Outcome | None:
-    """Claim ``key`` for this transaction, or return the stored answer of its first use;
-    errors name the key as the client sent it (``shown``)."""
-    conn.execute(
-        text("DELETE FROM idempotency_key WHERE key = :key AND created_at < now() - :ttl"),
-        {"key": key, "ttl": KEY_TTL},
-    )
+    """Claim ``key`` for this transaction (``intake_begin.sql`` forgot it if it expired), or
+    return the stored answer of its first use; errors name the key as the client sent it
+    (``shown``)."""
     claimed = conn.execute(
         text(
             "INSERT INTO idempotency_key (key, request_hash) VALUES (:key, :hash) "
@@ -244,20 +233,17 @@ def _insert(
     conn: Connection,
     report: Report,
     point: Any,
-    category_code: str,
+    start: Any,
     placement: Placement,
     key: str,
     source: str,
     actor: Actor,
 ) -> int:
-    desk = desk_for(conn, placement, category_code)
-    year = conn.execute(
-        text(f"SELECT extract(year FROM now() AT TIME ZONE '{TIMEZONE}')::int")
-    ).scalar_one()
-    (code,) = reserve_codes(conn, year)
+    desk = desk_for(conn, placement, start.category_code)
+    (code,) = reserve_codes(conn, start.year)
     params = {
         "code": code,
-        "category": category_code,
+        "category": start.category_code,
         "description": report.description,
         "occurred_at": report.occurred_at,
         "datum": point.datum.value,
@@ -308,8 +294,22 @@ def _duplicates(conn: Connection, incident_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def _notify(conn: Connection, body: dict[str, Any]) -> None:
-    """Queue a NOTIFY for the live map; PostgreSQL sends it only if the transaction commits."""
+def _view(conn: Connection, incident_id: int, placement: Placement) -> dict[str, Any]:
+    """The new incident as :func:`cases.views.incident_view` shows it, its chain being the
+    placement's (the queue area's, banner first)."""
+    row = conn.execute(
+        text(query("incident_view").text + " WHERE i.id = :id"), {"id": incident_id}
+    ).one()
+    links = [
+        {"level": level, "id": area_id, "code": code, "name": name}
+        for level, (area_id, code, name) in placement.areas.items()
+    ]
+    return views.view(row, links)
+
+
+def _answer(conn: Connection, key: str, incident_id: int, body: dict[str, Any]) -> None:
+    """Store ``body`` as the answer to ``key`` and queue a NOTIFY for the live map, in one
+    statement; PostgreSQL sends the notification only if the transaction commits."""
     payload = {
         "kind": "created",
         "code": body["code"],
@@ -321,6 +321,15 @@ def _notify(conn: Connection, body: dict[str, Any]) -> None:
         "department": body["responsible"]["department"]["code"],
     }
     conn.execute(
-        text("SELECT pg_notify(:channel, :payload)"),
-        {"channel": NOTIFY_CHANNEL, "payload": json.dumps(payload, ensure_ascii=False)},
+        text(
+            "WITH stored AS (UPDATE idempotency_key SET status_code = 201, response = :body, "
+            "incident_id = :id WHERE key = :key) SELECT pg_notify(:channel, :payload)"
+        ),
+        {
+            "body": json.dumps(body, ensure_ascii=False),
+            "id": incident_id,
+            "key": key,
+            "channel": NOTIFY_CHANNEL,
+            "payload": json.dumps(payload, ensure_ascii=False),
+        },
     )

@@ -51,21 +51,6 @@ def minor_category(conn: Connection, code: str | None, field: str = "category") 
     raise InvalidInput(field, f"unknown category {code!r}; valid codes: {listing}")
 
 
-def department_for(conn: Connection, category_code: str, township_code: str | None) -> int:
-    """The department id that handles ``category_code`` in ``township_code``."""
-    department = conn.execute(
-        text(
-            "SELECT coalesce(o.department_id, c.department_id) FROM category c "
-            "LEFT JOIN routing_override o ON o.category_code = c.code "
-            "AND o.township_code = :township WHERE c.code = :code"
-        ),
-        {"code": category_code, "township": township_code},
-    ).scalar_one_or_none()
-    if department is None:
-        raise NotFound(f"category {category_code} has no department to route to")
-    return int(department)
-
-
 def matrix(conn: Connection) -> list[dict[str, Any]]:
     """Every minor category with its default department and the townships' overrides."""
     rows = conn.execute(

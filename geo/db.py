@@ -21,9 +21,24 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS_DIR = REPO_ROOT / "migrations"
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+#: Connections kept open, and as many more opened under load.
+POOL_SIZE = 20
+#: A checkout waits at most this long for a pooled connection (then the API answers 503).
+POOL_TIMEOUT_S = 30.0
+#: Requests that may hold a connection at once (``api.deps``), short of the pool's
+#: 2 × :data:`POOL_SIZE` so that authentication and housekeeping always find one free.
+REQUEST_SLOTS = 2 * POOL_SIZE - 4
+
+
+def make_engine(url: str, *, pool_size: int = POOL_SIZE) -> Engine:
     """An engine for ``url`` with a bounded pool and pre-ping (survives a database restart)."""
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=POOL_TIMEOUT_S,
+        pool_pre_ping=True,
+    )
 
 
 def alembic_config(url: str) -> Config:

@@ -13,13 +13,14 @@ lies outside the scope.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, NoReturn
 
 from sqlalchemy import Connection
 
-from geo.areas import chain
-from geo.errors import OutsideCoverage
-from geo.people import responsible
+from geo.errors import NotFound, OutsideCoverage
+from geo.models import MemberKind
+from geo.people import member_view
 from geo.points import StoragePoint
 from geo.scope import Scope
 from geo.sql import query
@@ -67,31 +68,20 @@ def nearest(conn: Connection, lon: float, lat: float, generation: int) -> Neares
 
 
 def locate(
-    conn: Connection, point: StoragePoint, generation: int, *, scope: Scope
+    conn: Connection, point: StoragePoint, generation: int | None, *, scope: Scope
 ) -> dict[str, Any]:
-    """The chain banner→micro-grid covering ``point`` and the people responsible for it."""
-    cover = covering(conn, point.lon, point.lat, generation, scope=scope)
-    if cover is None:
-        if scope.area_prefix is not None:
-            raise OutsideCoverage(
-                f"({point.raw_lon}, {point.raw_lat}) in {point.datum.value} is outside every "
-                "micro-grid",
-                nearest_code=None,
-                distance_m=None,
-            )
-        near = nearest(conn, point.lon, point.lat, generation)
-        if near is None:
-            raise OutsideCoverage(
-                "no micro-grids in this generation", nearest_code=None, distance_m=None
-            )
-        raise OutsideCoverage(
-            f"({point.raw_lon}, {point.raw_lat}) in {point.datum.value} is outside every "
-            f"micro-grid; the nearest is {near.code} {near.name}, {near.distance_m:.0f} m away",
-            nearest_code=near.code,
-            distance_m=round(near.distance_m, 1),
-        )
-    links = chain(conn, cover.id)
-    grid = next(link for link in links if link["level"] == "grid")
+    """The chain banner→micro-grid covering ``point`` and the people responsible for it, in
+    ``generation`` (None: the current one), found with one statement (``locate_full.sql``)."""
+    row = conn.execute(
+        query("locate_full"),
+        {"lon": point.lon, "lat": point.lat, "g": generation, **scope.params()},
+    ).one()
+    if row.g is None:
+        raise NotFound("no boundary generation has been published yet")
+    if row.codes is None:
+        _outside(conn, point, row.g, scope=scope)
+    links = row.chain
+    tied = list(row.codes) if len(row.codes) > 1 else []
     return {
         "point": {
             "lon": point.raw_lon,
@@ -99,9 +89,45 @@ def locate(
             "datum": point.datum.value,
             "cgcs2000": {"lon": round(point.lon, 9), "lat": round(point.lat, 9)},
         },
-        "generation": generation,
-        "boundary_tie": cover.boundary_tie,
-        "tied_codes": cover.tied_codes,
+        "generation": row.g,
+        "boundary_tie": bool(tied),
+        "tied_codes": tied,
         "chain": [{k: link[k] for k in ("level", "code", "name")} for link in links],
-        "responsible": responsible(conn, cover.id, grid["id"]),
+        "responsible": _by_duty([member_view(SimpleNamespace(**p)) for p in row.people or []]),
+    }
+
+
+def _outside(conn: Connection, point: StoragePoint, generation: int, *, scope: Scope) -> NoReturn:
+    """Refuse a point no micro-grid in ``scope`` covers, naming the nearest when allowed."""
+    if scope.area_prefix is not None:
+        raise OutsideCoverage(
+            f"({point.raw_lon}, {point.raw_lat}) in {point.datum.value} is outside every "
+            "micro-grid",
+            nearest_code=None,
+            distance_m=None,
+        )
+    near = nearest(conn, point.lon, point.lat, generation)
+    if near is None:
+        raise OutsideCoverage(
+            "no micro-grids in this generation", nearest_code=None, distance_m=None
+        )
+    raise OutsideCoverage(
+        f"({point.raw_lon}, {point.raw_lat}) in {point.datum.value} is outside every "
+        f"micro-grid; the nearest is {near.code} {near.name}, {near.distance_m:.0f} m away",
+        nearest_code=near.code,
+        distance_m=round(near.distance_m, 1),
+    )
+
+
+def _by_duty(people: list[dict[str, Any]]) -> dict[str, Any]:
+    """Masked members grouped as :func:`geo.people.responsible` answers."""
+    by_kind: dict[str, list[dict[str, Any]]] = {k.value: [] for k in MemberKind}
+    for person in people:
+        by_kind[person["kind"]].append(person)
+    workers = by_kind[MemberKind.GRID_WORKER]
+    return {
+        "grid_worker": workers[0] if workers else None,
+        "party_members": by_kind[MemberKind.PARTY_MEMBER],
+        "instructors": by_kind[MemberKind.INSTRUCTOR],
+        "leaders": by_kind[MemberKind.LEADER],
     }

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.auth import Reader
-from api.deps import ConnDep, GenerationDep
+from api.deps import GenerationOrCurrentDep, ReadConnDep
 from api.schemas import Error, Located
 from geo.locate import locate as locate_point
 from geo.points import DATUM_CHOICES, parse_point
@@ -21,8 +21,8 @@ router = APIRouter(tags=["locate"])
 )
 def locate(
     principal: Reader,
-    conn: ConnDep,
-    generation: GenerationDep,
+    conn: ReadConnDep,
+    generation: GenerationOrCurrentDep,
     lon: Annotated[float | None, Query(description="Longitude (east) in `datum`.")] = None,
     lat: Annotated[float | None, Query(description="Latitude (north) in `datum`.")] = None,
     datum: Annotated[str | None, Query(description=f"One of {DATUM_CHOICES}.")] = None,
