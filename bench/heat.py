@@ -24,8 +24,7 @@ def _raw_sql(name: str) -> str:
 
 
 def _params(g: int) -> dict[str, object]:
-    return statement_params("heat_counts", {**HeatFilter(CATEGORY).params(), "g": g,
-                                             "tolerance": 0.0})  # fmt: skip
+    return statement_params("heat_counts", {**HeatFilter(CATEGORY).params(), "g": g})
 
 
 def _generation(ctx: Context) -> int:
@@ -75,9 +74,9 @@ def gi_star(ctx: Context) -> list[Result]:
         )
     with ctx.raw() as conn:
         rows = conn.execute(_raw_sql("heat_counts"), _params(g)).fetchall()
-    counts = np.array([r[3] for r in rows], dtype=np.float64)
+    counts = np.array([r[2] for r in rows], dtype=np.float64)
     with ctx.engine.connect() as conn:
-        graph = hotspots.contiguity(conn, g, [r[0] for r in rows]).graph
+        graph = hotspots.contiguity(conn, g, [r[1] for r in rows]).graph
     esda = timings(lambda i: hotspots.gi_star(counts, graph), n, warm=1)
     return [
         Result(

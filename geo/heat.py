@@ -1,8 +1,10 @@
 """Where incidents concentrate: counts and rates per micro-grid, and hexagonal density bins.
 
-Counting happens in PostGIS (``GROUP BY``); Python only splices the rows into RFC 7946
-features and picks the class breaks. Both outputs are :class:`FeatureSet` values: features as
-JSON text plus the collection's top-level members.
+Counting happens in PostGIS (``GROUP BY``); Python only splices the counts into RFC 7946
+features and picks the class breaks. The micro-grids' names, populations and outlines (as
+GeoJSON text, per simplification) are read once per generation and scope and kept
+(:func:`outlines`): a generation's areas never change once it exists. Both outputs are
+:class:`FeatureSet` values: features as JSON text plus the collection's top-level members.
 
 Class breaks are **Fisher-Jenks natural breaks** (``mapclassify.FisherJenks``, five classes)
 of the micro-grids that have at least one incident; micro-grids without incidents form their
@@ -27,6 +29,8 @@ Examples
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -126,6 +130,102 @@ class MicroGridCount:
     geometry: str
 
 
+@dataclass(frozen=True)
+class Outlines:
+    """The live micro-grids of a generation inside a scope, in code order, as columns.
+
+    ``heads`` are each micro-grid's Feature text up to its ``name`` property, ready for the
+    remaining properties and the closing braces (:meth:`feature`).
+    """
+
+    ids: tuple[int, ...]
+    codes: list[str]
+    names: list[str]
+    population: list[int | None]
+    geometry: list[str]
+    heads: list[str]
+
+    def feature(self, i: int, tail: str) -> str:
+        """Feature ``i`` with ``tail``, the properties after ``name`` as JSON members."""
+        return f"{self.heads[i]},{tail}}}}}"
+
+
+#: Outlines kept at once (each scope and simplification of a generation is one).
+KEPT_OUTLINES = 16
+_outlines: OrderedDict[tuple[str, int, str | None, float], Outlines] = OrderedDict()
+_outlines_lock = threading.Lock()
+
+
+def outlines(
+    conn: Connection, generation: int, scope: Scope, tolerance: float, ids: Sequence[int]
+) -> Outlines:
+    """The outlines of the live micro-grids ``ids`` (in code order), read once and kept.
+
+    Read again when the micro-grids are not those ``ids`` (a generation created in a
+    transaction that was rolled back, then one with the same number).
+    """
+    url = conn.engine.url.render_as_string(hide_password=True)
+    key = (url, generation, scope.area_prefix, tolerance)
+    with _outlines_lock:
+        known = _outlines.get(key)
+        if known is not None:
+            _outlines.move_to_end(key)
+    if known is not None and known.ids == tuple(ids):
+        return known
+    rows = conn.execute(
+        query("heat_outlines"), {"g": generation, "tolerance": tolerance, **scope.params()}
+    ).all()
+    built = Outlines(
+        ids=tuple(r.id for r in rows),
+        codes=[r.code for r in rows],
+        names=[r.name for r in rows],
+        population=[r.population for r in rows],
+        geometry=[r.geometry for r in rows],
+        heads=[_head(r.code, r.geometry, r.name) for r in rows],
+    )
+    with _outlines_lock:
+        _outlines[key] = built
+        while len(_outlines) > KEPT_OUTLINES:
+            _outlines.popitem(last=False)
+    return built
+
+
+def _head(code: str, geometry: str, name: str) -> str:
+    code_json = json.dumps(code)
+    name_json = json.dumps(name, ensure_ascii=False)
+    return (
+        f'{{"type":"Feature","id":{code_json},"geometry":{geometry},'
+        f'"properties":{{"code":{code_json},"name":{name_json}'
+    )
+
+
+def counts_and_outlines(
+    conn: Connection,
+    where: HeatFilter,
+    *,
+    generation: int,
+    scope: Scope = WHOLE_BANNER,
+    simplify_m: float = 0.0,
+) -> tuple[Outlines, np.ndarray]:
+    """The live micro-grids of ``generation`` inside ``scope`` and, in the same order, their
+    matching incidents inside ``scope`` (an int64 array)."""
+    where.check(conn)
+    tolerance = check_simplify(simplify_m) / METRES_PER_DEGREE
+    rows = conn.execute(
+        query("heat_counts"), {**where.params(), **scope.params(), "g": generation}
+    ).all()
+    found = outlines(conn, generation, scope, tolerance, [r.id for r in rows])
+    return found, np.array([r.n for r in rows], dtype=np.int64)
+
+
+def rates(counts: np.ndarray, population: Sequence[int | None]) -> list[float | None]:
+    """Incidents per 1,000 residents; ``None`` where there are no residents."""
+    return [
+        n * 1000 / p if p is not None and p > 0 else None
+        for n, p in zip(counts.tolist(), population, strict=True)
+    ]
+
+
 def micro_grid_counts(
     conn: Connection,
     where: HeatFilter,
@@ -140,17 +240,21 @@ def micro_grid_counts(
     ``rate`` is incidents per 1,000 residents (``None`` for a micro-grid without residents);
     ``geometry`` is RFC 7946 GeoJSON text, simplified by ``simplify_m`` metres.
     """
-    where.check(conn)
-    rows = conn.execute(
-        query("heat_counts"),
-        {
-            **where.params(),
-            **scope.params(),
-            "g": generation,
-            "tolerance": check_simplify(simplify_m) / METRES_PER_DEGREE,
-        },
+    found, counts = counts_and_outlines(
+        conn, where, generation=generation, scope=scope, simplify_m=simplify_m
     )
-    return [MicroGridCount(r.code, r.name, r.population, r.n, r.rate, r.geometry) for r in rows]
+    return [
+        MicroGridCount(code, name, population, n, rate, geometry)
+        for code, name, population, n, rate, geometry in zip(
+            found.codes,
+            found.names,
+            found.population,
+            counts.tolist(),
+            rates(counts, found.population),
+            found.geometry,
+            strict=True,
+        )
+    ]
 
 
 def feature_text(code: str, geometry: str, properties: dict[str, Any]) -> str:
@@ -158,6 +262,11 @@ def feature_text(code: str, geometry: str, properties: dict[str, Any]) -> str:
     props = json.dumps(properties, ensure_ascii=False, separators=(",", ":"))
     head = f'{{"type":"Feature","id":{json.dumps(code)},"geometry":'
     return f'{head}{geometry},"properties":{props}}}'
+
+
+def _json_number(value: float | None) -> str:
+    """A number as ``json.dumps`` writes it (``repr``), or ``null``."""
+    return "null" if value is None else repr(value)
 
 
 def natural_breaks(values: Sequence[float] | np.ndarray, k: int = CLASSES) -> list[float]:
@@ -185,29 +294,21 @@ def areas(
     Top-level members: ``breaks`` (count classes, as upper bounds), ``rate_breaks``,
     ``classification`` (how they were made), ``total``, ``generation`` and ``filter``.
     """
-    rows = micro_grid_counts(conn, where, generation=generation, scope=scope, simplify_m=simplify_m)
+    found, counts = counts_and_outlines(
+        conn, where, generation=generation, scope=scope, simplify_m=simplify_m
+    )
+    rate = rates(counts, found.population)
     features = [
-        feature_text(
-            r.code,
-            r.geometry,
-            {
-                "code": r.code,
-                "name": r.name,
-                "count": r.count,
-                "rate": r.rate,
-                "population": r.population,
-            },
-        )
-        for r in rows
+        found.feature(i, f'"count":{n},"rate":{_json_number(r)},"population":{_json_number(p)}')
+        for i, (n, r, p) in enumerate(zip(counts.tolist(), rate, found.population, strict=True))
     ]
-    counts = [r.count for r in rows]
-    rates = [r.rate or 0.0 for r in rows]
+    rates_or_0 = [r or 0.0 for r in rate]
     return FeatureSet(
         features,
         {
-            "total": sum(counts),
+            "total": int(counts.sum()),
             "breaks": natural_breaks(counts),
-            "rate_breaks": natural_breaks(rates),
+            "rate_breaks": natural_breaks(rates_or_0),
             "classification": {
                 "method": "Fisher-Jenks natural breaks (mapclassify)",
                 "classes": CLASSES,

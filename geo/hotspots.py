@@ -16,7 +16,7 @@ Settings, fixed so that a result can be reproduced:
   ties counted against significance (:func:`pseudo_p`, which explains why not esda's own).
 
 The analysis runs over the micro-grids inside the caller's :class:`~geo.scope.Scope` and the
-incidents inside it (:func:`geo.heat.micro_grid_counts`): a township officer's hot spots are
+incidents inside it (:func:`geo.heat.counts_and_outlines`): a township officer's hot spots are
 those of their township, with the contiguity of its micro-grids only.
 
 A micro-grid is a hot spot at 99 % / 95 % / 90 % when ``gi_z > 0`` and ``p_sim`` is at most
@@ -33,7 +33,9 @@ Examples
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -43,7 +45,7 @@ import numpy as np
 import shapely
 from sqlalchemy import Connection
 
-from geo.heat import FeatureSet, HeatFilter, feature_text, micro_grid_counts
+from geo.heat import FeatureSet, HeatFilter, counts_and_outlines
 from geo.scope import WHOLE_BANNER, Scope
 from geo.sql import query
 
@@ -164,20 +166,31 @@ def pseudo_p(result: G_Local) -> np.ndarray:
 
 def classify(z: np.ndarray, p_sim: np.ndarray) -> list[str]:
     """The class key of every micro-grid from its Gi* z-score and pseudo p-value."""
-    keys = []
-    for zi, pi in zip(z, p_sim, strict=True):
-        key = NOT_SIGNIFICANT[0]
-        if np.isfinite(zi) and np.isfinite(pi) and zi != 0:
-            for name, _, level in HOT if zi > 0 else COLD:
-                if pi <= level:
-                    key = name
-                    break
-        keys.append(key)
-    return keys
+    z = np.asarray(z, dtype=np.float64)
+    p_sim = np.asarray(p_sim, dtype=np.float64)
+    keys = np.full(z.shape, NOT_SIGNIFICANT[0], dtype=object)
+    known = np.isfinite(z) & np.isfinite(p_sim)
+    for side, levels in ((z > 0, HOT), (z < 0, COLD)):
+        for name, _, level in reversed(levels):  # the strongest class written last wins
+            keys[known & side & (p_sim <= level)] = name
+    return keys.tolist()
 
 
-def _finite(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None
+def _finite(value: float) -> str:
+    """A statistic as JSON: ``repr`` of the float (as ``json.dumps``), ``null`` if not finite."""
+    return repr(value) if math.isfinite(value) else "null"
+
+
+#: Each class's ``class`` and ``label`` properties as JSON members.
+_CLASS_JSON = {
+    key: f'"class":{json.dumps(key)},"label":{json.dumps(label, ensure_ascii=False)}'
+    for key, label in LABELS.items()
+}
+
+
+def _tail(count: int, z: float, p: float, key: str) -> str:
+    """The properties after ``name`` as JSON members."""
+    return f'"count":{count},"gi_z":{_finite(z)},"p_sim":{_finite(p)},{_CLASS_JSON[key]}'
 
 
 def hotspots(
@@ -193,32 +206,23 @@ def hotspots(
     With no matching incident at all, or a single micro-grid in the scope (a party member's),
     Gi* is undefined: every micro-grid is then not significant with ``gi_z`` and ``p_sim`` null.
     """
-    rows = micro_grid_counts(conn, where, generation=generation, scope=scope, simplify_m=simplify_m)
-    counts = np.array([r.count for r in rows], dtype=np.float64)
-    if not rows:
+    found, counts = counts_and_outlines(
+        conn, where, generation=generation, scope=scope, simplify_m=simplify_m
+    )
+    if not found.codes:
         return FeatureSet([], {"classes": {}, "total": 0, "generation": generation})
-    weights = contiguity(conn, generation, [r.code for r in rows], scope=scope)
-    if counts.sum() > 0 and len(rows) > 1:
+    weights = contiguity(conn, generation, found.codes, scope=scope)
+    if counts.sum() > 0 and len(counts) > 1:
         result = gi_star(counts, weights.graph)
         z, p = np.asarray(result.Zs), pseudo_p(result)
     else:
-        z = p = np.full(len(rows), np.nan)
+        z = p = np.full(len(counts), np.nan)
     keys = classify(z, p)
     features = [
-        feature_text(
-            r.code,
-            r.geometry,
-            {
-                "code": r.code,
-                "name": r.name,
-                "count": r.count,
-                "gi_z": _finite(zi),
-                "p_sim": _finite(pi),
-                "class": key,
-                "label": LABELS[key],
-            },
+        found.feature(i, _tail(n, zi, pi, key))
+        for i, (n, zi, pi, key) in enumerate(
+            zip(counts.tolist(), z.tolist(), p.tolist(), keys, strict=True)
         )
-        for r, zi, pi, key in zip(rows, z, p, keys, strict=True)
     ]
     tally = {LABELS[key]: keys.count(key) for key in LABELS}
     members = {

@@ -9,6 +9,11 @@ is ever in a tile. A tile holds only what lies inside the caller's :class:`~geo.
 areas inside it and the incidents held in them (for department staff, those routed to their
 department); a tile with nothing inside the scope is empty.
 
+Area tiles are kept in memory (:class:`TileCache`, least recently used out first) by
+database, generation, scope prefix, layer and tile: a generation's areas are written with it in
+one transaction and never change afterwards (a new layout is a new generation), so a kept
+tile is exact for as long as the process lives. Incident tiles are built on every request.
+
 Examples
 --------
 >>> check_tile(12, 3297, 1544)
@@ -25,12 +30,14 @@ from __future__ import annotations
 
 import enum
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from geo.errors import InvalidInput, NotFound
 from geo.scope import Scope
@@ -45,6 +52,8 @@ MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 #: are not simplified first: ST_AsMVTGeom snaps them to the tile grid anyway, and a
 #: ST_SimplifyPreserveTopology pass made z8-z11 tiles ~2x slower for the same bytes.
 MIN_PIXELS = 2
+#: Bytes of area tiles kept per process (a z10 tile of the banner is ~40 KB, a z14 one ~3 KB).
+CACHE_BYTES = 64 * 2**20
 
 
 class Layer(enum.StrEnum):
@@ -103,6 +112,51 @@ class IncidentTileFilter:
         return self
 
 
+TileKey = tuple[str, int, str | None, str, int, int, int]
+
+
+class TileCache:
+    """Tiles by key, least recently used out first once they pass ``max_bytes``; thread-safe.
+
+    Examples
+    --------
+    >>> cache = TileCache(max_bytes=5)
+    >>> cache.put(("db", 1, None, "grid", 0, 0, 0), b"abc")
+    >>> cache.put(("db", 1, None, "grid", 1, 0, 0), b"de")
+    >>> cache.put(("db", 1, None, "grid", 1, 1, 0), b"f")
+    >>> cache.get(("db", 1, None, "grid", 0, 0, 0)) is None, len(cache)
+    (True, 2)
+    """
+
+    def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._tiles: OrderedDict[TileKey, bytes] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._tiles)
+
+    def get(self, key: TileKey) -> bytes | None:
+        with self._lock:
+            data = self._tiles.get(key)
+            if data is not None:
+                self._tiles.move_to_end(key)
+            return data
+
+    def put(self, key: TileKey, data: bytes) -> None:
+        with self._lock:
+            old = self._tiles.pop(key, None)
+            self._bytes += len(data) - (len(old) if old is not None else 0)
+            self._tiles[key] = data
+            while self._bytes > self.max_bytes and self._tiles:
+                _, dropped = self._tiles.popitem(last=False)
+                self._bytes -= len(dropped)
+
+
+_area_tiles = TileCache()
+
+
 def _pixel_degrees(z: int) -> float:
     """One tile pixel (1/EXTENT of a tile) in degrees of longitude at zoom ``z``.
 
@@ -147,13 +201,40 @@ def tile(
             "closed": sorted(where.closed),
         }
         data = conn.execute(query("tile_incidents"), params).scalar_one()
-    else:
-        params |= {
-            "level": layer.value,
-            "layer": layer.value,
-            "min_size": MIN_PIXELS * _pixel_degrees(z),
-        }
-        data = conn.execute(query("tile_areas"), params).scalar_one()
+        return bytes(data) if data else b""
+    key = _key(conn.engine, layer, z, x, y, generation, scope)
+    found = _area_tiles.get(key)
+    if found is None:
+        found = _area_tile(conn, layer, params)
+        _area_tiles.put(key, found)
+    return found
+
+
+def kept(
+    engine: Engine, layer: Layer, z: int, x: int, y: int, *, generation: int, scope: Scope
+) -> bytes | None:
+    """The area tile :func:`tile` built before for the same database, generation and scope,
+    or ``None`` (always for the ``incidents`` layer, which is never kept)."""
+    if layer is Layer.INCIDENTS:
+        return None
+    return _area_tiles.get(_key(engine, layer, z, x, y, generation, scope))
+
+
+def _key(
+    engine: Engine, layer: Layer, z: int, x: int, y: int, generation: int, scope: Scope
+) -> TileKey:
+    url = engine.url.render_as_string(hide_password=True)
+    return (url, generation, scope.area_prefix, layer.value, z, x, y)
+
+
+def _area_tile(conn: Connection, layer: Layer, params: dict[str, Any]) -> bytes:
+    z = params["z"]
+    params = params | {
+        "level": layer.value,
+        "layer": layer.value,
+        "min_size": MIN_PIXELS * _pixel_degrees(z),
+    }
+    data = conn.execute(query("tile_areas"), params).scalar_one()
     return bytes(data) if data else b""
 
 

@@ -1,22 +1,61 @@
 """GET /tiles/{layer}/{z}/{x}/{y}.pbf: Mapbox Vector Tiles of the areas and incident counts.
 
 A tile holds only what lies inside the caller's scope, so it is cached privately.
+
+Area tiles are kept by :mod:`geo.tiles` per generation and scope, so a tile already built is
+answered on the event loop without a database connection or a thread: the current generation
+is taken as known for :data:`CURRENT_TTL` seconds (clients may keep an area tile for an hour
+anyway). Everything that reads the database runs in the thread pool.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine
 
 from api.auth import Reader
-from api.deps import ConnDep, GenerationDep
 from api.schemas import Error
 from cases.models import CLOSED_STATUSES
 from geo import tiles
+from geo.areas import current_generation, resolve_generation
 
 router = APIRouter(tags=["tiles"])
+
+#: Seconds the current generation is reused without asking the database.
+CURRENT_TTL = 1.0
+_current: dict[str, tuple[float, int]] = {}
+_current_lock = threading.Lock()
+
+
+def _generation(engine: Engine, generation: int | None, at: datetime | None) -> int:
+    """As :data:`api.deps.GenerationDep`, with the current generation remembered briefly."""
+    if generation is not None or at is not None:
+        with engine.connect() as conn:
+            return resolve_generation(conn, generation, at=at)
+    url = engine.url.render_as_string(hide_password=True)
+    with engine.connect() as conn:
+        g = current_generation(conn)
+    with _current_lock:
+        _current[url] = (time.monotonic() + CURRENT_TTL, g)
+    return g
+
+
+def _known_current(engine: Engine) -> int | None:
+    """The current generation if it was read less than :data:`CURRENT_TTL` seconds ago."""
+    with _current_lock:
+        known = _current.get(engine.url.render_as_string(hide_password=True))
+    return known[1] if known is not None and known[0] > time.monotonic() else None
+
+
+def _build(engine: Engine, kind: tiles.Layer, z: int, x: int, y: int, **kwargs: Any) -> bytes:
+    with engine.connect() as conn:
+        return tiles.tile(conn, kind, z, x, y, **kwargs)
 
 
 @router.get(
@@ -30,10 +69,9 @@ router = APIRouter(tags=["tiles"])
     },
     summary="矢量切片：苏木镇、嘎查村社区、网格、微网格边界，按微网格的事件数",
 )
-def tile(
+async def tile(
+    request: Request,
     principal: Reader,
-    conn: ConnDep,
-    generation: GenerationDep,
     layer: Annotated[str, Path(description=f"One of {tiles.LAYER_CHOICES}.")],
     z: Annotated[int, Path(description=f"Zoom, 0–{tiles.MAX_ZOOM}.")],
     x: Annotated[int, Path(description="Column, 0–2^z-1.")],
@@ -44,13 +82,28 @@ def tile(
     since: Annotated[
         datetime | None, Query(description="incidents only: reported_at ≥ this, with offset.")
     ] = None,
+    generation: Annotated[
+        int | None, Query(ge=1, description="Boundary generation; default the current one.")
+    ] = None,
+    at: Annotated[
+        datetime | None,
+        Query(description="Or the generation current at this time (no offset: China time)."),
+    ] = None,
 ) -> Response:
     kind = tiles.parse_layer(layer)
-    closed = frozenset(s.value for s in CLOSED_STATUSES)
-    where = tiles.IncidentTileFilter(closed, category, since)
-    data = tiles.tile(
-        conn, kind, z, x, y, generation=generation, scope=principal.scope, incidents=where
-    )
+    tiles.check_tile(z, x, y)
+    engine: Engine = request.app.state.engine
+    g = _known_current(engine) if generation is None and at is None else None
+    if g is None:  # the database is only asked in the thread pool, as a sync handler would
+        g = await run_in_threadpool(_generation, engine, generation, at)
+    data = tiles.kept(engine, kind, z, x, y, generation=g, scope=principal.scope)
+    if data is None:
+        where = tiles.IncidentTileFilter(
+            frozenset(s.value for s in CLOSED_STATUSES), category, since
+        )
+        data = await run_in_threadpool(
+            _build, engine, kind, z, x, y, generation=g, scope=principal.scope, incidents=where
+        )
     # what a tile holds depends on who asks: no shared cache may keep it
     headers = {"Cache-Control": f"private, max-age={kind.max_age}", "Vary": "Authorization, Cookie"}
     if not data:
