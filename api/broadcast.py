@@ -3,9 +3,10 @@
 Each worker process holds ONE connection that ``LISTEN``s on the incident channel and copies
 every notification into the bounded queue of each of its subscribers. Because the database
 does the fan-out between processes, any number of workers and machines see every change.
-A subscriber too slow to keep up is sent a ``reset`` (reload the list) instead of blocking the
-others; a lost database connection is re-established with back-off, and subscribers are told
-to ``reset`` too, since notifications sent meanwhile are gone.
+A notification is encoded as a Server-Sent Events frame once (:class:`Notice`), not once per
+subscriber. A subscriber too slow to keep up is sent a ``reset`` (reload the list) instead of
+blocking the others; a lost database connection is re-established with back-off, and
+subscribers are told to ``reset`` too, since notifications sent meanwhile are gone.
 """
 
 from __future__ import annotations
@@ -28,15 +29,49 @@ log = logging.getLogger(__name__)
 QUEUE_SIZE = 1000
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One notification and its SSE frames, encoded once for every subscriber of the process.
+
+    An ``import`` carries the whole banner's row count, so a caller with a narrower scope gets
+    ``narrow_frame``, the event without it.
+
+    Examples
+    --------
+    >>> Notice.of({"kind": "import", "count": 7}).narrow_frame
+    b'event: import\\ndata: {"kind": "import"}\\n\\n'
+    """
+
+    message: dict[str, Any]
+    frame: bytes
+    narrow_frame: bytes
+
+    @classmethod
+    def of(cls, message: dict[str, Any]) -> Notice:
+        kind = str(message.get("kind", "message"))
+        frame = sse_frame(kind, message)
+        narrow = sse_frame(kind, {"kind": "import"}) if kind == "import" else frame
+        return cls(message, frame, narrow)
+
+    def frame_for(self, scope: Scope) -> bytes:
+        return self.frame if scope.is_whole else self.narrow_frame
+
+
+def sse_frame(kind: str, data: dict[str, Any]) -> bytes:
+    """``data`` as one Server-Sent Events frame of type ``kind``."""
+    return f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+
+
+_BEHIND = Notice.of({"kind": "reset", "reason": "behind"})
+
+
 @dataclass(eq=False)  # identity, not value: each open stream is its own subscriber
 class Subscriber:
     """One open stream; ``area`` (a code prefix) narrows what it receives, and ``scope`` (the
     caller's) keeps out incidents whose ``queue_area`` or ``department`` lie outside it."""
 
     area: str | None = None
-    queue: asyncio.Queue[dict[str, Any]] = field(
-        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE)
-    )
+    queue: asyncio.Queue[Notice] = field(default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE))
     scope: Scope = WHOLE_BANNER
 
     def wants(self, message: dict[str, Any]) -> bool:
@@ -48,16 +83,16 @@ class Subscriber:
         department = self.scope.department
         return self.scope.covers(queue_area) and department in (None, message.get("department"))
 
-    def offer(self, message: dict[str, Any]) -> None:
-        if not self.wants(message):
+    def offer(self, notice: Notice) -> None:
+        if not self.wants(notice.message):
             return
         try:
-            self.queue.put_nowait(message)
+            self.queue.put_nowait(notice)
         except asyncio.QueueFull:
             # too slow: replace the backlog with one instruction to reload
             while not self.queue.empty():
                 self.queue.get_nowait()
-            self.queue.put_nowait({"kind": "reset", "reason": "behind"})
+            self.queue.put_nowait(_BEHIND)
 
 
 def conninfo(sqlalchemy_url: str) -> str:
@@ -102,8 +137,9 @@ class Broadcaster:
             self._subscribers.discard(subscriber)
 
     def _publish(self, message: dict[str, Any]) -> None:
+        notice = Notice.of(message)
         for subscriber in list(self._subscribers):
-            subscriber.offer(message)
+            subscriber.offer(notice)
 
     async def _run(self) -> None:
         delay = 0.5

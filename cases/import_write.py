@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import psycopg
 from sqlalchemy import Connection, text
 
 from cases.codes import reserve_codes
@@ -26,7 +28,7 @@ from cases.intake import NOTIFY_CHANNEL
 from cases.models import IncidentStatus as S
 from cases.sql import query
 from geo.areas import current_generation
-from geo.assign_bulk import Placements, PointPlacement, place_many
+from geo.assign_bulk import ASSIGNMENTS, Placements, place_many
 from geo.datum import Datum, to_storage
 from geo.models import STORAGE_SRID
 
@@ -83,7 +85,7 @@ def write_rows(
     placed = place_many(conn, x, y, current_generation(conn), limit_m)
     departments, limits = route(conn, [r.category for r in rows], placed)
     members = grid_workers(conn, placed)
-    order = sorted(range(len(rows)), key=lambda i: (rows[i].reported_at, rows[i].line))
+    order = _oldest_first(rows)
     codes = _codes(conn, [rows[i] for i in order])
     ids = conn.execute(
         text(
@@ -94,36 +96,30 @@ def write_rows(
     incident_ids = sorted(int(i) for i in ids)
     raw = conn.connection.driver_connection
     assert raw is not None
-    for start in range(0, len(order), CHUNK):
-        incidents: list[tuple[Any, ...]] = []
-        events: list[tuple[Any, ...]] = []
-        for k in range(start, min(start + CHUNK, len(order))):
-            i = order[k]
-            new = _New(
-                rows[i], incident_ids[k], placed[i], float(x[i]), float(y[i]),
-                int(departments[i]), _opt(members[i]),
-            )  # fmt: skip
-            incidents.append(new.incident(codes[k], source, placed.generation, int(limits[i])))
-            events.extend(new.trail(source, actor))
-        with raw.cursor() as cur:
-            for table, columns, values in (
-                ("incident", _INCIDENT_COLUMNS, incidents),
-                ("incident_event", _EVENT_COLUMNS, events),
-            ):
-                with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                    for value in values:
-                        copy.write_row(value)
-        if progress is not None:
-            progress(start + len(incidents))
+    # The server checks each chunk's foreign keys and fills its indexes while the next chunk is
+    # built here: one chunk in flight on a writer thread, which alone uses the connection.
+    with ThreadPoolExecutor(1, thread_name_prefix="import-copy") as writer:
+        in_flight: Future[None] | None = None
+        for start in range(0, len(order), CHUNK):
+            chunk = order[start : start + CHUNK]
+            incidents, events = _Chunk(
+                rows, chunk, incident_ids[start : start + CHUNK], codes[start : start + CHUNK],
+                placed, x, y, departments, limits, members,
+            ).text(source, actor)  # fmt: skip
+            if in_flight is not None:
+                in_flight.result()
+                if progress is not None:
+                    progress(start)
+            in_flight = writer.submit(_copy, raw, incidents, events)
+        assert in_flight is not None
+        in_flight.result()
+    if progress is not None:
+        progress(len(order))
     conn.execute(
         text("SELECT pg_notify(:channel, :payload)"),
         {"channel": NOTIFY_CHANNEL, "payload": json.dumps({"kind": "import", "count": len(rows)})},
     )
     return codes
-
-
-def _opt(value: Any) -> int | None:
-    return int(value) or None
 
 
 def storage_coordinates(rows: Sequence[Row]) -> tuple[np.ndarray, np.ndarray]:
@@ -178,56 +174,112 @@ def _codes(conn: Connection, ordered: Sequence[Row]) -> list[str]:
     return [next(reserved[year]) for year in years]
 
 
+def _copy(raw: psycopg.Connection[Any], incidents: str, events: str) -> None:
+    """One chunk's incidents, then their trail entries, as COPY text."""
+    with raw.cursor() as cur:
+        for table, columns, data in (
+            ("incident", _INCIDENT_COLUMNS, incidents),
+            ("incident_event", _EVENT_COLUMNS, events),
+        ):
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                copy.write(data)
+
+
+_NULL = "\\N"
+#: COPY text format: a backslash, tab, newline or carriage return inside a value is escaped.
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(value: str | None) -> str:
+    return _NULL if value is None else value.translate(_ESCAPES)
+
+
+def _ids(values: np.ndarray) -> list[str]:
+    """Area or member ids as COPY text, 0 (none) as NULL."""
+    return [str(v) if v else _NULL for v in values.tolist()]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _oldest_first(rows: Sequence[Row]) -> list[int]:
+    """Row indexes by ``reported_at`` (to the microsecond, any offset), then line."""
+    stamps = np.array([(r.reported_at - _EPOCH) // _MICROSECOND for r in rows], dtype=np.int64)
+    lines = np.array([r.line for r in rows], dtype=np.int64)
+    return np.lexsort((lines, stamps)).tolist()
+
+
 @dataclass(frozen=True)
-class _New:
-    """One accepted row on its way into the tables."""
+class _Chunk:
+    """Rows ``order`` (indexes into the accepted rows and their placement columns), numbered
+    ``ids`` and ``codes``, on their way into the tables as COPY text."""
 
-    row: Row
-    id: int
-    spot: PointPlacement
-    x: float
-    y: float
-    department_id: int
-    member_id: int | None
+    rows: Sequence[Row]
+    order: list[int]
+    ids: list[int]
+    codes: list[str]
+    placed: Placements
+    x: np.ndarray
+    y: np.ndarray
+    departments: np.ndarray
+    limits: np.ndarray
+    members: np.ndarray
 
-    def incident(self, code: str, source: str, generation: int, hours: int) -> tuple[Any, ...]:
-        row, spot = self.row, self.spot
-        return (
-            self.id, code, row.category, row.description, row.occurred_at, row.reported_at,
-            row.datum.value, row.raw_lon, row.raw_lat,
-            f"SRID={STORAGE_SRID};POINT({self.x!r} {self.y!r})",
-            row.reporter_name, row.reporter_phone, row.reporter_id_number, row.status.value,
-            generation,
-            spot.micro_grid_id, spot.grid_id, spot.village_id, spot.township_id,
-            spot.queue_area_id, spot.assignment.value, spot.distance_m, self.member_id,
-            self.department_id, row.reported_at + timedelta(hours=hours), source,
-        )  # fmt: skip
-
-    def trail(self, source: str, actor: str = ACTOR) -> list[tuple[Any, ...]]:
-        """The ``reported`` event, then a ``status`` event per step of the row's path."""
-        row, spot = self.row, self.spot
-        data = {
-            "assignment": spot.assignment.value,
-            "distance_m": spot.distance_m,
-            "source": source,
-        }
-        events: list[tuple[Any, ...]] = [
-            (
-                self.id, row.reported_at, actor, "reported", None, S.REPORTED.value,
-                spot.queue_area_id, self.member_id, self.department_id, "上报", json.dumps(data),
+    def text(self, source: str, actor: str) -> tuple[str, str]:
+        """(incidents, trail entries): the ``reported`` event of each incident, then a
+        ``status`` event per step of its row's path."""
+        at = np.array(self.order, dtype=np.intp)
+        p = self.placed
+        how = [ASSIGNMENTS[h].value for h in p.how[at].tolist()]
+        distance = [_NULL if d != d else repr(d) for d in p.distance_m[at].tolist()]
+        queue, member = p.queue_area_id[at].tolist(), _ids(self.members[at])
+        department = self.departments[at].tolist()
+        areas = [
+            "\t".join(ids)
+            for ids in zip(
+                _ids(p.micro_grid_id[at]), _ids(p.grid_id[at]), _ids(p.village_id[at]),
+                _ids(p.township_id[at]), strict=True,
             )
         ]  # fmt: skip
-        path = PATHS[row.status]
-        previous = S.REPORTED
-        for at, status in zip(_steps(row.reported_at, row.status_at, len(path)), path, strict=True):
+        hours = self.limits[at].tolist()
+        xs, ys = self.x[at].tolist(), self.y[at].tolist()
+        generation, source_text, actor_text = p.generation, _text(source), _text(actor)
+        history, source_json = _text(json.dumps({"source": source})), _text(json.dumps(source))
+        incidents: list[str] = []
+        events: list[str] = []
+        for k, i in enumerate(self.order):
+            row, id_ = self.rows[i], self.ids[k]
+            reported = row.reported_at
+            occurred = _NULL if row.occurred_at is None else row.occurred_at.isoformat()
+            deadline = (reported + timedelta(hours=hours[k])).isoformat()
+            incidents.append(
+                f"{id_}\t{self.codes[k]}\t{row.category}\t{_text(row.description)}\t"
+                f"{occurred}\t{reported.isoformat()}\t{row.datum.value}\t"
+                f"{row.raw_lon!r}\t{row.raw_lat!r}\t"
+                f"SRID={STORAGE_SRID};POINT({xs[k]!r} {ys[k]!r})\t"
+                f"{_text(row.reporter_name)}\t{_text(row.reporter_phone)}\t"
+                f"{_text(row.reporter_id_number)}\t{row.status.value}\t{generation}\t"
+                f"{areas[k]}\t{queue[k]}\t{how[k]}\t"
+                f"{distance[k]}\t{member[k]}\t{department[k]}\t{deadline}\t{source_text}\n"
+            )
+            data = (
+                f'{{"assignment": "{how[k]}", "distance_m": '
+                f'{"null" if distance[k] == _NULL else distance[k]}, "source": {source_json}}}'
+            )
             events.append(
-                (
-                    self.id, at, actor, "status", previous.value, status.value, None, None, None,
-                    "导入的历史记录", json.dumps({"source": source}),
+                f"{id_}\t{reported.isoformat()}\t{actor_text}\treported\t{_NULL}\t"
+                f"{S.REPORTED.value}\t{queue[k]}\t{member[k]}\t{department[k]}\t上报\t{data}\n"
+            )
+            path = PATHS[row.status]
+            previous = S.REPORTED
+            for step, status in zip(_steps(reported, row.status_at, len(path)), path, strict=True):
+                events.append(
+                    f"{id_}\t{step.isoformat()}\t{actor_text}\tstatus\t{previous.value}\t"
+                    f"{status.value}\t{_NULL}\t{_NULL}\t{_NULL}\t导入的历史记录\t{history}\n"
                 )
-            )  # fmt: skip
-            previous = status
-        return events
+                previous = status
+        return "".join(incidents), "".join(events)
 
 
 def _steps(start: datetime, end: datetime | None, n: int) -> list[datetime]:

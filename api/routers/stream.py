@@ -9,9 +9,8 @@ reload; its row count is the whole banner's, so callers with a narrower scope ge
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -23,6 +22,8 @@ from geo.scope import Scope
 router = APIRouter(tags=["stream"])
 
 HEARTBEAT_S = 15.0
+CONNECTED = b"retry: 2000\n: connected\n\n"
+HEARTBEAT = b": heartbeat\n\n"
 
 
 @router.get(
@@ -38,29 +39,25 @@ async def stream(
 ) -> StreamingResponse:
     broadcaster: Broadcaster = request.app.state.broadcaster
     return StreamingResponse(
-        _events(request, broadcaster, area, principal.scope),
+        _events(broadcaster, area, principal.scope),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
-async def _events(
-    request: Request, broadcaster: Broadcaster, area: str | None, scope: Scope
-) -> AsyncIterator[str]:
+async def _events(broadcaster: Broadcaster, area: str | None, scope: Scope) -> AsyncIterator[bytes]:
+    """The stream's frames. No polling for disconnection: Starlette cancels this generator when
+    the client goes (ASGI < 2.4), or the next write fails (ASGI 2.4), heartbeats included."""
     async with broadcaster.subscribe(area, scope) as subscriber:
-        yield "retry: 2000\n: connected\n\n"
-        while not await request.is_disconnected():
+        yield CONNECTED
+        while True:
             try:
-                message = await asyncio.wait_for(subscriber.queue.get(), HEARTBEAT_S)
+                async with asyncio.timeout(HEARTBEAT_S):
+                    notice = await subscriber.queue.get()
             except TimeoutError:
-                yield ": heartbeat\n\n"
+                yield HEARTBEAT
                 continue
-            kind = message.get("kind", "message")
-            data = json.dumps(_shown(message, scope), ensure_ascii=False)
-            yield f"event: {kind}\ndata: {data}\n\n"
-
-
-def _shown(message: dict[str, Any], scope: Scope) -> dict[str, Any]:
-    if message.get("kind") == "import" and not scope.is_whole:
-        return {"kind": "import"}
-    return message
+            frames = [notice.frame_for(scope)]
+            while not subscriber.queue.empty():  # a burst goes out as one write
+                frames.append(subscriber.queue.get_nowait().frame_for(scope))
+            yield b"".join(frames)
