@@ -58,15 +58,20 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
+#: The two ways to ask for a boundary generation, as query parameters.
+GenerationQuery = Annotated[
+    int | None, Query(ge=1, description="Boundary generation; default the current one.")
+]
+AtQuery = Annotated[
+    datetime | None,
+    Query(description="Or the generation current at this time (no offset: China time)."),
+]
+
+
 def get_generation(
     conn: ConnDep,
-    generation: Annotated[
-        int | None, Query(ge=1, description="Boundary generation; default the current one.")
-    ] = None,
-    at: Annotated[
-        datetime | None,
-        Query(description="Or the generation current at this time (no offset: China time)."),
-    ] = None,
+    generation: GenerationQuery = None,
+    at: AtQuery = None,
 ) -> int:
     return resolve_generation(conn, generation, at=at)
 
@@ -76,13 +81,8 @@ GenerationDep = Annotated[int, Depends(get_generation)]
 
 async def get_generation_or_current(
     conn: ReadConnDep,
-    generation: Annotated[
-        int | None, Query(ge=1, description="Boundary generation; default the current one.")
-    ] = None,
-    at: Annotated[
-        datetime | None,
-        Query(description="Or the generation current at this time (no offset: China time)."),
-    ] = None,
+    generation: GenerationQuery = None,
+    at: AtQuery = None,
 ) -> int | None:
     """As :func:`get_generation`, but None for "the current one", which a single-statement
     handler resolves in its own statement (one round trip fewer)."""

@@ -19,8 +19,7 @@ from typing import Any, NoReturn
 from sqlalchemy import Connection
 
 from geo.errors import NotFound, OutsideCoverage
-from geo.models import MemberKind
-from geo.people import member_view
+from geo.people import by_duty, member_view
 from geo.points import StoragePoint
 from geo.scope import Scope
 from geo.sql import query
@@ -93,7 +92,7 @@ def locate(
         "boundary_tie": bool(tied),
         "tied_codes": tied,
         "chain": [{k: link[k] for k in ("level", "code", "name")} for link in links],
-        "responsible": _by_duty([member_view(SimpleNamespace(**p)) for p in row.people or []]),
+        "responsible": by_duty([member_view(SimpleNamespace(**p)) for p in row.people or []]),
     }
 
 
@@ -117,17 +116,3 @@ def _outside(conn: Connection, point: StoragePoint, generation: int, *, scope: S
         nearest_code=near.code,
         distance_m=round(near.distance_m, 1),
     )
-
-
-def _by_duty(people: list[dict[str, Any]]) -> dict[str, Any]:
-    """Masked members grouped as :func:`geo.people.responsible` answers."""
-    by_kind: dict[str, list[dict[str, Any]]] = {k.value: [] for k in MemberKind}
-    for person in people:
-        by_kind[person["kind"]].append(person)
-    workers = by_kind[MemberKind.GRID_WORKER]
-    return {
-        "grid_worker": workers[0] if workers else None,
-        "party_members": by_kind[MemberKind.PARTY_MEMBER],
-        "instructors": by_kind[MemberKind.INSTRUCTOR],
-        "leaders": by_kind[MemberKind.LEADER],
-    }

@@ -40,7 +40,11 @@ def serving(conn: Connection, area_ids: Sequence[int]) -> list[dict[str, Any]]:
 
 def responsible(conn: Connection, micro_grid_id: int, grid_id: int) -> dict[str, Any]:
     """The people answerable for a micro-grid: its party members and its grid's staff."""
-    people = serving(conn, [micro_grid_id, grid_id])
+    return by_duty(serving(conn, [micro_grid_id, grid_id]))
+
+
+def by_duty(people: list[dict[str, Any]]) -> dict[str, Any]:
+    """Members (as :func:`member_view` gives them) grouped by what they answer for."""
     by_kind: dict[str, list[dict[str, Any]]] = {k.value: [] for k in MemberKind}
     for person in people:
         by_kind[person["kind"]].append(person)

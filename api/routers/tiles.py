@@ -20,6 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
 from api.auth import Reader
+from api.deps import AtQuery, GenerationQuery
 from api.schemas import Error
 from cases.models import CLOSED_STATUSES
 from geo import tiles
@@ -82,13 +83,8 @@ async def tile(
     since: Annotated[
         datetime | None, Query(description="incidents only: reported_at ≥ this, with offset.")
     ] = None,
-    generation: Annotated[
-        int | None, Query(ge=1, description="Boundary generation; default the current one.")
-    ] = None,
-    at: Annotated[
-        datetime | None,
-        Query(description="Or the generation current at this time (no offset: China time)."),
-    ] = None,
+    generation: GenerationQuery = None,
+    at: AtQuery = None,
 ) -> Response:
     kind = tiles.parse_layer(layer)
     tiles.check_tile(z, x, y)
