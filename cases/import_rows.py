@@ -30,13 +30,13 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from cases.codes import TIMEZONE
 from cases.intake import id_number_problem
 from cases.models import IncidentStatus
-from geo.datum import CHINA_BOUNDS, Datum
+from geo.datum import Datum
 from geo.errors import InvalidInput
 from geo.pointfile import Record
 from geo.points import check_point
@@ -103,75 +103,6 @@ class RowChecker:
 
     def check(self, record: Record) -> Row | list[Refusal]:
         """The accepted :class:`Row`, or every problem found in the record."""
-        return self._plain(record) or self._check(record)
-
-    def _plain(self, record: Record) -> Row | None:
-        """The row of a record that is plainly fine, as :meth:`_check` would accept it, in a
-        fraction of its time; ``None`` for anything else (unusual, suspect or wrong), which
-        :meth:`_check` then looks at and names."""
-        v = record.values
-        if record.problem is not None:
-            return None
-        datum = _plain_choice(_DATUMS, v.get("datum"))
-        lon, lat = _plain_number(v.get("lon")), _plain_number(v.get("lat"))
-        west, south, east, north = CHINA_BOUNDS
-        if datum is None or lon is None or lat is None:
-            return None
-        if not (west <= lon <= east and south <= lat <= north):  # NaN fails too
-            return None
-        category = v.get("category")
-        if type(category) is not str or category not in self.categories:
-            return None
-        description = v.get("description")
-        if description is None:
-            description = ""
-        elif type(description) is not str or len(description) > MAX_DESCRIPTION:
-            return None
-        name, phone = _plain_text(v.get("reporter_name")), _plain_text(v.get("reporter_phone"))
-        id_number = _plain_text(v.get("reporter_id_number"))
-        if name is False or phone is False or id_number is False:
-            return None
-        if name and len(name) > MAX_NAME:
-            return None
-        if phone and (len(phone) > MAX_PHONE or not PHONE.match(phone)):
-            return None
-        if id_number and (id_number != id_number.upper() or id_number_problem(id_number)):
-            return None
-        status = _plain_choice(_STATUSES, v.get("status") or IncidentStatus.REPORTED.value)
-        occurred = _plain_stamp(v.get("occurred_at"))
-        reported = _plain_stamp(v.get("reported_at"))
-        done = _plain_stamp(v.get("status_at"))
-        if status is None or occurred is False or reported is False or done is False:
-            return None
-        latest = self.now + CLOCK_SLACK
-        if (
-            (occurred is not None and occurred > latest)
-            or (reported is not None and reported > latest)
-            or (done is not None and done > latest)
-        ):
-            return None
-        reported_or_now = reported or self.now
-        if occurred is not None and occurred > reported_or_now:
-            return None
-        if status is not IncidentStatus.REPORTED and (done is None or done <= reported_or_now):
-            return None
-        return Row(
-            line=record.line,
-            raw_lon=lon,
-            raw_lat=lat,
-            datum=datum,
-            category=category,
-            description=description,
-            occurred_at=occurred,
-            reported_at=reported_or_now,
-            status=status,
-            status_at=done if status is not IncidentStatus.REPORTED else None,
-            reporter_name=name or None,
-            reporter_phone=phone or None,
-            reporter_id_number=id_number or None,
-        )
-
-    def _check(self, record: Record) -> Row | list[Refusal]:
         problems = _Problems(record.line)
         if record.problem is not None:
             problems.add(*record.problem)
@@ -276,49 +207,6 @@ class RowChecker:
             elif done is not None and done <= reported_or_now:
                 problems.add("status_at", f"{done.isoformat()} is not after reported_at")
         return occurred, reported, done
-
-
-_DATUMS = {d.value: d for d in Datum}
-_STATUSES = {s.value: s for s in IncidentStatus}
-_Choice = TypeVar("_Choice", Datum, IncidentStatus)
-
-
-def _plain_choice(choices: dict[str, _Choice], value: Any) -> _Choice | None:
-    """The choice a string names exactly (no spaces, lower case), else ``None``."""
-    return choices.get(value) if type(value) is str else None
-
-
-def _plain_number(value: Any) -> float | None:
-    """A coordinate written plainly (a float, an int or a number in a string), else ``None``."""
-    if type(value) is float:
-        return value
-    if type(value) is str or type(value) is int:
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
-def _plain_text(value: Any) -> str | Literal[False] | None:
-    """A text value stripped (``None`` when absent); ``False`` when it is not a string."""
-    if value is None:
-        return None
-    return value.strip() if type(value) is str else False
-
-
-def _plain_stamp(value: Any) -> datetime | Literal[False] | None:
-    """An ISO 8601 timestamp written plainly (China time without an offset), ``None`` when
-    absent; ``False`` for anything :func:`_timestamp` would have to look at closer."""
-    if value is None or value == "":
-        return None
-    if type(value) is not str:
-        return False
-    try:
-        stamp = datetime.fromisoformat(value)
-    except ValueError:
-        return False
-    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=CHINA)
 
 
 def _text(value: Any, *, strip: bool = True) -> str | None:
