@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from access.accounts import ensure_demo_accounts
 from api import errors, tokens
 from api.auth import authenticate, document_security
 from api.broadcast import Broadcaster
@@ -41,9 +42,8 @@ from api.routers import (
     stream,
     tiles,
 )
-from cases.accounts import ensure_demo_accounts
 from cases.intake import purge_expired_keys
-from cases.publish import activate_due
+from cases.redraw.publish import activate_due
 from cases.sample import load_sample
 from geo import db, hotspots
 from geo.privacy import install_log_masking

@@ -25,8 +25,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import Engine, text
 
-from api import tokens
-from cases.accounts import (
+from access.accounts import (
     PERMISSIONS,
     ROLE_LABELS,
     AccountRow,
@@ -35,7 +34,8 @@ from cases.accounts import (
     account_for_api_key,
     account_row,
 )
-from cases.audit import Actor
+from access.audit import Actor
+from api import tokens
 from geo.errors import Forbidden, NotAuthenticated, WanggeError
 from geo.scope import Scope
 from geo.settings import Settings

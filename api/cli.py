@@ -18,9 +18,8 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from api.app import create_app, prepare_database
-from cases import audit
-from cases.accounts import (
+from access import audit
+from access.accounts import (
     DEMO_PASSWORD,
     ROLE_LABELS,
     Role,
@@ -30,11 +29,12 @@ from cases.accounts import (
     find_account,
     key_prefix,
 )
-from cases.importer import ImportReport, import_incidents
+from api.app import create_app, prepare_database
+from cases.imports.importer import ImportReport, import_incidents
 from geo import db
 from geo.areas import resolve_generation
 from geo.errors import NotFound, WanggeError
-from geo.export import ExportFormat, export_areas
+from geo.files.export import ExportFormat, export_areas
 from geo.models import AreaLevel
 from geo.settings import Settings
 

@@ -29,7 +29,7 @@ from geo.errors import (
     RateLimited,
     WanggeError,
 )
-from geo.plan_errors import (
+from geo.plans.errors import (
     Detailed,
     PlanConflict,
     TopologyRefused,

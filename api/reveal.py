@@ -14,10 +14,10 @@ from fastapi import Request
 from pydantic import Field
 from sqlalchemy import Connection
 
+from access import audit
 from api.auth import Principal
 from api.ratelimit import Limiter
 from api.schemas import Strict
-from cases import audit
 from geo.settings import Settings
 
 

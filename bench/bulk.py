@@ -2,7 +2,7 @@
 
 P2: :func:`geo.assign_bulk.place_many` on the synthetic points ÷ ``geopandas.sjoin`` of the
 same points (built from the same arrays) with the micro-grids (read beforehand, untimed).
-P3: :func:`cases.importer.import_incidents` of the synthetic CSV (read, checked, placed,
+P3: :func:`cases.imports.importer.import_incidents` of the synthetic CSV (read, checked, placed,
 routed, numbered and written with its trail, committed) ÷ a raw ``COPY`` of exactly the rows it
 wrote (incidents and trail entries, copied out afterwards) into tables made ``LIKE`` them with
 their indexes and their foreign keys: the import must persist into tables whose foreign keys
@@ -25,7 +25,7 @@ from sqlalchemy import Engine, text
 
 from bench.common import Result
 from bench.context import Context
-from cases.importer import ImportReport, import_incidents
+from cases.imports.importer import ImportReport, import_incidents
 from geo.areas import current_generation
 from geo.assign_bulk import Method, place_many
 

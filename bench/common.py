@@ -50,8 +50,8 @@ def auth_headers(database_url: str) -> dict[str, str]:
     """
     from sqlalchemy import create_engine
 
+    from access.accounts import Role, create_account, find_account
     from api.tokens import issue
-    from cases.accounts import Role, create_account, find_account
     from geo.settings import Settings
 
     settings = Settings()

@@ -2,9 +2,9 @@
 
 Timed, in one transaction as the service does it: a plan over the grid holding the most open
 incidents merges two of its touching micro-grids and is published
-(:func:`cases.publish.publish`, which re-places the merged micro-grids' open incidents), and
+(:func:`cases.redraw.publish.publish`, which re-places the merged micro-grids' open incidents), and
 then every open incident of the county is re-placed on the new generation
-(:func:`cases.reassign.reassign_open` over all townships). The baseline, measured first in a
+(:func:`cases.redraw.reassign.reassign_open` over all townships). The baseline, measured first in a
 transaction that is rolled back, is one ``UPDATE … FROM`` that joins every open incident to
 the micro-grid covering it (with its grid, village and township).
 """
@@ -18,10 +18,10 @@ from sqlalchemy import text
 from bench.common import Result
 from bench.context import Context
 from cases.models import CLOSED_STATUSES
-from cases.publish import publish
-from cases.reassign import reassign_open
-from geo.plan_edits import merge_areas
-from geo.plans import create_plan
+from cases.redraw.publish import publish
+from cases.redraw.reassign import reassign_open
+from geo.plans.drafts import create_plan
+from geo.plans.edits import merge_areas
 
 CLOSED = sorted(s.value for s in CLOSED_STATUSES)
 RAW_UPDATE = """

@@ -30,8 +30,9 @@ from psycopg.errors import LockNotAvailable
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
-from cases import audit, views
-from cases.audit import Actor
+from access import audit
+from access.audit import Actor
+from cases import views
 from cases.codes import TIMEZONE, reserve_codes
 from cases.dispatch import desk_for
 from cases.errors import IdempotencyInProgress, IdempotencyKeyMissing, IdempotencyKeyReused

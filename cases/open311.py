@@ -49,7 +49,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
 
-from cases.audit import Actor
+from access.audit import Actor
 from cases.codes import TIMEZONE
 from cases.intake import Report, submit
 from cases.models import CLOSED_STATUSES, IncidentStatus

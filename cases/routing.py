@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from cases import audit
-from cases.audit import Actor
+from access import audit
+from access.audit import Actor
 from geo.errors import InvalidInput, NotFound
 
 

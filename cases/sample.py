@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
-from cases.importer import import_incidents_in
+from cases.imports.importer import import_incidents_in
 from geo.loader import DEFAULT_SAMPLE_DIR, load_areas_and_people
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ SAMPLE_SOURCE = "sample"
 
 
 def load_history(conn: Connection, path: Path) -> int:
-    """Import the sample incidents through :mod:`cases.importer`; every row must be accepted."""
+    """Import the sample incidents (:mod:`cases.imports.importer`); every row must be accepted."""
     report = import_incidents_in(conn, path, source=SAMPLE_SOURCE)
     if report.refused:
         raise ValueError(f"{path}: the sample history must import whole:\n{report.summary()}")

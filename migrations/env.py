@@ -8,10 +8,8 @@ from sqlalchemy import create_engine, pool
 
 # Importing registers the tables on Base.metadata: accounts and tokens, the audit log, the
 # incident workflow and (below) the boundary plans.
-import cases.accounts
-import cases.audit
 import cases.models  # noqa: F401
-import geo.plan_models  # noqa: F401  (registers the boundary plan tables)
+import geo.plans.models  # noqa: F401  (registers the boundary plan tables)
 from geo.models import Base
 from geo.settings import Settings
 

@@ -20,9 +20,9 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser
 from sqlalchemy import Connection, Engine
 
+from access.accounts import DEMO_PASSWORD, AccountRow, all_accounts, create_account, find_account
 from api import tokens
 from api.app import create_app, prepare_database
-from cases.accounts import DEMO_PASSWORD, AccountRow, all_accounts, create_account, find_account
 from geo import db
 from geo.embedded import EmbeddedPostgres
 from geo.settings import Settings

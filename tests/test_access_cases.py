@@ -18,11 +18,11 @@ import pytest
 from pydantic import TypeAdapter
 from sqlalchemy import text
 
-from api.georeport import GeoReportError, ServiceRequest
+from access.accounts import create_api_key
+from api.open311 import GeoReportError, ServiceRequest
 from api.reveal import RevealOut
 from api.routers.incident_import import ImportResult
 from api.schemas import Incident, IncidentPage
-from cases.accounts import create_api_key
 from geo.privacy import unmasked
 from tests.helpers import counts
 

@@ -19,7 +19,7 @@ import mapbox_vector_tile
 import pytest
 from sqlalchemy import text
 
-from api.ogcapi import Exception_, Feature
+from api.ogc import Exception_, Feature
 from api.schemas import Error, FeatureCollection, Located, MemberArea
 from geo.tiles import tiles_covering
 

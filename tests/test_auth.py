@@ -19,8 +19,8 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import text
 
+from access.accounts import DEMO_PASSWORD, find_account
 from api import tokens
-from cases.accounts import DEMO_PASSWORD, find_account
 from geo.settings import PLACEHOLDER_SECRET, Settings
 
 ME = "/api/v1/auth/me"

@@ -15,10 +15,10 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from geo.boundary_files import read_boundary_file
-from geo.coverage import same_vertices
 from geo.errors import InvalidFile, InvalidInput
+from geo.files.boundaries import read_boundary_file
 from geo.topology import apply_repairs, check_layout, suggest_repairs
+from geo.topology.coverage import same_vertices
 
 GRID = "15062100101003"
 SHAPEFILE_PARTS = ("shp", "shx", "dbf", "prj", "cpg")

@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 
 from api.routers.incident_import import ImportResult
-from cases.importer import ImportReport, import_incidents_in
+from cases.imports.importer import ImportReport, import_incidents_in
 from cases.sample import SAMPLE_SOURCE
 from geo.datum import convert
 from geo.errors import InvalidFile

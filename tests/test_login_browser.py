@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, expect
 
-from cases.accounts import DEMO_PASSWORD
+from access.accounts import DEMO_PASSWORD
 from tests.browser import SCREENSHOTS, PageCheck, screenshot_name
 
 

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from access.accounts import create_account
 from api import tokens
 from api.app import create_app
-from cases.accounts import create_account
 from cases.sample import load_sample
 from geo import db
 from geo.settings import Settings

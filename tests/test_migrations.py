@@ -9,10 +9,8 @@ from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-import cases.accounts
-import cases.audit
 import cases.models  # noqa: F401  (the workflow, account and audit tables join Base.metadata)
-import geo.plan_models  # noqa: F401  (and the boundary plan tables)
+import geo.plans.models  # noqa: F401  (and the boundary plan tables)
 from geo import db
 from geo.models import Base
 

@@ -19,7 +19,7 @@ import pytest
 import shapely
 from sqlalchemy import text
 
-from api.ogcapi import (
+from api.ogc import (
     Collection,
     Collections,
     Conformance,

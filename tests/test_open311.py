@@ -13,7 +13,7 @@ import shapely
 from pydantic import TypeAdapter
 from sqlalchemy import text
 
-from api.georeport import (
+from api.open311 import (
     Discovery,
     GeoReportError,
     Service,

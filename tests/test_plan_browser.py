@@ -9,9 +9,9 @@ import shapely
 from playwright.sync_api import expect
 from sqlalchemy import create_engine
 
+from access.accounts import ensure_demo_accounts, find_account
 from api import tokens
 from api.app import create_app
-from cases.accounts import ensure_demo_accounts, find_account
 from geo.settings import Settings
 from tests.browser import SCREENSHOTS, PageCheck, screenshot_name
 from tests.helpers import scratch_database, serving

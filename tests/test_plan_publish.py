@@ -20,11 +20,11 @@ from shapely.geometry import mapping, shape
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
+from access.accounts import ensure_demo_accounts, find_account
 from api import tokens
 from api.app import create_app
 from api.plan_schemas import Impact, PlanSummary, PublishReport
-from cases.accounts import ensure_demo_accounts, find_account
-from cases.publish import activate_due
+from cases.redraw.publish import activate_due
 from geo.settings import Settings
 from tests.helpers import scratch_database
 

@@ -9,7 +9,7 @@ import pytest
 import shapely
 from sqlalchemy import text
 
-from cases.reassign import reassign_open
+from cases.redraw.reassign import reassign_open
 
 
 def _post(client, x, y):

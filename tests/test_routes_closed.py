@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from access import audit
 from api.app import create_app
 from api.auth import access_of, operations
-from cases import audit
 from geo.settings import Settings
 
 #: The only routes anyone may call signed out: nothing personal, nothing written.

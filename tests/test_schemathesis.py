@@ -17,9 +17,9 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import ignored_auth
 from sqlalchemy import create_engine
 
+from access.accounts import create_account
 from api import tokens
 from api.app import create_app
-from cases.accounts import create_account
 from geo.settings import Settings
 from tests.helpers import scratch_database, serving
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cases.accounts import DEMO_PASSWORD
+from access.accounts import DEMO_PASSWORD
 
 REPO = Path(__file__).resolve().parents[1]
 WANGGE = Path(sys.executable).parent / "wangge"

@@ -18,7 +18,6 @@ import pytest
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo.coverage import area_m2, length_m
 from geo.errors import InvalidInput
 from geo.topology import (
     AREA_RESOLUTION_M2,
@@ -28,6 +27,7 @@ from geo.topology import (
     check_layout,
     suggest_repairs,
 )
+from geo.topology.coverage import area_m2, length_m
 
 GRID = "15062100101003"
 PAIRS = [

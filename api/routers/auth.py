@@ -8,13 +8,13 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 from sqlalchemy import Connection
 
+from access import accounts, audit
+from access.accounts import ROLE_LABELS, AccountRow, Role
 from api import tokens
 from api.auth import AccountsAdmin, PrincipalDep, public
 from api.deps import EngineDep, SettingsDep
 from api.ratelimit import Limiter
 from api.schemas import Error, Strict
-from cases import accounts, audit
-from cases.accounts import ROLE_LABELS, AccountRow, Role
 from geo.errors import NotAuthenticated, NotFound
 from geo.settings import Settings
 

@@ -18,7 +18,7 @@ from api.auth import Reader
 from api.deps import ConnDep, GenerationDep
 from api.schemas import Error
 from geo.areas import parse_level
-from geo.export import FORMATS, ExportFormat, export_areas, parse_format
+from geo.files.export import FORMATS, ExportFormat, export_areas, parse_format
 
 router = APIRouter(tags=["areas"])
 

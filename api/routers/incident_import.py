@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from api.auth import Importer
 from api.deps import EngineDep, SettingsDep
 from api.schemas import Error
-from cases.importer import import_incidents
+from cases.imports.importer import import_incidents
 
 router = APIRouter(tags=["incidents"])
 

@@ -12,12 +12,12 @@ from fastapi.responses import HTMLResponse
 from shapely.geometry import shape
 from sqlalchemy import Connection
 
+from access.accounts import Permission
 from api.auth import Principal, PrincipalDep, Reader, page
 from api.deps import ConnDep, SettingsDep
-from cases.accounts import Permission
 from geo.areas import current_generation, list_areas
 from geo.errors import NotFound
-from geo.plans import get_plan
+from geo.plans.drafts import get_plan
 from geo.privacy import mask_name
 from geo.scope import Scope
 from maps.command import command_page

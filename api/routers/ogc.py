@@ -1,7 +1,7 @@
 """OGC API - Features (Part 1 Core, Part 2 CRS), mounted at ``/ogc``, for QGIS and GDAL.
 
 JSON only. The domain is :mod:`geo.ogc`; parameters, responses and the error format are in
-:mod:`api.ogcapi`. Collections describe the current generation; ``next`` links pin the
+:mod:`api.ogc`. Collections describe the current generation; ``next`` links pin the
 generation a walk started in. Every resource takes ``generation`` (default the current one).
 The landing page and the conformance classes are public; collections and features need a
 signed-in caller and hold only what lies inside the caller's scope.
@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 
 from api.auth import Reader, public
 from api.deps import ConnDep, GenerationDep
-from api.ogcapi import (
+from api.ogc import (
     Collection,
     CollectionDep,
     Collections,

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 
 from api.auth import Reader, Reporter, public
 from api.deps import ConnDep, EngineDep, IntakeGateDep, SettingsDep
-from api.georeport import (
+from api.open311 import (
     Discovery,
     GeoReportRoute,
     Service,

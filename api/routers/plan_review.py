@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
+from access import audit
 from api.auth import Planner, Publisher, Reader
 from api.deps import ConnDep, EngineDep, SettingsDep
 from api.etag import etag
@@ -25,11 +26,10 @@ from api.plan_schemas import (
 )
 from api.routers.plans import audited_edit, plan_brief
 from api.schemas import Error
-from cases import audit
-from cases.plan_impact import impact, impact_features
-from cases.publish import publish
-from geo.plan_check import apply_plan_repairs, check_plan, repair_features
-from geo.plans import get_plan, plan_summary
+from cases.redraw.impact import impact, impact_features
+from cases.redraw.publish import publish
+from geo.plans.check import apply_plan_repairs, check_plan, repair_features
+from geo.plans.drafts import get_plan, plan_summary
 
 router = APIRouter(prefix="/plans", tags=["plans"])
 

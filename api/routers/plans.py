@@ -20,6 +20,7 @@ from fastapi import APIRouter, Form, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection, Engine
 
+from access import audit
 from api.auth import Planner, Principal, Reader
 from api.deps import ConnDep, EngineDep
 from api.etag import IfMatch, etag, expected_version
@@ -36,11 +37,12 @@ from api.plan_schemas import (
     UploadResult,
 )
 from api.schemas import Error, Feature
-from cases import audit
-from geo import plan_edits, plan_upload, plans
 from geo.areas import parse_level
-from geo.boundary_files import read_boundary_file
 from geo.errors import InvalidInput
+from geo.files.boundaries import read_boundary_file
+from geo.plans import drafts as plans
+from geo.plans import edits as plan_edits
+from geo.plans import upload as plan_upload
 from geo.shapes import line_from_geojson, polygons_from_geojson
 
 router = APIRouter(prefix="/plans", tags=["plans"])

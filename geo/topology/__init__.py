@@ -17,7 +17,7 @@ So that one fault is reported once:
 * Overlaps and parts outside the parent count above :data:`AREA_RESOLUTION_M2` (1 cm², under
   the ~1 cm precision of 7-decimal coordinates), gaps above ``gap_tolerance_m2``.
 * Every other break of vertex-for-vertex sharing is an ``edge_mismatch``
-  (:func:`geo.coverage.unmatched_edges`), with the edges of gaps narrower than
+  (:func:`geo.topology.coverage.unmatched_edges`), with the edges of gaps narrower than
   :data:`NARROW_GAP_M` flagged and the edges bounding a reported area left out.
 
 Repairs are offered, never applied by the gate: :func:`suggest_repairs` proposes a

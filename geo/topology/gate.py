@@ -15,9 +15,9 @@ import shapely
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
-from geo import coverage
-from geo.coverage import area_m2
 from geo.errors import InvalidInput
+from geo.topology import coverage
+from geo.topology.coverage import area_m2
 
 __all__ = ["AREA_RESOLUTION_M2", "KINDS", "NARROW_GAP_M", "Problem", "Unit", "check_layout"]
 

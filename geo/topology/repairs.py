@@ -13,9 +13,8 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo import coverage
 from geo.errors import InvalidInput
-from geo.snapping import snap_slivers
+from geo.topology import coverage
 from geo.topology.gate import (
     LOCATION,
     POLYGONAL,
@@ -25,6 +24,7 @@ from geo.topology.gate import (
     geojson,
     require_parent,
 )
+from geo.topology.snapping import snap_slivers
 
 __all__ = ["Repair", "apply_repairs", "suggest_repairs"]
 
@@ -62,9 +62,9 @@ def suggest_repairs(
     * ``make_valid`` for each invalid geometry (``method="structure"``: exterior rings say
       what is inside, holes what is not; collapsed parts are dropped).
     * ``snap`` for each child whose edges move by at most ``snap_tolerance_m``
-      (:func:`geo.snapping.snap_slivers`, children in code order): slivers outside the parent
-      are cut off, a sliver of overlap stays with the lower code, a sliver of gap joins the
-      bordering child with the longest shared edge, and the vertices of children with
+      (:func:`geo.topology.snapping.snap_slivers`, children in code order): slivers outside
+      the parent are cut off, a sliver of overlap stays with the lower code, a sliver of gap
+      joins the bordering child with the longest shared edge, and the vertices of children with
       unmatched edges are snapped to their neighbours' and the parent's.
 
     Wider overlaps, gaps and parts outside, duplicated codes (which child would it be?) and

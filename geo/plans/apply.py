@@ -1,6 +1,6 @@
 """Write a draft plan's areas as a new generation: codes, rows, retirements, populations.
 
-Only the area table is touched here; :mod:`cases.publish` wraps these steps with the checks
+Only the area table is touched here; :mod:`cases.redraw.publish` wraps these steps with the checks
 and moves people and incidents.
 
 Codes are hierarchical (township 3 digits, village 3, grid 2, micro-grid 2 under the parent's
@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo.models import AreaLevel
-from geo.plan_errors import CodeSpaceExhausted
-from geo.plans import PlanRow, with_status
+from geo.plans.drafts import PlanRow, with_status
+from geo.plans.errors import CodeSpaceExhausted
 from geo.scope import Scope, area_sql
 
 #: Digits each level adds to its parent's code.

@@ -1,4 +1,4 @@
--- (appended to geo/sql/plan_status.sql) Open incidents held by a retired area of plan :plan
+-- (appended to geo/plans/sql/status.sql) Open incidents held by a retired area of plan :plan
 -- whose micro-grid changes: from the holding area's code to the draft micro-grid covering the
 -- point (lowest ref on an edge; none when it is outside every draft micro-grid).
 SELECT i.code, q.code AS from_code, q.level AS from_level, t.ref AS to_ref, st.status AS to_status

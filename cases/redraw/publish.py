@@ -3,17 +3,17 @@
 The rules (MapIt's generations, with codes that never change their meaning):
 
 * Refused, with nothing written, when the topology gate finds a problem
-  (:class:`~geo.plan_errors.TopologyRefused`, the problems located) or when a generation was
-  published after the plan's base (:class:`~geo.plan_errors.StaleBase`, naming each one:
+  (:class:`~geo.plans.errors.TopologyRefused`, the problems located) or when a generation was
+  published after the plan's base (:class:`~geo.plans.errors.StaleBase`, naming each one:
   by whom, when, which areas).
 * A new generation, active now or at ``effective_at``. Unchanged areas keep their rows;
   the base's other areas under the scope retire (``generation_high`` = the base); changed and
   new areas get rows with codes never used before under their parent's code
-  (:func:`geo.plan_apply.allocate_codes`). Populations of new rows are estimated from the
+  (:func:`geo.plans.apply.allocate_codes`). Populations of new rows are estimated from the
   retired areas of their level, in proportion to the overlap.
 * When the generation is active: members of retired areas move (party members by home, the
   others to the successor of their area: the one overlapping it most), then
-  :func:`cases.reassign.reassign_open` re-places the open incidents of the retired areas.
+  :func:`cases.redraw.reassign.reassign_open` re-places the open incidents of the retired areas.
   A scheduled generation moves them once its time has come (:func:`activate_due`).
 """
 
@@ -27,15 +27,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from cases.plan_impact import member_moves
-from cases.reassign import reassign_open
+from cases.redraw.impact import member_moves
+from cases.redraw.reassign import reassign_open
 from geo.areas import CHINA_TIME
 from geo.errors import InvalidInput
-from geo.plan_apply import allocate_codes, changes_since, estimate_population, insert_rows, retire
-from geo.plan_check import check_plan
-from geo.plan_errors import StaleBase, TopologyRefused
-from geo.plan_models import PlanStatus
-from geo.plans import PlanRow, get_plan, with_status
+from geo.plans.apply import allocate_codes, changes_since, estimate_population, insert_rows, retire
+from geo.plans.check import check_plan
+from geo.plans.drafts import PlanRow, get_plan, with_status
+from geo.plans.errors import StaleBase, TopologyRefused
+from geo.plans.models import PlanStatus
 from geo.scope import WHOLE_BANNER, Scope
 
 log = logging.getLogger(__name__)

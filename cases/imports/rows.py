@@ -11,7 +11,7 @@ any status but ``reported`` needs a ``status_at`` after ``reported_at``.
 
 Examples
 --------
->>> from geo.pointfile import Record
+>>> from geo.files.pointfile import Record
 >>> now = datetime(2026, 1, 1, tzinfo=CHINA)
 >>> checker = RowChecker({"0101"}, now)
 >>> row = checker.check(Record(2, {"lon": "110.04", "lat": "40.4", "datum": "wgs84",
@@ -38,7 +38,7 @@ from cases.intake import id_number_problem
 from cases.models import IncidentStatus
 from geo.datum import Datum
 from geo.errors import InvalidInput
-from geo.pointfile import Record
+from geo.files.pointfile import Record
 from geo.points import check_point
 
 __all__ = ["CHINA", "Refusal", "Row", "RowChecker"]

@@ -1,6 +1,6 @@
 """Importing incidents from a file, every row accounted for.
 
-A file is CSV, GeoJSON or GeoPackage (told apart by content; see :mod:`geo.pointfile` for
+A file is CSV, GeoJSON or GeoPackage (told apart by content; see :mod:`geo.files.pointfile` for
 how each is read, how its rows are numbered and where the datum comes from). CSV is UTF-8
 with the columns
 
@@ -12,12 +12,12 @@ the coordinates are the point geometry; a GeoJSON feature without a ``datum`` pr
 WGS-84, as RFC 7946 says). A missing ``reported_at`` is the time of the import; a missing
 ``status`` is ``reported``.
 
-Every row is checked (:mod:`cases.import_rows`); a refused row is reported with its line and
+Every row is checked (:mod:`cases.imports.rows`); a refused row is reported with its line and
 the field at fault, never dropped: ``accepted + refused rows == rows read``. An importer with
 a narrower scope than the banner (a township officer) has the rows that land outside it
 refused as well (field ``location``: "outside 150621001"). The accepted
 rows are placed, routed and written set-wise with ``COPY``, incidents and their trails
-together, in one transaction (:mod:`cases.import_write`), followed by a single
+together, in one transaction (:mod:`cases.imports.write`), followed by a single
 ``pg_notify('incidents', '{"kind": "import", "count": N}')``. With ``all_or_nothing`` a file
 with any refused row writes nothing. One audit entry (``incident.import``) records who imported
 which file and the counts, in the same transaction; the trail entries name the importer.
@@ -43,14 +43,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from cases import audit
-from cases.audit import SYSTEM, Actor
-from cases.import_rows import Refusal, Row, RowChecker
-from cases.import_write import storage_coordinates, write_rows
+from access import audit
+from access.audit import SYSTEM, Actor
+from cases.imports.rows import Refusal, Row, RowChecker
+from cases.imports.write import storage_coordinates, write_rows
 from geo.areas import current_generation
 from geo.assign_bulk import place_many
 from geo.errors import InvalidInput
-from geo.pointfile import read_points
+from geo.files.pointfile import read_points
 from geo.scope import WHOLE_BANNER, Scope
 
 __all__ = ["ImportReport", "Refusal", "import_incidents", "import_incidents_in"]
@@ -220,7 +220,7 @@ def _inside(
     conn: Connection, rows: list[Row], prefix: str, limit_m: float
 ) -> tuple[list[Row], list[Refusal]]:
     """The rows whose incident would be held inside area ``prefix``, and a refusal for each
-    other one. The points are placed as :func:`~cases.import_write.write_rows` will place
+    other one. The points are placed as :func:`~cases.imports.write.write_rows` will place
     them (the same generation and rules), once more for the narrower importers only."""
     x, y = storage_coordinates(rows)
     placed = place_many(conn, x, y, current_generation(conn), limit_m)

@@ -1,9 +1,9 @@
 """Boundary plans (规划方案): create a draft, read it, delete it.
 
 A draft copies the live areas under its scope (a township, village or grid) from its base
-generation, the newest one. Edits live in :mod:`geo.plan_edits`, the topology check in
-:mod:`geo.plan_check`, and the impact preview and publication in :mod:`cases.plan_impact`
-and :mod:`cases.publish`, since those move incidents.
+generation, the newest one. Edits live in :mod:`geo.plans.edits`, the topology check in
+:mod:`geo.plans.check`, and the impact preview and publication in :mod:`cases.redraw.impact`
+and :mod:`cases.redraw.publish`, since those move incidents.
 
 Every function reached from the API takes the caller's ``scope``: a plan whose scope code lies
 outside it is :class:`NotFound`, exactly like a missing one, and is left out of listings.
@@ -20,10 +20,10 @@ from sqlalchemy import Connection, TextClause, text
 from geo.areas import find_area
 from geo.errors import InvalidInput, NotFound
 from geo.models import AreaLevel
-from geo.plan_errors import PlanConflict
-from geo.plan_models import PlanStatus
+from geo.plans.errors import PlanConflict
+from geo.plans.models import PlanStatus
+from geo.plans.sql import query
 from geo.scope import WHOLE_BANNER, Scope, area_sql
-from geo.sql import query
 
 #: Levels a plan may be scoped to; its draft holds the levels below.
 SCOPE_LEVELS = (AreaLevel.TOWNSHIP, AreaLevel.VILLAGE, AreaLevel.GRID)
@@ -31,7 +31,7 @@ SCOPE_LEVELS = (AreaLevel.TOWNSHIP, AreaLevel.VILLAGE, AreaLevel.GRID)
 
 def with_status(sql: str) -> TextClause:
     """``sql`` preceded by the CTEs ``status`` and ``retired`` of plan ``:plan``."""
-    return text(query("plan_status").text + "\n" + sql)
+    return text(query("status").text + "\n" + sql)
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def create_plan(
             "author": author,
         },
     ).scalar_one()
-    conn.execute(query("plan_copy"), {"plan": plan_id})
+    conn.execute(query("copy"), {"plan": plan_id})
     return int(plan_id)
 
 
@@ -197,7 +197,7 @@ def plan_features(
     """The draft's areas as RFC 7946 Features (JSON text) with ref, version and status."""
     get_plan(conn, plan_id, scope=scope)
     rows = conn.execute(
-        with_status(query("plan_features").text),
+        with_status(query("features").text),
         {"plan": plan_id, "level": level.value if level else None, "refs": refs},
     )
     return [r.feature for r in rows]

@@ -1,7 +1,7 @@
 """Repairs that bring a coverage's edges together within a tolerance (the ``snap`` repair).
 
-:func:`snap_slivers` works on plain arrays, like :mod:`geo.coverage`, whose checks it uses to
-find what to move; :func:`geo.topology.suggest_repairs` turns its result into repairs a
+:func:`snap_slivers` works on plain arrays, like :mod:`geo.topology.coverage`, whose checks it
+uses to find what to move; :func:`geo.topology.suggest_repairs` turns its result into repairs a
 planner accepts or not. Nothing moves farther than the tolerance: vertices go to vertices
 within it, edges take in vertices passing within it, and only slivers narrower than it are
 cut off, given away or filled.
@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
-from geo.coverage import (
+from geo.topology.coverage import (
     Geoms,
     Ints,
     area_m2,

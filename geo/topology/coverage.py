@@ -1,7 +1,7 @@
 """Operations on a polygonal coverage: overlaps, gaps, parts outside, unmatched edges, sizes.
 
 Plain shapely arrays in and out, in CGCS2000 lon/lat; :mod:`geo.topology` turns the results
-into problems and :mod:`geo.snapping` into repairs. A *coverage* is an array of valid
+into problems and :mod:`geo.topology.snapping` into repairs. A *coverage* is an array of valid
 (Multi)Polygons that should share edges vertex for vertex and not overlap; a *parent* is the
 area they should fill.
 

@@ -19,8 +19,8 @@ from sqlalchemy import Connection, text
 
 from geo.errors import InvalidInput
 from geo.models import STORAGE_SRID, AreaLevel
-from geo.plan_errors import PlanConflict
-from geo.plans import get_plan, touch
+from geo.plans.drafts import get_plan, touch
+from geo.plans.errors import PlanConflict
 from geo.scope import Scope
 from geo.topology import Problem, Repair, Unit, apply_repairs, check_layout, suggest_repairs
 

@@ -1,4 +1,4 @@
--- (appended to geo/sql/plan_status.sql) Where each member serving a retired area of plan :plan
+-- (appended to geo/plans/sql/status.sql) Where each member serving a retired area of plan :plan
 -- goes. Party members (就近下沉) go to the draft micro-grid covering their home, else the
 -- nearest one; everyone else (grid workers, instructors, leaders) to the draft area of the same
 -- level that overlaps their old area most, else the one nearest their home.

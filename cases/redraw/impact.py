@@ -1,7 +1,7 @@
 """Impact preview of a draft plan: who and what changes hands if it is published.
 
 Everything is computed set-wise in SQL against the plan's base generation (the current layout
-when the plan is not stale) with the same rules publication applies (:mod:`cases.publish`):
+when the plan is not stale) with the same rules publication applies (:mod:`cases.redraw.publish`):
 open incidents held by a retired area go to the draft micro-grid covering them; party members
 to the micro-grid covering (else nearest) their home; grid workers, instructors and leaders
 to the area of their level that overlaps their old area most.
@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import Connection, Row
 
 from cases.models import CLOSED_STATUSES
-from cases.sql import query
+from cases.redraw.sql import query
 from geo.areas import current_generation
-from geo.plans import get_plan, with_status
+from geo.plans.drafts import get_plan, with_status
 from geo.privacy import mask_name
 from geo.scope import Scope, department_sql
 
@@ -53,7 +53,7 @@ class MemberMove:
 
 def member_moves(conn: Connection, plan_id: int) -> list[MemberMove]:
     """Every member of a retired area and the draft area they go to (see the module doc)."""
-    rows = conn.execute(with_status(query("plan_member_moves").text), {"plan": plan_id})
+    rows = conn.execute(with_status(query("member_moves").text), {"plan": plan_id})
     return [
         MemberMove(r.id, r.kind, r.name, r.from_code, r.to_ref, r.to_status, r.to_area_id, r.how)
         for r in rows
@@ -64,7 +64,7 @@ def incident_moves(conn: Connection, plan_id: int, *, scope: Scope) -> list[dict
     """Open incidents whose micro-grid changes: incident code, from code, to draft ref; for
     department staff only the incidents routed to their department."""
     sql = (
-        f"SELECT m.* FROM (\n{query('plan_incident_moves').text}\n) m "
+        f"SELECT m.* FROM (\n{query('incident_moves').text}\n) m "
         "JOIN incident i ON i.code = m.code JOIN department d ON d.id = i.department_id "
         f"WHERE {department_sql('d.code')} ORDER BY m.code"
     )
@@ -78,11 +78,11 @@ def incident_moves(conn: Connection, plan_id: int, *, scope: Scope) -> list[dict
 def area_figures(
     conn: Connection, plan_id: int, staff: list[MemberMove], *, geometry: bool = False
 ) -> list[Row[Any]]:
-    """Figures per area before and after (see ``plan_area_stats.sql``)."""
+    """Figures per area before and after (see ``cases/redraw/sql/area_stats.sql``)."""
     moved = [m for m in staff if m.kind != "party_member"]
     return list(
         conn.execute(
-            with_status(query("plan_area_stats").text),
+            with_status(query("area_stats").text),
             {
                 "plan": plan_id,
                 "closed": _CLOSED,

@@ -23,7 +23,7 @@ import psycopg
 from sqlalchemy import Connection, text
 
 from cases.codes import reserve_codes
-from cases.import_rows import CHINA, Row
+from cases.imports.rows import CHINA, Row
 from cases.intake import NOTIFY_CHANNEL
 from cases.models import IncidentStatus as S
 from cases.sql import query

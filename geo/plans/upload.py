@@ -1,6 +1,6 @@
 """Upload a boundary file into a draft: one level under the scope replaced by the file's areas.
 
-The file is read by :func:`geo.boundary_files.read_boundary_file`; here its areas replace the
+The file is read by :func:`geo.files.boundaries.read_boundary_file`; here its areas replace the
 draft's areas of one level, matched by code, with parents and children following by overlap.
 """
 
@@ -14,9 +14,9 @@ from sqlalchemy import Connection, text
 
 from geo.errors import InvalidFile, InvalidInput
 from geo.models import AreaLevel
-from geo.plan_edits import GEOM_SQL, lock_draft, next_ref, reparent, to_wkb
-from geo.plan_errors import VersionConflict, VersionRequired
-from geo.plans import touch
+from geo.plans.drafts import touch
+from geo.plans.edits import GEOM_SQL, lock_draft, next_ref, reparent, to_wkb
+from geo.plans.errors import VersionConflict, VersionRequired
 from geo.scope import Scope
 from geo.topology import Unit
 

@@ -6,7 +6,7 @@ version someone else has already moved past is :class:`VersionConflict`; either 
 written. Each edit bumps the version of every area it touches and the plan's own version.
 
 Geometries arrive converted to CGCS2000 (:mod:`geo.shapes`); children of a changed area go to
-the area they overlap most, so the topology check (:mod:`geo.plan_check`) has the final say.
+the area they overlap most, so the topology check (:mod:`geo.plans.check`) has the final say.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from sqlalchemy import Connection, Row, text
 
 from geo.errors import InvalidInput, NotFound
 from geo.models import STORAGE_SRID, AreaLevel
-from geo.plan_errors import PlanConflict, VersionConflict, VersionRequired
-from geo.plans import PlanRow, get_plan, touch
+from geo.plans.drafts import PlanRow, get_plan, touch
+from geo.plans.errors import PlanConflict, VersionConflict, VersionRequired
+from geo.plans.sql import query
 from geo.scope import WHOLE_BANNER, Scope
-from geo.sql import query
 
 GEOM_SQL = f"ST_Multi(ST_GeomFromWKB(:wkb, {STORAGE_SRID}))"
 #: Metres per degree of latitude, for snapping tolerances given in metres.
@@ -89,7 +89,7 @@ def reparent(
     """Move the children of ``from_refs`` (and the areas ``refs``) under the area of
     ``to_refs`` they overlap most; returns how many changed parent."""
     moved = conn.execute(
-        query("plan_reparent"),
+        query("reparent"),
         {"plan": plan_id, "from_refs": from_refs, "to_refs": to_refs, "refs": refs or []},
     ).all()
     return len(moved)

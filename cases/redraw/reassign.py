@@ -5,8 +5,8 @@ every incident whose desk changes gets a ``reassigned`` entry in its trail.
 
 The incidents are re-placed set-wise, with the rules of :func:`geo.assign.place`
 (:func:`geo.assign_bulk.place_many`), routed and given their grid workers with one statement
-each (the importer's :func:`~cases.import_write.route` and
-:func:`~cases.import_write.grid_workers`), and written back with one ``UPDATE`` from a
+each (the importer's :func:`~cases.imports.write.route` and
+:func:`~cases.imports.write.grid_workers`), and written back with one ``UPDATE`` from a
 ``COPY``-filled temporary table and one ``INSERT … SELECT`` for the trail: a constant number
 of statements, however many incidents move (``bench/`` P9).
 """
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Connection, text
 
-from cases.import_write import grid_workers, route
+from cases.imports.write import grid_workers, route
 from cases.models import CLOSED_STATUSES
-from cases.sql import query
+from cases.redraw.sql import query
 from geo.assign_bulk import ASSIGNMENTS, place_many
 from geo.errors import NotFound
 
