@@ -147,6 +147,7 @@ class PageCheck:
             log = [f"url: {self.page.url}", "problems:", *self.problems, "console:", *self.console]
             screenshot.with_suffix(".log").write_text("\n".join(log) + "\n", encoding="utf-8")
             if self.page.url != "about:blank":
-                self.page.screenshot(path=screenshot, full_page=True)
+                # A long page (redoc) on a busy machine takes longer than the 15 s default.
+                self.page.screenshot(path=screenshot, full_page=True, timeout=60_000)
         finally:
             self.context.close()
