@@ -179,6 +179,10 @@ def test_no_log_line_holds_planted_personal_data_under_bad_input_or_a_database_e
         _report(served, lon=lon, lat=lat, reporter={**REPORTER, "name": NAME * 40}),
     ]
     assert [r.status_code for r in refused] == [422, 422, 422, 422]
+    # a NUL byte PostgreSQL refuses: whatever the status (a 4xx once refused at the edge),
+    # the statement's parameters must not reach the log
+    nul = _report(served, lon=lon, lat=lat, reporter={**REPORTER, "name": NAME + "\x00"})
+    assert nul.status_code >= 400
     echoed = [
         httpx.get(f"{served.base}/api/v1/incidents/{PHONE}", headers=served.headers),
         httpx.get(f"{served.base}/api/v1/members/{ID_NUMBER}", headers=served.headers),
@@ -239,3 +243,41 @@ def test_a_forged_forwarded_address_neither_escapes_the_sign_in_limit_nor_reache
         for i in range(11)
     ]
     assert [a.status_code for a in answers] == [401] * 10 + [429]
+
+
+def test_a_named_proxy_is_believed(
+    database: db.Database, engine: Engine, accounts: dict[str, AccountRow], tmp_path: Path
+):
+    """The other side of the setting: behind a proxy named in WANGGE_TRUSTED_PROXIES the
+    forwarded address is the client's, in the audit log as in the limits."""
+    proc, base = _start(database, tmp_path / "behind-proxy", WANGGE_TRUSTED_PROXIES="127.0.0.1")
+    client = "198.51.100.9"  # a documentation address, as the proxy would forward it
+    try:
+        login = {"username": "admin", "password": DEMO_PASSWORD}
+        answer = httpx.post(f"{base}/api/v1/auth/login", json=login)
+        assert answer.status_code == 200, answer.text
+        headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
+        reason = f"核实来电 {uuid.uuid4()}"
+        shown = httpx.post(
+            f"{base}/api/v1/members/{accounts['party_member'].member_id}/reveal",
+            json={"reason": reason},
+            headers={**headers, "X-Forwarded-For": client},
+        )
+        assert shown.status_code == 200, shown.text
+        wrong = {"username": "nobody", "password": "wrong-password"}
+        answers = [
+            httpx.post(
+                f"{base}/api/v1/auth/login",
+                json={**wrong, "username": f"nobody-{i}"},
+                headers={"X-Forwarded-For": f"198.51.100.{i}"},
+            ).status_code
+            for i in range(11)
+        ]
+        assert answers == [401] * 11  # eleven clients behind the proxy, one failure each
+    finally:
+        _stop(proc)
+    with engine.connect() as conn:
+        clients = conn.execute(
+            text("SELECT client FROM audit_log WHERE reason = :r"), {"r": reason}
+        ).scalars()
+        assert list(clients) == [client]
