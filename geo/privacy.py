@@ -124,6 +124,8 @@ def _mask_record(record: logging.LogRecord) -> None:
     """Mask the message and its arguments in place, keeping the arguments' shape (a tuple
     stays a tuple of as many items: uvicorn's access formatter unpacks it)."""
     message = record.getMessage()
+    if scrub_log(message) == message:
+        return  # nothing to mask (most records): leave the record as it came
     if isinstance(record.args, tuple) and isinstance(record.msg, str):
         args: Any = tuple(_masked(a) for a in record.args)
     elif isinstance(record.args, Mapping) and isinstance(record.msg, str):
