@@ -25,11 +25,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import Engine, text
 
 from access.accounts import DEMO_PASSWORD, AccountRow
 from geo import db
 from geo.privacy import install_log_masking, mask_id_number, mask_phone, unmasked
+from geo.settings import Settings
 
 WANGGE = Path(sys.executable).parent / "wangge"
 
@@ -281,3 +283,11 @@ def test_a_named_proxy_is_believed(
             text("SELECT client FROM audit_log WHERE reason = :r"), {"r": reason}
         ).scalars()
         assert list(clients) == [client]
+
+
+def test_trusted_proxies_are_addresses_or_networks():
+    proxies = Settings(trusted_proxies=" 10.0.0.5, 10.1.0.0/16 ,").trusted_proxy_list
+    assert proxies == ["10.0.0.5", "10.1.0.0/16"]
+    assert Settings().trusted_proxy_list == []
+    with pytest.raises(ValidationError, match="'gateway' is not an IP address or network"):
+        Settings(trusted_proxies="10.0.0.5,gateway")
