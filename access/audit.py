@@ -84,5 +84,24 @@ def record(
     )
 
 
+def recent(conn: Connection, actor: str, action: str, seconds: int) -> tuple[int, float]:
+    """How many ``action`` entries ``actor`` made in the last ``seconds``, and in how many
+    seconds the oldest of them leaves that window (0 if none).
+
+    A limit counted here holds across restarts and workers. It first takes a transaction
+    lock on (actor, action): concurrent callers that count and then :func:`record` in one
+    transaction take turns, so two of them never both see the last free place."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"{action}:{actor}"})
+    row = conn.execute(
+        text(
+            "SELECT count(*), coalesce(extract(epoch FROM min(at) - clock_timestamp()), 0) "
+            "FROM audit_log WHERE actor = :actor AND action = :action "
+            "AND at > clock_timestamp() - make_interval(secs => :seconds)"
+        ),
+        {"actor": actor, "action": action, "seconds": seconds},
+    ).one()
+    return int(row[0]), max(0.0, float(row[1]) + seconds)
+
+
 def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, default=str)

@@ -125,6 +125,9 @@ def _print_demo_accounts(database: db.Database, settings: Settings) -> None:
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
+    # Forwarded headers only from the proxies named in the settings (uvicorn's default
+    # believes any loopback client, so every local program could choose its own address).
+    proxies = settings.trusted_proxy_list
     if workers == 1:
         uvicorn.run(
             create_app(settings),
@@ -132,6 +135,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             port=port,
             log_level="info",
             timeout_graceful_shutdown=GRACE_S,
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=proxies or None,
         )
         return
     assert settings.database_url is not None
@@ -143,6 +148,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         timeout_graceful_shutdown=GRACE_S,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
     )
 
 

@@ -8,23 +8,55 @@ names the fields revealed and the reason, never the values.
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from typing import Any
 
 from fastapi import Request
-from pydantic import Field
+from limits import parse
+from pydantic import Field, field_validator
 from sqlalchemy import Connection
 
 from access import audit
 from api.auth import Principal
-from api.ratelimit import Limiter
 from api.schemas import Strict
+from geo.errors import RateLimited
 from geo.settings import Settings
+
+#: Visible characters a reason needs: blanks, zero-width and control characters do not count.
+MIN_REASON = 4
+
+
+def visible(text: str) -> str:
+    """``text`` without separators (Unicode Z*), format (Cf) and control (Cc) characters.
+
+    >>> visible("\u200b 回访\u3000核实\t"), visible("\u200b\u200b\u200b\u200b")
+    ('回访核实', '')
+    """
+    return "".join(c for c in text if not unicodedata.category(c).startswith(("Z", "Cf", "Cc")))
 
 
 class RevealIn(Strict):
     reason: str = Field(
-        min_length=4, max_length=500, description="Why the full value is needed (audited)."
+        min_length=MIN_REASON,
+        max_length=500,
+        description=f"Why the full value is needed (audited): at least {MIN_REASON} visible "
+        "characters.",
     )
+
+    @field_validator("reason")
+    @classmethod
+    def _visible(cls, value: str) -> str:
+        if len(visible(value)) < MIN_REASON:
+            raise ValueError(
+                f"needs at least {MIN_REASON} visible characters (blanks and invisible "
+                "characters do not count)"
+            )
+        return value
+
+
+#: The audit action of a reveal, also what the allowance counts.
+ACTION = "personal_data.reveal"
 
 
 class RevealOut(Strict):
@@ -45,17 +77,30 @@ def reveal(
 ) -> RevealOut:
     """Count the reveal against the caller's allowance (429 with Retry-After past it), record
     it in the caller's transaction and return the clear values. Call it once the object was
-    found inside the caller's scope: a 404 costs nothing."""
+    found inside the caller's scope: a 404 costs nothing.
+
+    The allowance is counted from the audit log itself, so a restart or several workers do
+    not reset it."""
     settings: Settings = request.app.state.settings
-    limiter: Limiter = request.app.state.limiter
-    limiter.hit(settings.reveal_rate, "reveal", str(principal.account_id))
+    _within_allowance(conn, principal, settings.reveal_rate)
     audit.record(
         conn,
         principal.actor,
-        "personal_data.reveal",
+        ACTION,
         object_type,
         object_id,
         after={"fields": sorted(fields)},
         reason=reason.strip(),
     )
     return RevealOut(object_type=object_type, object_id=str(object_id), fields=fields)
+
+
+def _within_allowance(conn: Connection, principal: Principal, rate: str) -> None:
+    item = parse(rate)
+    window = item.get_expiry()
+    done, frees_in = audit.recent(conn, principal.actor.username, ACTION, window)
+    if done >= item.amount:
+        retry = max(1, math.ceil(frees_in))
+        raise RateLimited(
+            f"too many reveal requests: at most {rate}; try again in {retry} s", retry_after=retry
+        )

@@ -31,9 +31,13 @@ REQUEST_SLOTS = 2 * POOL_SIZE - 4
 
 
 def make_engine(url: str, *, pool_size: int = POOL_SIZE) -> Engine:
-    """An engine for ``url`` with a bounded pool and pre-ping (survives a database restart)."""
+    """An engine for ``url`` with a bounded pool and pre-ping (survives a database restart).
+
+    Statement parameters never appear in its errors: they hold reporters' names and phones,
+    and an error's text ends up in the log."""
     return create_engine(
         url,
+        hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_timeout=POOL_TIMEOUT_S,

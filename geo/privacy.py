@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -86,10 +87,68 @@ def unmasked(text: str) -> list[str]:
     ]
 
 
+#: What a rejected value looks like inside pydantic's and FastAPI's messages: the
+#: ``input_value=…`` of a ValidationError's text and the ``'input': …`` of its ``errors()``
+#: (printed by FastAPI's validation exceptions, one error a line). A refused body may hold a
+#: name, which no pattern can recognise, so the log never shows the input at all; where the
+#: end of an input is unclear, more is hidden, never less.
+INPUT_RE = re.compile(
+    r"(input_value=).*?(?=, input_type=)|('input': )(?:.*?(?=, '(?:ctx|url)': |\}$)|.*$)",
+    re.MULTILINE,
+)
+
+
+def scrub_log(text: str) -> str:
+    """:func:`scrub`, and the rejected input of a validation error hidden.
+
+    >>> scrub_log("[type=string_too_long, input_value='张三丰 13812341234', input_type=str]")
+    '[type=string_too_long, input_value=<hidden>, input_type=str]'
+    >>> scrub_log("{'type': 'missing', 'loc': ('body', 'x'), 'msg': 'm', 'input': {'n': '张三'}}")
+    "{'type': 'missing', 'loc': ('body', 'x'), 'msg': 'm', 'input': <hidden>}"
+    """
+    return scrub(INPUT_RE.sub(lambda m: (m.group(1) or m.group(2)) + "<hidden>", text))
+
+
+def _masked(value: Any) -> Any:
+    """One log argument with personal data masked; unchanged (type too) if it holds none."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return scrub_log(value)
+    text = str(value)
+    masked = scrub_log(text)
+    return value if masked == text else masked
+
+
+def _mask_record(record: logging.LogRecord) -> None:
+    """Mask the message and its arguments in place, keeping the arguments' shape (a tuple
+    stays a tuple of as many items: uvicorn's access formatter unpacks it)."""
+    message = record.getMessage()
+    if scrub_log(message) == message:
+        return  # nothing to mask (most records): leave the record as it came
+    if isinstance(record.args, tuple) and isinstance(record.msg, str):
+        args: Any = tuple(_masked(a) for a in record.args)
+    elif isinstance(record.args, Mapping) and isinstance(record.msg, str):
+        args = {k: _masked(v) for k, v in record.args.items()}
+    else:
+        args = None
+    template = scrub_log(record.msg) if isinstance(record.msg, str) else None
+    if template is not None and args is not None:
+        try:
+            formatted = template % args if args else template
+        except (TypeError, ValueError, KeyError):
+            formatted = None
+        if formatted is not None and formatted == scrub_log(formatted):
+            record.msg, record.args = template, args
+            return
+    record.msg, record.args = scrub_log(message), ()
+
+
 def install_log_masking() -> None:
-    """Mask phones and ID numbers in every log record this process creates, whatever the
-    logger or handler (uvicorn's access log included): the record factory scrubs the
-    formatted message and drops the arguments. Installing twice is harmless."""
+    """Mask phones, ID numbers and rejected input in every log record this process creates,
+    whatever the logger or handler (uvicorn's access log included): the record factory masks
+    the message template and each argument, keeping the arguments' shape, and the traceback.
+    Installing twice is harmless."""
     previous = logging.getLogRecordFactory()
     if getattr(previous, "masks_personal_data", False):
         return
@@ -97,12 +156,13 @@ def install_log_masking() -> None:
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
         try:
-            message = record.getMessage()
+            _mask_record(record)
         except Exception:  # a malformed record: leave it to the handler to report
             return record
-        record.msg, record.args = scrub(message), None
         if record.exc_info and not record.exc_text:
-            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = scrub_log(logging.Formatter().formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = scrub_log(record.stack_info)
         return record
 
     factory.masks_personal_data = True  # type: ignore[attr-defined]

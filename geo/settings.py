@@ -5,6 +5,7 @@ Built inside the app factory or the CLI command that needs them, never at import
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -33,6 +34,14 @@ class Settings(BaseSettings):
         description="PostgreSQL 15 bin directory for the embedded server; default Debian's.",
     )
     host: str = "127.0.0.1"
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses or networks (10.0.0.5, 10.1.0.0/16) of the reverse "
+            "proxies whose X-Forwarded-For and X-Forwarded-Proto are believed; empty: none, "
+            "every request's client is the address that connected."
+        ),
+    )
     port: int = Field(default=8000, ge=1, le=65535)
     load_sample_data: bool = Field(
         default=True, description="Load the Dalad Banner sample set into an empty database."
@@ -70,12 +79,17 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=7, ge=1, le=90)
     session_hours: int = Field(default=10, ge=1, le=24, description="A page login lasts a shift.")
     login_rate: str = Field(
-        default="10/minute", description="Login attempts per user name and per client address."
+        default="10/minute",
+        description="Failed sign-ins per user name and per client address.",
+    )
+    login_client_rate: str = Field(
+        default="300/minute",
+        description="Sign-ins of any outcome per client address (an office behind one gateway).",
     )
     intake_rate: str = Field(default="120/minute", description="Incident reports per account.")
     reveal_rate: str = Field(default="20/hour", description="Personal data reveals per account.")
 
-    @field_validator("login_rate", "intake_rate", "reveal_rate")
+    @field_validator("login_rate", "login_client_rate", "intake_rate", "reveal_rate")
     @classmethod
     def _rate(cls, value: str) -> str:
         from limits import parse
@@ -85,6 +99,21 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError(f"{value!r} is not a rate such as 10/minute") from None
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for item in (p.strip() for p in value.split(",") if p.strip()):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """The proxies named in ``trusted_proxies``, as uvicorn's ``forwarded_allow_ips``."""
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @model_validator(mode="after")
     def _no_placeholder_in_production(self) -> Settings:

@@ -75,14 +75,16 @@ def conn(engine: Engine) -> Iterator[Connection]:
         transaction.rollback()
 
 
-#: The service's settings in tests: tokens outlive the session, intake is not throttled
-#: (tests of the limits lower them on the app for their duration).
+#: The service's settings in tests: tokens outlive the session, intake and reveals are not
+#: throttled (tests of the limits lower them on the app for their duration; reveals count
+#: from the audit log, so those tests reveal as a fresh account: tests.helpers.fresh_account).
 def _settings(database: db.Database) -> Settings:
     return Settings(
         database_url=database.service_url,  # the service's own role, as `make run` uses
         load_sample_data=False,
         access_token_minutes=24 * 60,
         intake_rate="1000000/minute",
+        reveal_rate="1000000/hour",
     )
 
 

@@ -80,3 +80,26 @@ def scratch_database(engine: Engine, name: str) -> Iterator[str]:
     finally:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+def fresh_account(engine: Engine, settings: Any, like: Any) -> tuple[str, dict[str, str]]:
+    """A new account with the role and scope of ``like`` (an AccountRow) and no history, so
+    that allowances counted from the audit log start at zero; its user name and headers."""
+    import uuid
+
+    from access.accounts import create_account
+    from api import tokens
+
+    username = f"{like.username}-{uuid.uuid4().hex[:8]}"
+    with engine.begin() as conn:
+        account = create_account(
+            conn,
+            username=username,
+            password=None,
+            role=like.role,
+            area_code=like.area_code,
+            department=like.department_code,
+            member_id=like.member_id,
+        )
+    token = tokens.issue(settings, account.id, "access").token
+    return username, {"Authorization": f"Bearer {token}"}

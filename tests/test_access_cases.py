@@ -24,7 +24,7 @@ from api.reveal import RevealOut
 from api.routers.incident_import import ImportResult
 from api.schemas import Incident, IncidentPage
 from geo.privacy import unmasked
-from tests.helpers import counts
+from tests.helpers import counts, fresh_account
 
 URL = "/api/v1/incidents"
 MISSING = "DLT-1999-000001"
@@ -313,21 +313,21 @@ def test_reveal_needs_the_permission_the_scope_and_leaves_a_trace(
         assert row.after == {"fields": ["reporter_id_number", "reporter_name", "reporter_phone"]}
 
 
-def test_reveal_is_rate_limited(client, auth, engine, filed):
+def test_reveal_is_rate_limited(client, engine, accounts, filed):
     settings, limiter = client.app.state.settings, client.app.state.limiter
     saved = settings.reveal_rate
     code = filed["home"]["code"]
     try:
         settings.reveal_rate = "2/minute"
         limiter.reset()
-        headers = auth("township")
-        before = len(_audit(engine, "personal_data.reveal", "township"))
+        township, headers = fresh_account(engine, settings, accounts["township"])
+        before = len(_audit(engine, "personal_data.reveal", township))
         for _ in range(2):
             ok = client.post(f"{URL}/{code}/reveal", json={"reason": "核实身份"}, headers=headers)
             assert ok.status_code == 200
         refused = client.post(f"{URL}/{code}/reveal", json={"reason": "核实身份"}, headers=headers)
         assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
-        assert len(_audit(engine, "personal_data.reveal", "township")) == before + 2
+        assert len(_audit(engine, "personal_data.reveal", township)) == before + 2
         short = client.post(f"{URL}/{code}/reveal", json={"reason": "看"}, headers=headers)
         assert short.status_code == 422 and short.json()["errors"][0]["field"] == "reason"
     finally:

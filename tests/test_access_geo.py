@@ -22,6 +22,7 @@ from sqlalchemy import text
 from api.ogc import Exception_, Feature
 from api.schemas import Error, FeatureCollection, Located, MemberArea
 from geo.tiles import tiles_covering
+from tests.helpers import fresh_account
 
 #: The area code prefix each account sees (None: the whole banner).
 PREFIX: dict[str, str | None] = {
@@ -526,12 +527,13 @@ def test_reveal_needs_a_reason(client, members, fresh_limits):
     assert client.post(f"/api/v1/members/{member_id}/reveal", json={}).status_code == 422
 
 
-def test_reveal_is_rate_limited(client, auth, engine, accounts, fresh_limits):
+def test_reveal_is_rate_limited(client, engine, accounts, fresh_limits):
     settings = client.app.state.settings
     saved = settings.reveal_rate
     reason = f"批量核查 {uuid.uuid4()}"
     member_id = accounts["party_member"].member_id
-    headers = auth("grid_worker")
+    worker, headers = fresh_account(engine, settings, accounts["grid_worker"])
+    township, township_headers = fresh_account(engine, settings, accounts["township"])
     try:
         settings.reveal_rate = "2/minute"
         url = f"/api/v1/members/{member_id}/reveal"
@@ -540,12 +542,12 @@ def test_reveal_is_rate_limited(client, auth, engine, accounts, fresh_limits):
         assert 1 <= int(answers[2].headers["retry-after"]) <= 60
         assert "reveal" in answers[2].json()["detail"]
         # another account has its own allowance
-        other = client.post(url, json={"reason": reason}, headers=auth("township"))
+        other = client.post(url, json={"reason": reason}, headers=township_headers)
         assert other.status_code == 200
     finally:
         settings.reveal_rate = saved
     assert [(r.actor, r.action) for r in _audit(engine, reason)] == [
-        ("grid_worker", "personal_data.reveal"),
-        ("grid_worker", "personal_data.reveal"),
-        ("township", "personal_data.reveal"),
+        (worker, "personal_data.reveal"),
+        (worker, "personal_data.reveal"),
+        (township, "personal_data.reveal"),
     ]

@@ -112,6 +112,35 @@ def test_sign_in_is_rate_limited_per_user_name(anon, limiter):
     assert login(anon, "command").status_code == 200
 
 
+#: Eleven accounts with the demo password: the demo one of each role and four peers.
+PEOPLE = ["admin", "command", "planner", "township", "department", "grid_worker"]
+PEOPLE += ["party_member", "township_peer", "grid_worker_peer", "party_member_peer"]
+PEOPLE += ["department_peer"]
+
+
+def test_an_office_behind_one_address_signs_in_and_only_failures_are_limited(anon, limiter):
+    """Eleven people of one command centre sign in through one gateway at the start of a
+    shift; a guesser from that address is stopped at the eleventh failure."""
+    assert len(PEOPLE) == 11
+    assert [login(anon, who).status_code for who in PEOPLE] == [200] * 11
+    failures = [login(anon, f"guess-{i}", "wrong-password").status_code for i in range(11)]
+    assert failures == [401] * 10 + [429]
+    assert login(anon, "command").status_code == 429  # the address is spent for a minute
+    limiter.reset()
+    assert login(anon, "command").status_code == 200
+
+
+def test_sign_ins_of_any_outcome_have_a_far_higher_ceiling_per_address(anon, limiter):
+    settings = anon.app.state.settings
+    saved = settings.login_client_rate
+    try:
+        settings.login_client_rate = "3/minute"
+        assert [login(anon, who).status_code for who in PEOPLE[:4]] == [200, 200, 200, 429]
+    finally:
+        settings.login_client_rate = saved
+    assert saved == "300/minute"
+
+
 def test_expired_token_is_401(anon, database, accounts):
     settings = Settings(database_url=database.url)
     token = jwt.encode(

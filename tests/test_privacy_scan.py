@@ -3,11 +3,15 @@ service's log masking leaves it nothing to find."""
 
 from __future__ import annotations
 
+import io
 import logging
+from collections.abc import Callable
 
 import httpx
+import pydantic
+from fastapi.exceptions import ResponseValidationError
 
-from geo.privacy import install_log_masking
+from geo.privacy import install_log_masking, unmasked
 from tests.privacy_scan import PrivacyScan
 
 
@@ -43,3 +47,61 @@ def test_log_lines_are_masked_before_any_handler_sees_them():
         logger.removeHandler(handler)
     assert scan.log_records == 2
     assert scan.findings == []
+
+
+def _formatted(logger_name: str, formatter: logging.Formatter, log: Callable[[], None]) -> str:
+    """What a handler with ``formatter`` on ``logger_name`` writes while ``log`` runs."""
+    install_log_masking()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    logger = logging.getLogger(logger_name)
+    logger.addHandler(handler)
+    try:
+        log()
+    finally:
+        logger.removeHandler(handler)
+    return stream.getvalue()
+
+
+def test_uvicorn_access_lines_keep_their_arguments_masked():
+    from uvicorn.logging import AccessFormatter
+
+    access = logging.getLogger("wangge.test.access")
+    args = ("127.0.0.1:5000", "GET", "/api/v1/incidents/15062119800101123X?p=13912345678", "1.1")
+    written = _formatted(
+        "wangge.test.access",
+        AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s', use_colors=False),
+        lambda: access.info('%s - "%s %s HTTP/%s" %d', *args, 404),
+    )
+    assert written == (
+        '127.0.0.1:5000 - "GET /api/v1/incidents/150621********123X?p=139****5678 HTTP/1.1" '
+        "404 Not Found\n"
+    )
+
+
+#: A refused body (kept out of the line that fails, which the traceback quotes).
+REFUSED = {"name": "韩梅梅", "phone": "韩梅梅 13698765432"}
+
+
+class _Reporter(pydantic.BaseModel):
+    name: str = pydantic.Field(max_length=2)
+    phone: int
+
+
+def test_rejected_input_is_hidden_in_tracebacks_and_messages():
+    """A name cannot be recognised in free text: the rejected input is not logged at all."""
+    failing = logging.getLogger("wangge.test.rejected")
+
+    def log() -> None:
+        try:
+            _Reporter.model_validate(REFUSED)
+        except pydantic.ValidationError as exc:
+            failing.exception("refused")
+            failing.error("refused: %s", exc.errors())
+            failing.error("%s", ResponseValidationError(exc.errors()))
+
+    written = _formatted("wangge.test.rejected", logging.Formatter(), log)
+    assert written.count("input_value=<hidden>, input_type=str]") == 2
+    assert written.count("'input': <hidden>") == 4
+    assert "韩梅梅" not in written and unmasked(written) == []

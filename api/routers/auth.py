@@ -102,13 +102,22 @@ LimiterDep = Annotated[Limiter, Depends(limiter)]
 def check_password(
     engine: Any, settings: Settings, limiter: Limiter, client: str | None, username: str, pw: str
 ) -> AccountRow:
-    """The account for a user name and password, within the login rate limits."""
-    limiter.hit(settings.login_rate, "login", "user", username)
-    limiter.hit(settings.login_rate, "login", "client", client or "-")
+    """The account for a user name and password, within the sign-in limits.
+
+    Failed sign-ins count per user name and per client address (``login_rate``), so guessing
+    stops after a few tries while the people of one office behind one gateway still sign in:
+    every attempt, successful ones included, only counts against ``login_client_rate`` per
+    client address, a ceiling far above a shift change."""
+    where = client or "-"
+    limiter.hit(settings.login_client_rate, "sign-in", "client", where)
+    limiter.check(settings.login_rate, "login", "user", username)
+    limiter.check(settings.login_rate, "login", "client", where)
     with engine.connect() as conn:
         account = accounts.find_account(conn, username=username)
     good = accounts.verify_password(pw, account.password_hash if account else None)
     if account is None or not good or not account.active:
+        limiter.hit(settings.login_rate, "login", "user", username)
+        limiter.hit(settings.login_rate, "login", "client", where)
         raise NotAuthenticated("wrong user name or password")
     return account
 
