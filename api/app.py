@@ -59,7 +59,7 @@ async def _pool_busy(request: Request, exc: Exception) -> Response:
     """No pooled connection came free within ``geo.db.POOL_TIMEOUT_S``: answer 503 at once
     rather than keep the client waiting, and say so in the log."""
     log.warning("busy on %s %s: %s", request.method, request.url.path, exc)
-    body = errors.error_body("the service is busy, try again shortly")
+    body = errors.error_body("the service is busy, try again shortly", status=503)
     return JSONResponse(body, status_code=503, headers={"Retry-After": "1"})
 
 
