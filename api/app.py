@@ -119,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine = database.engine
         else:
             database = prepare_database(settings)
+            database.watch()  # restarts the embedded server if it dies
             engine = db.make_engine(database.service_url)  # not the owner: see geo/db.py
         app.state.engine = engine
         app.state.broadcaster = Broadcaster(database.service_url)
