@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from access.accounts import ensure_demo_accounts
-from api import errors, tokens
+from api import errors, openapi, tokens
 from api.auth import authenticate, document_security
 from api.broadcast import Broadcaster
 from api.limits import BodySizeLimit
@@ -179,4 +179,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     assets.localize()
     assets.mount_static(app)
     document_security(app)
+    openapi.document_answers(app)
     return app

@@ -17,8 +17,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from api.auth import LoginRequired
 from cases.errors import IdempotencyInProgress, IdempotencyKeyMissing, IdempotencyKeyReused
@@ -156,13 +158,32 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(detail, errors, status=422), status_code=422)
 
 
+def allowed_methods(request: Request) -> str:
+    """The ``Allow`` header of the request's path: the methods of every route serving it (and
+    OPTIONS), where Starlette names only those of the first route it found."""
+    methods = {"OPTIONS"}
+    for route in iter_route_contexts(request.app.routes):
+        path = route.path or ""
+        if ":path}" in path or not route.methods:  # a catch-all answers 404 or 405 itself
+            continue
+        if compile_path(path)[0].match(request.url.path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
-    """Starlette's own refusals (no such route, method not allowed) in the same body."""
+    """Starlette's own refusals (no such route, method not allowed) in the same body; OPTIONS
+    of an existing path is answered with its ``Allow``."""
     assert isinstance(exc, HTTPException)
+    headers = headers_for(exc)
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=headers)
     if exc.status_code in (204, 304):
-        return Response(status_code=exc.status_code, headers=headers_for(exc))
+        return Response(status_code=exc.status_code, headers=headers)
     body = error_body(str(exc.detail), status=exc.status_code)
-    return JSONResponse(body, status_code=exc.status_code, headers=headers_for(exc))
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
