@@ -96,10 +96,10 @@ def _declare(operation: dict[str, Any], components: dict[str, Any], *, own_forma
                 answer["description"] = _DESCRIPTIONS[422]
     if "text/html" in responses.get("200", {}).get("content", {}):
         _declare_page(responses)
-    for status in statuses:
-        responses.setdefault(str(status), {"description": _DESCRIPTIONS[status]})
+    for added in statuses:
+        responses.setdefault(str(added), {"description": _DESCRIPTIONS[added]})
     for status, answer in responses.items():
-        if status >= "400" and error is not None and not answer.get("content"):
+        if status[0] in "45" and error is not None and not answer.get("content"):
             answer["content"] = error
 
 
