@@ -58,7 +58,7 @@ def check_vertices(geom: BaseGeometry, field: str) -> BaseGeometry:
 
 def _position(value: Any, where: str, field: str) -> None:
     """Refuse anything but ``[lon, lat]`` of two finite numbers; ``where`` names it."""
-    if not isinstance(value, list):
+    if not isinstance(value, list | tuple):
         raise InvalidInput(field, f"{where} is not a [lon, lat] position")
     if len(value) != 2:
         raise InvalidInput(field, f"{where} has {len(value)} values; give [lon, lat] only")
@@ -74,7 +74,7 @@ def _position(value: Any, where: str, field: str) -> None:
 
 
 def _positions(value: Any, where: str, field: str, at_least: int) -> None:
-    if not isinstance(value, list):
+    if not isinstance(value, list | tuple):
         raise InvalidInput(field, f"{where} is not a list of positions")
     for i, position in enumerate(value, 1):
         _position(position, f"{where} position {i}".lstrip(), field)
@@ -86,12 +86,12 @@ def _positions(value: Any, where: str, field: str, at_least: int) -> None:
 
 def _rings(value: Any, where: str, field: str) -> None:
     """A polygon's rings, numbered from 1 (the outer ring) in messages."""
-    if not isinstance(value, list) or not value:
+    if not isinstance(value, list | tuple) or not value:
         raise InvalidInput(field, f"{where or 'the polygon'} has no rings".lstrip())
     for i, ring in enumerate(value, 1):
         name = f"{where} ring {i}".lstrip()
         _positions(ring, name, field, at_least=1)
-        if ring[0] != ring[-1]:
+        if tuple(ring[0]) != tuple(ring[-1]):
             raise InvalidInput(
                 field, f"{name} is not closed: its last position must repeat its first"
             )
@@ -106,7 +106,7 @@ def _check_coordinates(kind: str, coordinates: Any, field: str) -> None:
     elif kind == "Polygon":
         _rings(coordinates, "", field)
     elif kind == "MultiPolygon":
-        if not isinstance(coordinates, list) or not coordinates:
+        if not isinstance(coordinates, list | tuple) or not coordinates:
             raise InvalidInput(field, "has no polygons")
         for i, polygon in enumerate(coordinates, 1):
             _rings(polygon, f"polygon {i}", field)

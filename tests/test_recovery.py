@@ -145,3 +145,12 @@ def test_a_service_is_healthy_again_within_seconds_and_streams_are_told_to_reset
         assert (event, data) == ("reset", '{"kind": "reset", "reason": "reconnected"}')
         stop.set()
     assert healthy_after < 15
+
+
+def test_an_external_database_is_never_restarted(data_dir: Path) -> None:
+    with EmbeddedPostgres(data_dir / "pg") as pg:  # someone else's server, reached by URL
+        external = db.Database(pg.url, sqlalchemy.create_engine(pg.url))
+        external.watch()
+        assert external.watchdog is None
+        external.close()
+        assert pg.is_running()  # closing a database we did not start leaves it running
