@@ -36,7 +36,7 @@ def test_every_status_of_the_contract_has_its_code():
         ("DELETE", "/api/v1/health", {}, 405, "method_not_allowed"),
         ("GET", "/api/v1/locate", {"params": {"lon": "east", "lat": 40.4}}, 422, "invalid"),
         ("GET", "/api/v1/incidents/XX-NOT-A-CODE", {}, 404, "not_found"),
-        ("POST", "/api/v1/plans", {"content": b"x" * (20 * 1024 * 1024 + 1)}, 413, "too_large"),
+        ("POST", "/api/v1/incidents", {"content": b"x" * (1024 * 1024 + 1)}, 413, "too_large"),
     ],
 )
 def test_an_error_answer_names_its_code(client, method, path, kwargs, status, code):
