@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from access.accounts import ensure_demo_accounts
-from api import errors, tokens
+from api import errors, openapi, tokens
 from api.auth import authenticate, document_security
 from api.broadcast import Broadcaster
 from api.limits import BodySizeLimit
@@ -59,7 +59,7 @@ async def _pool_busy(request: Request, exc: Exception) -> Response:
     """No pooled connection came free within ``geo.db.POOL_TIMEOUT_S``: answer 503 at once
     rather than keep the client waiting, and say so in the log."""
     log.warning("busy on %s %s: %s", request.method, request.url.path, exc)
-    body = errors.error_body("the service is busy, try again shortly")
+    body = errors.error_body("the service is busy, try again shortly", status=503)
     return JSONResponse(body, status_code=503, headers={"Retry-After": "1"})
 
 
@@ -119,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine = database.engine
         else:
             database = prepare_database(settings)
+            database.watch()  # restarts the embedded server if it dies
             engine = db.make_engine(database.service_url)  # not the owner: see geo/db.py
         app.state.engine = engine
         app.state.broadcaster = Broadcaster(database.service_url)
@@ -178,4 +179,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     assets.localize()
     assets.mount_static(app)
     document_security(app)
+    openapi.document_answers(app)
     return app

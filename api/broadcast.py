@@ -27,6 +27,9 @@ from geo.scope import WHOLE_BANNER, Scope
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 1000
+#: The longest wait between attempts to listen again: a restarted database is noticed (and
+#: the streams told to reset) within this long of its coming back.
+MAX_RETRY_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,11 @@ class Broadcaster:
                     await conn.execute(f'LISTEN "{self._channel}"')
                     if self.listening.is_set():  # a reconnect: what was sent meanwhile is lost
                         self._publish({"kind": "reset", "reason": "reconnected"})
+                        log.warning(
+                            "listening on %s again; %d open streams told to reset",
+                            self._channel,
+                            len(self._subscribers),
+                        )
                     self.listening.set()
                     delay = 0.5
                     async for notify in conn.notifies():
@@ -165,4 +173,4 @@ class Broadcaster:
             except Exception as exc:
                 log.warning("listener lost (%s); reconnecting in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+                delay = min(delay * 2, MAX_RETRY_S)

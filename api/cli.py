@@ -98,6 +98,7 @@ def run(
     started = time.perf_counter()
     with _stop_on_signals():
         database = prepare_database(settings)
+        database.watch()  # restarts the embedded server if it dies (see geo/db.py)
         try:
             typer.echo(f"数据库就绪 database ready in {time.perf_counter() - started:.1f} s")
             _print_demo_accounts(database, settings)

@@ -58,13 +58,17 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-#: The two ways to ask for a boundary generation, as query parameters.
+#: The two ways to ask for a boundary generation, as query parameters; one at most (422).
 GenerationQuery = Annotated[
-    int | None, Query(ge=1, description="Boundary generation; default the current one.")
+    int | None,
+    Query(ge=1, description="Boundary generation; default the current one. Not with `at` (422)."),
 ]
 AtQuery = Annotated[
     datetime | None,
-    Query(description="Or the generation current at this time (no offset: China time)."),
+    Query(
+        description="Or the generation current at this time (no offset: China time). "
+        "Not with `generation` (422)."
+    ),
 ]
 
 

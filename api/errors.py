@@ -1,9 +1,12 @@
 """One table from domain exceptions to HTTP statuses, registered once on the app.
 
-Every error body has the same shape::
+Every error body of the native API has the same shape::
 
-    {"detail": "lon: must be a finite number, got nan",
+    {"detail": "lon: must be a finite number, got nan", "code": "invalid",
      "errors": [{"where": "query", "field": "lon", "message": "must be a finite number, got nan"}]}
+
+``detail`` is English, for API clients; ``code`` follows from the status alone (:data:`CODES`)
+and is what pages translate into Chinese. Open311 and OGC API answer in their own formats.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from api.auth import LoginRequired
 from cases.errors import IdempotencyInProgress, IdempotencyKeyMissing, IdempotencyKeyReused
@@ -59,14 +64,46 @@ STATUS: dict[type[WanggeError], int] = {
 }
 
 
+#: The machine-readable ``code`` of an error body, by status.
+CODES: dict[int, str] = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    412: "version_mismatch",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    428: "version_required",
+    429: "rate_limited",
+    500: "internal",
+    503: "unavailable",
+}
+
+
 def status_for(exc: WanggeError) -> int:
     return next(code for cls, code in STATUS.items() if isinstance(exc, cls))
 
 
+def code_for(status: int) -> str:
+    """The error ``code`` of ``status``; one outside :data:`CODES` by its class.
+
+    Examples
+    --------
+    >>> code_for(412), code_for(418), code_for(502)
+    ('version_mismatch', 'bad_request', 'internal')
+    """
+    return CODES.get(status, "bad_request" if status < 500 else "internal")
+
+
 def error_body(
-    detail: str, errors: list[dict[str, Any]] | None = None, **extra: Any
+    detail: str, errors: list[dict[str, Any]] | None = None, *, status: int, **extra: Any
 ) -> dict[str, Any]:
-    return {"detail": detail, "errors": errors or [], **extra}
+    """The native API's error body for an answer with ``status``."""
+    return {"detail": detail, "code": code_for(status), "errors": errors or [], **extra}
 
 
 def headers_for(exc: Exception) -> dict[str, str]:
@@ -87,7 +124,8 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
         return RedirectResponse(exc.location, status_code=303)
     if isinstance(exc, DatabaseSetupError):  # paths and log tails are for the log only
         log.error("database set-up failed on %s %s: %s", request.method, request.url.path, exc)
-        return JSONResponse(error_body("the database is unavailable, try again"), status_code=503)
+        body = error_body("the database is unavailable, try again", status=503)
+        return JSONResponse(body, status_code=503)
     extra: dict[str, Any] = {}
     errors: list[dict[str, Any]] = []
     if isinstance(exc, InvalidInput):
@@ -101,9 +139,10 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
         extra["nearest"] = {"code": exc.nearest_code, "distance_m": exc.distance_m}
     if isinstance(exc, Detailed):
         extra.update(exc.details)
+    status = status_for(exc)
     return JSONResponse(
-        error_body(exc.message, errors, **extra),
-        status_code=status_for(exc),
+        error_body(exc.message, errors, status=status, **extra),
+        status_code=status,
         headers=headers_for(exc),
     )
 
@@ -116,14 +155,48 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         where, field = (loc[0], ".".join(loc[1:])) if len(loc) > 1 else ("request", ".".join(loc))
         errors.append({"where": where, "field": field, "message": err.get("msg", "invalid")})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
-    return JSONResponse(error_body(detail, errors), status_code=422)
+    return JSONResponse(error_body(detail, errors, status=422), status_code=422)
+
+
+def allowed_methods(request: Request) -> str:
+    """The ``Allow`` header of the request's path: the methods of every route serving it (and
+    OPTIONS), where Starlette names only those of the first route it found."""
+    methods = {"OPTIONS"}
+    for route in iter_route_contexts(request.app.routes):
+        path = route.path or ""
+        if ":path}" in path or not route.methods:  # a catch-all answers 404 or 405 itself
+            continue
+        if compile_path(path)[0].match(request.url.path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such route, method not allowed) in the same body; OPTIONS
+    of an existing path is answered with its ``Allow``."""
+    assert isinstance(exc, HTTPException)
+    headers = headers_for(exc)
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=headers)
+    if exc.status_code in (204, 304):
+        return Response(status_code=exc.status_code, headers=headers)
+    body = error_body(str(exc.detail), status=exc.status_code)
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """Anything else: 500 in the same body; Starlette logs the traceback after answering."""
+    return JSONResponse(error_body("internal error", status=500), status_code=500)
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     log.error("database error on %s %s: %s", request.method, request.url.path, exc)
     if isinstance(exc, OperationalError):
-        return JSONResponse(error_body("the database is unavailable, try again"), status_code=503)
-    return JSONResponse(error_body("internal error"), status_code=500)
+        body = error_body("the database is unavailable, try again", status=503)
+        return JSONResponse(body, status_code=503)
+    return JSONResponse(error_body("internal error", status=500), status_code=500)
 
 
 def status_and_description(request: Request, exc: Exception) -> tuple[int, str]:
@@ -156,4 +229,6 @@ def register(app: FastAPI) -> None:
     """Install the handlers that turn exceptions into the error body above."""
     app.add_exception_handler(WanggeError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(Exception, _unexpected)

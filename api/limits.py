@@ -61,6 +61,7 @@ async def _refuse(send: Send, limit: int) -> None:
     body = json.dumps(
         {
             "detail": f"request body is larger than {limit:,} bytes",
+            "code": "too_large",
             "errors": [{"where": "body", "field": "body", "message": f"at most {limit:,} bytes"}],
         }
     ).encode()

@@ -11,6 +11,11 @@ from api.schemas import Feature, Strict
 
 GeoJSONGeometry = dict[str, Any]
 _DATUM = "Datum of the coordinates: wgs84, cgcs2000, gcj02 or bd09."
+_POLYGON = (
+    "GeoJSON Polygon or MultiPolygon: positions are [lon, lat] numbers (no height), every "
+    "ring ends where it began, and it reaches at most 2 km past the bounding box of the "
+    "plan's scope."
+)
 _VERSION = 'The version you edited (or send If-Match: "<version>").'
 
 
@@ -73,21 +78,23 @@ class PlanAreaIn(Strict):
 
     parent: str = Field(description="Ref of the parent draft area, or the scope code.")
     name: str = Field(min_length=1, max_length=200)
-    geometry: GeoJSONGeometry = Field(description="GeoJSON Polygon or MultiPolygon.")
+    geometry: GeoJSONGeometry = Field(description=_POLYGON)
     datum: str = Field(description=_DATUM)
     level: str | None = Field(default=None, description="Checked against the parent's level.")
     kind: str | None = Field(default=None, max_length=16)
 
 
 class GeometryIn(Strict):
-    geometry: GeoJSONGeometry = Field(description="GeoJSON Polygon or MultiPolygon.")
+    geometry: GeoJSONGeometry = Field(description=_POLYGON)
     datum: str = Field(description=_DATUM)
     name: str | None = Field(default=None, min_length=1, max_length=200)
     version: int | None = Field(default=None, ge=1, description=_VERSION)
 
 
 class SplitIn(Strict):
-    line: GeoJSONGeometry = Field(description="GeoJSON LineString crossing the area once.")
+    line: GeoJSONGeometry = Field(
+        description="GeoJSON LineString crossing the area once; positions are [lon, lat]."
+    )
     datum: str = Field(description=_DATUM)
     name: str | None = Field(
         default=None, max_length=200, description="Name of the new piece (default: …（拆分）)."

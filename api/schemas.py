@@ -105,8 +105,15 @@ class ErrorItem(Strict):
 
 
 class Error(BaseModel):
-    detail: str
-    errors: list[ErrorItem] = []
+    """Every error answer of the native API (Open311 and OGC API have their own)."""
+
+    detail: str = Field(description="What went wrong, in English, for API clients.")
+    code: str = Field(
+        description="Follows from the status: bad_request, unauthenticated, forbidden, "
+        "not_found, method_not_allowed, not_acceptable, conflict, version_mismatch, too_large, "
+        "unsupported_media_type, invalid, version_required, rate_limited, internal, unavailable."
+    )
+    errors: list[ErrorItem] = Field(description="The fields at fault, if any.")
 
 
 class Reporter(Strict):

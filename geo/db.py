@@ -1,8 +1,15 @@
-"""Database engine, migrations and the start-up sequence shared by the service and the tests."""
+"""Database engine, migrations and the start-up sequence shared by the service and the tests.
+
+A database that goes away while the service runs comes back without a restart of the service:
+the pool's pre-ping replaces dead connections and the event stream's listener reconnects
+(``api/broadcast.py``). An external database is only ever retried; the embedded one, which
+only we look after, is restarted by a :class:`Watchdog` when its postmaster dies.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,6 +20,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, text
 
 from geo.embedded import EmbeddedPostgres
+from geo.errors import DatabaseSetupError
 from geo.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -91,6 +99,67 @@ def grant_service_role(engine: Engine) -> str:
     )
 
 
+class Watchdog:
+    """Restart the embedded PostgreSQL when its postmaster is gone, with back-off.
+
+    Looks every ``every_s`` seconds (reading ``postmaster.pid`` and ``/proc``, no connection);
+    :meth:`EmbeddedPostgres.start` then clears what the dead server left and PostgreSQL does
+    its own crash recovery. A failed restart is retried after 2, 4, 8 … ``max_delay_s``
+    seconds. Every step is logged.
+    """
+
+    def __init__(
+        self, embedded: EmbeddedPostgres, *, every_s: float = 1.0, max_delay_s: float = 30.0
+    ) -> None:
+        self.embedded = embedded
+        self.every_s = every_s
+        self.max_delay_s = max_delay_s
+        self.restarts = 0
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pg-watchdog", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop watching (wait for a restart under way to finish)."""
+        self._stopped.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=self.embedded.timeout + 5)
+
+    def _run(self) -> None:
+        failures = 0
+        delay = self.every_s
+        while not self._stopped.wait(delay):
+            delay = self.every_s
+            try:
+                if self.embedded.is_running():
+                    continue
+                log.warning(
+                    "the embedded PostgreSQL in %s is gone; restarting it", self.embedded.root
+                )
+                started = time.monotonic()
+                self.embedded.start()
+            except DatabaseSetupError as exc:
+                failures += 1
+                delay = min(self.every_s * 2**failures, self.max_delay_s)
+                log.error(
+                    "restarting the embedded PostgreSQL failed (attempt %d; next in %.1f s): %s",
+                    failures,
+                    delay,
+                    str(exc).splitlines()[0],
+                )
+                continue
+            self.restarts += 1
+            log.warning(
+                "restarted the embedded PostgreSQL in %s in %.1f s (after %d failed attempts)",
+                self.embedded.root,
+                time.monotonic() - started,
+                failures,
+            )
+            failures = 0
+
+
 @dataclass
 class Database:
     """A ready database: its owner's URL and engine (migrations, loaders, tests), the URL the
@@ -105,11 +174,22 @@ class Database:
     embedded: EmbeddedPostgres | None = field(default=None)
     service_url: str = ""
 
+    watchdog: Watchdog | None = field(default=None, init=False)
+
     def __post_init__(self) -> None:
         self.service_url = self.service_url or self.url
 
+    def watch(self, *, every_s: float = 1.0) -> None:
+        """Restart the embedded server whenever it dies, until :meth:`close`; an external
+        database is not ours to restart (its connections are retried instead)."""
+        if self.embedded is not None and self.watchdog is None:
+            self.watchdog = Watchdog(self.embedded, every_s=every_s)
+            self.watchdog.start()
+
     def close(self) -> None:
-        """Dispose of the pool and stop the embedded server, if we started one."""
+        """Stop watching, dispose of the pool and stop the embedded server, if we started one."""
+        if self.watchdog is not None:
+            self.watchdog.stop()
         self.engine.dispose()
         if self.embedded is not None:
             self.embedded.stop()

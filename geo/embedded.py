@@ -190,6 +190,10 @@ class EmbeddedPostgres:
         )
         return self._url
 
+    def is_running(self) -> bool:
+        """Whether a server runs on our data directory, whoever started it."""
+        return self._live_postmaster() is not None
+
     def stop(self) -> None:
         """Shut the server down fast (``pg_ctl -m fast``) if this object started it.
 

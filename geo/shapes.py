@@ -1,7 +1,10 @@
 """Geometries from outside: GeoJSON in a declared datum, validated, converted to CGCS2000.
 
 The counterpart of :mod:`geo.points` for lines and polygons. Every refusal names the field and
-says what was wrong (which type, which coordinate, which self-intersection).
+says what was wrong (which type, which ring, which position, which self-intersection). The
+coordinates are read as GeoJSON says, not as shapely would forgive: a position is exactly
+``[lon, lat]`` of two numbers (no height, no strings, no booleans) and a ring ends where it
+began; shapely would silently drop a height, close a ring, and read ``true`` as 1.
 
 Examples
 --------
@@ -14,10 +17,17 @@ Examples
 ... except InvalidInput as e:
 ...     print(e)
 geometry: expected a Polygon or MultiPolygon, got Point
+>>> open_ring = {"type": "Polygon", "coordinates": [[[110, 40], [110.01, 40], [110, 40.01]]]}
+>>> try:
+...     polygons_from_geojson(open_ring, "wgs84")
+... except InvalidInput as e:
+...     print(e)
+geometry: ring 1 is not closed: its last position must repeat its first
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -46,11 +56,68 @@ def check_vertices(geom: BaseGeometry, field: str) -> BaseGeometry:
     return geom
 
 
+def _position(value: Any, where: str, field: str) -> None:
+    """Refuse anything but ``[lon, lat]`` of two finite numbers; ``where`` names it."""
+    if not isinstance(value, list | tuple):
+        raise InvalidInput(field, f"{where} is not a [lon, lat] position")
+    if len(value) != 2:
+        raise InvalidInput(field, f"{where} has {len(value)} values; give [lon, lat] only")
+    for number in value:
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            raise InvalidInput(field, f"{where} holds a {type(number).__name__}, not a number")
+        try:
+            finite = math.isfinite(number)
+        except OverflowError:  # an int past any float
+            finite = False
+        if not finite:
+            raise InvalidInput(field, f"{where} holds a number that is not finite")
+
+
+def _positions(value: Any, where: str, field: str, at_least: int) -> None:
+    if not isinstance(value, list | tuple):
+        raise InvalidInput(field, f"{where} is not a list of positions")
+    for i, position in enumerate(value, 1):
+        _position(position, f"{where} position {i}".lstrip(), field)
+    if len(value) < at_least:
+        raise InvalidInput(
+            field, f"{where} has {len(value)} positions; at least {at_least}".lstrip()
+        )
+
+
+def _rings(value: Any, where: str, field: str) -> None:
+    """A polygon's rings, numbered from 1 (the outer ring) in messages."""
+    if not isinstance(value, list | tuple) or not value:
+        raise InvalidInput(field, f"{where or 'the polygon'} has no rings".lstrip())
+    for i, ring in enumerate(value, 1):
+        name = f"{where} ring {i}".lstrip()
+        _positions(ring, name, field, at_least=1)
+        if tuple(ring[0]) != tuple(ring[-1]):
+            raise InvalidInput(
+                field, f"{name} is not closed: its last position must repeat its first"
+            )
+        if len(ring) < 4:
+            raise InvalidInput(field, f"{name} has {len(ring)} positions; a ring needs at least 4")
+
+
+def _check_coordinates(kind: str, coordinates: Any, field: str) -> None:
+    """Refuse what shapely would silently repair; see the module docstring."""
+    if kind == "LineString":
+        _positions(coordinates, "", field, at_least=2)
+    elif kind == "Polygon":
+        _rings(coordinates, "", field)
+    elif kind == "MultiPolygon":
+        if not isinstance(coordinates, list | tuple) or not coordinates:
+            raise InvalidInput(field, "has no polygons")
+        for i, polygon in enumerate(coordinates, 1):
+            _rings(polygon, f"polygon {i}", field)
+
+
 def _geometry(obj: Any, field: str, types: tuple[str, ...]) -> BaseGeometry:
     if not isinstance(obj, dict) or "type" not in obj:
         raise InvalidInput(field, "expected a GeoJSON geometry object with a type")
     if obj["type"] not in types:
         raise InvalidInput(field, f"expected a {' or '.join(types)}, got {obj['type']}")
+    _check_coordinates(obj["type"], obj.get("coordinates"), field)
     try:
         geom = shape(obj)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:

@@ -227,7 +227,11 @@ def _listed(client, headers, path=URL, **params) -> list[str]:
 def test_one_incident_in_scope_or_404_like_a_missing_one(client, auth, filed, role):
     headers = auth(role)
     missing = client.get(f"{URL}/{MISSING}", headers=headers)
-    assert missing.json() == {"detail": f"incident {MISSING} does not exist", "errors": []}
+    assert missing.json() == {
+        "detail": f"incident {MISSING} does not exist",
+        "code": "not_found",
+        "errors": [],
+    }
     for name, sees in (("home", SEES_HOME), ("away", SEES_AWAY)):
         code = filed[name]["code"]
         response = client.get(f"{URL}/{code}", headers=headers)

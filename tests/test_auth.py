@@ -88,7 +88,15 @@ def test_wrong_password_and_unknown_user_are_the_same_401(anon, limiter):
     wrong = login(anon, "township", "not-the-password")
     nobody = login(anon, "nobody-at-all", "not-the-password")
     assert wrong.status_code == nobody.status_code == 401
-    assert wrong.json() == nobody.json() == {"detail": "wrong user name or password", "errors": []}
+    assert (
+        wrong.json()
+        == nobody.json()
+        == {
+            "detail": "wrong user name or password",
+            "code": "unauthenticated",
+            "errors": [],
+        }
+    )
 
 
 def test_sign_in_body_rejects_unknown_fields(anon, limiter):

@@ -174,7 +174,8 @@ def test_split_merge_add_remove(client, plan):
     assert client.get(f"{url}/areas/{new_ref}").status_code == 404
 
     grid = micro[a]["properties"]["parent_ref"]
-    square = shapely.box(110.0, 40.0, 110.001, 40.001)
+    _, south, east, _ = shape(client.get(f"{url}/areas/{grid}").json()["geometry"]).bounds
+    square = shapely.box(east + 0.001, south, east + 0.002, south + 0.001)  # just outside it
     added = client.post(
         f"{url}/areas",
         json={"parent": grid, "name": "新微网格", "geometry": mapping(square), "datum": "wgs84"},
@@ -217,6 +218,107 @@ def test_bad_geometry_and_line_say_what_is_wrong(client, plan):
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "line"
     assert client.get(url).json()["properties"]["version"] == 1  # nothing was written
+
+
+SQUARE = [[110.0, 40.0], [110.001, 40.0], [110.001, 40.001], [110.0, 40.001], [110.0, 40.0]]
+
+
+@pytest.mark.parametrize(
+    ("geometry", "message"),
+    [
+        (
+            {"type": "Polygon", "coordinates": [SQUARE[:-1]]},
+            "ring 1 is not closed: its last position must repeat its first",
+        ),
+        (
+            {"type": "MultiPolygon", "coordinates": [[SQUARE], [SQUARE[:-1]]]},
+            "polygon 2 ring 1 is not closed: its last position must repeat its first",
+        ),
+        (
+            {"type": "Polygon", "coordinates": [[[*p, 1000.0] for p in SQUARE]]},
+            "ring 1 position 1 has 3 values; give [lon, lat] only",
+        ),
+        (
+            {"type": "Polygon", "coordinates": [[[str(x), str(y)] for x, y in SQUARE]]},
+            "ring 1 position 1 holds a str, not a number",
+        ),
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [
+                    [[False, False], [True, False], [True, True], [False, True], [False, False]]
+                ],
+            },
+            "ring 1 position 1 holds a bool, not a number",
+        ),
+        (
+            {"type": "Polygon", "coordinates": [[*SQUARE[:2], [110.0, 10**400], SQUARE[0]]]},
+            "ring 1 position 3 holds a number that is not finite",
+        ),
+        (
+            {"type": "Polygon", "coordinates": [[[x + 5.9, y] for x, y in SQUARE]]},
+            # the east overshoot at the village's mid-latitude; test_the_far_figure_is_geodesic
+            "reaches 497.4 km outside the scope 150621001001 of plan {plan}; at most 2 km",
+        ),
+    ],
+    ids=["unclosed", "unclosed-second-polygon", "3d", "strings", "booleans", "huge", "far"],
+)
+def test_geometry_shapely_would_repair_is_refused_naming_the_reason(
+    client, engine, plan, geometry, message
+):
+    micro = _micro(client, plan)
+    ref = sorted(micro)[0]
+    grid = micro[ref]["properties"]["parent_ref"]
+    url = f"/api/v1/plans/{plan}"
+    with engine.connect() as conn:
+        before = conn.execute(
+            text("SELECT count(*) FROM plan_area WHERE plan_id = :p"), {"p": plan}
+        )
+        areas = before.scalar_one()
+    for method, path, body in (
+        ("PUT", f"{url}/areas/{ref}", {"geometry": geometry, "datum": "wgs84", "version": 1}),
+        (
+            "POST",
+            f"{url}/areas",
+            {"parent": grid, "name": "新", "geometry": geometry, "datum": "wgs84"},
+        ),
+    ):
+        response = client.request(method, path, json=body)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"] == [
+            {"where": "body", "field": "geometry", "message": message.format(plan=plan)}
+        ]
+    assert client.get(f"{url}/areas/{ref}").json()["properties"]["version"] == 1
+    with engine.connect() as conn:
+        after = conn.execute(text("SELECT count(*) FROM plan_area WHERE plan_id = :p"), {"p": plan})
+        assert after.scalar_one() == areas
+
+
+def test_the_far_figure_is_geodesic_to_a_percent(client):
+    """Independent oracle for "497.4 km" above: pyproj's geodesic along the village's middle."""
+    from pyproj import Geod
+
+    village = shape(client.get(f"/api/v1/areas/{VILLAGE}").json()["geometry"])
+    _, south, east, north = village.bounds
+    middle = (south + north) / 2
+    _, _, metres = Geod(ellps="GRS80").inv(east, middle, 110.001 + 5.9, middle)
+    assert abs(metres / 1000 - 497.4) < 0.01 * 497.4
+
+
+def test_split_refuses_a_3d_line(client, plan):
+    ref = sorted(_micro(client, plan))[0]
+    line = {"type": "LineString", "coordinates": [[110.0, 40.0, 5.0], [110.1, 40.1, 5.0]]}
+    url = f"/api/v1/plans/{plan}/areas/{ref}"
+    response = client.post(f"{url}/split", json={"line": line, "datum": "wgs84", "version": 1})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "where": "body",
+            "field": "line",
+            "message": "position 1 has 3 values; give [lon, lat] only",
+        }
+    ]
+    assert client.get(url).json()["properties"]["version"] == 1
 
 
 def test_a_shifted_vertex_is_found_and_the_offered_snap_repairs_it(client, plan):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -132,10 +132,31 @@ def _page(request: Request, page: reads.IncidentPage, fmt: str) -> Response:
 Format = Annotated[str, Query(pattern="^(json|geojson)$", description="json or geojson")]
 
 
+#: With ``format=geojson`` a page is a FeatureCollection of points, served as GeoJSON.
+AS_GEOJSON: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            GEOJSON: {
+                "schema": {
+                    "type": "object",
+                    "required": ["type", "features", "links", "next_cursor"],
+                    "properties": {
+                        "type": {"const": "FeatureCollection"},
+                        "features": {"type": "array", "items": {"type": "object"}},
+                        "links": {"type": "array", "items": {"type": "object"}},
+                        "next_cursor": {"type": ["string", "null"]},
+                    },
+                }
+            }
+        }
+    }
+}
+
+
 @router.get(
     "/incidents",
     response_model=IncidentPage,
-    responses={422: {"model": Error}},
+    responses={**AS_GEOJSON, 422: {"model": Error}},
     summary="事件列表：按范围、区域、状态、类别、时间、责任人、部门筛选",
 )
 def list_incidents(
@@ -155,10 +176,12 @@ def list_incidents(
     cursor: str | None = None,
     format: Format = "json",
     generation: Annotated[
-        int | None, Query(ge=1, description="With area: the area's boundary in this generation.")
+        int | None,
+        Query(ge=1, description="With area: the area's boundary in this generation; not with at."),
     ] = None,
     at: Annotated[
-        datetime | None, Query(description="With area: the generation current at this time.")
+        datetime | None,
+        Query(description="With area: the generation current at this time; not with generation."),
     ] = None,
 ) -> Response:
     where = _filter(
@@ -198,7 +221,7 @@ def reveal_reporter(
 @router.get(
     "/members/{member_id}/incidents",
     response_model=IncidentPage,
-    responses={404: {"model": Error}},
+    responses={**AS_GEOJSON, 404: {"model": Error}},
     summary="我的事件：成员负责的事件",
 )
 def member_incidents(

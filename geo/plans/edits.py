@@ -11,6 +11,7 @@ the area they overlap most, so the topology check (:mod:`geo.plans.check`) has t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,6 +28,9 @@ from geo.scope import WHOLE_BANNER, Scope
 GEOM_SQL = f"ST_Multi(ST_GeomFromWKB(:wkb, {STORAGE_SRID}))"
 #: Metres per degree of latitude, for snapping tolerances given in metres.
 METRES_PER_DEGREE = 111_320.0
+#: How far past the bounding box of its plan's scope a drawn area may reach: enough to move a
+#: boundary onto a road or river, far short of a slip of the coordinates.
+SCOPE_MARGIN_M = 2_000.0
 
 
 def lock_draft(conn: Connection, plan_id: int, *, scope: Scope) -> PlanRow:
@@ -35,6 +39,30 @@ def lock_draft(conn: Connection, plan_id: int, *, scope: Scope) -> PlanRow:
     plan = get_plan(conn, plan_id, scope=scope, lock=True)
     plan.require_draft()
     return plan
+
+
+def require_near_scope(conn: Connection, plan: PlanRow, geom: Any, field: str = "geometry") -> None:
+    """Refuse ``geom`` when it reaches more than :data:`SCOPE_MARGIN_M` past the bounding box
+    of ``plan``'s scope, saying how far (a slip of the coordinates, another datum's numbers, a
+    polygon in the wrong place); the topology check judges everything nearer."""
+    xmin, ymin, xmax, ymax = conn.execute(
+        text(
+            "SELECT ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom) FROM area "
+            "WHERE id = :id"
+        ),
+        {"id": plan.scope_area_id},
+    ).one()
+    gxmin, gymin, gxmax, gymax = shapely.bounds(geom)
+    dx = max(xmin - gxmin, gxmax - xmax, 0.0)
+    dy = max(ymin - gymin, gymax - ymax, 0.0)
+    across = METRES_PER_DEGREE * math.cos(math.radians((ymin + ymax) / 2))
+    outside_m = math.hypot(dx * across, dy * METRES_PER_DEGREE)
+    if outside_m > SCOPE_MARGIN_M:
+        raise InvalidInput(
+            field,
+            f"reaches {outside_m / 1000:,.1f} km outside the scope {plan.scope_code} of plan "
+            f"{plan.id}; at most {SCOPE_MARGIN_M / 1000:g} km",
+        )
 
 
 def _area(conn: Connection, plan_id: int, ref: str) -> Row[Any]:
@@ -110,8 +138,9 @@ def replace_geometry(
     name: str | None = None,
 ) -> int:
     """Replace ``ref``'s geometry (and name); returns its new version."""
-    lock_draft(conn, plan_id, scope=scope)
+    plan = lock_draft(conn, plan_id, scope=scope)
     row = _checked(conn, plan_id, ref, version)
+    require_near_scope(conn, plan, geom)
     new_version = conn.execute(
         text(
             f"UPDATE plan_area SET geom = {GEOM_SQL}, name = coalesce(:name, name), "
@@ -285,6 +314,7 @@ def add_area(
 ) -> str:
     """Draw a new area under ``parent_ref`` (a draft area or the scope); returns its ref."""
     plan = lock_draft(conn, plan_id, scope=scope)
+    require_near_scope(conn, plan, geom)
     below = _level_below(conn, plan, parent_ref)
     if level is not None and level is not below:
         raise InvalidInput("level", f"an area under {parent_ref} is a {below.value}, not {level}")
