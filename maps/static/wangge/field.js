@@ -75,6 +75,7 @@ function wanggeField(map, cfg) {
     const now = Date.now();
     features.sort(byDeadline);
     state.cases = features.map((f) => f.id);
+    state.markers = new Map();
     casesLayer.clearLayers();
     if (!features.length) { list.textContent = "暂无未办结事件"; return; }
     const overdue = features.filter((f) => Date.parse(f.properties.deadline_at) < now).length;
@@ -91,13 +92,14 @@ function wanggeField(map, cfg) {
     features.forEach((f) => {
       const [lon, lat] = f.geometry.coordinates;
       const p = f.properties;
-      L.circleMarker([lat, lon], { radius: 9, color: fresh.has(f.id) ? "#000" : "#fff", weight: 2,
+      const marker = L.circleMarker([lat, lon], { radius: 9, color: fresh.has(f.id) ? "#000" : "#fff", weight: 2,
         fillColor: cfg.status.colours[p.status] || "#333", fillOpacity: 0.9 })
         .bindPopup("<div class='wg-popup'><b>" + escape(f.id) + "</b> " + escape(p.status_label) + "<div>" +
           escape(p.category.name) + "</div><div>" + escape(p.description) + "</div><div>上报 " +
           escape(chinaTime(p.reported_at)) + "<br>时限 " + escape(chinaTime(p.deadline_at)) + "（" +
           escape(timeLeft(p.deadline_at, now).text) + "）</div></div>")
         .addTo(casesLayer);
+      state.markers.set(f.id, marker);
     });
     list.querySelectorAll("li").forEach((li) => li.addEventListener("click", () => {
       const f = features.find((x) => x.id === li.dataset.code);

@@ -139,8 +139,8 @@ function wanggeReport(map, cfg, fieldState) {
       $(".wg-submit").hidden = true;
       $(".wg-cancel").textContent = "完成";
       fieldState.reload(new Set([incident.code]));
-    }).catch((e) => {
-      message(e.status === 404 ? "该位置不在本旗网格范围内，请重新选择位置" : escape(e.message));
+    }).catch((e) => {  // the same key again on a retry: filed at most once
+      message(escape(e.message) + (e.status ? "" : "；恢复后可再次点击提交，不会重复上报"));
     }).finally(() => { $(".wg-submit").disabled = false; });
   });
 }
