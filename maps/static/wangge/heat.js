@@ -197,7 +197,8 @@ function wanggeHeat(map, cfg) {
       .join("");
   }
   function heatLegend(max) {
-    const stops = Object.entries(gradient).map(([at, colour]) => colour + " " + Number(at) * 100 + "%").join(", ");
+    const stops = Object.entries(gradient).sort((a, b) => a[0] - b[0])  // "1" would come first
+      .map(([at, colour]) => colour + " " + Number(at) * 100 + "%").join(", ");
     return "<b>热力（相对密度）</b><div class='wg-gradient' style='background: linear-gradient(to right, " + stops +
       ")'></div><div class='wg-gradient-ends'><span>少</span><span>多（最密一格 " + max + " 件）</span></div>";
   }
