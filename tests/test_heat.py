@@ -28,7 +28,7 @@ from .conftest import SAMPLE
 
 WINDOW = {"from": "2023-01-01T00:00:00+08:00", "to": "2025-01-01T00:00:00+08:00"}
 #: Hot spots (any confidence) of the disputes of 2023-2024, and those without one of their own.
-HOT_SPOTS, HOT_WITHOUT_DISPUTES = 0, 0
+HOT_SPOTS, HOT_WITHOUT_DISPUTES = 427, 190
 #: The sample's five dispute villages (sample_data/README.md, "Dispute hotspots").
 DISPUTE_VILLAGES = ["150621001015", "150621001033", "150621002003", "150621004007", "150621008004"]
 
