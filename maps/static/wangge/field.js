@@ -71,7 +71,7 @@ function wanggeField(map, cfg) {
       (a.id < b.id ? -1 : 1);
   }
 
-  function drawCases(features, fresh) {
+  function drawCases(features, fresh, more) {
     const now = Date.now();
     features.sort(byDeadline);
     state.cases = features.map((f) => f.id);
@@ -79,7 +79,7 @@ function wanggeField(map, cfg) {
     casesLayer.clearLayers();
     if (!features.length) { list.textContent = "暂无未办结事件"; return; }
     const overdue = features.filter((f) => Date.parse(f.properties.deadline_at) < now).length;
-    list.innerHTML = "<div class='wg-list-title'>未办结事件 " + features.length + " 件" +
+    list.innerHTML = "<div class='wg-list-title'>未办结事件 " + features.length + (more ? " 件以上（只列出这些）" : " 件") +
       (overdue ? "，<span class='wg-overdue'>已超期 " + overdue + " 件</span>" : "") + "</div><ul>" +
       features.map((f) => {
         const p = f.properties;
@@ -114,7 +114,7 @@ function wanggeField(map, cfg) {
     return getJSON(api + "/members/" + cfg.member.id + "/incidents?" + params).then((fc) => {
       if (token !== state.loads) { return; }
       showProblem("");
-      drawCases(fc.features, fresh || new Set());
+      drawCases(fc.features, fresh || new Set(), Boolean(fc.next_cursor));
       state.loaded = true;
     }).catch((e) => showProblem(e.message));
   }
@@ -128,7 +128,7 @@ function wanggeField(map, cfg) {
   function soon(codeSeen) {  // a burst of events makes one reload
     if (codeSeen) { pending.add(codeSeen); }
     clearTimeout(timer);
-    timer = setTimeout(() => { const fresh = pending; pending = new Set(); loadCases(fresh); }, 250);
+    timer = setTimeout(() => { const fresh = pending; pending = new Set(); loadCases(fresh); }, 150);
   }
   const changed = (e) => {
     const data = JSON.parse(e.data || "{}");
