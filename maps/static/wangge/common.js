@@ -56,17 +56,20 @@
     limit: "条数", cursor: "翻页位置", member: "成员", department: "部门", simplify: "简化程度",
     size: "格网大小", generation: "区划版本", at: "时间", reason: "理由", username: "用户名",
     password: "密码", name: "名称", phone: "电话", version: "版本", body: "提交内容",
+    scope_code: "范围编码", area_code: "区域代码", line: "分割线", geometry: "图形", plan: "规划方案",
   };
-  const fieldText = (field) => {
+  /* A field's Chinese name; `labels` (a page's own words for its form) win. */
+  const fieldText = (field, labels) => {
+    const known = Object.assign({}, FIELD_TEXT, labels || {});
     const text = String(field || "");
-    if (FIELD_TEXT[text]) { return FIELD_TEXT[text]; }
+    if (known[text]) { return known[text]; }
     const parts = text.split(".").filter((p) => !/^\d+$/.test(p));  // media.0.url → media.url
-    return FIELD_TEXT[parts.join(".")] || FIELD_TEXT[parts[parts.length - 1]] || FIELD_TEXT[parts[0]] || "";
+    return known[parts.join(".")] || known[parts[parts.length - 1]] || known[parts[0]] || "";
   };
   /* An error body in Chinese: the message of its code, then the fields it names. */
-  const errorText = (body, status) => {
+  const errorText = (body, status, labels) => {
     const code = (body && body.code) || STATUS_CODE[status] || (status >= 500 ? "internal" : "bad_request");
-    const fields = ((body && body.errors) || []).map((e) => fieldText(e.field)).filter(Boolean);
+    const fields = ((body && body.errors) || []).map((e) => fieldText(e.field, labels)).filter(Boolean);
     const unique = fields.filter((f, i) => fields.indexOf(f) === i);
     return (CODE_TEXT[code] || CODE_TEXT.bad_request) + (unique.length ? "：请检查" + unique.join("、") : "");
   };

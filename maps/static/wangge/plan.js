@@ -48,7 +48,7 @@ function wanggePlan(map, cfg) {
         description: box.querySelector("input[name=description]").value,
       }).then((r) => {
         if (r.ok) { window.location.search = "?plan=" + r.data.id; return; }
-        box.querySelector(".wg-msg").textContent = window.wangge.errorText(r.data, r.status);
+        box.querySelector(".wg-msg").textContent = window.wangge.errorText(r.data, r.status, { description: "说明" });
       });
     });
     return;
