@@ -364,6 +364,7 @@ def test_api_errors_read_in_chinese(page_as) -> None:
                   wangge.errorText({code: 'invalid', errors: [{field: 'reporter.phone'}]}),
                   wangge.errorText({code: 'invalid', errors: [{field: 'media.0.url'}]}),
                   wangge.errorText(null, 503),
+                  wangge.errorText({errors: [{field: 'description'}]}, 422, {description: '说明'}),
                   wangge.chinaTime('2026-12-04T16:44:15.533204+00:00')];
         }"""
     )
@@ -374,6 +375,7 @@ def test_api_errors_read_in_chinese(page_as) -> None:
         "填写的内容有误：请检查上报人电话",
         "填写的内容有误：请检查附件",
         "服务暂时不可用，请稍后重试",
+        "填写的内容有误：请检查说明",
         "2026-12-05 00:44",
     ]
     # the one refused request asked for above, as the browser reports it
