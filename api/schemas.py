@@ -240,6 +240,7 @@ class HotspotProperties(Strict):
     code: str
     name: str
     count: int
+    neighbour_count: int = Field(description="Incidents of its Queen neighbours, itself not.")
     gi_z: float | None
     p_sim: float | None
     class_: Literal[

@@ -188,9 +188,12 @@ _CLASS_JSON = {
 }
 
 
-def _tail(count: int, z: float, p: float, key: str) -> str:
+def _tail(count: int, around: int, z: float, p: float, key: str) -> str:
     """The properties after ``name`` as JSON members."""
-    return f'"count":{count},"gi_z":{_finite(z)},"p_sim":{_finite(p)},{_CLASS_JSON[key]}'
+    return (
+        f'"count":{count},"neighbour_count":{around},"gi_z":{_finite(z)},"p_sim":{_finite(p)},'
+        f"{_CLASS_JSON[key]}"
+    )
 
 
 def hotspots(
@@ -201,7 +204,12 @@ def hotspots(
     scope: Scope,
     simplify_m: float = 0.0,
 ) -> FeatureSet:
-    """Micro-grids with ``count``, ``gi_z``, ``p_sim``, ``class`` and its Chinese ``label``.
+    """Micro-grids with ``count``, ``neighbour_count``, ``gi_z``, ``p_sim``, ``class`` and its
+    Chinese ``label``.
+
+    ``neighbour_count`` is the incidents of the micro-grid's Queen neighbours (itself not
+    included): a hot spot is a micro-grid in a high-value neighbourhood, and it may have no
+    incident of its own, so a page can say which of the two made it hot.
 
     With no matching incident at all, or a single micro-grid in the scope (a party member's),
     Gi* is undefined: every micro-grid is then not significant with ``gi_z`` and ``p_sim`` null.
@@ -218,10 +226,11 @@ def hotspots(
     else:
         z = p = np.full(len(counts), np.nan)
     keys = classify(z, p)
+    around = np.rint(weights.graph.lag(counts)).astype(int).tolist()  # binary, no self-weight
     features = [
-        found.feature(i, _tail(n, zi, pi, key))
-        for i, (n, zi, pi, key) in enumerate(
-            zip(counts.tolist(), z.tolist(), p.tolist(), keys, strict=True)
+        found.feature(i, _tail(n, a, zi, pi, key))
+        for i, (n, a, zi, pi, key) in enumerate(
+            zip(counts.tolist(), around, z.tolist(), p.tolist(), keys, strict=True)
         )
     ]
     tally = {LABELS[key]: keys.count(key) for key in LABELS}

@@ -275,6 +275,22 @@ class _AttributionPrefix(MacroElement):
         self.prefix = prefix
 
 
+class _MetricScale(MacroElement):
+    """A scale bar in metres and kilometres only (folium's own also shows miles and feet)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
 def root(m: folium.Map) -> Figure:
     """The page a map is drawn on (folium types ``get_root()`` as a plain Element)."""
     figure = m.get_root()
@@ -286,7 +302,7 @@ def base_map(settings: Settings, **folium_kwargs: Any) -> folium.Map:
     """A folium Map with our defaults and the configured base layer, loading nothing remote.
 
     Defaults (each can be overridden by ``folium_kwargs``): centred on Dalad Banner at zoom 9,
-    canvas rendering, zoom control and scale bar. The base layer comes from
+    canvas rendering, zoom control and a metric scale bar. The base layer comes from
     ``settings.basemap`` only, so ``tiles`` is refused.
 
     Examples
@@ -306,11 +322,14 @@ def base_map(settings: Settings, **folium_kwargs: Any) -> folium.Map:
         "control_scale": True,
         **folium_kwargs,
     }
-    m = folium.Map(tiles=None, **options)
+    metric_scale = options.pop("control_scale")
+    m = folium.Map(tiles=None, control_scale=False, **options)
     # Leaflet takes the zoom range from tile layers; without one MarkerCluster refuses to start
     m.options.setdefault("max_zoom", MAX_ZOOM)
     for layer in base_layers(settings):
         layer.add_to(m)
     root(m).header.add_child(Element(BACKGROUND_CSS), name="wangge_background")
     _AttributionPrefix(ATTRIBUTION_PREFIX).add_to(m)
+    if metric_scale:
+        _MetricScale().add_to(m)
     return m

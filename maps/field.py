@@ -1,15 +1,23 @@
-"""/maps/field?member=…: a grid worker's or party member's own area on a phone."""
+"""/maps/field?member=…: a grid worker's or party member's own area on a phone.
+
+The page (``field.js``) draws the area among its neighbours with its micro-grids, lists the
+member's open cases by deadline and keeps them current from the event stream of that area;
+an account that may report gets the report form (``report.js``) with the minor categories.
+"""
 
 from __future__ import annotations
 
+from branca.element import JavascriptLink
 from folium.plugins import LocateControl
 from sqlalchemy import Connection
 
+from cases.routing import categories
 from geo.areas import current_generation
 from geo.members import member_area
 from geo.privacy import mask_name
 from geo.scope import Scope
 from geo.settings import Settings
+from maps.assets import root
 from maps.pages import Viewer, attach_script, new_page, render, status_config
 
 KIND_LABELS = {
@@ -20,10 +28,28 @@ KIND_LABELS = {
 }
 
 
+def report_categories(conn: Connection) -> list[dict[str, str]]:
+    """The minor categories a report can name, each with its major class's name."""
+    rows = categories(conn)
+    majors = {c.code: c.name for c in rows if c.parent_code is None}
+    return [
+        {"code": c.code, "name": c.name, "major_name": majors.get(c.parent_code, "")}
+        for c in rows
+        if c.parent_code is not None
+    ]
+
+
 def field_page(
-    conn: Connection, settings: Settings, member_id: int, viewer: Viewer, *, scope: Scope
+    conn: Connection,
+    settings: Settings,
+    member_id: int,
+    viewer: Viewer,
+    *,
+    scope: Scope,
+    can_report: bool,
 ) -> str:
-    """The member's area outlined among its neighbours, locate-me, open cases, tap to identify.
+    """The member's area among its neighbours, locate-me, open cases, tap to identify, and
+    for an account that may report (``can_report``) the report form.
 
     Raises :class:`geo.errors.NotFound` for an unknown member or one outside ``scope``.
     """
@@ -35,6 +61,8 @@ def field_page(
         flyTo=True,
         keepCurrentZoomLevel=True,
     ).add_to(m)
+    if can_report:
+        root(m).header.add_child(JavascriptLink("/static/wangge/report.js"), name="report.js")
     attach_script(
         m,
         "field.js",
@@ -51,6 +79,8 @@ def field_page(
             "chain": mine["chain"],
             "neighbours": mine["neighbours"],
             "status": status_config(),
+            "canReport": can_report,
+            "categories": report_categories(conn) if can_report else [],
         },
     )
     return render(m)

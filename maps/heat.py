@@ -1,4 +1,8 @@
-"""/maps/heat: where disputes concentrate — counts, density and Gi* hotspots per micro-grid."""
+"""/maps/heat: where disputes concentrate — counts, density and Gi* hotspots per micro-grid.
+
+The periods offered come from the data and today's date (:mod:`geo.periods`); the page
+explains what a hot spot is, since a hot spot need not have a case of its own.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,20 @@ from folium.plugins import HeatMap
 from sqlalchemy import Connection
 
 from cases.routing import categories
+from geo.periods import china_today, periods, reported_years
 from geo.settings import Settings
 from maps.pages import DALAD_BOUNDS, Viewer, attach_script, new_page, render
 
 TITLE = "热力与热点分析 · 达拉特旗网格"
 
-PERIODS = [
-    ("2023-01-01T00:00:00+08:00", "2025-01-01T00:00:00+08:00", "2023—2024年"),
-    ("2023-01-01T00:00:00+08:00", "2024-01-01T00:00:00+08:00", "2023年"),
-    ("2024-01-01T00:00:00+08:00", "2025-01-01T00:00:00+08:00", "2024年"),
-    ("", "", "全部时间"),
-]
+#: What Gi* finds, in one paragraph a person on the page can read.
+EXPLANATION = (
+    "热点分析用局部统计量 Gi*：把每个微网格和与它相邻（共边或共角）的微网格的纠纷数加在一起，"
+    "与全旗的平均水平比较，并用 999 次随机重排检验这种聚集是否可能出于偶然。"
+    "“热点”是指该微网格处在纠纷偏多的片区之中，它自身不一定有纠纷，也可能是周边相邻微网格纠纷多；"
+    "“冷点”是处在纠纷偏少的片区。置信度越高，偶然形成的可能越小。"
+    "把指针停在微网格上，可以看到它自身和相邻微网格各有多少件。"
+)
 
 #: Gi* classes, hottest first, with the colours of a diverging red-blue scheme.
 HOTSPOT_CLASSES = [
@@ -50,7 +57,11 @@ def heat_page(
             "title": "矛盾纠纷热力与热点",
             "categories": [{"code": c.code, "name": c.name} for c in categories(conn)],
             "defaultCategory": "01",
-            "periods": [{"from": f, "to": t, "label": label} for f, t, label in PERIODS],
+            "periods": [
+                {"from": p.start or "", "to": p.end or "", "label": p.label}
+                for p in periods(china_today(), reported_years(conn))
+            ],
+            "explanation": EXPLANATION,
             "hotspotClasses": [{"label": label, "colour": c} for label, c in HOTSPOT_CLASSES],
             "binSize": 2000,
         },

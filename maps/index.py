@@ -18,17 +18,17 @@ TITLE = "网格地图"
 #: The map pages (their routes live in api/routers/maps.py); "我的网格" asks for a member id
 #: (an account's own filled in); on the right, who is signed in and sign-out.
 NAV_HTML = """
-<nav class="wangge-nav navbar navbar-expand bg-body-tertiary border-bottom px-3 gap-3">
+<nav class="wangge-nav navbar bg-body-tertiary border-bottom">
   <span class="navbar-brand mb-0 h1">网格地图</span>
   <a class="nav-link" href="/maps/command">指挥中心地图</a>
   <a class="nav-link" href="/maps/heat">热力与热点</a>
-  <form class="d-flex align-items-center gap-2" action="/maps/field" method="get">
+  <form class="wg-member d-flex align-items-center gap-2" action="/maps/field" method="get">
     <label class="text-nowrap" for="wangge-member">我的网格</label>
     <input class="form-control form-control-sm" id="wangge-member" name="member"
-           type="number" min="1" required placeholder="成员编号" style="width: 8rem"{member}>
+           type="number" min="1" required placeholder="成员编号"{member}>
     <button class="btn btn-sm btn-primary text-nowrap" type="submit">打开</button>
   </form>
-  <a class="nav-link ms-auto" href="/docs">接口文档</a>
+  <a class="nav-link wg-docs" href="/docs">接口文档</a>
   <span class="wg-who text-nowrap"><span class="wg-user">{name}</span>
     <span class="wg-role text-secondary">{role}</span></span>
   <form class="wg-logout m-0" method="post" action="/logout">
@@ -37,12 +37,36 @@ NAV_HTML = """
 </nav>
 """
 
-#: The navigation bar on top, the map filling the rest of the window.
+#: The navigation bar on top, the map filling the rest of the window (a column of the two).
+#: On a phone the bar wraps: the brand, who is signed in and 退出 on the first line, the
+#: links and the member form below, every target at least 44 px high.
 PAGE_CSS = """
 <style>
-  .wangge-nav { position: absolute; top: 0; left: 0; right: 0; height: 3.25rem; }
-  .folium-map { position: absolute !important; top: 3.25rem !important; bottom: 0;
-                height: auto !important; }
+  html, body { height: 100%; margin: 0; }
+  body { display: flex; flex-direction: column; }
+  nav.wangge-nav { order: -1; flex: none; display: flex; flex-wrap: wrap; align-items: center;
+    gap: 0.25rem 1rem; padding: 0.4rem 0.75rem; }
+  nav.wangge-nav > * { flex: none; white-space: nowrap; }
+  nav.wangge-nav .navbar-brand { margin-right: 0; }
+  nav.wangge-nav #wangge-member { width: 8rem; }
+  nav.wangge-nav .wg-docs { margin-left: auto; }
+  nav.wangge-nav .wg-who { flex: 0 1 auto; min-width: 0; overflow: hidden;
+    text-overflow: ellipsis; }
+  .folium-map { position: relative !important; flex: 1 1 auto; top: 0 !important;
+    height: auto !important; min-height: 0; }
+  @media (max-width: 640px) {
+    nav.wangge-nav { gap: 0 0.75rem; padding: 0 0.5rem; }
+    nav.wangge-nav .navbar-brand { order: 0; font-size: 1.1rem; padding: 0; }
+    nav.wangge-nav .wg-who { order: 1; margin-left: auto; }
+    nav.wangge-nav .wg-logout { order: 2; }
+    nav.wangge-nav > .nav-link { order: 3; }
+    nav.wangge-nav .wg-docs { order: 4; margin-left: 0; }
+    nav.wangge-nav .wg-member { order: 5; flex: 1 0 100%; padding-bottom: 0.25rem; }
+    nav.wangge-nav .wg-role { display: none; }
+    nav.wangge-nav .navbar-brand, nav.wangge-nav .nav-link, nav.wangge-nav button,
+    nav.wangge-nav input { min-height: 44px; display: inline-flex; align-items: center; }
+    nav.wangge-nav #wangge-member { width: auto; flex: 1 1 auto; min-width: 0; }
+  }
 </style>
 """
 

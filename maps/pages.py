@@ -70,7 +70,8 @@ HEADER_HTML = """
 </header>
 """
 
-#: The header above, the map filling the rest of the window.
+#: The header above, the map filling the rest of the window; on a phone taller, so that its
+#: links and 退出 are targets of 44 px.
 HEADER_CSS = """
 <style>
   .wg-header { position: absolute; top: 0; left: 0; right: 0; height: 2.5rem; z-index: 1001;
@@ -84,6 +85,13 @@ HEADER_CSS = """
     border-radius: 4px; padding: 0.1rem 0.7rem; cursor: pointer; }
   .folium-map { position: absolute !important; top: 2.5rem !important; bottom: 0;
     height: auto !important; }
+  @media (max-width: 640px), (pointer: coarse) {
+    .wg-header { height: 3.25rem; gap: 0.5rem; padding: 0 0.5rem; }
+    .wg-brand, .wg-logout button { min-height: 44px; display: inline-flex; align-items: center; }
+    .wg-logout button { padding: 0 1rem; }
+    .wg-role { display: none; }
+    .folium-map { top: 3.25rem !important; }
+  }
 </style>
 """
 

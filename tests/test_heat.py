@@ -27,6 +27,8 @@ from geo.datum import to_storage
 from .conftest import SAMPLE
 
 WINDOW = {"from": "2023-01-01T00:00:00+08:00", "to": "2025-01-01T00:00:00+08:00"}
+#: Hot spots (any confidence) of the disputes of 2023-2024, and those without one of their own.
+HOT_SPOTS, HOT_WITHOUT_DISPUTES = 427, 190
 #: The sample's five dispute villages (sample_data/README.md, "Dispute hotspots").
 DISPUTE_VILLAGES = ["150621001015", "150621001033", "150621002003", "150621004007", "150621008004"]
 
@@ -186,6 +188,22 @@ def test_gi_star_equals_a_direct_esda_call(hotspots_body, areas_body, sample_are
     hot = np.array([served[c]["class"].startswith("hot") for c in codes])
     # where a micro-grid is hot, this is esda's own p_sim (which esda keeps as float32)
     assert hot.any() and np.array_equal(p[hot].astype(np.float32), gi.p_sim[hot])
+
+
+def test_neighbour_counts_are_the_cases_of_the_queen_neighbours(hotspots_body, sample_areas):
+    served = _props(hotspots_body)
+    micro = sample_areas["micro_grid"]
+    codes = micro["code"].to_numpy()
+    own, other = micro.sindex.query(micro.geometry, predicate="intersects")  # an edge or a corner
+    expected = dict.fromkeys(served, 0)
+    for i, j in zip(own, other, strict=True):
+        if i != j:
+            expected[codes[i]] += served[codes[j]]["count"]
+    assert {code: p["neighbour_count"] for code, p in served.items()} == expected
+    # a hot spot is a micro-grid in a high-value neighbourhood: many have no dispute of their own
+    hot = [p for p in served.values() if p["class"].startswith("hot")]
+    assert (len(hot), sum(p["count"] == 0 for p in hot)) == (HOT_SPOTS, HOT_WITHOUT_DISPUTES)
+    assert all(p["neighbour_count"] > 0 for p in hot if p["count"] == 0)
 
 
 def test_classes_follow_z_and_p(hotspots_body):

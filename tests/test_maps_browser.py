@@ -84,7 +84,7 @@ def test_heat_page_shows_hotspot_classes(page_check: PageCheck) -> None:
     counts = page.evaluate("() => window.wanggeHeatState.hotspotCounts")
     assert counts.get("热点 99%置信", 0) > 0, counts
     legend = page.locator(".wg-legend")
-    expect(legend).to_contain_text("Gi* 热点分析")
+    expect(legend).to_contain_text("热点与冷点（微网格个数）")
     expect(legend).to_contain_text(f"热点 99%置信（{counts['热点 99%置信']}）")
     assert page.evaluate("() => window.wanggeHeatState.binCount") > 0
     page_check.assert_clean()

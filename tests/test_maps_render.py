@@ -140,3 +140,23 @@ def test_page_sizes_with_a_million_incidents(million):
             response = client.get(path)
             assert response.status_code == 200
             assert len(response.content) < 300 * 1024, (path, len(response.content))
+
+
+@pytest.mark.parametrize("path", ["/maps/", "/maps/command", "/maps/heat", "/maps/plan", "field"])
+def test_every_page_has_a_metric_scale_bar_only(client, grid_worker, path):
+    if path == "field":
+        path = f"/maps/field?member={grid_worker}"
+    html = client.get(path).text
+    assert html.count("L.control.scale({imperial: false})") == 1
+    assert "L.control.scale()" not in html
+
+
+def test_the_report_form_is_offered_to_accounts_that_may_report(client, auth, grid_worker):
+    admin = client.get("/maps/field", params={"member": grid_worker}).text
+    command = client.get(
+        "/maps/field", params={"member": grid_worker}, headers=auth("command")
+    ).text
+    assert "/static/wangge/report.js" in admin and '"canReport": true' in admin
+    assert '{"code": "0101", "name": "邻里纠纷", "major_name": "矛盾纠纷"}' in admin
+    assert "/static/wangge/report.js" not in command and '"canReport": false' in command
+    assert '"categories": []' in command

@@ -87,7 +87,14 @@ def field(
         message = "此账号不对应网格成员，请在地图首页输入成员编号。"
         return HTMLResponse(error_page(404, "找不到", message, viewer(principal)), 404)
     try:
-        html = field_page(conn, settings, member_id, viewer(principal), scope=principal.scope)
+        html = field_page(
+            conn,
+            settings,
+            member_id,
+            viewer(principal),
+            scope=principal.scope,
+            can_report=principal.can(Permission.REPORT),
+        )
     except NotFound:
         message = f"找不到成员 {member_id} 或其网格。"
         return HTMLResponse(error_page(404, "找不到", message, viewer(principal)), 404)

@@ -11,7 +11,7 @@ function wanggePlan(map, cfg) {
     method, headers: { "Content-Type": "application/json" }, body: body ? JSON.stringify(body) : undefined,
   }).then((r) => r.json().then((data) => ({ ok: r.ok, status: r.status, data })));
   const getJSON = (url) => send("GET", url).then((r) => {
-    if (!r.ok) { throw new Error(r.data.detail || String(r.status)); }
+    if (!r.ok) { throw new Error(window.wangge.errorText(r.data, r.status)); }
     return r.data;
   });
 
@@ -20,6 +20,14 @@ function wanggePlan(map, cfg) {
     L.drawLocal.draw.handlers.polyline.tooltip.start = "点击开始画分割线";
     L.drawLocal.draw.handlers.polyline.tooltip.cont = "继续点击";
     L.drawLocal.draw.handlers.polyline.tooltip.end = "点击最后一点结束";
+    Object.assign(L.drawLocal.draw.toolbar.actions, { title: "取消画线", text: "取消" });
+    Object.assign(L.drawLocal.draw.toolbar.finish, { title: "完成画线", text: "完成" });
+    Object.assign(L.drawLocal.draw.toolbar.undo, { title: "删除最后一点", text: "删除最后一点" });
+    // the toolbar was drawn before this script ran: its button (and screen-reader text) too
+    document.querySelectorAll(".leaflet-draw-draw-polyline").forEach((a) => {
+      a.title = "画分割线";
+      a.querySelectorAll(".sr-only").forEach((s) => { s.textContent = "画分割线"; });
+    });
   }
 
   const panel = L.control({ position: "topleft" });
@@ -40,7 +48,7 @@ function wanggePlan(map, cfg) {
         description: box.querySelector("input[name=description]").value,
       }).then((r) => {
         if (r.ok) { window.location.search = "?plan=" + r.data.id; return; }
-        box.querySelector(".wg-msg").textContent = r.data.detail;
+        box.querySelector(".wg-msg").textContent = window.wangge.errorText(r.data, r.status, { description: "说明" });
       });
     });
     return;
@@ -145,7 +153,7 @@ function wanggePlan(map, cfg) {
       line: e.layer.toGeoJSON().geometry, datum: "wgs84", version: sel.properties.version, snap_m: cfg.snapMetres,
     }).then((r) => {
       state.message = r.ok ? "已拆分：" + r.data.features.map((f) => f.properties.name).join("、") :
-        "拆分失败：" + r.data.detail;
+        "拆分失败：" + window.wangge.errorText(r.data, r.status);
       state.lastSplit = r.ok ? r.data.features.map((f) => f.id) : null;
       return load();
     });
@@ -156,7 +164,7 @@ function wanggePlan(map, cfg) {
     render();
     send("POST", api + "/plans/" + state.plan + "/publish", {}).then((r) => {
       if (!r.ok) {
-        state.message = "发布失败：" + r.data.detail;
+        state.message = "发布失败：" + window.wangge.errorText(r.data, r.status);
         render();
         return null;
       }
