@@ -13,12 +13,7 @@ WITH matching AS (
       AND (CAST(:from_ AS timestamptz) IS NULL OR i.reported_at >= :from_)
       AND (CAST(:to_ AS timestamptz) IS NULL OR i.reported_at < :to_)
       AND (CAST(:statuses AS text[]) IS NULL OR i.status = ANY(CAST(:statuses AS text[])))
-      AND (CAST(:scope_department AS text) IS NULL
-           OR i.department_id = (SELECT d.id FROM department d WHERE d.code = :scope_department))
-      AND (CAST(:scope_prefix AS text) IS NULL
-           OR EXISTS (SELECT 1 FROM area q
-                      WHERE q.id = i.queue_area_id
-                        AND left(q.code, length(:scope_prefix)) = :scope_prefix))
+      AND {{incident_in_scope(i)}}
 ),
 binned AS (
     SELECT h.i, h.j
