@@ -7,9 +7,12 @@ generation, where an incident of a redrawn micro-grid counts) is a named *fragme
 
     WHERE {{live(a)}} AND {{area_in_scope(a.code)}}
 
-A fragment file starts with its signature, ``-- @fragment live(a, g=:g)``, then comment lines
-saying what the rule is and why; the rest is its SQL, in which ``{a}`` stands for the first
-argument. Arguments are plain SQL text (an alias, a column, a parameter such as ``:g``);
+A package may keep fragments of its own in ``<its sql folder>/fragments/`` (a shared
+``SELECT`` list, say), found before the shared ones.
+
+A fragment file starts with its signature, ``-- @fragment live(a, g=:g)``, then comment
+lines saying what the rule is and why; the rest is its SQL, in which ``{a}`` stands for the
+first argument. Arguments are plain SQL text (an alias, a column, a parameter such as ``:g``);
 a fragment may call other fragments. Expansion is textual and happens when the file is
 loaded, so PostgreSQL plans exactly the statement it would have planned had the rule been
 written out by hand (a SQL function holding a subquery would not be inlined).
@@ -84,22 +87,24 @@ class Fragment:
 
 
 @cache
-def fragments() -> dict[str, Fragment]:
-    """Every fragment of ``geo/sql/fragments/`` by name."""
-    return {p.stem: Fragment.read(p) for p in sorted(FRAGMENTS.glob("*.sql"))}
+def fragments(folder: Path = FRAGMENTS) -> dict[str, Fragment]:
+    """Every fragment of ``folder`` by name."""
+    return {p.stem: Fragment.read(p) for p in sorted(folder.glob("*.sql"))}
 
 
-def expand(sql: str, depth: int = 0) -> str:
-    """``sql`` with every fragment call replaced by the fragment's SQL, recursively."""
+def expand(sql: str, folder: Path | None = None, depth: int = 0) -> str:
+    """``sql`` with every fragment call replaced by the fragment's SQL, recursively; the
+    fragments of ``folder/fragments`` (a package's own) first, then the shared ones."""
     if depth > 8:
         raise FragmentError("SQL fragments call each other in a loop")
+    known = fragments() | (fragments(folder / "fragments") if folder else {})
 
     def fill(call: re.Match[str]) -> str:
-        fragment = fragments().get(call[1])
+        fragment = known.get(call[1])
         if fragment is None:
             raise FragmentError(f"unknown SQL fragment {call[1]!r} in {call[0]}")
         arguments = [a.strip() for a in call[2].split(",")] if call[2] else []
-        return expand(fragment.fill(arguments, call[0]), depth + 1)
+        return expand(fragment.fill(arguments, call[0]), folder, depth + 1)
 
     return CALL.sub(fill, sql)
 
@@ -110,7 +115,7 @@ def loader(folder: Path) -> Callable[[str], TextClause]:
 
     @cache
     def query(name: str) -> TextClause:
-        return text(expand((folder / f"{name}.sql").read_text(encoding="utf-8")))
+        return text(expand((folder / f"{name}.sql").read_text(encoding="utf-8"), folder))
 
     return query
 

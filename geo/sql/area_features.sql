@@ -23,13 +23,12 @@ SELECT a.code,
        )::text AS feature
 FROM area a
 LEFT JOIN area p ON p.id = a.parent_id
-WHERE a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
+WHERE {{live(a)}}
   AND (CAST(:level AS text) IS NULL OR a.level = :level)
   AND (CAST(:parent AS text) IS NULL
        OR (left(a.code, length(:parent)) = :parent AND a.code <> :parent))
   AND (CAST(:codes AS text[]) IS NULL OR a.code = ANY(CAST(:codes AS text[])))
-  AND (CAST(:scope_prefix AS text) IS NULL
-       OR left(a.code, length(:scope_prefix)) = :scope_prefix)
+  AND {{area_in_scope(a.code)}}
   AND (CAST(:after AS text) IS NULL OR a.code > :after)
   AND (CAST(:xmin AS float8) IS NULL
        OR a.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490))

@@ -14,7 +14,6 @@ SELECT a.id,
            7, 0) AS geometry
 FROM area a
 WHERE a.level = 'micro_grid'
-  AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
-  AND (CAST(:scope_prefix AS text) IS NULL
-       OR left(a.code, length(:scope_prefix)) = :scope_prefix)
+  AND {{live(a)}}
+  AND {{area_in_scope(a.code)}}
 ORDER BY a.code

@@ -4,8 +4,7 @@
 SELECT a.id, a.code
 FROM area a
 WHERE a.level = 'micro_grid'
-  AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
+  AND {{live(a)}}
   AND ST_Intersects(a.geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4490))
-  AND (CAST(:scope_prefix AS text) IS NULL
-       OR left(a.code, length(:scope_prefix)) = :scope_prefix)
+  AND {{area_in_scope(a.code)}}
 ORDER BY a.code

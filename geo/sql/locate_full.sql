@@ -11,10 +11,9 @@ cover AS (
     SELECT a.id, a.code
     FROM area a, gen
     WHERE a.level = 'micro_grid'
-      AND a.generation_low <= gen.g AND (a.generation_high IS NULL OR a.generation_high >= gen.g)
+      AND {{live(a, gen.g)}}
       AND ST_Intersects(a.geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4490))
-      AND (CAST(:scope_prefix AS text) IS NULL
-           OR left(a.code, length(:scope_prefix)) = :scope_prefix)
+      AND {{area_in_scope(a.code)}}
 ),
 chain AS (
     SELECT id, code, name, level, parent_id, 0 AS depth

@@ -10,10 +10,9 @@ WITH matched AS MATERIALIZED (
            a.generation_low, a.generation_high, a.geom
     FROM area a
     WHERE a.level = :level
-      AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
+      AND {{live(a)}}
       AND (CAST(:code AS text) IS NULL OR a.code = :code)
-      AND (CAST(:scope_prefix AS text) IS NULL
-           OR left(a.code, length(:scope_prefix)) = :scope_prefix)
+      AND {{area_in_scope(a.code)}}
       AND (CAST(:xmin AS float8) IS NULL
            OR (a.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490)
                AND ST_Intersects(a.geom, ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490))))

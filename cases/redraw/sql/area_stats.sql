@@ -22,8 +22,7 @@ sides AS (
     JOIN area a ON left(a.code, length(p.scope_code)) = p.scope_code AND a.code <> p.scope_code
     LEFT JOIN retired r ON r.id = a.id
     WHERE p.id = :plan
-      AND a.generation_low <= p.base_generation
-      AND (a.generation_high IS NULL OR a.generation_high >= p.base_generation)
+      AND {{live(a, p.base_generation)}}
     UNION ALL
     SELECT 'after', pa.ref, pa.level, st.status, pa.geom,
            CASE WHEN st.status = 'unchanged' THEN pa.source_area_id END, s.code

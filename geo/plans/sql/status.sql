@@ -33,7 +33,6 @@ retired AS (
     FROM plan p
     JOIN area a ON left(a.code, length(p.scope_code)) = p.scope_code AND a.code <> p.scope_code
     WHERE p.id = :plan
-      AND a.generation_low <= p.base_generation
-      AND (a.generation_high IS NULL OR a.generation_high >= p.base_generation)
+      AND {{live(a, p.base_generation)}}
       AND NOT EXISTS (SELECT 1 FROM kept k WHERE k.source_area_id = a.id)
 )
