@@ -21,7 +21,7 @@ from cases.redraw.sql import query
 from geo.areas import current_generation
 from geo.plans.drafts import get_plan, with_status
 from geo.privacy import mask_name
-from geo.scope import Scope, department_sql
+from geo.scope import Scope
 
 _CLOSED = [s.value for s in CLOSED_STATUSES]
 _FIGURES = ("open_incidents", "party_members", "staff", "grid_workers", "km2")
@@ -63,12 +63,10 @@ def member_moves(conn: Connection, plan_id: int) -> list[MemberMove]:
 def incident_moves(conn: Connection, plan_id: int, *, scope: Scope) -> list[dict[str, Any]]:
     """Open incidents whose micro-grid changes: incident code, from code, to draft ref; for
     department staff only the incidents routed to their department."""
-    sql = (
-        f"SELECT m.* FROM (\n{query('incident_moves').text}\n) m "
-        "JOIN incident i ON i.code = m.code JOIN department d ON d.id = i.department_id "
-        f"WHERE {department_sql('d.code')} ORDER BY m.code"
+    rows = conn.execute(
+        with_status(query("incident_moves").text),
+        {"plan": plan_id, "closed": _CLOSED, **scope.params()},
     )
-    rows = conn.execute(with_status(sql), {"plan": plan_id, "closed": _CLOSED, **scope.params()})
     return [
         {"code": r.code, "from": r.from_code, "to": r.to_ref, "to_status": r.to_status}
         for r in rows

@@ -19,7 +19,8 @@ from sqlalchemy import Connection, text
 from geo.models import AreaLevel
 from geo.plans.drafts import PlanRow, with_status
 from geo.plans.errors import CodeSpaceExhausted
-from geo.scope import Scope, area_sql
+from geo.plans.sql import query
+from geo.scope import Scope
 
 #: Digits each level adds to its parent's code.
 CODE_WIDTH = {
@@ -161,21 +162,8 @@ def changes_since(conn: Connection, generation: int, *, scope: Scope) -> list[di
     Only what lies inside ``scope`` is named: the areas, and the plan (its author and scope)
     when its scope is inside; a generation of another township shows as one that happened.
     """
-    inside = area_sql("a.code")
     rows = conn.execute(
-        text(
-            f"""
-            SELECT g.id, g.description, g.created_at, g.activated_at, p.id AS plan,
-                   p.published_by, p.scope_code, {area_sql("p.scope_code")} AS plan_inside,
-                   (SELECT array_agg(a.code ORDER BY a.code) FROM area a
-                    WHERE a.generation_low = g.id AND {inside}) AS added,
-                   (SELECT array_agg(a.code ORDER BY a.code) FROM area a
-                    WHERE a.generation_high = (SELECT max(id) FROM generation WHERE id < g.id)
-                      AND {inside}) AS retired
-            FROM generation g LEFT JOIN plan p ON p.generation_id = g.id
-            WHERE g.id > :base ORDER BY g.id
-            """
-        ),
+        query("changes_since"),
         {"base": generation, **scope.params()},
     )
     return [

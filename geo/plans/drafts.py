@@ -23,7 +23,7 @@ from geo.models import AreaLevel
 from geo.plans.errors import PlanConflict
 from geo.plans.models import PlanStatus
 from geo.plans.sql import query
-from geo.scope import WHOLE_BANNER, Scope, area_sql
+from geo.scope import WHOLE_BANNER, Scope
 
 #: Levels a plan may be scoped to; its draft holds the levels below.
 SCOPE_LEVELS = (AreaLevel.TOWNSHIP, AreaLevel.VILLAGE, AreaLevel.GRID)
@@ -57,13 +57,7 @@ def get_plan(conn: Connection, plan_id: int, *, scope: Scope, lock: bool = False
     """The plan ``plan_id`` if its scope lies inside ``scope`` (locked for the transaction
     with ``lock``), or :class:`NotFound`, the same whether it is missing or out of scope."""
     row = conn.execute(
-        text(
-            "SELECT p.id, p.scope_code, p.scope_area_id, a.level AS scope_level, "
-            "p.base_generation, p.status, p.version "
-            "FROM plan p JOIN area a ON a.id = p.scope_area_id WHERE p.id = :id AND "
-            + area_sql("p.scope_code")
-            + (" FOR UPDATE OF p" if lock else "")
-        ),
+        query("plan_locked" if lock else "plan"),
         {"id": plan_id, **scope.params()},
     ).one_or_none()
     if row is None:
@@ -270,14 +264,7 @@ def list_plans(
         choices = ", ".join(s.value for s in PlanStatus)
         raise InvalidInput("status", f"unknown status {status!r}; expected one of {choices}")
     rows = conn.execute(
-        text(
-            "SELECT p.id, p.scope_code, s.name AS scope_name, p.status, p.description, p.author, "
-            "p.version, p.base_generation, p.generation_id, p.created_at, p.updated_at, "
-            "p.published_at, p.published_by FROM plan p JOIN area s ON s.id = p.scope_area_id "
-            "WHERE (CAST(:status AS text) IS NULL OR p.status = :status) AND "
-            + area_sql("p.scope_code")
-            + " ORDER BY p.id DESC LIMIT 500"
-        ),
+        query("plans"),
         {"status": status, **scope.params()},
     )
     return [
