@@ -55,7 +55,7 @@ class Scope:
         return self.covers(queue_area_code) and self.department in (None, department_code)
 
     def params(self) -> dict[str, str | None]:
-        """Bind parameters of the scope fragments (``:scope_prefix``, ``:scope_department``)."""
+        """Bind parameters of the scope fragments (``scope_prefix``, ``scope_department``)."""
         return {"scope_prefix": self.area_prefix, "scope_department": self.department}
 
 

@@ -1,5 +1,5 @@
 -- One RFC 7946 Feature (as JSON text) per live area of generation :g, in code order, inside
--- the scope (:scope_prefix, as geo.scope.area_sql).
+-- the scope (fragment area_in_scope).
 -- ST_ForcePolygonCCW: RFC 7946 wants counter-clockwise exteriors; options 0: no crs member.
 SELECT a.code,
        json_build_object(

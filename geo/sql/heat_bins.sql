@@ -3,8 +3,7 @@
 -- Each point picks its hexagon directly (ST_HexagonGrid over the point's own bounds), so the
 -- work grows with the number of incidents, not with the area covered; a point on an edge
 -- between hexagons goes to the lowest (i, j).
--- Scope (as geo.scope): only incidents held in an area inside :scope_prefix and, with
--- :scope_department, routed to that department.
+-- Scope: only incidents in the caller's scope (fragment incident_in_scope).
 WITH matching AS (
     SELECT ST_Transform(i.geom, :srid) AS p
     FROM incident i

@@ -9,9 +9,9 @@
 -- a generic plan keeps this shape. (The former per-micro-grid LATERAL count was 6,300 index
 -- scans with a cost estimate high enough to switch on JIT compilation, which alone took
 -- ~0.5 s of every call.)
--- Scope (as geo.scope): only micro-grids inside :scope_prefix, and only incidents held in an
--- area inside it (an assigned incident is held in its micro-grid) and, with
--- :scope_department, routed to that department.
+-- Scope: only micro-grids inside the caller's area (fragment area_in_scope), and only
+-- incidents in the caller's scope (fragment incident_in_scope: held in an area inside it and
+-- routed to the caller's department); an assigned incident is held in its micro-grid.
 WITH live AS MATERIALIZED (
     SELECT a.id, a.code
     FROM area a

@@ -1,4 +1,4 @@
--- The live micro-grids of generation :g inside the scope (:scope_prefix, as geo.scope.area_sql)
+-- The live micro-grids of generation :g inside the scope (fragment area_in_scope)
 -- in code order with name, population and outline as RFC 7946 geometry text (counter-clockwise
 -- exteriors, simplified by :tolerance degrees when it is above 0). They never change once the
 -- generation exists, so geo.heat keeps them; the counts are heat_counts.sql.

@@ -1,4 +1,4 @@
--- Live micro-grids of generation :g inside the scope (:scope_prefix, as geo.scope.area_sql)
+-- Live micro-grids of generation :g inside the scope (fragment area_in_scope)
 -- that cover the point (boundary included), lowest code first.
 -- ST_Intersects on a point is ST_Covers, and uses the GiST index at its best.
 SELECT a.id, a.code

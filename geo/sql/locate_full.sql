@@ -1,6 +1,6 @@
 -- The whole answer to "who is responsible for this point" in one round trip, as one row:
 -- g, the generation (:g, or the current one when :g is null; null when none is published);
--- codes, the live micro-grids of g inside the scope (:scope_prefix, as geo.scope.area_sql)
+-- codes, the live micro-grids of g inside the scope (fragment area_in_scope)
 -- covering the point, lowest first (null when none does); chain, the lowest one's chain
 -- banner first; people, those serving it or its grid, by kind then id (people.sql's columns).
 WITH RECURSIVE gen AS (

@@ -1,4 +1,4 @@
--- The live micro-grids of generation :g inside the scope (:scope_prefix, as geo.scope.area_sql)
+-- The live micro-grids of generation :g inside the scope (fragment area_in_scope)
 -- as WKB, in code order (for contiguity weights).
 SELECT a.code, ST_AsBinary(a.geom) AS wkb
 FROM area a

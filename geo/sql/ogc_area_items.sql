@@ -2,7 +2,7 @@
 -- code order, one page after the code :after, with numberMatched on every row. The count row
 -- is LEFT JOINed so that a page past the end still says how many matched (feature NULL).
 -- bbox is exact (&& on the GiST index, then ST_Intersects), as the standard asks; :code picks
--- one feature; only areas inside the scope (:scope_prefix, as geo.scope.area_sql) match.
+-- one feature; only areas inside the scope (fragment area_in_scope) match.
 -- Exteriors are counter-clockwise on the ground (ST_ForcePolygonCCW); with
 -- :lat_first the coordinates are flipped to EPSG:4490's own axis order (latitude, longitude).
 WITH matched AS MATERIALIZED (

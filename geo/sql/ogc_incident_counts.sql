@@ -6,9 +6,9 @@
 -- when that micro-grid is live in :g, else (history after a redraw) for the live micro-grid
 -- covering its point, lowest code first. Counting runs for the page's micro-grids only:
 -- LATERAL index lookups, and orphans looked up inside the page's extent.
--- Scope (as geo.scope): only micro-grids inside :scope_prefix, and only incidents held in an
--- area inside it (an assigned incident is held in its micro-grid) and, with
--- :scope_department, routed to that department.
+-- Scope: only micro-grids inside the caller's area (fragment area_in_scope), and only
+-- incidents in the caller's scope (fragment incident_in_scope: held in an area inside it and
+-- routed to the caller's department); an assigned incident is held in its micro-grid.
 WITH matched AS MATERIALIZED (
     SELECT a.id, a.code, a.name, a.population, a.geom
     FROM area a

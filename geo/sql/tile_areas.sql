@@ -1,5 +1,5 @@
 -- One Mapbox Vector Tile layer: the live areas of :level in generation :g that intersect tile
--- (:z, :x, :y) and inside the scope (:scope_prefix, as geo.scope.area_sql), with their code,
+-- (:z, :x, :y) and inside the scope (fragment area_in_scope), with their code,
 -- name, level and parent code (nothing personal).
 -- The envelope is also transformed to storage (EPSG:4490) for the && prefilter, so the GiST
 -- index on area.geom picks the candidates; a Web Mercator rectangle is a lon/lat rectangle,

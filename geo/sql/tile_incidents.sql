@@ -4,9 +4,9 @@
 -- Placement follows heat_counts.sql: the assigned micro-grid when it is live in :g, else the
 -- live micro-grid covering the point (lowest code), which is then in this tile. Counts are
 -- LATERAL index lookups per micro-grid so that a generic plan keeps the same shape.
--- Scope (as geo.scope): only micro-grids inside :scope_prefix, and only incidents held in an
--- area inside it (an assigned incident is held in its micro-grid) and, with
--- :scope_department, routed to that department.
+-- Scope: only micro-grids inside the caller's area (fragment area_in_scope), and only
+-- incidents in the caller's scope (fragment incident_in_scope: held in an area inside it and
+-- routed to the caller's department); an assigned incident is held in its micro-grid.
 WITH bounds AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS env,
            ST_Transform(ST_TileEnvelope(:z, :x, :y), 4490) AS env_storage
