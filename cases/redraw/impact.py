@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Row
 from cases.models import CLOSED_STATUSES
 from cases.redraw.sql import query
 from geo.areas import current_generation
-from geo.plans.drafts import get_plan, with_status
+from geo.plans.drafts import get_plan
 from geo.privacy import mask_name
 from geo.scope import Scope
 
@@ -53,7 +53,7 @@ class MemberMove:
 
 def member_moves(conn: Connection, plan_id: int) -> list[MemberMove]:
     """Every member of a retired area and the draft area they go to (see the module doc)."""
-    rows = conn.execute(with_status(query("member_moves").text), {"plan": plan_id})
+    rows = conn.execute(query("member_moves"), {"plan": plan_id})
     return [
         MemberMove(r.id, r.kind, r.name, r.from_code, r.to_ref, r.to_status, r.to_area_id, r.how)
         for r in rows
@@ -64,7 +64,7 @@ def incident_moves(conn: Connection, plan_id: int, *, scope: Scope) -> list[dict
     """Open incidents whose micro-grid changes: incident code, from code, to draft ref; for
     department staff only the incidents routed to their department."""
     rows = conn.execute(
-        with_status(query("incident_moves").text),
+        query("incident_moves"),
         {"plan": plan_id, "closed": _CLOSED, **scope.params()},
     )
     return [
@@ -80,7 +80,7 @@ def area_figures(
     moved = [m for m in staff if m.kind != "party_member"]
     return list(
         conn.execute(
-            with_status(query("area_stats").text),
+            query("area_stats"),
             {
                 "plan": plan_id,
                 "closed": _CLOSED,

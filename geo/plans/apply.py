@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo.models import AreaLevel
-from geo.plans.drafts import PlanRow, with_status
+from geo.plans.drafts import PlanRow
 from geo.plans.errors import CodeSpaceExhausted
 from geo.plans.sql import query
 from geo.scope import Scope
@@ -53,10 +53,7 @@ def allocate_codes(conn: Connection, plan: PlanRow) -> dict[str, str]:
     """A code for every changed or new draft area: ``{ref: code}``, parents first."""
     rows = sorted(
         conn.execute(
-            with_status(
-                "SELECT pa.ref, pa.level, pa.parent_ref, st.status FROM plan_area pa "
-                "JOIN status st ON st.id = pa.id WHERE pa.plan_id = :plan"
-            ),
+            query("area_status"),
             {"plan": plan.id},
         ),
         key=lambda r: (AreaLevel(r.level).depth, _ref_order(r.ref)),
@@ -86,35 +83,12 @@ def insert_rows(conn: Connection, plan: PlanRow, generation: int, codes: dict[st
     """Rows of ``generation`` for the changed and new draft areas, coarsest level first;
     ``plan_area.area_id`` records the row each draft area became (kept or new)."""
     conn.execute(
-        with_status(
-            "UPDATE plan_area pa SET area_id = pa.source_area_id FROM status st "
-            "WHERE st.id = pa.id AND st.status = 'unchanged'"
-        ),
+        query("keep_unchanged"),
         {"plan": plan.id},
     )
     for level in list(AreaLevel)[plan.scope_level.depth + 1 :]:
         conn.execute(
-            text(
-                """
-                WITH m AS (SELECT * FROM unnest(CAST(:refs AS text[]), CAST(:codes AS text[]))
-                           AS m(ref, code)),
-                inserted AS (
-                    INSERT INTO area (code, name, level, kind, parent_id, generation_low, geom)
-                    SELECT m.code, pa.name, pa.level, pa.kind,
-                           CASE WHEN pa.parent_ref = :scope_code THEN :scope_id
-                                ELSE (SELECT pp.area_id FROM plan_area pp
-                                      WHERE pp.plan_id = pa.plan_id AND pp.ref = pa.parent_ref)
-                           END,
-                           :g, pa.geom
-                    FROM plan_area pa JOIN m ON m.ref = pa.ref
-                    WHERE pa.plan_id = :plan AND pa.level = :level
-                    RETURNING id, code
-                )
-                UPDATE plan_area pa SET area_id = i.id
-                FROM inserted i JOIN m ON m.code = i.code
-                WHERE pa.plan_id = :plan AND pa.ref = m.ref
-                """
-            ),
+            query("insert_level"),
             {
                 "refs": list(codes),
                 "codes": list(codes.values()),
@@ -130,10 +104,7 @@ def insert_rows(conn: Connection, plan: PlanRow, generation: int, codes: dict[st
 def retire(conn: Connection, plan: PlanRow) -> list[tuple[int, str]]:
     """End the base's areas under the scope that no unchanged draft area continues."""
     rows = conn.execute(
-        with_status(
-            "UPDATE area a SET generation_high = :base FROM retired r WHERE r.id = a.id "
-            "RETURNING a.id, a.code"
-        ),
+        query("retire"),
         {"plan": plan.id, "base": plan.base_generation},
     ).all()
     return sorted((r.id, r.code) for r in rows)

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, TextClause, text
+from sqlalchemy import Connection, text
 
 from geo.areas import find_area
 from geo.errors import InvalidInput, NotFound
@@ -27,11 +27,6 @@ from geo.scope import WHOLE_BANNER, Scope
 
 #: Levels a plan may be scoped to; its draft holds the levels below.
 SCOPE_LEVELS = (AreaLevel.TOWNSHIP, AreaLevel.VILLAGE, AreaLevel.GRID)
-
-
-def with_status(sql: str) -> TextClause:
-    """``sql`` preceded by the CTEs ``status`` and ``retired`` of plan ``:plan``."""
-    return text(query("status").text + "\n" + sql)
 
 
 @dataclass(frozen=True)
@@ -191,7 +186,7 @@ def plan_features(
     """The draft's areas as RFC 7946 Features (JSON text) with ref, version and status."""
     get_plan(conn, plan_id, scope=scope)
     rows = conn.execute(
-        with_status(query("features").text),
+        query("features"),
         {"plan": plan_id, "level": level.value if level else None, "refs": refs},
     )
     return [r.feature for r in rows]
@@ -206,27 +201,10 @@ def plan_feature(conn: Connection, plan_id: int, ref: str, *, scope: Scope) -> d
     return feature
 
 
-_SUMMARY = """
-SELECT p.id, p.scope_code, s.name AS scope_name, s.level AS scope_level, p.base_generation,
-       p.description, p.author, p.status, p.version, p.created_at, p.updated_at,
-       p.generation_id, p.published_at, p.published_by, p.report,
-       (SELECT max(id) FROM generation WHERE activated_at <= now()) AS current_generation,
-       (SELECT max(id) FROM generation) AS newest_generation,
-       (SELECT json_object_agg(k, n) FROM (
-            SELECT pa.level || ':' || st.status AS k, count(*) AS n
-            FROM plan_area pa JOIN status st ON st.id = pa.id
-            WHERE pa.plan_id = p.id GROUP BY 1) c) AS counts,
-       (SELECT json_object_agg(level, n) FROM (
-            SELECT level, count(*) AS n FROM retired GROUP BY level) r) AS retired
-FROM plan p JOIN area s ON s.id = p.scope_area_id
-WHERE p.id = :plan
-"""
-
-
 def plan_summary(conn: Connection, plan_id: int, *, scope: Scope) -> dict[str, Any]:
     """What a planner sees first: scope, base, state, and areas per level and status."""
     get_plan(conn, plan_id, scope=scope)
-    row = conn.execute(with_status(_SUMMARY), {"plan": plan_id}).one()
+    row = conn.execute(query("plan_summary"), {"plan": plan_id}).one()
     levels: dict[str, dict[str, int]] = {}
     for key, n in (row.counts or {}).items():
         level, status = key.split(":")

@@ -1,7 +1,8 @@
--- (appended to geo/plans/sql/status.sql) Figures per area of plan :plan's scope, before (the
+-- Figures per area of plan :plan's scope, before (the
 -- base generation's live areas) and after (the draft): open incidents and party members' homes
 -- inside it, staff (grid workers, instructors, leaders) serving it, km². :staff_refs/:staff_kinds
 -- are the draft refs and kinds staff move to (from member_moves.sql).
+{{plan_status}}
 , scope AS (SELECT a.geom FROM plan p JOIN area a ON a.id = p.scope_area_id WHERE p.id = :plan),
 open_points AS MATERIALIZED (
     SELECT i.geom FROM incident i, scope s

@@ -1,5 +1,7 @@
--- CTEs giving each draft area of plan :plan its status against the plan's base generation
--- (a query appends its own SELECT and may join `status`):
+-- @fragment plan_status()
+-- The CTEs giving each draft area of plan :plan its status against the plan's base generation;
+-- a statement starts with {{plan_status}} and goes on with its own SELECT, UPDATE or further
+-- CTEs (", more AS (...)"), joining `status` and `retired` as it needs:
 --   unchanged  a copy with the same shape and name as its source, under a parent that is
 --              itself unchanged (or the scope): its area row continues;
 --   changed    a copy that differs, or whose parent changed: a new row with a new code;
