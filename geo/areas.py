@@ -157,10 +157,7 @@ def list_areas(
     }
     rows = conn.execute(query("area_features"), {**params, "after": after, "limit": limit + 1})
     features = [(r.code, r.feature) for r in rows]
-    matched = conn.execute(
-        text(f"SELECT count(*) FROM ({query('area_features').text}) q"),
-        {**params, "after": None, "limit": None},
-    ).scalar_one()
+    matched = conn.execute(query("area_count"), params).scalar_one()
     next_after = features[limit - 1][0] if len(features) > limit else None
     return FeaturePage([f for _, f in features[:limit]], int(matched), next_after)
 

@@ -230,3 +230,9 @@ def test_the_python_rule_is_the_sql_rule(conn: Connection, scope: Scope) -> None
     assert [scope.holds(r.queue_code, r.department_code) for r in rows] == [
         bool(r.inside) for r in rows
     ]
+
+
+def test_storage_geom_is_in_the_storage_srid() -> None:
+    from geo.models import STORAGE_SRID
+
+    assert fragments()["storage_geom"].body == f"ST_Multi(ST_GeomFromWKB({{wkb}}, {STORAGE_SRID}))"

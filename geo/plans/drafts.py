@@ -102,10 +102,7 @@ def create_plan(
             "scope_code", f"{scope_code} is a {area.level.value}; a plan covers a {choices}"
         )
     plan_id = conn.execute(
-        text(
-            "INSERT INTO plan (scope_code, scope_area_id, base_generation, description, author) "
-            "VALUES (:code, :area, :base, :description, :author) RETURNING id"
-        ),
+        query("plan_insert"),
         {
             "code": scope_code,
             "area": area.id,
@@ -122,10 +119,7 @@ def touch(conn: Connection, plan_id: int) -> int:
     """Bump the plan's version after an edit; returns the new version."""
     return int(
         conn.execute(
-            text(
-                "UPDATE plan SET version = version + 1, updated_at = now() WHERE id = :id "
-                "RETURNING version"
-            ),
+            query("plan_touch"),
             {"id": plan_id},
         ).scalar_one()
     )

@@ -21,16 +21,7 @@ SELECT a.code,
                'generation_low', a.generation_low,
                'generation_high', a.generation_high)
        )::text AS feature
-FROM area a
-LEFT JOIN area p ON p.id = a.parent_id
-WHERE {{live(a)}}
-  AND (CAST(:level AS text) IS NULL OR a.level = :level)
-  AND (CAST(:parent AS text) IS NULL
-       OR (left(a.code, length(:parent)) = :parent AND a.code <> :parent))
-  AND (CAST(:codes AS text[]) IS NULL OR a.code = ANY(CAST(:codes AS text[])))
-  AND {{area_in_scope(a.code)}}
+{{area_features_matching}}
   AND (CAST(:after AS text) IS NULL OR a.code > :after)
-  AND (CAST(:xmin AS float8) IS NULL
-       OR a.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490))
 ORDER BY a.code
 LIMIT :limit
