@@ -48,7 +48,7 @@ def _sources(*suffixes: str) -> list[Path]:
         for suffix in suffixes
         for path in (REPO / package).rglob(f"*{suffix}")
     ]
-    #: the loader itself shows an expansion in its doctest
+    # the loader itself shows an expansion in its doctest
     loader_module = REPO / "geo" / "sql" / "__init__.py"
     return sorted(p for p in found if FRAGMENTS not in p.parents and p != loader_module)
 
