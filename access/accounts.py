@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from access.sql import query
 from geo.errors import InvalidInput, NotFound
 from geo.models import Base, str_enum
 from geo.scope import Scope
@@ -197,13 +198,6 @@ class AccountRow:
         return PERMISSIONS[self.role]
 
 
-_SELECT = """
-SELECT a.id, a.username, a.display_name, a.role, a.area_code, d.code AS department_code,
-       a.member_id, a.password_hash, a.active, a.tokens_valid_after
-FROM account a LEFT JOIN department d ON d.id = a.department_id
-"""
-
-
 def account_row(mapping: Mapping[Any, Any]) -> AccountRow:
     """An :class:`AccountRow` from a result row's mapping (other columns are ignored)."""
     values = {name: mapping[name] for name in AccountRow.__dataclass_fields__}
@@ -215,9 +209,9 @@ def find_account(
 ) -> AccountRow | None:
     """The account by name or id, or None."""
     if username is not None:
-        row = conn.execute(text(_SELECT + "WHERE a.username = :u"), {"u": username}).first()
+        row = conn.execute(query("account_by_name"), {"username": username}).first()
     else:
-        row = conn.execute(text(_SELECT + "WHERE a.id = :i"), {"i": account_id}).first()
+        row = conn.execute(query("account_by_id"), {"id": account_id}).first()
     return account_row(row._mapping) if row is not None else None
 
 
@@ -338,7 +332,7 @@ def key_prefix(key: str) -> str:
 
 
 def all_accounts(conn: Connection) -> list[AccountRow]:
-    return [account_row(r._mapping) for r in conn.execute(text(_SELECT + "ORDER BY a.id"))]
+    return [account_row(r._mapping) for r in conn.execute(query("accounts"))]
 
 
 def revoke_api_key(conn: Connection, prefix: str) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import BigInteger, Connection, DateTime, Identity, Index, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from access.sql import query
 from geo.models import Base
 
 
@@ -105,3 +106,39 @@ def recent(conn: Connection, actor: str, action: str, seconds: int) -> tuple[int
 
 def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """Entries newest first (as mappings of ``audit_log``'s columns) and, when older ones
+    remain, the id to pass as ``before`` for the next page."""
+
+    entries: list[dict[str, Any]]
+    next_before: int | None
+
+
+def entries(
+    conn: Connection,
+    *,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    before: int | None = None,
+    limit: int = 100,
+) -> AuditPage:
+    """One page of the trail, newest first: the entries matching every filter given and
+    older than the entry ``before``."""
+    rows = conn.execute(
+        query("audit_entries"),
+        {
+            "type": object_type,
+            "oid": object_id,
+            "actor": actor,
+            "action": action,
+            "before": before,
+            "limit": limit + 1,
+        },
+    ).all()
+    found = [dict(r._mapping) for r in rows[:limit]]
+    return AuditPage(found, found[-1]["id"] if len(rows) > limit else None)

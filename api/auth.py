@@ -23,8 +23,9 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute, iter_route_contexts
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
+from access import tokens as token_store
 from access.accounts import (
     PERMISSIONS,
     ROLE_LABELS,
@@ -105,15 +106,6 @@ class Principal:
         return ROLE_LABELS[self.role]
 
 
-_BY_ID = """
-SELECT a.id, a.username, a.display_name, a.role, a.area_code, d.code AS department_code,
-       a.member_id, a.password_hash, a.active, a.tokens_valid_after,
-       EXISTS (SELECT 1 FROM revoked_token r WHERE r.jti = :jti) AS revoked
-FROM account a LEFT JOIN department d ON d.id = a.department_id
-WHERE a.id = :id
-"""
-
-
 def account_for_token(
     engine: Engine, settings: Settings, token: str, kinds: tuple[tokens.Kind, ...]
 ) -> tuple[AccountRow, dict[str, Any]]:
@@ -123,9 +115,7 @@ def account_for_token(
     if account is None:
         checked_at = time.monotonic()
         with engine.connect() as conn:
-            row = conn.execute(
-                text(_BY_ID), {"id": int(claims["sub"]), "jti": claims["jti"]}
-            ).first()
+            row = token_store.account_for_token(conn, int(claims["sub"]), claims["jti"])
         if row is None or row.revoked:
             raise NotAuthenticated("the token has been revoked; sign in again")
         account = account_row(row._mapping)

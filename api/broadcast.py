@@ -83,8 +83,7 @@ class Subscriber:
         queue_area = str(message.get("queue_area", ""))
         if self.area is not None and not queue_area.startswith(self.area):
             return False
-        department = self.scope.department
-        return self.scope.covers(queue_area) and department in (None, message.get("department"))
+        return self.scope.holds(queue_area, message.get("department"))
 
     def offer(self, notice: Notice) -> None:
         if not self.wants(notice.message):

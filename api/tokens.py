@@ -5,10 +5,12 @@ Decoding accepts HS256 alone, so ``alg=none`` and algorithm-confusion tokens fai
 good while its signature holds, it has not expired, its ``jti`` is not revoked and it was
 issued after the account's ``tokens_valid_after``.
 
-Checking that takes a database read, so the account a token was last found good for is kept
-for :data:`VERIFIED_TTL_S` seconds (:func:`recall`). Revoking the token or signing its account
-out in this process drops it at once and keeps it from being kept again for as long; a change
-made by another process (another worker, the CLI) takes effect within that time.
+The rows that make a token fail early (revoked ids, refresh tokens, an account's sign-out
+time) are kept by :mod:`access.tokens`. Checking them takes a database read, so the account
+a token was last found good for is kept for :data:`VERIFIED_TTL_S` seconds (:func:`recall`).
+Revoking the token or signing its account out in this process drops it at once and keeps it
+from being kept again for as long; a change made by another process (another worker, the
+CLI) takes effect within that time.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import jwt
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from access import tokens as store
 from geo.errors import NotAuthenticated
 from geo.settings import Settings
 
@@ -88,10 +91,7 @@ def decode(settings: Settings, token: str, kinds: tuple[Kind, ...]) -> dict[str,
 
 
 def is_revoked(conn: Connection, jti: str) -> bool:
-    return (
-        conn.execute(text("SELECT 1 FROM revoked_token WHERE jti = :j"), {"j": jti}).first()
-        is not None
-    )
+    return store.is_revoked(conn, jti)
 
 
 #: How long the account a token was found good for is reused without a database read.
@@ -142,66 +142,34 @@ def _forget(jti: str | None = None, account_id: int | None = None) -> None:
 def revoke(conn: Connection, claims: dict[str, Any]) -> None:
     """Void one access or session token until it would have expired anyway."""
     _forget(jti=claims["jti"])
-    conn.execute(
-        text(
-            "INSERT INTO revoked_token (jti, expires_at) VALUES (:j, to_timestamp(:exp)) "
-            "ON CONFLICT DO NOTHING"
-        ),
-        {"j": claims["jti"], "exp": claims["exp"]},
-    )
+    store.revoke(conn, claims["jti"], claims["exp"])
 
 
 def store_refresh(conn: Connection, account_id: int, issued: Issued) -> None:
-    conn.execute(
-        text("INSERT INTO refresh_token (jti, account_id, expires_at) VALUES (:j, :a, :e)"),
-        {"j": issued.jti, "a": account_id, "e": issued.expires_at},
-    )
+    store.store_refresh(conn, account_id, issued.jti, issued.expires_at)
 
 
 def use_refresh(conn: Connection, claims: dict[str, Any]) -> bool:
     """Spend a refresh token once; False if it was spent or revoked already. Re-using a
     spent one also revokes every token of the account, since someone holds a copy
     (RFC 6819 §5.2.2.3): the caller must commit before refusing."""
-    row = conn.execute(
-        text(
-            "UPDATE refresh_token SET used_at = now() WHERE jti = :j AND used_at IS NULL "
-            "AND revoked_at IS NULL RETURNING account_id"
-        ),
-        {"j": claims["jti"]},
-    ).first()
-    if row is not None:
+    if store.spend_refresh(conn, claims["jti"]):
         return True
-    known = conn.execute(
-        text("SELECT account_id FROM refresh_token WHERE jti = :j"), {"j": claims["jti"]}
-    ).first()
-    if known is not None:
-        sign_out_everywhere(conn, known.account_id)
+    owner = store.refresh_owner(conn, claims["jti"])
+    if owner is not None:
+        sign_out_everywhere(conn, owner)
     return False
 
 
 def revoke_refresh(conn: Connection, jti: str) -> None:
-    conn.execute(
-        text("UPDATE refresh_token SET revoked_at = now() WHERE jti = :j AND revoked_at IS NULL"),
-        {"j": jti},
-    )
+    store.revoke_refresh(conn, jti)
 
 
 def sign_out_everywhere(conn: Connection, account_id: int) -> None:
     _forget(account_id=account_id)
-    conn.execute(
-        text("UPDATE account SET tokens_valid_after = now() WHERE id = :a"), {"a": account_id}
-    )
-    conn.execute(
-        text(
-            "UPDATE refresh_token SET revoked_at = now() WHERE account_id = :a "
-            "AND revoked_at IS NULL"
-        ),
-        {"a": account_id},
-    )
+    store.sign_out_everywhere(conn, account_id)
 
 
 def purge_expired(conn: Connection) -> int:
     """Forget revoked and refresh token ids past their expiry (they fail on ``exp`` anyway)."""
-    a = conn.execute(text("DELETE FROM revoked_token WHERE expires_at < now()")).rowcount
-    b = conn.execute(text("DELETE FROM refresh_token WHERE expires_at < now()")).rowcount
-    return int(a) + int(b)
+    return store.purge_expired(conn)

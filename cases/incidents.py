@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from cases.models import IncidentStatus
 from cases.sql import query
 from cases.views import incident_view, view
 from geo.errors import InvalidInput, NotFound
-from geo.scope import Scope, area_sql, department_sql
+from geo.members import find_member
+from geo.scope import Scope
 
 MAX_PAGE = 500
 
@@ -76,25 +77,6 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise InvalidInput("cursor", "is not a cursor this service handed out") from None
 
 
-_WHERE = """
-WHERE (CAST(:xmin AS float8) IS NULL
-       OR i.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490))
-  AND (CAST(:area AS text) IS NULL
-       OR (CAST(:g AS int) IS NULL AND left(q.code, length(:area)) = :area)
-       OR ST_Intersects(CAST(:area_geom AS geometry), i.geom))
-  AND (CAST(:statuses AS text[]) IS NULL OR i.status = ANY(CAST(:statuses AS text[])))
-  AND (CAST(:category AS text) IS NULL OR left(i.category_code, length(:category)) = :category)
-  AND (CAST(:from_ AS timestamptz) IS NULL OR i.reported_at >= :from_)
-  AND (CAST(:to_ AS timestamptz) IS NULL OR i.reported_at < :to_)
-  AND (CAST(:member AS bigint) IS NULL OR i.member_id = :member)
-  AND (CAST(:department AS text) IS NULL OR d.code = :department)
-  AND {scope_area} AND {scope_department}
-  AND (CAST(:after_at AS timestamptz) IS NULL OR (i.reported_at, i.id) < (:after_at, :after_id))
-ORDER BY i.reported_at DESC, i.id DESC
-LIMIT :limit
-""".format(scope_area=area_sql("q.code"), scope_department=department_sql("d.code"))
-
-
 def list_incidents(
     conn: Connection,
     where: IncidentFilter,
@@ -114,10 +96,7 @@ def list_incidents(
     area_geom = None
     if where.area is not None and where.generation is not None:
         area_geom = conn.execute(
-            text(
-                "SELECT geom FROM area WHERE code = :code AND generation_low <= :g "
-                "AND (generation_high IS NULL OR generation_high >= :g)"
-            ),
+            query("area_geom"),
             {"code": where.area, "g": where.generation},
         ).scalar_one_or_none()
         if area_geom is None:
@@ -127,7 +106,7 @@ def list_incidents(
     after_at, after_id = decode_cursor(cursor) if cursor else (None, None)
     xmin, ymin, xmax, ymax = where.bbox or (None, None, None, None)
     rows = conn.execute(
-        text(query("incident_view").text + _WHERE),
+        query("incident_list"),
         {
             "xmin": xmin,
             "ymin": ymin,
@@ -154,17 +133,8 @@ def list_incidents(
     return IncidentPage([view(r) for r in rows], next_cursor)
 
 
-_IN_SCOPE = f"""
-SELECT i.id, i.reporter_name, i.reporter_phone, i.reporter_id_number
-FROM incident i
-JOIN area q ON q.id = i.queue_area_id
-JOIN department d ON d.id = i.department_id
-WHERE i.code = :code AND {area_sql("q.code")} AND {department_sql("d.code")}
-"""
-
-
 def _find(conn: Connection, code: str, scope: Scope) -> Any:
-    found = conn.execute(text(_IN_SCOPE), {"code": code, **scope.params()}).one_or_none()
+    found = conn.execute(query("incident_find"), {"code": code, **scope.params()}).one_or_none()
     if found is None:
         raise NotFound(f"incident {code} does not exist")
     return found
@@ -217,12 +187,4 @@ def events(conn: Connection, incident: int) -> list[dict[str, Any]]:
 
 def member_exists(conn: Connection, member_id: int, *, scope: Scope) -> None:
     """NotFound unless member ``member_id`` serves an area inside ``scope``'s area."""
-    found = conn.execute(
-        text(
-            "SELECT 1 FROM member m JOIN area a ON a.id = m.area_id "
-            f"WHERE m.id = :id AND {area_sql('a.code')}"
-        ),
-        {"id": member_id, **scope.params()},
-    ).scalar_one_or_none()
-    if found is None:
-        raise NotFound(f"member {member_id} does not exist")
+    find_member(conn, member_id, scope=scope)

@@ -298,9 +298,7 @@ def _duplicates(conn: Connection, incident_id: int) -> list[dict[str, Any]]:
 def _view(conn: Connection, incident_id: int, placement: Placement) -> dict[str, Any]:
     """The new incident as :func:`cases.views.incident_view` shows it, its chain being the
     placement's (the queue area's, banner first)."""
-    row = conn.execute(
-        text(query("incident_view").text + " WHERE i.id = :id"), {"id": incident_id}
-    ).one()
+    row = conn.execute(query("incident_view"), {"id": incident_id}).one()
     links = [
         {"level": level, "id": area_id, "code": code, "name": name}
         for level, (area_id, code, name) in placement.areas.items()

@@ -91,9 +91,7 @@ def view(row: Any, links: list[dict[str, Any]] | None = None) -> dict[str, Any]:
 
 def incident_view(conn: Connection, incident_id: int) -> dict[str, Any]:
     """The incident with id ``incident_id``, with its area chain."""
-    row = conn.execute(
-        text(query("incident_view").text + " WHERE i.id = :id"), {"id": incident_id}
-    ).one_or_none()
+    row = conn.execute(query("incident_view"), {"id": incident_id}).one_or_none()
     if row is None:
         raise NotFound(f"incident {incident_id} does not exist")
     queue_id = conn.execute(

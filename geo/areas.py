@@ -17,7 +17,7 @@ from sqlalchemy import Connection, text
 from geo.errors import InvalidInput, NotFound
 from geo.models import AreaLevel
 from geo.people import serving
-from geo.scope import WHOLE_BANNER, Scope, area_sql
+from geo.scope import WHOLE_BANNER, Scope
 from geo.sql import query
 
 #: Metres per degree of latitude; used to turn a simplification tolerance in metres into degrees.
@@ -25,7 +25,6 @@ METRES_PER_DEGREE = 111_320.0
 MAX_PAGE = 1000
 #: China Standard Time, for timestamps sent without an offset.
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
-_LIVE = "a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)"
 
 
 def current_generation(conn: Connection) -> int:
@@ -93,10 +92,7 @@ def find_area(
 ) -> AreaRow:
     """The live area with ``code`` in ``generation`` inside ``scope``, or :class:`NotFound`."""
     row = conn.execute(
-        text(
-            "SELECT id, code, name, level, parent_id FROM area a "
-            f"WHERE code = :code AND {_LIVE} AND {area_sql('a.code')}"
-        ),
+        query("find_area"),
         {"code": code, "g": generation, **scope.params()},
     ).one_or_none()
     if row is None:
@@ -161,10 +157,7 @@ def list_areas(
     }
     rows = conn.execute(query("area_features"), {**params, "after": after, "limit": limit + 1})
     features = [(r.code, r.feature) for r in rows]
-    matched = conn.execute(
-        text(f"SELECT count(*) FROM ({query('area_features').text}) q"),
-        {**params, "after": None, "limit": None},
-    ).scalar_one()
+    matched = conn.execute(query("area_count"), params).scalar_one()
     next_after = features[limit - 1][0] if len(features) > limit else None
     return FeaturePage([f for _, f in features[:limit]], int(matched), next_after)
 
@@ -210,15 +203,7 @@ def neighbours(conn: Connection, area_id: int, generation: int, *, scope: Scope)
     """Codes of live areas inside ``scope`` of the same level that share a boundary with
     ``area_id``."""
     rows = conn.execute(
-        text(
-            f"""
-            SELECT a.code FROM area a, area b
-            WHERE b.id = :id AND a.level = b.level AND a.id <> b.id AND {_LIVE}
-              AND {area_sql("a.code")}
-              AND ST_Intersects(a.geom, b.geom)
-            ORDER BY a.code
-            """
-        ),
+        query("neighbours"),
         {"id": area_id, "g": generation, **scope.params()},
     )
     return [r.code for r in rows]

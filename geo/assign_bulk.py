@@ -205,13 +205,6 @@ def _layout(conn: Connection, generation: int, *, with_geom: bool) -> _Layout:
     )
 
 
-#: What identifies the live micro-grid rows of a generation: their count, highest id and
-#: the sum of their row versions (``xmin``: any update or replacement of a row changes it).
-_LAYOUT_STAMP = text(
-    "SELECT count(*), max(id), sum(xmin::text::bigint) FROM area "
-    "WHERE level = 'micro_grid' AND generation_low <= :g "
-    "AND (generation_high IS NULL OR generation_high >= :g)"
-)
 #: Layouts kept at once: each holds every micro-grid's geometry and their tree.
 KEPT_LAYOUTS = 2
 _trees: dict[tuple[str, int], tuple[tuple[Any, ...], _Layout]] = {}
@@ -221,7 +214,7 @@ _trees_lock = threading.Lock()
 def _layout_with_tree(conn: Connection, generation: int) -> _Layout:
     """The generation's layout with its STRtree, built once and kept while its rows stay."""
     url = conn.engine.url.render_as_string(hide_password=True)
-    stamp = tuple(conn.execute(_LAYOUT_STAMP, {"g": generation}).one())
+    stamp = tuple(conn.execute(query("bulk_layout_stamp"), {"g": generation}).one())
     with _trees_lock:
         known = _trees.get((url, generation))
     if known is not None and known[0] == stamp:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 
 from geo.embedded import EmbeddedPostgres
 from geo.errors import DatabaseSetupError
@@ -233,3 +233,8 @@ def is_empty(engine: Engine) -> bool:
     """True when no generation has been loaded yet."""
     with engine.connect() as conn:
         return conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM generation)")).scalar_one()
+
+
+def postgis_version(conn: Connection) -> str:
+    """The PostGIS library version the database runs, e.g. ``3.4.2``."""
+    return str(conn.execute(text("SELECT postgis_lib_version()")).scalar_one())

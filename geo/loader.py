@@ -19,29 +19,11 @@ import shapely
 from sqlalchemy import Connection, Engine, text
 
 from geo.models import STORAGE_SRID, AreaLevel
+from geo.sql import query
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
-
-_INSERT_AREA = text(
-    """
-    INSERT INTO area (code, name, level, kind, population, parent_id, generation_low, geom)
-    VALUES (:code, :name, :level, :kind, :population,
-            (SELECT id FROM area WHERE code = :parent_code AND generation_low = :generation),
-            :generation, ST_Multi(ST_GeomFromWKB(:wkb, :srid)))
-    """
-)
-
-_INSERT_MEMBER = text(
-    """
-    INSERT INTO member (id, kind, name, phone, title, home, area_id, department_id)
-    VALUES (:id, :kind, :name, :phone, :title,
-            ST_SetSRID(ST_MakePoint(:home_lon, :home_lat), :srid),
-            (SELECT id FROM area WHERE code = :area_code AND generation_high IS NULL),
-            (SELECT id FROM department WHERE code = :department_code))
-    """
-)
 
 
 def load_sample(engine: Engine, sample_dir: Path | None = None) -> int:
@@ -88,7 +70,7 @@ def _load_level(conn: Connection, path: Path, level: AreaLevel, generation: int)
             }
         )
     if rows:
-        conn.execute(_INSERT_AREA, rows)
+        conn.execute(query("load_area"), rows)
     orphans = conn.execute(
         text(
             "SELECT count(*) FROM area WHERE level = :level AND generation_low = :g "
@@ -124,7 +106,7 @@ def _load_members(conn: Connection, path: Path) -> None:
             }
             for r in csv.DictReader(f)
         ]
-    conn.execute(_INSERT_MEMBER, rows)
+    conn.execute(query("load_member"), rows)
 
 
 def _optional(value: Any) -> str | None:

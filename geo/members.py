@@ -10,26 +10,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, Row, text
+from sqlalchemy import Connection, Row
 
 from geo.areas import chain, list_areas, neighbours
 from geo.errors import NotFound
 from geo.people import member_view
-from geo.scope import Scope, area_sql
-
-_MEMBER = f"""
-SELECT m.id, m.kind, m.name, m.phone, m.title, m.area_id, a.code AS area_code,
-       d.code AS department_code, d.name AS department_name
-FROM member m
-JOIN area a ON a.id = m.area_id
-LEFT JOIN department d ON d.id = m.department_id
-WHERE m.id = :id AND {area_sql("a.code")}
-"""
+from geo.scope import Scope
+from geo.sql import query
 
 
 def find_member(conn: Connection, member_id: int, *, scope: Scope) -> Row[Any]:
     """The member's row (clear name and phone: never send it as it is), or NotFound."""
-    row = conn.execute(text(_MEMBER), {"id": member_id, **scope.params()}).one_or_none()
+    row = conn.execute(query("member"), {"id": member_id, **scope.params()}).one_or_none()
     if row is None:
         raise NotFound(f"member {member_id} does not exist")
     return row

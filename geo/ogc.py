@@ -47,7 +47,7 @@ from sqlalchemy import Connection, text
 from geo.errors import InvalidInput, NotFound
 from geo.heat import feature_text
 from geo.models import AreaLevel
-from geo.scope import Scope, area_sql
+from geo.scope import Scope
 from geo.sql import query
 
 GEOJSON = "application/geo+json"
@@ -229,17 +229,7 @@ def conformance() -> dict[str, Any]:
 def _extents(conn: Connection, generation: int, scope: Scope) -> dict[str, list[float]]:
     """The lon/lat bounding box of each level's live areas in ``generation`` inside ``scope``."""
     rows = conn.execute(
-        text(
-            f"""
-            SELECT level, ST_XMin(e) AS xmin, ST_YMin(e) AS ymin,
-                   ST_XMax(e) AS xmax, ST_YMax(e) AS ymax
-            FROM (SELECT a.level, ST_Extent(a.geom) AS e FROM area a
-                  WHERE a.generation_low <= :g
-                    AND (a.generation_high IS NULL OR a.generation_high >= :g)
-                    AND {area_sql("a.code")}
-                  GROUP BY a.level) x
-            """
-        ),
+        query("ogc_extents"),
         {"g": generation, **scope.params()},
     )
     return {r.level: [r.xmin, r.ymin, r.xmax, r.ymax] for r in rows}

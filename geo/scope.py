@@ -5,6 +5,12 @@ code inside it) and, for department staff, a department. Every query that lists 
 areas, people or incidents takes a scope and filters by it in SQL, so an out-of-scope object
 is indistinguishable from a missing one.
 
+The rules are written once in SQL, as fragments the query loader fills in (``geo/sql/
+fragments/``): ``area_in_scope`` for an area code, ``incident_in_scope`` for an incident (its
+queue area inside the scope's area, and routed to the scope's department). :meth:`Scope.holds`
+is the incident rule once more in Python, for what never reaches SQL (the live stream's
+notifications); its doctest and ``tests/test_sql_rules.py`` keep the two in step.
+
 Examples
 --------
 >>> grid = Scope(area_prefix="150621001001001")
@@ -14,6 +20,11 @@ Examples
 (True, True)
 >>> Scope(department="D02").is_whole
 False
+>>> township = Scope(area_prefix="150621001", department="D02")
+>>> township.holds("150621001001", "D02"), township.holds("150621001001", "D01")
+(True, False)
+>>> township.holds("150621002001", "D02"), WHOLE_BANNER.holds(None, None)
+(False, True)
 """
 
 from __future__ import annotations
@@ -38,28 +49,15 @@ class Scope:
             return True
         return area_code is not None and area_code.startswith(self.area_prefix)
 
+    def holds(self, queue_area_code: str | None, department_code: str | None) -> bool:
+        """The incident scope rule (``geo/sql/fragments/incident_in_scope.sql``) for an
+        incident held in the area ``queue_area_code`` and routed to ``department_code``."""
+        return self.covers(queue_area_code) and self.department in (None, department_code)
+
     def params(self) -> dict[str, str | None]:
-        """Bind parameters for the SQL fragments below."""
+        """Bind parameters of the scope fragments (``scope_prefix``, ``scope_department``)."""
         return {"scope_prefix": self.area_prefix, "scope_department": self.department}
 
 
 #: Internal callers (the CLI, loaders, housekeeping) and the roles that see everything.
 WHOLE_BANNER = Scope()
-
-#: ``AND``-able SQL: the area code column (``{code}``) is inside the scope.
-AREA_SQL = (
-    "(CAST(:scope_prefix AS text) IS NULL OR left({code}, length(:scope_prefix)) = :scope_prefix)"
-)
-
-#: ``AND``-able SQL: the department code column (``{department}``) matches the scope.
-DEPARTMENT_SQL = "(CAST(:scope_department AS text) IS NULL OR {department} = :scope_department)"
-
-
-def area_sql(code_column: str) -> str:
-    """The area filter for a code column, e.g. ``area_sql("a.code")``."""
-    return AREA_SQL.format(code=code_column)
-
-
-def department_sql(department_code_column: str) -> str:
-    """The department filter for a department code column, e.g. ``department_sql("d.code")``."""
-    return DEPARTMENT_SQL.format(department=department_code_column)

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import text
 
+from access import audit
 from api.auth import AccountsAdmin
 from api.deps import ConnDep
 from api.schemas import Error
@@ -53,25 +53,13 @@ def audit_log(
     before: Annotated[int | None, Query(ge=1, description="Entries older than this id.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"At most {MAX_PAGE}.")] = 100,
 ) -> AuditPage:
-    rows = conn.execute(
-        text(
-            "SELECT id, at, actor, role, action, object_type, object_id, before, after, reason, "
-            "client FROM audit_log "
-            "WHERE (CAST(:type AS text) IS NULL OR object_type = :type) "
-            "AND (CAST(:oid AS text) IS NULL OR object_id = :oid) "
-            "AND (CAST(:actor AS text) IS NULL OR actor = :actor) "
-            "AND (CAST(:action AS text) IS NULL OR action = :action) "
-            "AND (CAST(:before AS bigint) IS NULL OR id < :before) "
-            "ORDER BY id DESC LIMIT :limit"
-        ),
-        {
-            "type": object_type,
-            "oid": object_id,
-            "actor": actor,
-            "action": action,
-            "before": before,
-            "limit": limit + 1,
-        },
-    ).all()
-    items = [AuditEntry(**r._mapping) for r in rows[:limit]]
-    return AuditPage(items=items, next_before=items[-1].id if len(rows) > limit else None)
+    page = audit.entries(
+        conn,
+        object_type=object_type,
+        object_id=object_id,
+        actor=actor,
+        action=action,
+        before=before,
+        limit=limit,
+    )
+    return AuditPage(items=[AuditEntry(**e) for e in page.entries], next_before=page.next_before)

@@ -19,9 +19,9 @@ from sqlalchemy import Connection, Row
 from cases.models import CLOSED_STATUSES
 from cases.redraw.sql import query
 from geo.areas import current_generation
-from geo.plans.drafts import get_plan, with_status
+from geo.plans.drafts import get_plan
 from geo.privacy import mask_name
-from geo.scope import Scope, department_sql
+from geo.scope import Scope
 
 _CLOSED = [s.value for s in CLOSED_STATUSES]
 _FIGURES = ("open_incidents", "party_members", "staff", "grid_workers", "km2")
@@ -53,7 +53,7 @@ class MemberMove:
 
 def member_moves(conn: Connection, plan_id: int) -> list[MemberMove]:
     """Every member of a retired area and the draft area they go to (see the module doc)."""
-    rows = conn.execute(with_status(query("member_moves").text), {"plan": plan_id})
+    rows = conn.execute(query("member_moves"), {"plan": plan_id})
     return [
         MemberMove(r.id, r.kind, r.name, r.from_code, r.to_ref, r.to_status, r.to_area_id, r.how)
         for r in rows
@@ -63,12 +63,10 @@ def member_moves(conn: Connection, plan_id: int) -> list[MemberMove]:
 def incident_moves(conn: Connection, plan_id: int, *, scope: Scope) -> list[dict[str, Any]]:
     """Open incidents whose micro-grid changes: incident code, from code, to draft ref; for
     department staff only the incidents routed to their department."""
-    sql = (
-        f"SELECT m.* FROM (\n{query('incident_moves').text}\n) m "
-        "JOIN incident i ON i.code = m.code JOIN department d ON d.id = i.department_id "
-        f"WHERE {department_sql('d.code')} ORDER BY m.code"
+    rows = conn.execute(
+        query("incident_moves"),
+        {"plan": plan_id, "closed": _CLOSED, **scope.params()},
     )
-    rows = conn.execute(with_status(sql), {"plan": plan_id, "closed": _CLOSED, **scope.params()})
     return [
         {"code": r.code, "from": r.from_code, "to": r.to_ref, "to_status": r.to_status}
         for r in rows
@@ -82,7 +80,7 @@ def area_figures(
     moved = [m for m in staff if m.kind != "party_member"]
     return list(
         conn.execute(
-            with_status(query("area_stats").text),
+            query("area_stats"),
             {
                 "plan": plan_id,
                 "closed": _CLOSED,

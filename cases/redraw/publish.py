@@ -29,11 +29,12 @@ from sqlalchemy import Connection, Engine, text
 
 from cases.redraw.impact import member_moves
 from cases.redraw.reassign import reassign_open
+from cases.redraw.sql import query
 from geo.areas import CHINA_TIME
 from geo.errors import InvalidInput
 from geo.plans.apply import allocate_codes, changes_since, estimate_population, insert_rows, retire
 from geo.plans.check import check_plan
-from geo.plans.drafts import PlanRow, get_plan, with_status
+from geo.plans.drafts import PlanRow, get_plan
 from geo.plans.errors import StaleBase, TopologyRefused
 from geo.plans.models import PlanStatus
 from geo.scope import WHOLE_BANNER, Scope
@@ -65,10 +66,7 @@ def _refuse_if_stale(conn: Connection, plan: PlanRow, scope: Scope) -> None:
 
 def _refuse_if_unchanged(conn: Connection, plan: PlanRow) -> None:
     changes = conn.execute(
-        with_status(
-            "SELECT (SELECT count(*) FROM status WHERE status <> 'unchanged') "
-            "+ (SELECT count(*) FROM retired)"
-        ),
+        query("plan_changes"),
         {"plan": plan.id},
     ).scalar_one()
     if not changes:

@@ -2,7 +2,7 @@
 -- selected at all, so personal data cannot leak from here; sensitive categories lose their
 -- micro-grid from the address (the caller also drops their description and blurs the point).
 -- Every filter is optional; :codes, when given, is meant to be used alone. The caller's scope
--- (geo/scope.py: the queue area's code prefix and the department) always applies.
+-- (the incident scope rule, fragments/incident_in_scope.sql) always applies.
 SELECT i.code, i.status, i.category_code, c.name AS category_name, c.sensitive,
        i.description, i.media, i.reported_at, i.deadline_at,
        ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat,
@@ -13,7 +13,6 @@ SELECT i.code, i.status, i.category_code, c.name AS category_name, c.sensitive,
 FROM incident i
 JOIN category c ON c.code = i.category_code
 JOIN department d ON d.id = i.department_id
-JOIN area q ON q.id = i.queue_area_id
 LEFT JOIN area t ON t.id = i.township_id
 LEFT JOIN area v ON v.id = i.village_id
 LEFT JOIN area g ON g.id = i.grid_id
@@ -25,7 +24,6 @@ WHERE (CAST(:codes AS text[]) IS NULL OR i.code = ANY(CAST(:codes AS text[])))
   AND (CAST(:statuses AS text[]) IS NULL OR i.status = ANY(CAST(:statuses AS text[])))
   AND (CAST(:start AS timestamptz) IS NULL OR i.reported_at >= :start)
   AND (CAST(:end AS timestamptz) IS NULL OR i.reported_at <= :end)
-  AND (CAST(:scope_prefix AS text) IS NULL OR left(q.code, length(:scope_prefix)) = :scope_prefix)
-  AND (CAST(:scope_department AS text) IS NULL OR d.code = :scope_department)
+  AND {{incident_in_scope(i)}}
 ORDER BY i.reported_at DESC, i.id DESC
 LIMIT :limit

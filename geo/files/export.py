@@ -31,27 +31,17 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 import shapely
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo.errors import InvalidInput
 from geo.models import STORAGE_SRID, AreaLevel
-from geo.scope import WHOLE_BANNER, Scope, area_sql
+from geo.scope import WHOLE_BANNER, Scope
+from geo.sql import query
 
 #: Attribute fields of every export: all at most ten characters, for the Shapefile's DBF.
 FIELDS = ("code", "name", "level", "kind", "parent", "population")
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-
-_AREAS = f"""
-SELECT a.code, a.name, a.level, a.kind, p.code AS parent, a.population,
-       ST_AsBinary(a.geom) AS wkb
-FROM area a
-LEFT JOIN area p ON p.id = a.parent_id
-WHERE a.level = :level
-  AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
-  AND {area_sql("a.code")}
-ORDER BY a.code
-"""
 
 
 class ExportFormat(enum.StrEnum):
@@ -98,7 +88,7 @@ def areas_frame(
     """The live areas of ``level`` in ``generation`` inside ``scope``, in code order, in
     EPSG:4490."""
     rows = conn.execute(
-        text(_AREAS), {"level": level.value, "g": generation, **scope.params()}
+        query("export_areas"), {"level": level.value, "g": generation, **scope.params()}
     ).all()
     columns = {field: [getattr(r, field) for r in rows] for field in FIELDS}
     frame = gpd.GeoDataFrame(

@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo.models import AreaLevel
-from geo.plans.drafts import PlanRow, with_status
+from geo.plans.drafts import PlanRow
 from geo.plans.errors import CodeSpaceExhausted
-from geo.scope import Scope, area_sql
+from geo.plans.sql import query
+from geo.scope import Scope
 
 #: Digits each level adds to its parent's code.
 CODE_WIDTH = {
@@ -52,10 +53,7 @@ def allocate_codes(conn: Connection, plan: PlanRow) -> dict[str, str]:
     """A code for every changed or new draft area: ``{ref: code}``, parents first."""
     rows = sorted(
         conn.execute(
-            with_status(
-                "SELECT pa.ref, pa.level, pa.parent_ref, st.status FROM plan_area pa "
-                "JOIN status st ON st.id = pa.id WHERE pa.plan_id = :plan"
-            ),
+            query("area_status"),
             {"plan": plan.id},
         ),
         key=lambda r: (AreaLevel(r.level).depth, _ref_order(r.ref)),
@@ -85,35 +83,12 @@ def insert_rows(conn: Connection, plan: PlanRow, generation: int, codes: dict[st
     """Rows of ``generation`` for the changed and new draft areas, coarsest level first;
     ``plan_area.area_id`` records the row each draft area became (kept or new)."""
     conn.execute(
-        with_status(
-            "UPDATE plan_area pa SET area_id = pa.source_area_id FROM status st "
-            "WHERE st.id = pa.id AND st.status = 'unchanged'"
-        ),
+        query("keep_unchanged"),
         {"plan": plan.id},
     )
     for level in list(AreaLevel)[plan.scope_level.depth + 1 :]:
         conn.execute(
-            text(
-                """
-                WITH m AS (SELECT * FROM unnest(CAST(:refs AS text[]), CAST(:codes AS text[]))
-                           AS m(ref, code)),
-                inserted AS (
-                    INSERT INTO area (code, name, level, kind, parent_id, generation_low, geom)
-                    SELECT m.code, pa.name, pa.level, pa.kind,
-                           CASE WHEN pa.parent_ref = :scope_code THEN :scope_id
-                                ELSE (SELECT pp.area_id FROM plan_area pp
-                                      WHERE pp.plan_id = pa.plan_id AND pp.ref = pa.parent_ref)
-                           END,
-                           :g, pa.geom
-                    FROM plan_area pa JOIN m ON m.ref = pa.ref
-                    WHERE pa.plan_id = :plan AND pa.level = :level
-                    RETURNING id, code
-                )
-                UPDATE plan_area pa SET area_id = i.id
-                FROM inserted i JOIN m ON m.code = i.code
-                WHERE pa.plan_id = :plan AND pa.ref = m.ref
-                """
-            ),
+            query("insert_level"),
             {
                 "refs": list(codes),
                 "codes": list(codes.values()),
@@ -129,10 +104,7 @@ def insert_rows(conn: Connection, plan: PlanRow, generation: int, codes: dict[st
 def retire(conn: Connection, plan: PlanRow) -> list[tuple[int, str]]:
     """End the base's areas under the scope that no unchanged draft area continues."""
     rows = conn.execute(
-        with_status(
-            "UPDATE area a SET generation_high = :base FROM retired r WHERE r.id = a.id "
-            "RETURNING a.id, a.code"
-        ),
+        query("retire"),
         {"plan": plan.id, "base": plan.base_generation},
     ).all()
     return sorted((r.id, r.code) for r in rows)
@@ -161,21 +133,8 @@ def changes_since(conn: Connection, generation: int, *, scope: Scope) -> list[di
     Only what lies inside ``scope`` is named: the areas, and the plan (its author and scope)
     when its scope is inside; a generation of another township shows as one that happened.
     """
-    inside = area_sql("a.code")
     rows = conn.execute(
-        text(
-            f"""
-            SELECT g.id, g.description, g.created_at, g.activated_at, p.id AS plan,
-                   p.published_by, p.scope_code, {area_sql("p.scope_code")} AS plan_inside,
-                   (SELECT array_agg(a.code ORDER BY a.code) FROM area a
-                    WHERE a.generation_low = g.id AND {inside}) AS added,
-                   (SELECT array_agg(a.code ORDER BY a.code) FROM area a
-                    WHERE a.generation_high = (SELECT max(id) FROM generation WHERE id < g.id)
-                      AND {inside}) AS retired
-            FROM generation g LEFT JOIN plan p ON p.generation_id = g.id
-            WHERE g.id > :base ORDER BY g.id
-            """
-        ),
+        query("changes_since"),
         {"base": generation, **scope.params()},
     )
     return [

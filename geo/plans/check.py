@@ -18,9 +18,10 @@ import shapely
 from sqlalchemy import Connection, text
 
 from geo.errors import InvalidInput
-from geo.models import STORAGE_SRID, AreaLevel
+from geo.models import AreaLevel
 from geo.plans.drafts import get_plan, touch
 from geo.plans.errors import PlanConflict
+from geo.plans.sql import query
 from geo.scope import Scope
 from geo.topology import Problem, Repair, Unit, apply_repairs, check_layout, suggest_repairs
 
@@ -42,10 +43,7 @@ def layouts(conn: Connection, plan_id: int, *, scope: Scope) -> list[Layout]:
         text("SELECT ST_AsBinary(geom) FROM area WHERE id = :id"), {"id": plan.scope_area_id}
     ).scalar_one()
     rows = conn.execute(
-        text(
-            "SELECT ref, name, level, parent_ref, ST_AsBinary(geom) AS wkb FROM plan_area "
-            "WHERE plan_id = :plan ORDER BY ref"
-        ),
+        query("draft_areas"),
         {"plan": plan_id},
     ).all()
     geoms = shapely.from_wkb([bytes(r.wkb) for r in rows]) if rows else []
@@ -157,11 +155,8 @@ def apply_plan_repairs(
                 changed[unit.code] = unit.geometry
     for ref, geom in changed.items():
         conn.execute(
-            text(
-                "UPDATE plan_area SET geom = ST_Multi(ST_GeomFromWKB(:wkb, :srid)), "
-                "version = version + 1 WHERE plan_id = :plan AND ref = :ref"
-            ),
-            {"wkb": shapely.to_wkb(geom), "srid": STORAGE_SRID, "plan": plan_id, "ref": ref},
+            query("draft_area_reshape"),
+            {"wkb": shapely.to_wkb(geom), "plan": plan_id, "ref": ref},
         )
     touch(conn, plan_id)
     return sorted(changed)

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, TextClause, text
+from sqlalchemy import Connection, text
 
 from geo.areas import find_area
 from geo.errors import InvalidInput, NotFound
@@ -23,15 +23,10 @@ from geo.models import AreaLevel
 from geo.plans.errors import PlanConflict
 from geo.plans.models import PlanStatus
 from geo.plans.sql import query
-from geo.scope import WHOLE_BANNER, Scope, area_sql
+from geo.scope import WHOLE_BANNER, Scope
 
 #: Levels a plan may be scoped to; its draft holds the levels below.
 SCOPE_LEVELS = (AreaLevel.TOWNSHIP, AreaLevel.VILLAGE, AreaLevel.GRID)
-
-
-def with_status(sql: str) -> TextClause:
-    """``sql`` preceded by the CTEs ``status`` and ``retired`` of plan ``:plan``."""
-    return text(query("status").text + "\n" + sql)
 
 
 @dataclass(frozen=True)
@@ -57,13 +52,7 @@ def get_plan(conn: Connection, plan_id: int, *, scope: Scope, lock: bool = False
     """The plan ``plan_id`` if its scope lies inside ``scope`` (locked for the transaction
     with ``lock``), or :class:`NotFound`, the same whether it is missing or out of scope."""
     row = conn.execute(
-        text(
-            "SELECT p.id, p.scope_code, p.scope_area_id, a.level AS scope_level, "
-            "p.base_generation, p.status, p.version "
-            "FROM plan p JOIN area a ON a.id = p.scope_area_id WHERE p.id = :id AND "
-            + area_sql("p.scope_code")
-            + (" FOR UPDATE OF p" if lock else "")
-        ),
+        query("plan_locked" if lock else "plan"),
         {"id": plan_id, **scope.params()},
     ).one_or_none()
     if row is None:
@@ -113,10 +102,7 @@ def create_plan(
             "scope_code", f"{scope_code} is a {area.level.value}; a plan covers a {choices}"
         )
     plan_id = conn.execute(
-        text(
-            "INSERT INTO plan (scope_code, scope_area_id, base_generation, description, author) "
-            "VALUES (:code, :area, :base, :description, :author) RETURNING id"
-        ),
+        query("plan_insert"),
         {
             "code": scope_code,
             "area": area.id,
@@ -133,10 +119,7 @@ def touch(conn: Connection, plan_id: int) -> int:
     """Bump the plan's version after an edit; returns the new version."""
     return int(
         conn.execute(
-            text(
-                "UPDATE plan SET version = version + 1, updated_at = now() WHERE id = :id "
-                "RETURNING version"
-            ),
+            query("plan_touch"),
             {"id": plan_id},
         ).scalar_one()
     )
@@ -197,7 +180,7 @@ def plan_features(
     """The draft's areas as RFC 7946 Features (JSON text) with ref, version and status."""
     get_plan(conn, plan_id, scope=scope)
     rows = conn.execute(
-        with_status(query("features").text),
+        query("features"),
         {"plan": plan_id, "level": level.value if level else None, "refs": refs},
     )
     return [r.feature for r in rows]
@@ -212,27 +195,10 @@ def plan_feature(conn: Connection, plan_id: int, ref: str, *, scope: Scope) -> d
     return feature
 
 
-_SUMMARY = """
-SELECT p.id, p.scope_code, s.name AS scope_name, s.level AS scope_level, p.base_generation,
-       p.description, p.author, p.status, p.version, p.created_at, p.updated_at,
-       p.generation_id, p.published_at, p.published_by, p.report,
-       (SELECT max(id) FROM generation WHERE activated_at <= now()) AS current_generation,
-       (SELECT max(id) FROM generation) AS newest_generation,
-       (SELECT json_object_agg(k, n) FROM (
-            SELECT pa.level || ':' || st.status AS k, count(*) AS n
-            FROM plan_area pa JOIN status st ON st.id = pa.id
-            WHERE pa.plan_id = p.id GROUP BY 1) c) AS counts,
-       (SELECT json_object_agg(level, n) FROM (
-            SELECT level, count(*) AS n FROM retired GROUP BY level) r) AS retired
-FROM plan p JOIN area s ON s.id = p.scope_area_id
-WHERE p.id = :plan
-"""
-
-
 def plan_summary(conn: Connection, plan_id: int, *, scope: Scope) -> dict[str, Any]:
     """What a planner sees first: scope, base, state, and areas per level and status."""
     get_plan(conn, plan_id, scope=scope)
-    row = conn.execute(with_status(_SUMMARY), {"plan": plan_id}).one()
+    row = conn.execute(query("plan_summary"), {"plan": plan_id}).one()
     levels: dict[str, dict[str, int]] = {}
     for key, n in (row.counts or {}).items():
         level, status = key.split(":")
@@ -270,14 +236,7 @@ def list_plans(
         choices = ", ".join(s.value for s in PlanStatus)
         raise InvalidInput("status", f"unknown status {status!r}; expected one of {choices}")
     rows = conn.execute(
-        text(
-            "SELECT p.id, p.scope_code, s.name AS scope_name, p.status, p.description, p.author, "
-            "p.version, p.base_generation, p.generation_id, p.created_at, p.updated_at, "
-            "p.published_at, p.published_by FROM plan p JOIN area s ON s.id = p.scope_area_id "
-            "WHERE (CAST(:status AS text) IS NULL OR p.status = :status) AND "
-            + area_sql("p.scope_code")
-            + " ORDER BY p.id DESC LIMIT 500"
-        ),
+        query("plans"),
         {"status": status, **scope.params()},
     )
     return [

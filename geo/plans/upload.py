@@ -15,8 +15,9 @@ from sqlalchemy import Connection, text
 from geo.errors import InvalidFile, InvalidInput
 from geo.models import AreaLevel
 from geo.plans.drafts import touch
-from geo.plans.edits import GEOM_SQL, lock_draft, next_ref, reparent, to_wkb
+from geo.plans.edits import lock_draft, next_ref, reparent, to_wkb
 from geo.plans.errors import VersionConflict, VersionRequired
+from geo.plans.sql import query
 from geo.scope import Scope
 from geo.topology import Unit
 
@@ -90,21 +91,14 @@ def replace_level(
         if area.code in existing:  # a nameless feature keeps the area's name
             kept.append(area.code)
             conn.execute(
-                text(
-                    f"UPDATE plan_area SET geom = {GEOM_SQL}, name = coalesce(:name, name), "
-                    "version = version + 1 WHERE plan_id = :plan AND ref = :ref "
-                    f"AND NOT (name = coalesce(:name, name) AND ST_Equals(geom, {GEOM_SQL}))"
-                ),
+                query("upload_keep"),
                 {**params, "ref": area.code},
             )
             continue
         ref = next_ref(conn, plan_id)
         added.append(ref)
         conn.execute(
-            text(
-                "INSERT INTO plan_area (plan_id, ref, name, level, parent_ref, geom) "
-                f"VALUES (:plan, :ref, :name, :level, :parent, {GEOM_SQL})"
-            ),
+            query("upload_add"),
             {
                 **params,
                 "name": area.name or area.code,

@@ -1,5 +1,5 @@
 -- One RFC 7946 Feature (as JSON text) per live area of generation :g, in code order, inside
--- the scope (:scope_prefix, as geo.scope.area_sql).
+-- the scope (fragment area_in_scope).
 -- ST_ForcePolygonCCW: RFC 7946 wants counter-clockwise exteriors; options 0: no crs member.
 SELECT a.code,
        json_build_object(
@@ -21,17 +21,7 @@ SELECT a.code,
                'generation_low', a.generation_low,
                'generation_high', a.generation_high)
        )::text AS feature
-FROM area a
-LEFT JOIN area p ON p.id = a.parent_id
-WHERE a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
-  AND (CAST(:level AS text) IS NULL OR a.level = :level)
-  AND (CAST(:parent AS text) IS NULL
-       OR (left(a.code, length(:parent)) = :parent AND a.code <> :parent))
-  AND (CAST(:codes AS text[]) IS NULL OR a.code = ANY(CAST(:codes AS text[])))
-  AND (CAST(:scope_prefix AS text) IS NULL
-       OR left(a.code, length(:scope_prefix)) = :scope_prefix)
+{{area_features_matching}}
   AND (CAST(:after AS text) IS NULL OR a.code > :after)
-  AND (CAST(:xmin AS float8) IS NULL
-       OR a.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490))
 ORDER BY a.code
 LIMIT :limit

@@ -7,5 +7,5 @@ JOIN area g ON g.id = m.parent_id
 JOIN area v ON v.id = g.parent_id
 JOIN area t ON t.id = v.parent_id
 WHERE m.level = 'micro_grid'
-  AND m.generation_low <= :g AND (m.generation_high IS NULL OR m.generation_high >= :g)
+  AND {{live(m)}}
 ORDER BY m.code

@@ -8,6 +8,6 @@ INSERT INTO bulk_micro
 SELECT a.id, a.code, a.geom
 FROM area a
 WHERE a.level = 'micro_grid'
-  AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g);
+  AND {{live(a)}};
 CREATE INDEX ON bulk_micro USING gist (geom);
 ANALYZE bulk_micro

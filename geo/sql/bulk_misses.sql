@@ -14,7 +14,7 @@ LEFT JOIN LATERAL (
     SELECT a.id, a.level
     FROM area a
     WHERE a.level IN ('township', 'banner')
-      AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
+      AND {{live(a)}}
       AND (n.distance_m IS NULL OR n.distance_m > :limit_m)
       AND (a.level = 'banner' OR ST_Intersects(a.geom, p.geom))
     ORDER BY a.level = 'banner', a.code

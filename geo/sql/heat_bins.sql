@@ -3,8 +3,7 @@
 -- Each point picks its hexagon directly (ST_HexagonGrid over the point's own bounds), so the
 -- work grows with the number of incidents, not with the area covered; a point on an edge
 -- between hexagons goes to the lowest (i, j).
--- Scope (as geo.scope): only incidents held in an area inside :scope_prefix and, with
--- :scope_department, routed to that department.
+-- Scope: only incidents in the caller's scope (fragment incident_in_scope).
 WITH matching AS (
     SELECT ST_Transform(i.geom, :srid) AS p
     FROM incident i
@@ -13,12 +12,7 @@ WITH matching AS (
       AND (CAST(:from_ AS timestamptz) IS NULL OR i.reported_at >= :from_)
       AND (CAST(:to_ AS timestamptz) IS NULL OR i.reported_at < :to_)
       AND (CAST(:statuses AS text[]) IS NULL OR i.status = ANY(CAST(:statuses AS text[])))
-      AND (CAST(:scope_department AS text) IS NULL
-           OR i.department_id = (SELECT d.id FROM department d WHERE d.code = :scope_department))
-      AND (CAST(:scope_prefix AS text) IS NULL
-           OR EXISTS (SELECT 1 FROM area q
-                      WHERE q.id = i.queue_area_id
-                        AND left(q.code, length(:scope_prefix)) = :scope_prefix))
+      AND {{incident_in_scope(i)}}
 ),
 binned AS (
     SELECT h.i, h.j

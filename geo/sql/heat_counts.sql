@@ -9,16 +9,15 @@
 -- a generic plan keeps this shape. (The former per-micro-grid LATERAL count was 6,300 index
 -- scans with a cost estimate high enough to switch on JIT compilation, which alone took
 -- ~0.5 s of every call.)
--- Scope (as geo.scope): only micro-grids inside :scope_prefix, and only incidents held in an
--- area inside it (an assigned incident is held in its micro-grid) and, with
--- :scope_department, routed to that department.
+-- Scope: only micro-grids inside the caller's area (fragment area_in_scope), and only
+-- incidents in the caller's scope (fragment incident_in_scope: held in an area inside it and
+-- routed to the caller's department); an assigned incident is held in its micro-grid.
 WITH live AS MATERIALIZED (
     SELECT a.id, a.code
     FROM area a
     WHERE a.level = 'micro_grid'
-      AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
-      AND (CAST(:scope_prefix AS text) IS NULL
-           OR left(a.code, length(:scope_prefix)) = :scope_prefix)
+      AND {{live(a)}}
+      AND {{area_in_scope(a.code)}}
 ),
 held AS MATERIALIZED (
     SELECT i.micro_grid_id, i.queue_area_id, count(*) AS n
@@ -28,35 +27,25 @@ held AS MATERIALIZED (
       AND (CAST(:from_ AS timestamptz) IS NULL OR i.reported_at >= :from_)
       AND (CAST(:to_ AS timestamptz) IS NULL OR i.reported_at < :to_)
       AND (CAST(:statuses AS text[]) IS NULL OR i.status = ANY(CAST(:statuses AS text[])))
-      AND (CAST(:scope_department AS text) IS NULL
-           OR i.department_id = (SELECT d.id FROM department d WHERE d.code = :scope_department))
+      AND {{incident_in_department(i)}}
     GROUP BY i.micro_grid_id, i.queue_area_id
 ),
 in_scope AS MATERIALIZED (
     SELECT h.micro_grid_id, h.queue_area_id, h.n
     FROM held h
-    WHERE CAST(:scope_prefix AS text) IS NULL
-       OR EXISTS (SELECT 1 FROM area q
-                  WHERE q.id = h.queue_area_id
-                    AND left(q.code, length(:scope_prefix)) = :scope_prefix)
+    WHERE {{held_in_scope(h.queue_area_id)}}
 ),
 assigned AS MATERIALIZED (
     SELECT s.micro_grid_id AS area_id, sum(s.n) AS n
     FROM in_scope s
-    WHERE EXISTS (
-        SELECT 1 FROM area o
-        WHERE o.id = s.micro_grid_id
-          AND o.generation_low <= :g AND (o.generation_high IS NULL OR o.generation_high >= :g))
+    WHERE {{assigned_live(s.micro_grid_id)}}
     GROUP BY s.micro_grid_id
 ),
 -- where orphans are held: no micro-grid, or one that is not live in :g (a few groups)
 orphan_groups AS MATERIALIZED (
     SELECT s.micro_grid_id, s.queue_area_id
     FROM in_scope s
-    WHERE NOT EXISTS (
-        SELECT 1 FROM area o
-        WHERE o.id = s.micro_grid_id
-          AND o.generation_low <= :g AND (o.generation_high IS NULL OR o.generation_high >= :g))
+    WHERE NOT {{assigned_live(s.micro_grid_id)}}
 ),
 orphans AS MATERIALIZED (
     SELECT i.geom
@@ -70,19 +59,12 @@ orphans AS MATERIALIZED (
       AND (CAST(:from_ AS timestamptz) IS NULL OR i.reported_at >= :from_)
       AND (CAST(:to_ AS timestamptz) IS NULL OR i.reported_at < :to_)
       AND (CAST(:statuses AS text[]) IS NULL OR i.status = ANY(CAST(:statuses AS text[])))
-      AND (CAST(:scope_department AS text) IS NULL
-           OR i.department_id = (SELECT d.id FROM department d WHERE d.code = :scope_department))
+      AND {{incident_in_department(i)}}
 ),
 orphan_counts AS MATERIALIZED (
     SELECT placed.area_id, count(*) AS n
     FROM (
-        SELECT (SELECT a.id FROM area a
-                WHERE a.level = 'micro_grid'
-                  AND a.generation_low <= :g
-                  AND (a.generation_high IS NULL OR a.generation_high >= :g)
-                  AND ST_Intersects(a.geom, o.geom)
-                ORDER BY a.code
-                LIMIT 1) AS area_id
+        SELECT {{live_micro_grid_covering(o.geom)}} AS area_id
         FROM orphans o
     ) placed
     WHERE placed.area_id IS NOT NULL

@@ -1,4 +1,4 @@
--- The live micro-grids of generation :g inside the scope (:scope_prefix, as geo.scope.area_sql)
+-- The live micro-grids of generation :g inside the scope (fragment area_in_scope)
 -- in code order with name, population and outline as RFC 7946 geometry text (counter-clockwise
 -- exteriors, simplified by :tolerance degrees when it is above 0). They never change once the
 -- generation exists, so geo.heat keeps them; the counts are heat_counts.sql.
@@ -14,7 +14,6 @@ SELECT a.id,
            7, 0) AS geometry
 FROM area a
 WHERE a.level = 'micro_grid'
-  AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
-  AND (CAST(:scope_prefix AS text) IS NULL
-       OR left(a.code, length(:scope_prefix)) = :scope_prefix)
+  AND {{live(a)}}
+  AND {{area_in_scope(a.code)}}
 ORDER BY a.code

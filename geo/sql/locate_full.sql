@@ -1,6 +1,6 @@
 -- The whole answer to "who is responsible for this point" in one round trip, as one row:
 -- g, the generation (:g, or the current one when :g is null; null when none is published);
--- codes, the live micro-grids of g inside the scope (:scope_prefix, as geo.scope.area_sql)
+-- codes, the live micro-grids of g inside the scope (fragment area_in_scope)
 -- covering the point, lowest first (null when none does); chain, the lowest one's chain
 -- banner first; people, those serving it or its grid, by kind then id (people.sql's columns).
 WITH RECURSIVE gen AS (
@@ -11,10 +11,9 @@ cover AS (
     SELECT a.id, a.code
     FROM area a, gen
     WHERE a.level = 'micro_grid'
-      AND a.generation_low <= gen.g AND (a.generation_high IS NULL OR a.generation_high >= gen.g)
+      AND {{live(a, gen.g)}}
       AND ST_Intersects(a.geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4490))
-      AND (CAST(:scope_prefix AS text) IS NULL
-           OR left(a.code, length(:scope_prefix)) = :scope_prefix)
+      AND {{area_in_scope(a.code)}}
 ),
 chain AS (
     SELECT id, code, name, level, parent_id, 0 AS depth

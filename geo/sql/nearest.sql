@@ -6,7 +6,7 @@ candidates AS (
     SELECT a.id, a.code, a.name, a.geom
     FROM area a, p
     WHERE a.level = 'micro_grid'
-      AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
+      AND {{live(a)}}
     ORDER BY a.geom <-> p.geom
     LIMIT 16
 )

@@ -2,7 +2,7 @@
 -- code order, one page after the code :after, with numberMatched on every row. The count row
 -- is LEFT JOINed so that a page past the end still says how many matched (feature NULL).
 -- bbox is exact (&& on the GiST index, then ST_Intersects), as the standard asks; :code picks
--- one feature; only areas inside the scope (:scope_prefix, as geo.scope.area_sql) match.
+-- one feature; only areas inside the scope (fragment area_in_scope) match.
 -- Exteriors are counter-clockwise on the ground (ST_ForcePolygonCCW); with
 -- :lat_first the coordinates are flipped to EPSG:4490's own axis order (latitude, longitude).
 WITH matched AS MATERIALIZED (
@@ -10,10 +10,9 @@ WITH matched AS MATERIALIZED (
            a.generation_low, a.generation_high, a.geom
     FROM area a
     WHERE a.level = :level
-      AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
+      AND {{live(a)}}
       AND (CAST(:code AS text) IS NULL OR a.code = :code)
-      AND (CAST(:scope_prefix AS text) IS NULL
-           OR left(a.code, length(:scope_prefix)) = :scope_prefix)
+      AND {{area_in_scope(a.code)}}
       AND (CAST(:xmin AS float8) IS NULL
            OR (a.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490)
                AND ST_Intersects(a.geom, ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490))))

@@ -6,17 +6,16 @@
 -- when that micro-grid is live in :g, else (history after a redraw) for the live micro-grid
 -- covering its point, lowest code first. Counting runs for the page's micro-grids only:
 -- LATERAL index lookups, and orphans looked up inside the page's extent.
--- Scope (as geo.scope): only micro-grids inside :scope_prefix, and only incidents held in an
--- area inside it (an assigned incident is held in its micro-grid) and, with
--- :scope_department, routed to that department.
+-- Scope: only micro-grids inside the caller's area (fragment area_in_scope), and only
+-- incidents in the caller's scope (fragment incident_in_scope: held in an area inside it and
+-- routed to the caller's department); an assigned incident is held in its micro-grid.
 WITH matched AS MATERIALIZED (
     SELECT a.id, a.code, a.name, a.population, a.geom
     FROM area a
     WHERE a.level = 'micro_grid'
-      AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
+      AND {{live(a)}}
       AND (CAST(:code AS text) IS NULL OR a.code = :code)
-      AND (CAST(:scope_prefix AS text) IS NULL
-           OR left(a.code, length(:scope_prefix)) = :scope_prefix)
+      AND {{area_in_scope(a.code)}}
       AND (CAST(:xmin AS float8) IS NULL
            OR (a.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490)
                AND ST_Intersects(a.geom, ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490))))
@@ -32,25 +31,11 @@ orphans AS MATERIALIZED (
     SELECT i.geom, left(i.category_code, 2) AS major, i.status
     FROM incident i
     WHERE i.geom && (SELECT ST_Extent(p.geom) FROM page p)::geometry
-      AND (CAST(:scope_department AS text) IS NULL
-           OR i.department_id = (SELECT d.id FROM department d WHERE d.code = :scope_department))
-      AND (CAST(:scope_prefix AS text) IS NULL
-           OR EXISTS (SELECT 1 FROM area q
-                      WHERE q.id = i.queue_area_id
-                        AND left(q.code, length(:scope_prefix)) = :scope_prefix))
-      AND NOT EXISTS (
-          SELECT 1 FROM area o
-          WHERE o.id = i.micro_grid_id
-            AND o.generation_low <= :g AND (o.generation_high IS NULL OR o.generation_high >= :g))
+      AND {{incident_in_scope(i)}}
+      AND NOT {{assigned_live(i.micro_grid_id)}}
 ),
 placed AS (
-    SELECT (SELECT a.id FROM area a
-            WHERE a.level = 'micro_grid'
-              AND a.generation_low <= :g
-              AND (a.generation_high IS NULL OR a.generation_high >= :g)
-              AND ST_Intersects(a.geom, o.geom)
-            ORDER BY a.code
-            LIMIT 1) AS area_id,
+    SELECT {{live_micro_grid_covering(o.geom)}} AS area_id,
            o.major,
            o.status
     FROM orphans o
@@ -59,8 +44,7 @@ counted AS (
     SELECT p.id AS area_id, left(i.category_code, 2) AS major, i.status
     FROM page p
     JOIN incident i ON i.micro_grid_id = p.id
-    WHERE CAST(:scope_department AS text) IS NULL
-       OR i.department_id = (SELECT d.id FROM department d WHERE d.code = :scope_department)
+    WHERE {{incident_in_department(i)}}
     UNION ALL
     SELECT placed.area_id, placed.major, placed.status
     FROM placed

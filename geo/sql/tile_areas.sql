@@ -1,5 +1,5 @@
 -- One Mapbox Vector Tile layer: the live areas of :level in generation :g that intersect tile
--- (:z, :x, :y) and inside the scope (:scope_prefix, as geo.scope.area_sql), with their code,
+-- (:z, :x, :y) and inside the scope (fragment area_in_scope), with their code,
 -- name, level and parent code (nothing personal).
 -- The envelope is also transformed to storage (EPSG:4490) for the && prefilter, so the GiST
 -- index on area.geom picks the candidates; a Web Mercator rectangle is a lon/lat rectangle,
@@ -19,9 +19,8 @@ features AS (
     CROSS JOIN bounds b
     LEFT JOIN area p ON p.id = a.parent_id
     WHERE a.level = :level
-      AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
-      AND (CAST(:scope_prefix AS text) IS NULL
-           OR left(a.code, length(:scope_prefix)) = :scope_prefix)
+      AND {{live(a)}}
+      AND {{area_in_scope(a.code)}}
       AND a.geom && b.env_storage
       AND ST_Intersects(a.geom, b.env_storage)
       AND greatest(ST_XMax(a.geom::box2d) - ST_XMin(a.geom::box2d),

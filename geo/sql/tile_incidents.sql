@@ -4,9 +4,9 @@
 -- Placement follows heat_counts.sql: the assigned micro-grid when it is live in :g, else the
 -- live micro-grid covering the point (lowest code), which is then in this tile. Counts are
 -- LATERAL index lookups per micro-grid so that a generic plan keeps the same shape.
--- Scope (as geo.scope): only micro-grids inside :scope_prefix, and only incidents held in an
--- area inside it (an assigned incident is held in its micro-grid) and, with
--- :scope_department, routed to that department.
+-- Scope: only micro-grids inside the caller's area (fragment area_in_scope), and only
+-- incidents in the caller's scope (fragment incident_in_scope: held in an area inside it and
+-- routed to the caller's department); an assigned incident is held in its micro-grid.
 WITH bounds AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS env,
            ST_Transform(ST_TileEnvelope(:z, :x, :y), 4490) AS env_storage
@@ -15,9 +15,8 @@ cells AS MATERIALIZED (
     SELECT a.id, a.code, a.geom
     FROM area a, bounds b
     WHERE a.level = 'micro_grid'
-      AND a.generation_low <= :g AND (a.generation_high IS NULL OR a.generation_high >= :g)
-      AND (CAST(:scope_prefix AS text) IS NULL
-           OR left(a.code, length(:scope_prefix)) = :scope_prefix)
+      AND {{live(a)}}
+      AND {{area_in_scope(a.code)}}
       AND a.geom && b.env_storage
       AND ST_Intersects(a.geom, b.env_storage)
 ),
@@ -25,19 +24,11 @@ orphans AS MATERIALIZED (
     SELECT i.geom, i.status
     FROM incident i, bounds b
     WHERE i.geom && b.env_storage
-      AND (CAST(:scope_department AS text) IS NULL
-           OR i.department_id = (SELECT d.id FROM department d WHERE d.code = :scope_department))
-      AND (CAST(:scope_prefix AS text) IS NULL
-           OR EXISTS (SELECT 1 FROM area q
-                      WHERE q.id = i.queue_area_id
-                        AND left(q.code, length(:scope_prefix)) = :scope_prefix))
+      AND {{incident_in_scope(i)}}
       AND (CAST(:category AS text) IS NULL
            OR left(i.category_code, length(:category)) = :category)
       AND (CAST(:since AS timestamptz) IS NULL OR i.reported_at >= :since)
-      AND NOT EXISTS (
-          SELECT 1 FROM area o
-          WHERE o.id = i.micro_grid_id
-            AND o.generation_low <= :g AND (o.generation_high IS NULL OR o.generation_high >= :g))
+      AND NOT {{assigned_live(i.micro_grid_id)}}
 ),
 orphan_counts AS MATERIALIZED (
     SELECT placed.cell_id,
@@ -45,9 +36,7 @@ orphan_counts AS MATERIALIZED (
            count(*) AS total_n
     FROM (
         SELECT (SELECT c.id FROM cells c
-                WHERE ST_Intersects(c.geom, o.geom)
-                ORDER BY c.code
-                LIMIT 1) AS cell_id,
+                WHERE {{covering_lowest_code_first(c, o.geom)}}) AS cell_id,
                o.status
         FROM orphans o
     ) placed
@@ -65,9 +54,7 @@ counted AS (
                count(*) AS total_n
         FROM incident i
         WHERE i.micro_grid_id = c.id
-          AND (CAST(:scope_department AS text) IS NULL
-               OR i.department_id
-                  = (SELECT d.id FROM department d WHERE d.code = :scope_department))
+          AND {{incident_in_department(i)}}
           AND (CAST(:category AS text) IS NULL
                OR left(i.category_code, length(:category)) = :category)
           AND (CAST(:since AS timestamptz) IS NULL OR i.reported_at >= :since)

@@ -1,7 +1,8 @@
--- (appended to geo/plans/sql/status.sql) Figures per area of plan :plan's scope, before (the
+-- Figures per area of plan :plan's scope, before (the
 -- base generation's live areas) and after (the draft): open incidents and party members' homes
 -- inside it, staff (grid workers, instructors, leaders) serving it, km². :staff_refs/:staff_kinds
 -- are the draft refs and kinds staff move to (from member_moves.sql).
+{{plan_status}}
 , scope AS (SELECT a.geom FROM plan p JOIN area a ON a.id = p.scope_area_id WHERE p.id = :plan),
 open_points AS MATERIALIZED (
     SELECT i.geom FROM incident i, scope s
@@ -22,8 +23,7 @@ sides AS (
     JOIN area a ON left(a.code, length(p.scope_code)) = p.scope_code AND a.code <> p.scope_code
     LEFT JOIN retired r ON r.id = a.id
     WHERE p.id = :plan
-      AND a.generation_low <= p.base_generation
-      AND (a.generation_high IS NULL OR a.generation_high >= p.base_generation)
+      AND {{live(a, p.base_generation)}}
     UNION ALL
     SELECT 'after', pa.ref, pa.level, st.status, pa.geom,
            CASE WHEN st.status = 'unchanged' THEN pa.source_area_id END, s.code

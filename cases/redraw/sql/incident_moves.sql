@@ -1,6 +1,8 @@
--- (appended to geo/plans/sql/status.sql) Open incidents held by a retired area of plan :plan
+-- Open incidents held by a retired area of plan :plan
 -- whose micro-grid changes: from the holding area's code to the draft micro-grid covering the
--- point (lowest ref on an edge; none when it is outside every draft micro-grid).
+-- point (lowest ref on an edge; none when it is outside every draft micro-grid). Department
+-- staff see only the incidents routed to their department (:scope_department).
+{{plan_status}}
 SELECT i.code, q.code AS from_code, q.level AS from_level, t.ref AS to_ref, st.status AS to_status
 FROM incident i
 JOIN area q ON q.id = i.queue_area_id
@@ -14,4 +16,5 @@ WHERE i.status <> ALL(CAST(:closed AS text[]))
   AND (i.queue_area_id IN (SELECT id FROM retired) OR i.micro_grid_id IN (SELECT id FROM retired)
        OR i.grid_id IN (SELECT id FROM retired) OR i.village_id IN (SELECT id FROM retired))
   AND (t.ref IS DISTINCT FROM q.code OR st.status <> 'unchanged')
+  AND {{incident_in_department(i)}}
 ORDER BY i.code

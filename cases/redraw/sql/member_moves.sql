@@ -1,7 +1,8 @@
--- (appended to geo/plans/sql/status.sql) Where each member serving a retired area of plan :plan
+-- Where each member serving a retired area of plan :plan
 -- goes. Party members (就近下沉) go to the draft micro-grid covering their home, else the
 -- nearest one; everyone else (grid workers, instructors, leaders) to the draft area of the same
 -- level that overlaps their old area most, else the one nearest their home.
+{{plan_status}}
 SELECT m.id, m.kind, m.name, r.code AS from_code, r.level AS from_level,
        t.ref AS to_ref, st.status AS to_status, t.area_id AS to_area_id, t.how
 FROM member m

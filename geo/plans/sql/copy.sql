@@ -5,5 +5,4 @@ FROM plan p
 JOIN area a ON left(a.code, length(p.scope_code)) = p.scope_code AND a.code <> p.scope_code
 JOIN area parent ON parent.id = a.parent_id
 WHERE p.id = :plan
-  AND a.generation_low <= p.base_generation
-  AND (a.generation_high IS NULL OR a.generation_high >= p.base_generation)
+  AND {{live(a, p.base_generation)}}

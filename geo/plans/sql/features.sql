@@ -1,4 +1,5 @@
 -- One RFC 7946 Feature (as JSON text) per draft area of plan :plan, coarsest level first.
+{{plan_status}}
 SELECT json_build_object(
            'type', 'Feature',
            'id', pa.ref,

@@ -1,5 +1,7 @@
--- CTEs giving each draft area of plan :plan its status against the plan's base generation
--- (a query appends its own SELECT and may join `status`):
+-- @fragment plan_status()
+-- The CTEs giving each draft area of plan :plan its status against the plan's base generation;
+-- a statement starts with {{plan_status}} and goes on with its own SELECT, UPDATE or further
+-- CTEs (", more AS (...)"), joining `status` and `retired` as it needs:
 --   unchanged  a copy with the same shape and name as its source, under a parent that is
 --              itself unchanged (or the scope): its area row continues;
 --   changed    a copy that differs, or whose parent changed: a new row with a new code;
@@ -33,7 +35,6 @@ retired AS (
     FROM plan p
     JOIN area a ON left(a.code, length(p.scope_code)) = p.scope_code AND a.code <> p.scope_code
     WHERE p.id = :plan
-      AND a.generation_low <= p.base_generation
-      AND (a.generation_high IS NULL OR a.generation_high >= p.base_generation)
+      AND {{live(a, p.base_generation)}}
       AND NOT EXISTS (SELECT 1 FROM kept k WHERE k.source_area_id = a.id)
 )

@@ -1,0 +1,3 @@
+-- The account :id.
+{{account}}
+WHERE a.id = :id

@@ -1,0 +1,3 @@
+-- The account named :username.
+{{account}}
+WHERE a.username = :username

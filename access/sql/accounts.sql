@@ -1,0 +1,3 @@
+-- Every account, in the order they were made.
+{{account}}
+ORDER BY a.id
