@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -36,6 +35,7 @@ from cases import views
 from cases.codes import TIMEZONE, reserve_codes
 from cases.dispatch import desk_for
 from cases.errors import IdempotencyInProgress, IdempotencyKeyMissing, IdempotencyKeyReused
+from cases.report import id_number_problem
 from cases.routing import minor_category
 from cases.sql import query
 from geo.assign import Placement, place
@@ -66,7 +66,8 @@ class Report:
     reporter_name: str | None = None
     reporter_phone: str | None = None
     media: list[dict[str, Any]] = field(default_factory=list)
-    #: 居民身份证号, checked by :func:`id_number_problem`; never leaves the service in clear.
+    #: 居民身份证号, checked by :func:`cases.report.id_number_problem`; never leaves the service
+    #: in clear.
     reporter_id_number: str | None = None
 
     def fingerprint(self) -> str:
@@ -76,29 +77,6 @@ class Report:
             del content["reporter_id_number"]
         canonical = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-_ID_NUMBER = re.compile(r"[0-9]{17}[0-9X]")
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-
-
-def id_number_problem(number: str) -> str | None:
-    """What is wrong with a resident ID number (GB 11643-1999), or None; never echoes it.
-
-    >>> id_number_problem("11010519491231002X") is None
-    True
-    >>> id_number_problem("110105194912310021")
-    'the check digit does not match the first 17 digits (GB 11643)'
-    >>> id_number_problem("1101051949")
-    'must be 18 characters: 17 digits and a check digit (0-9 or X)'
-    """
-    if not _ID_NUMBER.fullmatch(number.upper()):
-        return "must be 18 characters: 17 digits and a check digit (0-9 or X)"
-    total = sum(int(digit) * weight for digit, weight in zip(number, _ID_WEIGHTS, strict=False))
-    if _ID_CHECK[total % 11] != number[17].upper():
-        return "the check digit does not match the first 17 digits (GB 11643)"
-    return None
 
 
 @dataclass(frozen=True)
