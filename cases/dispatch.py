@@ -39,6 +39,7 @@ class Desk:
     placement: Placement
     member_id: int | None
     department_id: int
+    department_code: str
 
     def columns(self) -> dict[str, Any]:
         p = self.placement
@@ -59,10 +60,11 @@ class Desk:
 
 @dataclass(frozen=True)
 class Desks:
-    """Per placed point: the routed department, the category's time limit in hours and the
-    grid's worker (0 for none), as columns."""
+    """Per placed point: the routed department (id and code), the category's time limit in
+    hours and the grid's worker (0 for none), as columns."""
 
     department_id: NDArray[np.int64]
+    department_code: list[str]
     time_limit_hours: NDArray[np.int64]
     member_id: NDArray[np.int64]
 
@@ -72,7 +74,7 @@ def desk_for(conn: Connection, placement: Placement, category_code: str) -> Desk
     grid = placement.area_id("grid") if placement.area_id("micro_grid") is not None else None
     found = _desks(conn, [category_code], [placement.area_id("township")], [grid or 0])
     member = int(found.member_id[0])
-    return Desk(placement, member or None, int(found.department_id[0]))
+    return Desk(placement, member or None, int(found.department_id[0]), found.department_code[0])
 
 
 def desks_for(conn: Connection, categories: Sequence[str], placed: Placements) -> Desks:
@@ -102,7 +104,7 @@ def _desks(
             "grids": wanted.tolist(),
         },
     ).all()
-    routed = {pairs[r.key - 1]: (r.id, r.hours) for r in rows if r.what == "route"}
+    routed = {pairs[r.key - 1]: (r.id, r.hours, r.code) for r in rows if r.what == "route"}
     missing = next((p for p in pairs if routed.get(p, (None,))[0] is None), None)
     if missing is not None:
         raise NotFound(f"category {missing[0]} has no department to route to")
@@ -112,7 +114,8 @@ def _desks(
     at = np.searchsorted(wanted, np.asarray(grids, dtype=np.int64))
     at[np.asarray(grids, dtype=np.int64) == 0] = len(wanted)  # the trailing 0: no worker
     return Desks(
-        department_id=np.array([d for d, _ in found], dtype=np.int64),
-        time_limit_hours=np.array([h for _, h in found], dtype=np.int64),
+        department_id=np.array([d for d, _, _ in found], dtype=np.int64),
+        department_code=[c for _, _, c in found],
+        time_limit_hours=np.array([h for _, h, _ in found], dtype=np.int64),
         member_id=by_grid[at],
     )

@@ -22,10 +22,10 @@ import numpy as np
 import psycopg
 from sqlalchemy import Connection, text
 
+from cases import live
 from cases.codes import reserve_codes
 from cases.dispatch import desks_for
 from cases.imports.rows import CHINA, Row
-from cases.intake import NOTIFY_CHANNEL
 from cases.models import IncidentStatus as S
 from geo.areas import current_generation
 from geo.assign_bulk import ASSIGNMENTS, Placements, place_many
@@ -114,10 +114,7 @@ def write_rows(
         in_flight.result()
     if progress is not None:
         progress(len(order))
-    conn.execute(
-        text("SELECT pg_notify(:channel, :payload)"),
-        {"channel": NOTIFY_CHANNEL, "payload": json.dumps({"kind": "import", "count": len(rows)})},
-    )
+    live.notify(conn, [live.imported(len(rows))])
     return codes
 
 

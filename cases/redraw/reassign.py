@@ -1,7 +1,8 @@
 """Re-assignment: move the open incidents of some areas onto another generation's layout.
 
 Publishing a new boundary generation calls :func:`reassign_open` inside its own transaction;
-every incident whose desk changes gets a ``reassigned`` entry in its trail.
+every incident whose desk changes gets a ``reassigned`` entry in its trail, and the open live
+maps a ``changed`` event for it (:mod:`cases.live`, sent on commit).
 
 The incidents are re-placed set-wise, with the rules of :func:`geo.assign.place`
 (:func:`geo.assign_bulk.place_many`), given their departments and grid workers with one
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Connection, text
 
+from cases import live
 from cases.dispatch import desks_for
 from cases.models import CLOSED_STATUSES
 from cases.redraw.sql import query
@@ -134,6 +136,13 @@ def reassign_open(
     conn.execute(text(_UPDATE), params)
     conn.execute(text(_TRAIL), params)
     conn.exec_driver_sql("DROP TABLE reassign_desk, reassign_old")
+    moved = [r for r, c in zip(rows, changed, strict=True) if c]
+    live.notify_changed(
+        conn,
+        [r.id for r in moved],
+        [r.queue_area_id for r in moved],
+        [r.department_id for r in moved],
+    )
     return [
         Move(r.code, r.queue_area_id, n[0], r.member_id, _opt(n[1]), r.department_id, n[2])
         for r, n, c in zip(rows, new, changed, strict=True)
