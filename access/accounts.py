@@ -1,5 +1,7 @@
 """Accounts, roles and their scope; API keys; refresh tokens and revoked token ids.
 
+Opening an account and issuing a key are audited as part of the operation
+(:func:`open_account`, :func:`issue_api_key`): the CLI and the API write the same entry.
 A role says what an account may do, its ``area_code`` and ``department_id`` where: the
 scope the query layer filters by (:mod:`geo.scope`). Passwords are Argon2 hashes (pwdlib);
 API keys are random 256-bit secrets stored as SHA-256 digests, looked up by their prefix.
@@ -33,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from access import audit
 from access.sql import query
 from geo.errors import InvalidInput, NotFound
 from geo.models import Base, str_enum
@@ -267,6 +270,28 @@ def create_account(
     return found
 
 
+def account_view(account: AccountRow) -> dict[str, Any]:
+    """An account as clients see it and as the audit trail records it (no password hash)."""
+    return {
+        "id": account.id,
+        "username": account.username,
+        "display_name": account.display_name,
+        "role": account.role.value,
+        "role_label": ROLE_LABELS[account.role],
+        "area_code": account.area_code,
+        "department": account.department_code,
+        "member_id": account.member_id,
+    }
+
+
+def open_account(conn: Connection, actor: audit.Actor, **fields: Any) -> AccountRow:
+    """:func:`create_account` with ``fields``, and its ``account.create`` audit entry (the
+    new account's :func:`account_view` as ``after``), in the caller's transaction."""
+    account = create_account(conn, **fields)
+    audit.record(conn, actor, "account.create", "account", account.id, after=account_view(account))
+    return account
+
+
 def _role(role: Role | str) -> Role:
     try:
         return Role(role)
@@ -309,6 +334,16 @@ def create_api_key(conn: Connection, account_id: int, label: str = "") -> str:
         {"a": account_id, "p": prefix, "d": _digest(secret), "l": label},
     )
     return f"{API_KEY_PREFIX}{prefix}_{secret}"
+
+
+def issue_api_key(conn: Connection, actor: audit.Actor, account_id: int, label: str = "") -> str:
+    """:func:`create_api_key` and its ``api_key.create`` audit entry (the key's prefix, the
+    account as ``after``), in the caller's transaction."""
+    key = create_api_key(conn, account_id, label)
+    audit.record(
+        conn, actor, "api_key.create", "api_key", key_prefix(key), after={"account": account_id}
+    )
+    return key
 
 
 def account_for_api_key(conn: Connection, key: str) -> AccountRow | None:

@@ -7,6 +7,7 @@ A notification is encoded as a Server-Sent Events frame once (:class:`Notice`), 
 subscriber. A subscriber too slow to keep up is sent a ``reset`` (reload the list) instead of
 blocking the others; a lost database connection is re-established with back-off, and
 subscribers are told to ``reset`` too, since notifications sent meanwhile are gone.
+The channel and the messages are :mod:`cases.live`'s; this module only relays them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import make_url
 
+from cases import live
 from geo.scope import WHOLE_BANNER, Scope
 
 log = logging.getLogger(__name__)
@@ -53,8 +55,8 @@ class Notice:
     def of(cls, message: dict[str, Any]) -> Notice:
         kind = str(message.get("kind", "message"))
         frame = sse_frame(kind, message)
-        narrow = sse_frame(kind, {"kind": "import"}) if kind == "import" else frame
-        return cls(message, frame, narrow)
+        narrowed = live.narrowed(message)
+        return cls(message, frame, frame if narrowed is message else sse_frame(kind, narrowed))
 
     def frame_for(self, scope: Scope) -> bytes:
         return self.frame if scope.is_whole else self.narrow_frame
@@ -65,25 +67,27 @@ def sse_frame(kind: str, data: dict[str, Any]) -> bytes:
     return f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
-_BEHIND = Notice.of({"kind": "reset", "reason": "behind"})
+_BEHIND = Notice.of(live.reset("behind"))
 
 
 @dataclass(eq=False)  # identity, not value: each open stream is its own subscriber
 class Subscriber:
     """One open stream; ``area`` (a code prefix) narrows what it receives, and ``scope`` (the
-    caller's) keeps out incidents whose ``queue_area`` or ``department`` lie outside it."""
+    caller's) keeps out incidents whose desks (:func:`cases.live.desks`: queue area and
+    department, before and after a re-assignment) all lie outside it."""
 
     area: str | None = None
     queue: asyncio.Queue[Notice] = field(default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE))
     scope: Scope = WHOLE_BANNER
 
     def wants(self, message: dict[str, Any]) -> bool:
-        if message.get("kind") in ("reset", "import"):
-            return True
-        queue_area = str(message.get("queue_area", ""))
+        desks = live.desks(message)
+        return desks is None or any(self._sees(*desk) for desk in desks)
+
+    def _sees(self, queue_area: str, department: str | None) -> bool:
         if self.area is not None and not queue_area.startswith(self.area):
             return False
-        return self.scope.holds(queue_area, message.get("department"))
+        return self.scope.holds(queue_area, department)
 
     def offer(self, notice: Notice) -> None:
         if not self.wants(notice.message):
@@ -107,7 +111,7 @@ def conninfo(sqlalchemy_url: str) -> str:
 class Broadcaster:
     """Listens on ``channel`` and feeds every :class:`Subscriber` of this process."""
 
-    def __init__(self, sqlalchemy_url: str, channel: str = "incidents") -> None:
+    def __init__(self, sqlalchemy_url: str, channel: str = live.CHANNEL) -> None:
         self._dsn = conninfo(sqlalchemy_url)
         self._channel = channel
         self._subscribers: set[Subscriber] = set()
@@ -152,7 +156,7 @@ class Broadcaster:
                 ) as conn:
                     await conn.execute(f'LISTEN "{self._channel}"')
                     if self.listening.is_set():  # a reconnect: what was sent meanwhile is lost
-                        self._publish({"kind": "reset", "reason": "reconnected"})
+                        self._publish(live.reset("reconnected"))
                         log.warning(
                             "listening on %s again; %d open streams told to reset",
                             self._channel,

@@ -23,11 +23,10 @@ from access.accounts import (
     DEMO_PASSWORD,
     ROLE_LABELS,
     Role,
-    create_account,
-    create_api_key,
     demo_accounts_if_loaded,
     find_account,
-    key_prefix,
+    issue_api_key,
+    open_account,
 )
 from api.app import create_app, prepare_database
 from cases.imports.importer import ImportReport, import_incidents
@@ -47,6 +46,8 @@ areas_app = typer.Typer(help="Areas.", no_args_is_help=True)
 app.add_typer(areas_app, name="areas")
 users_app = typer.Typer(help="Accounts and API keys.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+#: Who the audit trail names for accounts and keys made on the command line.
+CLI = audit.Actor("cli", "admin")
 
 
 def _logging() -> None:
@@ -248,8 +249,9 @@ def users_create(
     database = prepare_database(Settings())
     try:
         with database.engine.begin() as conn:
-            account = create_account(
+            account = open_account(
                 conn,
+                CLI,
                 username=username,
                 password=password,
                 role=role,
@@ -257,14 +259,6 @@ def users_create(
                 area_code=area,
                 department=department,
                 member_id=member,
-            )
-            audit.record(
-                conn,
-                audit.Actor("cli", "admin"),
-                "account.create",
-                "account",
-                account.id,
-                after={"username": username, "role": role.value, "area": area},
             )
     finally:
         database.close()
@@ -284,15 +278,7 @@ def users_api_key(
             account = find_account(conn, username=username)
             if account is None:
                 raise NotFound(f"no account {username!r}")
-            key = create_api_key(conn, account.id, label)
-            audit.record(
-                conn,
-                audit.Actor("cli", "admin"),
-                "api_key.create",
-                "api_key",
-                key_prefix(key),
-                after={"account": account.id},
-            )
+            key = issue_api_key(conn, CLI, account.id, label)
     finally:
         database.close()
     typer.echo(key)

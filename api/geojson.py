@@ -1,20 +1,15 @@
-"""GeoJSON responses assembled from feature text the database already produced."""
+"""GeoJSON responses assembled from feature text the database already produced (the text
+itself is built by :mod:`geo.geojson`)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import Request, Response
 
 from geo.areas import FeaturePage
+from geo.geojson import GEOJSON, collection, dumps
 from geo.heat import FeatureSet
-
-GEOJSON = "application/geo+json"
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 def feature_collection(request: Request, page: FeaturePage) -> Response:
@@ -28,15 +23,12 @@ def feature_collection(request: Request, page: FeaturePage) -> Response:
                 "type": GEOJSON,
             }
         )
-    head = dumps(
-        {
-            "type": "FeatureCollection",
-            "numberMatched": page.number_matched,
-            "numberReturned": len(page.features),
-            "links": links,
-        }
+    body = collection(
+        page.features,
+        numberMatched=page.number_matched,
+        numberReturned=len(page.features),
+        links=links,
     )
-    body = head[:-1] + ',"features":[' + ",".join(page.features) + "]}"
     return Response(content=body, media_type=GEOJSON)
 
 
@@ -46,6 +38,4 @@ def feature_response(feature: dict[str, Any]) -> Response:
 
 def feature_set(features: FeatureSet) -> Response:
     """A FeatureCollection of ``features`` with their top-level members (breaks, totals …)."""
-    head = dumps({"type": "FeatureCollection", **features.members})
-    body = head[:-1] + ',"features":[' + ",".join(features.features) + "]}"
-    return Response(content=body, media_type=GEOJSON)
+    return Response(content=collection(features.features, **features.members), media_type=GEOJSON)

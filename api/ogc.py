@@ -24,9 +24,8 @@ from pydantic import BaseModel
 
 from api.deps import GenerationDep
 from api.errors import headers_for, status_and_description
-from api.geojson import dumps
 from api.schemas import Strict
-from geo import ogc
+from geo import geojson, ogc
 from geo.errors import InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
@@ -250,7 +249,7 @@ UrlsDep = Annotated[Urls, Depends(urls)]
 
 
 def json_response(document: dict[str, Any]) -> Response:
-    return Response(dumps(document), media_type=ogc.JSON)
+    return Response(geojson.dumps(document), media_type=ogc.JSON)
 
 
 def _crs_header(crs: ogc.Crs) -> dict[str, str]:
@@ -279,16 +278,13 @@ def items_response(
         pinned = request.url.remove_query_params("at")
         href = pinned.include_query_params(after=page.next_after, generation=q.generation)
         links.append({"href": str(href), "rel": "next", "type": ogc.GEOJSON, "title": "next page"})
-    head = dumps(
-        {
-            "type": "FeatureCollection",
-            "numberMatched": page.number_matched,
-            "numberReturned": len(page.features),
-            "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-            "links": links,
-        }
+    body = geojson.collection(
+        page.features,
+        numberMatched=page.number_matched,
+        numberReturned=len(page.features),
+        timeStamp=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        links=links,
     )
-    body = head[:-1] + ',"features":[' + ",".join(page.features) + "]}"
     return Response(body, media_type=ogc.GEOJSON, headers=_crs_header(q.crs))
 
 
@@ -305,7 +301,7 @@ def feature_response(
             "title": collection.label,
         },
     ]
-    body = feature[:-1] + ',"links":' + dumps(links) + "}"
+    body = feature[:-1] + ',"links":' + geojson.dumps(links) + "}"
     return Response(body, media_type=ogc.GEOJSON, headers=_crs_header(crs))
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
-from cases.intake import id_number_problem
+from cases import report
 
 
 class Strict(BaseModel):
@@ -116,37 +118,57 @@ class Error(BaseModel):
     errors: list[ErrorItem] = Field(description="The fields at fault, if any.")
 
 
+def _rule(problem_of: Callable[[str], str | None]) -> AfterValidator:
+    """A rule of :mod:`cases.report` as a pydantic check whose message is the rule's own."""
+
+    def check(value: str) -> str:
+        problem = problem_of(value)
+        if problem is not None:
+            raise PydanticCustomError("report", "{problem}", {"problem": problem})
+        return value
+
+    return AfterValidator(check)
+
+
 class Reporter(Strict):
-    name: str | None = Field(default=None, max_length=100)
-    phone: str | None = Field(default=None, max_length=20, pattern=r"^\+?[0-9][0-9 -]{2,19}$")
-    id_number: str | None = Field(
+    name: Annotated[str, _rule(report.name_problem)] | None = Field(
+        default=None, json_schema_extra={"maxLength": report.MAX_NAME}
+    )
+    phone: Annotated[str, _rule(report.phone_problem)] | None = Field(
+        default=None,
+        json_schema_extra={"maxLength": report.MAX_PHONE, "pattern": r"^\+?[0-9][0-9 -]{2,19}$"},
+    )
+    id_number: Annotated[str, _rule(report.id_number_problem)] | None = Field(
         default=None,
         description="居民身份证号: 17 digits and a GB 11643 check digit (0-9 or X); "
         "every response masks it.",
     )
 
-    @field_validator("id_number")
-    @classmethod
-    def _check_id_number(cls, value: str | None) -> str | None:
-        problem = None if value is None else id_number_problem(value)
-        if problem is not None:
-            raise ValueError(problem)
-        return value
-
 
 class Media(Strict):
-    url: str = Field(max_length=2000)
+    url: Annotated[str, _rule(report.media_url_problem)] = Field(
+        json_schema_extra={
+            "maxLength": report.MAX_MEDIA_URL,
+            "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://",
+        }
+    )
     type: str | None = Field(default=None, max_length=100)
 
 
 class IncidentIn(Strict):
-    """A report. Unknown fields (status, assignee, area code …) are refused."""
+    """A report. Unknown fields (status, assignee, area code …) are refused; the fields every
+    report has are checked by the rules of :mod:`cases.report`, in its words."""
 
     lon: float = Field(description="Longitude (east) in `datum`.")
     lat: float = Field(description="Latitude (north) in `datum`.")
     datum: str = Field(description="wgs84, cgcs2000, gcj02 or bd09.")
-    category: str = Field(description="Four-digit minor category code, e.g. 0101 邻里纠纷.")
-    description: str = Field(default="", max_length=4000)
+    category: Annotated[str, _rule(report.category_problem)] = Field(
+        description="Four-digit minor category code, e.g. 0101 邻里纠纷.",
+        json_schema_extra={"pattern": "^[0-9]{4}$"},
+    )
+    description: Annotated[str, _rule(report.description_problem)] = Field(
+        default="", json_schema_extra={"maxLength": report.MAX_DESCRIPTION}
+    )
     occurred_at: datetime | None = None
     reporter: Reporter | None = None
     media: list[Media] = Field(default_factory=list, max_length=20)

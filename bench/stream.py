@@ -27,8 +27,8 @@ import psycopg
 
 from bench.common import Result, auth_headers, libpq_url, ms, p50
 from bench.context import Context
+from cases.live import CHANNEL
 
-CHANNEL = "incidents"
 GAP_S = 0.05
 
 

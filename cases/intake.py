@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,10 +31,11 @@ from sqlalchemy.exc import OperationalError
 
 from access import audit
 from access.audit import Actor
-from cases import views
+from cases import live, views
 from cases.codes import TIMEZONE, reserve_codes
-from cases.dispatch import desk_for
+from cases.dispatch import Desk, desk_for
 from cases.errors import IdempotencyInProgress, IdempotencyKeyMissing, IdempotencyKeyReused
+from cases.report import id_number_problem
 from cases.routing import minor_category
 from cases.sql import query
 from geo.assign import Placement, place
@@ -50,7 +50,6 @@ KEY_TTL = timedelta(days=7)
 MAX_KEY_LENGTH = 180
 DUPLICATE_RADIUS_M = 50.0
 DUPLICATE_WINDOW = timedelta(hours=24)
-NOTIFY_CHANNEL = "incidents"
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,8 @@ class Report:
     reporter_name: str | None = None
     reporter_phone: str | None = None
     media: list[dict[str, Any]] = field(default_factory=list)
-    #: 居民身份证号, checked by :func:`id_number_problem`; never leaves the service in clear.
+    #: 居民身份证号, checked by :func:`cases.report.id_number_problem`; never leaves the service
+    #: in clear.
     reporter_id_number: str | None = None
 
     def fingerprint(self) -> str:
@@ -76,29 +76,6 @@ class Report:
             del content["reporter_id_number"]
         canonical = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-_ID_NUMBER = re.compile(r"[0-9]{17}[0-9X]")
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-
-
-def id_number_problem(number: str) -> str | None:
-    """What is wrong with a resident ID number (GB 11643-1999), or None; never echoes it.
-
-    >>> id_number_problem("11010519491231002X") is None
-    True
-    >>> id_number_problem("110105194912310021")
-    'the check digit does not match the first 17 digits (GB 11643)'
-    >>> id_number_problem("1101051949")
-    'must be 18 characters: 17 digits and a check digit (0-9 or X)'
-    """
-    if not _ID_NUMBER.fullmatch(number.upper()):
-        return "must be 18 characters: 17 digits and a check digit (0-9 or X)"
-    total = sum(int(digit) * weight for digit, weight in zip(number, _ID_WEIGHTS, strict=False))
-    if _ID_CHECK[total % 11] != number[17].upper():
-        return "the check digit does not match the first 17 digits (GB 11643)"
-    return None
 
 
 @dataclass(frozen=True)
@@ -161,11 +138,13 @@ def submit(
             if start.generation is None:
                 raise NotFound("no boundary generation has been published yet")
             placement = place(conn, point.lon, point.lat, start.generation, nearest_limit_m)
-            incident_id = _insert(conn, report, point, start, placement, stored_key, source, actor)
+            desk = desk_for(conn, placement, start.category_code)
+            incident_id, code = _insert(conn, report, point, start, desk, stored_key, source, actor)
             view = _view(conn, incident_id, placement)
             audit.record(conn, actor, "incident.create", "incident", view["code"], after=view)
             body = view | {"possible_duplicates": _duplicates(conn, incident_id)}
-            _answer(conn, stored_key, incident_id, body)
+            news = live.created(code, start.category_code, point, placement, desk.department_code)
+            _answer(conn, stored_key, incident_id, body, news)
             return Outcome(201, body)
     except OperationalError as exc:
         if isinstance(exc.orig, LockNotAvailable):
@@ -235,12 +214,13 @@ def _insert(
     report: Report,
     point: Any,
     start: Any,
-    placement: Placement,
+    desk: Desk,
     key: str,
     source: str,
     actor: Actor,
-) -> int:
-    desk = desk_for(conn, placement, start.category_code)
+) -> tuple[int, str]:
+    """Write the incident and the first entry of its trail; its id and code."""
+    placement = desk.placement
     (code,) = reserve_codes(conn, start.year)
     params = {
         "code": code,
@@ -269,7 +249,7 @@ def _insert(
             }
         ),
     }
-    return int(conn.execute(query("insert_incident"), params).scalar_one())
+    return int(conn.execute(query("insert_incident"), params).scalar_one()), code
 
 
 def _upper(number: str | None) -> str | None:
@@ -306,19 +286,12 @@ def _view(conn: Connection, incident_id: int, placement: Placement) -> dict[str,
     return views.view(row, links)
 
 
-def _answer(conn: Connection, key: str, incident_id: int, body: dict[str, Any]) -> None:
-    """Store ``body`` as the answer to ``key`` and queue a NOTIFY for the live map, in one
-    statement; PostgreSQL sends the notification only if the transaction commits."""
-    payload = {
-        "kind": "created",
-        "code": body["code"],
-        "status": body["status"],
-        "category": body["category"]["code"],
-        "lon": body["location"]["cgcs2000"]["lon"],
-        "lat": body["location"]["cgcs2000"]["lat"],
-        "queue_area": body["assignment"]["queue_area"]["code"],
-        "department": body["responsible"]["department"]["code"],
-    }
+def _answer(
+    conn: Connection, key: str, incident_id: int, body: dict[str, Any], news: dict[str, Any]
+) -> None:
+    """Store ``body`` as the answer to ``key`` and queue the live map's ``news``
+    (:mod:`cases.live`), in one statement; PostgreSQL sends the notification only if the
+    transaction commits."""
     conn.execute(
         text(
             "WITH stored AS (UPDATE idempotency_key SET status_code = 201, response = :body, "
@@ -328,7 +301,7 @@ def _answer(conn: Connection, key: str, incident_id: int, body: dict[str, Any]) 
             "body": json.dumps(body, ensure_ascii=False),
             "id": incident_id,
             "key": key,
-            "channel": NOTIFY_CHANNEL,
-            "payload": json.dumps(payload, ensure_ascii=False),
+            "channel": live.CHANNEL,
+            "payload": live.payload(news),
         },
     )

@@ -50,6 +50,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine
 
 from access.audit import Actor
+from cases import report
 from cases.codes import TIMEZONE
 from cases.intake import Report, submit
 from cases.models import CLOSED_STATUSES, IncidentStatus
@@ -75,7 +76,6 @@ POST_FIELDS = frozenset(
 )
 #: Domain field names as a GeoReport client knows them.
 _FIELD_NAMES = {"lon": "long", "category": "service_code"}
-_PHONE = re.compile(r"^\+?[0-9][0-9 -]{2,19}$")
 _LONG_NUMBER = re.compile(r"(?<![0-9])[0-9]{7,}[0-9Xx]?(?![0-9])")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _LOCAL = ZoneInfo(TIMEZONE)
@@ -201,10 +201,12 @@ def _coordinate(fields: Mapping[str, str], name: str, other: str) -> float:
         raise InvalidInput(name, f"must be a number in decimal degrees, got {raw!r}") from None
 
 
-def _check_length(fields: Mapping[str, str], name: str, limit: int) -> str | None:
+def _checked(fields: Mapping[str, str], name: str, rule: Callable[[str], str | None]) -> str | None:
+    """The field's value, refused under its GeoReport name when ``rule`` finds a problem."""
     value = _value(fields, name)
-    if value is not None and len(value) > limit:
-        raise InvalidInput(name, f"must be at most {limit} characters, got {len(value)}")
+    problem = None if value is None else rule(value)
+    if problem is not None:
+        raise InvalidInput(name, problem)
     return value
 
 
@@ -218,31 +220,35 @@ def _full_name(first: str | None, last: str | None) -> str | None:
     return " ".join(parts)
 
 
+def _reporter_name(fields: Mapping[str, str]) -> str | None:
+    """``first_name`` and ``last_name`` as one name, checked as a report's name is."""
+    first, last = _value(fields, "first_name"), _value(fields, "last_name")
+    name = _full_name(first, last)
+    problem = None if name is None else report.name_problem(name)
+    if problem is not None:
+        raise InvalidInput(
+            "+".join(f for f, v in (("first_name", first), ("last_name", last)) if v), problem
+        )
+    return name
+
+
 def to_report(fields: Mapping[str, str]) -> Report:
     """The incident report a GeoReport request stands for; bad fields are named by their
-    GeoReport names."""
+    GeoReport names, and refused by the rules of :mod:`cases.report`, in its words."""
     if _value(fields, "service_code") is None:
         raise InvalidInput("service_code", "is required; see services.json for the codes")
+    category = _checked(fields, "service_code", report.category_problem)
     lat = _coordinate(fields, "lat", "long")
     lon = _coordinate(fields, "long", "lat")
-    phone = _value(fields, "phone")
-    if phone is not None and not _PHONE.fullmatch(phone):
-        raise InvalidInput(
-            "phone", "must be 3-20 digits, spaces or dashes, optionally after a leading +"
-        )
-    media_url = _check_length(fields, "media_url", 2000)
-    if media_url is not None and not media_url.lower().startswith(("http://", "https://")):
-        raise InvalidInput("media_url", "must be an http:// or https:// URL")
+    media_url = _checked(fields, "media_url", report.media_url_problem)
     return Report(
         lon=lon,
         lat=lat,
         datum="wgs84",
-        category=_value(fields, "service_code"),
-        description=_check_length(fields, "description", 4000) or "",
-        reporter_name=_full_name(
-            _check_length(fields, "first_name", 50), _check_length(fields, "last_name", 50)
-        ),
-        reporter_phone=phone,
+        category=category,
+        description=_checked(fields, "description", report.description_problem) or "",
+        reporter_name=_reporter_name(fields),
+        reporter_phone=_checked(fields, "phone", report.phone_problem),
         media=[{"url": media_url}] if media_url else [],
     )
 

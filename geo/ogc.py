@@ -45,12 +45,12 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from geo.errors import InvalidInput, NotFound
+from geo.geojson import GEOJSON
 from geo.heat import feature_text
 from geo.models import AreaLevel
 from geo.scope import Scope
 from geo.sql import query
 
-GEOJSON = "application/geo+json"
 JSON = "application/json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 

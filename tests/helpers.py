@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import queue
 import threading
 import time
 from collections.abc import Iterator
@@ -103,3 +106,33 @@ def fresh_account(engine: Engine, settings: Any, like: Any) -> tuple[str, dict[s
         )
     token = tokens.issue(settings, account.id, "access").token
     return username, {"Authorization": f"Bearer {token}"}
+
+
+def read_events(
+    base: str,
+    headers: dict[str, str],
+    params: dict[str, str],
+    out: queue.Queue[Any],
+    ready: threading.Event,
+    stop: threading.Event,
+) -> None:
+    """Read ``GET /api/v1/stream`` into ``out`` as (event, data, monotonic time received);
+    ``ready`` is set once the stream is open. Run it in a thread; ``stop`` ends it at the
+    next line."""
+    import httpx
+
+    with (
+        contextlib.suppress(httpx.HTTPError),  # the server goes away at the end of the session
+        httpx.Client(base_url=base, timeout=None, headers=headers) as http,
+        http.stream("GET", "/api/v1/stream", params=params) as response,
+    ):
+        event = None
+        for line in response.iter_lines():
+            if line.startswith(": connected"):
+                ready.set()
+            elif line.startswith("event: "):
+                event = line[7:]
+            elif line.startswith("data: "):
+                out.put((event, json.loads(line[6:]), time.monotonic()))
+            if stop.is_set():
+                return

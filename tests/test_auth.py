@@ -468,3 +468,79 @@ def test_cli_creates_accounts_and_api_keys(database, anon, limiter, engine):
         ).scalars()
         assert list(actions)[-2:] == ["account.create", "api_key.create"]
         assert find_account(conn, username="cli-grid-worker").password_hash.startswith("$argon2")
+
+
+def _audit_entries(engine, object_type, object_id):
+    with engine.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT actor, role, action, object_type, object_id, after FROM audit_log "
+                "WHERE object_type = :t AND object_id = :i ORDER BY id"
+            ),
+            {"t": object_type, "i": str(object_id)},
+        ).all()
+
+
+def test_the_cli_and_the_api_audit_an_account_and_its_key_alike(database, client, engine):
+    """Same account fields, one made on the command line and one by the API: the same entry,
+    save who acted and the account's own id and name."""
+    area = "15062100300102"
+    env = {**os.environ, "WANGGE_DATABASE_URL": database.url, "WANGGE_NEW_PASSWORD": "p" * 12}
+    for args in (
+        ["users", "create", "cli-twin", "--role", "grid_worker", "--area", area],
+        ["users", "api-key", "cli-twin", "--label", "tablet"],
+    ):
+        done = subprocess.run(
+            [str(WANGGE), *args], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+    made = client.post(
+        "/api/v1/accounts",
+        json={
+            "username": "api-twin",
+            "password": "p" * 12,
+            "role": "grid_worker",
+            "area_code": area,
+        },
+    )
+    assert made.status_code == 201, made.text
+    api_id = made.json()["id"]
+    key = client.post(f"/api/v1/accounts/{api_id}/api-keys", json={"label": "tablet"})
+    assert key.status_code == 201, key.text
+    with engine.connect() as conn:
+        cli_id = find_account(conn, username="cli-twin").id
+        cli_prefix = conn.execute(
+            text("SELECT prefix FROM api_key WHERE account_id = :a"), {"a": cli_id}
+        ).scalar_one()
+
+    def expected(account_id, username):
+        return {
+            "id": account_id,
+            "username": username,
+            "display_name": username,
+            "role": "grid_worker",
+            "role_label": "网格员",
+            "area_code": area,
+            "department": None,
+            "member_id": None,
+        }
+
+    (cli,) = _audit_entries(engine, "account", cli_id)
+    (api,) = _audit_entries(engine, "account", api_id)
+    assert (cli.actor, cli.role) == ("cli", "admin") and (api.actor, api.role) == ("admin", "admin")
+    assert (cli.action, cli.object_type, cli.object_id) == (
+        "account.create",
+        "account",
+        str(cli_id),
+    )
+    assert (api.action, api.object_type, api.object_id) == (
+        "account.create",
+        "account",
+        str(api_id),
+    )
+    assert cli.after == expected(cli_id, "cli-twin")
+    assert api.after == expected(api_id, "api-twin") == made.json()
+    (cli_key,) = _audit_entries(engine, "api_key", cli_prefix)
+    (api_key,) = _audit_entries(engine, "api_key", key.json()["prefix"])
+    assert (cli_key.action, cli_key.after) == ("api_key.create", {"account": cli_id})
+    assert (api_key.action, api_key.after) == ("api_key.create", {"account": api_id})

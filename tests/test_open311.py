@@ -264,7 +264,7 @@ BAD = [
     (form(110.0, "四十", "0101"), "lat", "must be a number"),
     (form(40.4, 110.0, "0101"), "lat", "out of range"),
     (form(110.0, 40.4, "0101", phone="call me"), "phone", "digits"),
-    (form(110.0, 40.4, "0101", description="纠" * 4001), "description", "at most 4000"),
+    (form(110.0, 40.4, "0101", description="纠" * 4001), "description", "at most 4,000"),
     (form(110.0, 40.4, "0101", media_url="javascript:alert(1)"), "media_url", "http"),
 ]
 

@@ -7,6 +7,8 @@ overlaps a retired one most.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -26,7 +28,7 @@ from api.app import create_app
 from api.plan_schemas import Impact, PlanSummary, PublishReport
 from cases.redraw.publish import activate_due
 from geo.settings import Settings
-from tests.helpers import scratch_database
+from tests.helpers import read_events, scratch_database, serving
 
 #: Incidents are reported by the admin; plans are drawn and published by the planner.
 ADMIN: dict[str, str] = {}
@@ -426,3 +428,72 @@ def test_a_scheduled_generation_takes_over_when_its_time_comes(scratch):
             {"c": old},
         ).scalar_one()
     assert left == 0 and summary["report"]["members"]
+
+
+def _changed(events: queue.Queue, n: int) -> list[dict]:
+    """The next ``n`` ``changed`` events of a stream (``created`` ones are skipped)."""
+    found: list[dict] = []
+    while len(found) < n:
+        kind, message, _ = events.get(timeout=5)
+        if kind == "changed":
+            found.append(message)
+    return found
+
+
+def test_an_open_stream_hears_every_incident_a_publication_moves(scratch):
+    """The live map is told of each re-assigned incident: where it is now and where it was."""
+    client, engine = scratch
+    village = "150621007001"
+    plan_id = _plan(client, village)
+    micro = _areas(client, plan_id, "micro_grid")
+    old, polygon = _convex_micro_grid(micro)
+    url = engine.url.render_as_string(hide_password=False)
+    stop = threading.Event()
+    with serving(create_app(Settings(database_url=url, load_sample_data=False))) as base:
+        streams = {}
+        for name, params in (
+            ("all", {}),
+            ("village", {"area": village}),
+            ("away", {"area": "150621001"}),
+        ):
+            streams[name], ready = queue.Queue(), threading.Event()
+            threading.Thread(
+                target=read_events,
+                args=(base, ADMIN, params, streams[name], ready, stop),
+                daemon=True,
+            ).start()
+            assert ready.wait(10), "stream did not open"
+        posted = {_post_incident(client, x, y) for x, y in _inside(polygon, 3, 5)}
+        heard = {streams["all"].get(timeout=5)[1]["code"] for _ in posted}
+        assert heard == posted  # the listener is up
+        cut = shapely.ops.split(polygon, shapely.LineString(_diagonal(polygon)))
+        pieces = _split(client, plan_id, old, polygon)
+        with engine.connect() as conn:
+            located = conn.execute(
+                text(
+                    "SELECT i.code, i.status, ST_X(i.geom) AS x, ST_Y(i.geom) AS y, d.code AS dept "
+                    "FROM incident i JOIN department d ON d.id = i.department_id "
+                    "JOIN area a ON a.id = i.queue_area_id WHERE a.code = :c "
+                    "AND i.status NOT IN ('closed', 'void', 'evaluated')"
+                ),
+                {"c": old},
+            ).all()
+        response = client.post(f"/api/v1/plans/{plan_id}/publish", json={})
+        assert response.status_code == 200, response.text
+        codes = response.json()["codes"]
+        expected = {}
+        for r in located:
+            point = shapely.Point(r.x, r.y)
+            ref = next(ref for ref, piece in pieces.items() if piece.covers(point))
+            expected[r.code] = {
+                "kind": "changed", "code": r.code, "status": r.status, "micro_grid": codes[ref],
+                "lon": r.x, "lat": r.y, "queue_area": codes[ref], "department": r.dept,
+                "from_queue_area": old, "from_department": r.dept,
+            }  # fmt: skip
+        assert posted <= set(expected) and len(shapely.get_parts(cut)) == 2
+        for name in ("all", "village"):
+            events = _changed(streams[name], len(expected))
+            assert {e["code"]: e for e in events} == expected, name
+        with pytest.raises(queue.Empty):
+            streams["away"].get(timeout=0.5)
+        stop.set()

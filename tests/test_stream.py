@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import queue
 import threading
@@ -15,27 +14,7 @@ import pytest
 import shapely
 from sqlalchemy import text
 
-
-def _read_events(base, headers, params, out: queue.Queue, ready, stop: threading.Event):
-    with contextlib.suppress(httpx.HTTPError):  # the server goes away at the end of the session
-        _pump(base, headers, params, out, ready, stop)
-
-
-def _pump(base, headers, params, out, ready, stop):
-    with (
-        httpx.Client(base_url=base, timeout=None, headers=headers) as http,
-        http.stream("GET", "/api/v1/stream", params=params) as response,
-    ):
-        event = None
-        for line in response.iter_lines():
-            if line.startswith(": connected"):
-                ready.set()
-            elif line.startswith("event: "):
-                event = line[7:]
-            elif line.startswith("data: "):
-                out.put((event, json.loads(line[6:]), time.monotonic()))
-            if stop.is_set():
-                return
+from tests.helpers import read_events
 
 
 @pytest.fixture
@@ -47,7 +26,7 @@ def listen(live_server, auth):
         out: queue.Queue = queue.Queue()
         ready = threading.Event()
         thread = threading.Thread(
-            target=_read_events,
+            target=read_events,
             args=(live_server, auth(username), params or {}, out, ready, stop),
             daemon=True,
         )

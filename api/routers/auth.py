@@ -9,7 +9,7 @@ from pydantic import Field
 from sqlalchemy import Connection
 
 from access import accounts, audit
-from access.accounts import ROLE_LABELS, AccountRow, Role
+from access.accounts import AccountRow, Role
 from api import tokens
 from api.auth import AccountsAdmin, PrincipalDep, public
 from api.deps import EngineDep, SettingsDep
@@ -79,16 +79,7 @@ class ApiKeyOut(Strict):
 
 
 def account_out(account: AccountRow) -> AccountOut:
-    return AccountOut(
-        id=account.id,
-        username=account.username,
-        display_name=account.display_name,
-        role=account.role,
-        role_label=ROLE_LABELS[account.role],
-        area_code=account.area_code,
-        department=account.department_code,
-        member_id=account.member_id,
-    )
+    return AccountOut.model_validate(accounts.account_view(account))
 
 
 def limiter(request: Request) -> Limiter:
@@ -231,8 +222,9 @@ def list_accounts(admin: AccountsAdmin, engine: EngineDep) -> list[AccountOut]:
 )
 def create_account(body: AccountIn, admin: AccountsAdmin, engine: EngineDep) -> AccountOut:
     with engine.begin() as conn:
-        account = accounts.create_account(
+        account = accounts.open_account(
             conn,
+            admin.actor,
             username=body.username,
             password=body.password,
             role=body.role,
@@ -241,11 +233,7 @@ def create_account(body: AccountIn, admin: AccountsAdmin, engine: EngineDep) -> 
             department=body.department,
             member_id=body.member_id,
         )
-        out = account_out(account)
-        audit.record(
-            conn, admin.actor, "account.create", "account", account.id, after=out.model_dump()
-        )
-    return out
+    return account_out(account)
 
 
 @router.post(
@@ -273,12 +261,8 @@ def create_api_key(
 ) -> ApiKeyOut:
     with engine.begin() as conn:
         _account_or_404(conn, account_id)
-        key = accounts.create_api_key(conn, account_id, body.label if body else "")
-        prefix = accounts.key_prefix(key)
-        audit.record(
-            conn, admin.actor, "api_key.create", "api_key", prefix, after={"account": account_id}
-        )
-    return ApiKeyOut(api_key=key, prefix=prefix)
+        key = accounts.issue_api_key(conn, admin.actor, account_id, body.label if body else "")
+    return ApiKeyOut(api_key=key, prefix=accounts.key_prefix(key))
 
 
 @router.delete(

@@ -15,12 +15,12 @@ from fastapi.responses import JSONResponse
 
 from api.auth import Reader, Reporter, Revealer
 from api.deps import ConnDep, EngineDep, IntakeGateDep, SettingsDep
-from api.geojson import GEOJSON, dumps
 from api.reveal import RevealIn, RevealOut, reveal
 from api.schemas import Error, Incident, IncidentIn, IncidentPage
 from cases import incidents as reads
 from cases.intake import Report, submit
 from geo.areas import resolve_generation
+from geo.geojson import GEOJSON, dumps
 from geo.points import parse_bbox
 
 router = APIRouter(tags=["incidents"])

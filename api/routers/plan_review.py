@@ -15,7 +15,6 @@ from access import audit
 from api.auth import Planner, Publisher, Reader
 from api.deps import ConnDep, EngineDep, SettingsDep
 from api.etag import etag
-from api.geojson import GEOJSON, dumps
 from api.plan_schemas import (
     Impact,
     PlanFeatureCollection,
@@ -28,6 +27,7 @@ from api.routers.plans import audited_edit, plan_brief
 from api.schemas import Error
 from cases.redraw.impact import impact, impact_features
 from cases.redraw.publish import publish
+from geo.geojson import GEOJSON, dumps
 from geo.plans.check import apply_plan_repairs, check_plan, repair_features
 from geo.plans.drafts import get_plan, plan_summary
 

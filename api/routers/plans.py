@@ -24,7 +24,6 @@ from access import audit
 from api.auth import Planner, Principal, Reader
 from api.deps import ConnDep, EngineDep
 from api.etag import IfMatch, etag, expected_version
-from api.geojson import GEOJSON, dumps
 from api.plan_schemas import (
     GeometryIn,
     MergeIn,
@@ -40,6 +39,7 @@ from api.schemas import Error, Feature
 from geo.areas import parse_level
 from geo.errors import InvalidInput
 from geo.files.boundaries import read_boundary_file
+from geo.geojson import GEOJSON, collection, dumps
 from geo.plans import drafts as plans
 from geo.plans import edits as plan_edits
 from geo.plans import upload as plan_upload
@@ -62,7 +62,7 @@ def _feature(feature: dict[str, Any], status_code: int = 200) -> Response:
 
 
 def _collection(features: list[str], version: int | None = None) -> Response:
-    body = '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+    body = collection(features)
     headers = etag(version) if version is not None else None
     return Response(body, media_type=GEOJSON, headers=headers)
 

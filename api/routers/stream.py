@@ -1,9 +1,10 @@
 """``GET /stream``: Server-Sent Events of new and changed incidents, inside the caller's scope.
 
-The notifications carry no personal data (code, status, category, point, queue area and
-department); a caller receives only those of incidents inside their scope, as
-:class:`api.broadcast.Subscriber` filters them. An ``import`` event tells every caller to
-reload; its row count is the whole banner's, so callers with a narrower scope get it without.
+The events and their shapes are :mod:`cases.live`'s (``created``, ``changed``, ``import``,
+``reset``); they carry no personal data. A caller receives only those of incidents inside
+their scope, as :class:`api.broadcast.Subscriber` filters them. An ``import`` event tells
+every caller to reload; its row count is the whole banner's, so callers with a narrower scope
+get it without.
 """
 
 from __future__ import annotations

@@ -1,13 +1,15 @@
 """Checking imported rows one at a time; every problem is named by its field.
 
 The point follows :func:`geo.points.check_point` (missing or unknown datum, NaN or out of
-range, swapped axes, GCJ-02/BD-09 outside China). Then: the category must be a four-digit minor
-code of table ``category``; the description at most 4,000 characters; the reporter's name at
-most 100, phone a plausible number of at most 20, and ID number (``reporter_id_number``) 17
-digits and a GB 11643 check digit; timestamps ISO 8601 (a timestamp without
-an offset is China Standard Time, as Chinese systems write them), none in the future, the
-incident not occurring after it was reported; the status one of :class:`IncidentStatus`, and
-any status but ``reported`` needs a ``status_at`` after ``reported_at``.
+range, swapped axes, GCJ-02/BD-09 outside China). Then the fields every report has, by the
+rules and in the words of :mod:`cases.report` (the API and Open311 use them too): the category
+a four-digit minor code, here also one of table ``category``; the description at most 4,000
+characters; the reporter's name at most 100, phone a plausible number of at most 20, and ID
+number (``reporter_id_number``) 17 digits and a GB 11643 check digit. Timestamps ISO 8601 (a
+timestamp without an offset is China Standard Time, as Chinese systems write them), none in
+the future, the incident not occurring after it was reported; the status one of
+:class:`IncidentStatus`, and any status but ``reported`` needs a ``status_at`` after
+``reported_at``.
 
 Examples
 --------
@@ -26,7 +28,6 @@ expected a four-digit minor class code of table category, e.g. 0101"]
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,8 +35,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cases.codes import TIMEZONE
-from cases.intake import id_number_problem
 from cases.models import IncidentStatus
+from cases.report import (
+    category_problem,
+    description_problem,
+    id_number_problem,
+    name_problem,
+    phone_problem,
+)
 from geo.datum import Datum
 from geo.errors import InvalidInput
 from geo.files.pointfile import Record
@@ -44,11 +51,6 @@ from geo.points import check_point
 __all__ = ["CHINA", "Refusal", "Row", "RowChecker"]
 
 CHINA = ZoneInfo(TIMEZONE)
-MAX_DESCRIPTION = 4000
-MAX_NAME = 100
-#: The API's rule for a reporter's phone (``api/schemas.py``), capped at the column's 20.
-PHONE = re.compile(r"^\+?[0-9][0-9 -]{2,19}$")
-MAX_PHONE = 20
 #: Clocks differ: a timestamp this far ahead of ours still counts as now.
 CLOCK_SLACK = timedelta(minutes=5)
 STATUS_CHOICES = ", ".join(s.value for s in IncidentStatus)
@@ -113,6 +115,8 @@ class RowChecker:
         category = _text(v.get("category"))
         if not category:
             problems.add("category", "is required")
+        elif (shape := category_problem(category)) is not None:
+            problems.add("category", shape)
         elif category not in self.categories:
             problems.add(
                 "category",
@@ -120,21 +124,18 @@ class RowChecker:
                 "table category, e.g. 0101",
             )
         description = _text(v.get("description"), strip=False) or ""
-        if len(description) > MAX_DESCRIPTION:
-            problems.add(
-                "description",
-                f"is {len(description):,} characters long; at most {MAX_DESCRIPTION:,}",
-            )
         name = _text(v.get("reporter_name"))
-        if name and len(name) > MAX_NAME:
-            problems.add("reporter_name", f"is {len(name)} characters long; at most {MAX_NAME}")
         phone = _text(v.get("reporter_phone"))
-        if phone and (len(phone) > MAX_PHONE or not PHONE.match(phone)):
-            problems.add("reporter_phone", f"{phone!r} is not a phone number")
         id_number = (_text(v.get("reporter_id_number")) or "").upper()
-        problem = id_number_problem(id_number) if id_number else None
-        if problem is not None:
-            problems.add("reporter_id_number", problem)
+        for field, value, rule in (
+            ("description", description, description_problem),
+            ("reporter_name", name, name_problem),
+            ("reporter_phone", phone, phone_problem),
+            ("reporter_id_number", id_number, id_number_problem),
+        ):
+            problem = rule(value) if value else None
+            if problem is not None:
+                problems.add(field, problem)
         status = self._status(v, problems)
         occurred_at, reported_at, status_at = self._times(v, status, problems)
         if problems.found:

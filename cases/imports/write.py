@@ -1,7 +1,7 @@
 """Writing accepted import rows set-wise, inside the caller's transaction.
 
-All rows are placed at once (:func:`geo.assign_bulk.place_many`), routed with one statement
-over the distinct (category, township) pairs, given their grid workers with another, numbered
+All rows are placed at once (:func:`geo.assign_bulk.place_many`), given their departments and
+grid workers with one statement (:func:`cases.dispatch.desks_for`), numbered
 per year of China time (codes follow ``reported_at``), and then written with ``COPY``: the
 incidents, and each one's trail. The trail starts with a ``reported`` event at ``reported_at``
 that records where the incident landed; a row imported with a later status gets a plausible
@@ -22,17 +22,17 @@ import numpy as np
 import psycopg
 from sqlalchemy import Connection, text
 
+from cases import live
 from cases.codes import reserve_codes
+from cases.dispatch import desks_for
 from cases.imports.rows import CHINA, Row
-from cases.intake import NOTIFY_CHANNEL
 from cases.models import IncidentStatus as S
-from cases.sql import query
 from geo.areas import current_generation
 from geo.assign_bulk import ASSIGNMENTS, Placements, place_many
 from geo.datum import Datum, to_storage
 from geo.models import STORAGE_SRID
 
-__all__ = ["PATHS", "grid_workers", "route", "storage_coordinates", "write_rows"]
+__all__ = ["PATHS", "storage_coordinates", "write_rows"]
 
 #: The statuses an imported incident passes through after ``reported``, ending at its own.
 PATHS: dict[S, tuple[S, ...]] = {
@@ -83,8 +83,7 @@ def write_rows(
         return []
     x, y = storage_coordinates(rows)
     placed = place_many(conn, x, y, current_generation(conn), limit_m)
-    departments, limits = route(conn, [r.category for r in rows], placed)
-    members = grid_workers(conn, placed)
+    desks = desks_for(conn, [r.category for r in rows], placed)
     order = _oldest_first(rows)
     codes = _codes(conn, [rows[i] for i in order])
     ids = conn.execute(
@@ -104,7 +103,7 @@ def write_rows(
             chunk = order[start : start + CHUNK]
             incidents, events = _Chunk(
                 rows, chunk, incident_ids[start : start + CHUNK], codes[start : start + CHUNK],
-                placed, x, y, departments, limits, members,
+                placed, x, y, desks.department_id, desks.time_limit_hours, desks.member_id,
             ).text(source, actor)  # fmt: skip
             if in_flight is not None:
                 in_flight.result()
@@ -115,10 +114,7 @@ def write_rows(
         in_flight.result()
     if progress is not None:
         progress(len(order))
-    conn.execute(
-        text("SELECT pg_notify(:channel, :payload)"),
-        {"channel": NOTIFY_CHANNEL, "payload": json.dumps({"kind": "import", "count": len(rows)})},
-    )
+    live.notify(conn, [live.imported(len(rows))])
     return codes
 
 
@@ -132,37 +128,6 @@ def storage_coordinates(rows: Sequence[Row]) -> tuple[np.ndarray, np.ndarray]:
         if mask.any() and datum is not Datum.CGCS2000:
             x[mask], y[mask] = to_storage(x[mask], y[mask], datum)
     return x, y
-
-
-def route(
-    conn: Connection, categories: Sequence[str], placed: Placements
-) -> tuple[np.ndarray, np.ndarray]:
-    """Department and time limit per placed point of ``categories``, in one statement."""
-    townships = placed.township_id.tolist()
-    pairs = sorted(set(zip(categories, townships, strict=True)))
-    found = conn.execute(
-        query("import_routing"),
-        {"categories": [c for c, _ in pairs], "townships": [t or None for _, t in pairs]},
-    ).all()
-    by_pair = {pairs[r.n - 1]: (r.department_id, r.time_limit_hours) for r in found}
-    routed = [by_pair[pair] for pair in zip(categories, townships, strict=True)]
-    return (
-        np.array([d for d, _ in routed], dtype=np.int64),
-        np.array([h for _, h in routed], dtype=np.int64),
-    )
-
-
-def grid_workers(conn: Connection, placed: Placements) -> np.ndarray:
-    """The grid worker of each placed row's grid; 0 for queue incidents (no grid)."""
-    grids = np.unique(placed.grid_id[placed.grid_id != 0])
-    rows = conn.execute(query("import_grid_workers"), {"grids": grids.tolist()}).all()
-    worker = np.zeros(len(grids), dtype=np.int64)
-    if rows:
-        found = np.searchsorted(grids, np.array([r.grid_id for r in rows], dtype=np.int64))
-        worker[found] = [r.member_id for r in rows]
-    at = np.searchsorted(grids, placed.grid_id).clip(0, max(len(grids) - 1, 0))
-    hit = (placed.grid_id != 0) & (len(grids) > 0)
-    return np.where(hit, worker[at] if len(grids) else 0, 0).astype(np.int64)
 
 
 def _codes(conn: Connection, ordered: Sequence[Row]) -> list[str]:

@@ -1,14 +1,15 @@
 """Re-assignment: move the open incidents of some areas onto another generation's layout.
 
 Publishing a new boundary generation calls :func:`reassign_open` inside its own transaction;
-every incident whose desk changes gets a ``reassigned`` entry in its trail.
+every incident whose desk changes gets a ``reassigned`` entry in its trail, and the open live
+maps a ``changed`` event for it (:mod:`cases.live`, sent on commit).
 
 The incidents are re-placed set-wise, with the rules of :func:`geo.assign.place`
-(:func:`geo.assign_bulk.place_many`), routed and given their grid workers with one statement
-each (the importer's :func:`~cases.imports.write.route` and
-:func:`~cases.imports.write.grid_workers`), and written back with one ``UPDATE`` from a
-``COPY``-filled temporary table and one ``INSERT … SELECT`` for the trail: a constant number
-of statements, however many incidents move (``bench/`` P9).
+(:func:`geo.assign_bulk.place_many`), given their departments and grid workers with one
+statement by the rules every incident is dispatched by (:func:`cases.dispatch.desks_for`), and
+written back with one ``UPDATE`` from a ``COPY``-filled temporary table and one
+``INSERT … SELECT`` for the trail: a constant number of statements, however many incidents
+move (``bench/`` P9).
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Connection, text
 
-from cases.imports.write import grid_workers, route
+from cases import live
+from cases.dispatch import desks_for
 from cases.models import CLOSED_STATUSES
 from cases.redraw.sql import query
 from geo.assign_bulk import ASSIGNMENTS, place_many
-from geo.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -97,11 +98,8 @@ def reassign_open(
     x = np.array([r.lon for r in rows], dtype=np.float64)
     y = np.array([r.lat for r in rows], dtype=np.float64)
     placed = place_many(conn, x, y, generation, limit_m)
-    try:
-        departments, _ = route(conn, [r.category_code for r in rows], placed)
-    except KeyError as exc:
-        raise NotFound(f"category {exc.args[0][0]} has no department to route to") from None
-    members = grid_workers(conn, placed)
+    desks = desks_for(conn, [r.category_code for r in rows], placed)
+    departments, members = desks.department_id, desks.member_id
     assigned = placed.micro_grid_id != 0
     old = [(r.queue_area_id, r.member_id or 0, r.department_id) for r in rows]
     new = list(
@@ -138,6 +136,13 @@ def reassign_open(
     conn.execute(text(_UPDATE), params)
     conn.execute(text(_TRAIL), params)
     conn.exec_driver_sql("DROP TABLE reassign_desk, reassign_old")
+    moved = [r for r, c in zip(rows, changed, strict=True) if c]
+    live.notify_changed(
+        conn,
+        [r.id for r in moved],
+        [r.queue_area_id for r in moved],
+        [r.department_id for r in moved],
+    )
     return [
         Move(r.code, r.queue_area_id, n[0], r.member_id, _opt(n[1]), r.department_id, n[2])
         for r, n, c in zip(rows, new, changed, strict=True)
