@@ -115,9 +115,12 @@ def check_key(key: str | None) -> str:
         raise IdempotencyKeyMissing(
             "Idempotency-Key",
             "header is required: send a unique key per report, the same on retries",
+            where="header",
         )
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise InvalidInput("Idempotency-Key", f"must be 1-{MAX_KEY_LENGTH} printable characters")
+        raise InvalidInput(
+            "Idempotency-Key", f"must be 1-{MAX_KEY_LENGTH} printable characters", where="header"
+        )
     return key
 
 
@@ -221,7 +224,7 @@ def _claim_key(conn: Connection, key: str, fingerprint: str, *, shown: str) -> O
     ).one()
     if stored.request_hash != fingerprint:
         raise IdempotencyKeyReused(
-            "Idempotency-Key", f"{shown!r} was already used for a different report"
+            "Idempotency-Key", f"{shown!r} was already used for a different report", where="header"
         )
     if stored.status_code is None:  # pragma: no cover - the claim and the answer commit together
         raise IdempotencyInProgress(
