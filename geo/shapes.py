@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from shapely.errors import GEOSException
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
@@ -53,7 +54,7 @@ def _geometry(obj: Any, field: str, types: tuple[str, ...]) -> BaseGeometry:
         raise InvalidInput(field, f"expected a {' or '.join(types)}, got {obj['type']}")
     try:
         geom = shape(obj)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, GEOSException) as exc:
         raise InvalidInput(field, f"is not a valid GeoJSON {obj['type']}: {exc}") from None
     if geom.is_empty:
         raise InvalidInput(field, "is empty")
