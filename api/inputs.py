@@ -28,7 +28,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import types
 import typing
 from collections.abc import Iterator
@@ -149,7 +148,7 @@ async def _in_body(request: Request) -> tuple[str, str] | None:
         return first_unstorable({k: v for k, v in form.multi_items() if isinstance(v, str)})
     if content_type == "application/json" or content_type.endswith("+json"):
         try:
-            decoded = json.loads(await request.body())
+            decoded = await request.json()  # parsed once: FastAPI asked the same request
         except ValueError:
             return None  # not JSON: the route's own validation says so
         return first_unstorable(decoded)
