@@ -21,6 +21,7 @@ from cases.models import IncidentStatus
 from cases.sql import query
 from cases.views import incident_view, view
 from geo.errors import InvalidInput, NotFound
+from geo.privacy import mask_strings, mask_text
 from geo.scope import Scope, area_sql, department_sql
 
 MAX_PAGE = 500
@@ -208,8 +209,8 @@ def events(conn: Connection, incident: int) -> list[dict[str, Any]]:
             "to_member_id": r.to_member_id,
             "from_department": r.from_department,
             "to_department": r.to_department,
-            "reason": r.reason,
-            "data": r.data,
+            "reason": mask_text(r.reason),
+            "data": mask_strings(r.data),
         }
         for r in rows
     ]

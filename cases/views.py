@@ -2,6 +2,8 @@
 
 Names (the reporter's and the responsible member's), phones and ID numbers leave masked; the
 clear values are only handed out by ``POST /incidents/{code}/reveal`` (:mod:`api.reveal`).
+Free text (the description, the media) leaves with the phones and ID numbers typed into it
+masked (:func:`geo.privacy.mask_text`, the rule Open311 applies too).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from cases.sql import query
 from geo.areas import chain
 from geo.assign import Assignment
 from geo.errors import NotFound
-from geo.privacy import mask_id_number, mask_name, mask_phone
+from geo.privacy import mask_id_number, mask_name, mask_phone, mask_strings, mask_text
 
 
 def _iso(value: Any) -> str | None:
@@ -52,7 +54,7 @@ def view(row: Any, links: list[dict[str, Any]] | None = None) -> dict[str, Any]:
             "major_name": row.major_name,
             "sensitive": row.sensitive,
         },
-        "description": row.description,
+        "description": mask_text(row.description),
         "occurred_at": _iso(row.occurred_at),
         "reported_at": _iso(row.reported_at),
         "deadline_at": _iso(row.deadline_at),
@@ -63,7 +65,7 @@ def view(row: Any, links: list[dict[str, Any]] | None = None) -> dict[str, Any]:
             "cgcs2000": {"lon": round(row.lon, 9), "lat": round(row.lat, 9)},
         },
         "reporter": reporter,
-        "media": row.media,
+        "media": mask_strings(row.media),
         "assignment": {
             "kind": assignment.value,
             "flagged": assignment.flagged,

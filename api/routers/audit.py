@@ -12,6 +12,7 @@ from sqlalchemy import text
 from api.auth import AccountsAdmin
 from api.deps import ConnDep
 from api.schemas import Error
+from geo.privacy import mask_strings
 
 router = APIRouter(tags=["auth"])
 
@@ -73,5 +74,5 @@ def audit_log(
             "limit": limit + 1,
         },
     ).all()
-    items = [AuditEntry(**r._mapping) for r in rows[:limit]]
+    items = [AuditEntry(**mask_strings(dict(r._mapping))) for r in rows[:limit]]
     return AuditPage(items=items, next_before=items[-1].id if len(rows) > limit else None)
