@@ -102,14 +102,17 @@ def _declared_ints(dependant: Dependant) -> Iterator[tuple[str, str]]:
         yield from _declared_ints(sub)
 
 
-_INTS: dict[int, frozenset[tuple[str, str]]] = {}
+#: Route id → (the route, its integer parameters). Routes are unhashable; holding the route
+#: keeps its id from being reused by another app's route (the tests build several apps).
+_INTS: dict[int, tuple[APIRoute, frozenset[tuple[str, str]]]] = {}
 
 
 def _ints_of(route: APIRoute) -> frozenset[tuple[str, str]]:
-    found = _INTS.get(id(route))
-    if found is None:
-        found = _INTS[id(route)] = frozenset(_declared_ints(route.dependant))
-    return found
+    """The route's integer parameters, worked out on its first request."""
+    cached = _INTS.get(id(route))
+    if cached is None or cached[0] is not route:
+        cached = _INTS[id(route)] = (route, frozenset(_declared_ints(route.dependant)))
+    return cached[1]
 
 
 def _integer(raw: str) -> int | None:
