@@ -16,6 +16,8 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import text
 
+from access.accounts import create_account, find_account
+from api import tokens
 from api.app import create_app
 from api.inputs import translate
 from geo.settings import Settings
@@ -89,7 +91,19 @@ def test_the_sweep_covers_every_parameter():
 
 
 @pytest.fixture(scope="module")
-def real(client, engine):
+def sweeper(database, engine):
+    """An administrator of its own: a request that slipped through (a sign-out, a logout)
+    revokes this account's tokens, never those of the session's admin."""
+    with engine.begin() as conn:
+        account = find_account(conn, username="hostile_sweeper") or create_account(
+            conn, username="hostile_sweeper", password=None, role="admin"
+        )
+    token = tokens.issue(Settings(database_url=database.url), account.id, "access").token
+    return account.id, {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(scope="module")
+def real(client, engine, sweeper):
     """Real values for the path parameters, so that only the hostile one is wrong."""
     draft = client.post("/api/v1/plans", json={"scope_code": "15062100100101"})
     assert draft.status_code == 201, draft.text
@@ -109,7 +123,7 @@ def real(client, engine):
         "code": incident,
         "service_request_id": incident,
         "member_id": member,
-        "account_id": 1,
+        "account_id": sweeper[0],
         "prefix": "abcdefgh",
         "category_code": "0101",
         "township_code": "150621001",
@@ -141,7 +155,7 @@ def _assert_refused(path: str, response: Any, field: str) -> None:
 
 @pytest.mark.parametrize(("method", "path", "where", "name", "value", "required"), PARAMETER_CASES)
 def test_a_hostile_parameter_is_refused_naming_it(
-    client, engine, real, method, path, where, name, value, required
+    client, engine, real, sweeper, method, path, where, name, value, required
 ):
     path_values = {k: v for k, v in real.items() if "{" + k + "}" in path}
     query = dict(required)
@@ -151,7 +165,7 @@ def test_a_hostile_parameter_is_refused_naming_it(
         query[name] = value
     url = path.format(**{k: quote(str(v), safe="") for k, v in path_values.items()})
     before = counts(engine)
-    response = client.request(method.upper(), url, params=query)
+    response = client.request(method.upper(), url, params=query, headers=sweeper[1])
     _assert_refused(path, response, name)
     assert counts(engine) == before
 
@@ -267,7 +281,7 @@ def test_the_sweep_covers_every_body_field():
 
 @pytest.mark.parametrize(("method", "path", "schema", "leaf", "value"), BODY_CASES)
 def test_a_hostile_body_field_is_refused_naming_it(
-    client, engine, real, method, path, schema, leaf, value
+    client, engine, real, sweeper, method, path, schema, leaf, value
 ):
     url = path.format(**{k: v for k, v in real.items() if "{" + k + "}" in path})
     payload = _with(_sample(schema), schema, leaf, value)
@@ -276,7 +290,11 @@ def test_a_hostile_body_field_is_refused_naming_it(
         method.upper(),
         url,
         content=json.dumps(payload),
-        headers={"Content-Type": "application/json", "Idempotency-Key": "hostile-body"},
+        headers={
+            **sweeper[1],
+            "Content-Type": "application/json",
+            "Idempotency-Key": "hostile-body",
+        },
     )
     _assert_refused(path, response, ".".join(str(step) for step in leaf))
     assert counts(engine) == before
