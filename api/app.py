@@ -17,6 +17,7 @@ from access.accounts import ensure_demo_accounts
 from api import errors, openapi, tokens
 from api.auth import authenticate, document_security
 from api.broadcast import Broadcaster
+from api.inputs import refuse_unstorable
 from api.limits import BodySizeLimit
 from api.ratelimit import Limiter
 from api.routers import (
@@ -144,8 +145,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # /docs and /redoc come from api/routers/docs.py, with local files
         redoc_url=None,
-        # every route is closed unless it is marked public (api/auth.py)
-        dependencies=[Depends(authenticate)],
+        # values no column can hold are refused first, naming the field (api/inputs.py); every
+        # route is closed unless it is marked public (api/auth.py)
+        dependencies=[Depends(refuse_unstorable), Depends(authenticate)],
     )
     app.state.settings = settings
     app.state.limiter = Limiter()

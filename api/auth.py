@@ -181,11 +181,15 @@ async def _presented_api_key(request: Request) -> str | None:
     return key
 
 
-def _same_origin(request: Request) -> bool:
+def same_origin(request: Request) -> bool:
+    """Whether a write came from this site's own pages: the Origin (or Referer) names the
+    scheme and host the request was sent to; ``http://`` pages may not write to ``https://``."""
     origin = request.headers.get("origin") or request.headers.get("referer")
     if not origin:
         return True  # browsers send Origin on every cross-site write; tools send neither
-    return urlsplit(origin).netloc == request.headers.get("host", request.url.netloc)
+    sent_from = urlsplit(origin)
+    sent_to = (request.url.scheme, request.headers.get("host", request.url.netloc))
+    return (sent_from.scheme, sent_from.netloc) == sent_to
 
 
 async def authenticate(request: Request) -> Principal | None:
@@ -215,7 +219,7 @@ async def authenticate(request: Request) -> Principal | None:
                 raise LoginRequired(_path_and_query(request)) from None
             raise
         via = "cookie"
-        if request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin(request):
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not same_origin(request):
             raise Forbidden("a cross-site request cannot use the page session")
     elif access == "page":
         raise LoginRequired(_path_and_query(request))

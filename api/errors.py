@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
+from api import inputs
 from api.auth import LoginRequired
 from cases.errors import IdempotencyInProgress, IdempotencyKeyMissing, IdempotencyKeyReused
 from geo.errors import (
@@ -191,7 +192,12 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("internal error", status=500), status_code=500)
 
 
-async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+async def _database_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DBAPIError)
+    refused = inputs.translate(exc)
+    if refused is not None:  # a value no check caught before it reached the database
+        log.warning("database refused a value on %s %s", request.method, request.url.path)
+        return await _domain_error(request, refused)
     log.error("database error on %s %s: %s", request.method, request.url.path, exc)
     if isinstance(exc, OperationalError):
         body = error_body("the database is unavailable, try again", status=503)
@@ -203,6 +209,8 @@ def status_and_description(request: Request, exc: Exception) -> tuple[int, str]:
     """Status and client-facing description of ``exc`` for the edges with their own error
     formats (Open311, OGC API); what went wrong inside is logged, not told."""
     where = f"{request.method} {request.url.path}"
+    if isinstance(exc, DBAPIError):
+        exc = inputs.translate(exc) or exc
     if isinstance(exc, DatabaseSetupError | OperationalError):
         log.error("database unavailable on %s: %s", where, exc)
         return 503, "the database is unavailable, try again"

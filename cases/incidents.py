@@ -19,9 +19,10 @@ from sqlalchemy import Connection
 
 from cases.models import IncidentStatus
 from cases.sql import query
-from cases.views import incident_view, view
+from cases.views import as_seen_by, incident_view, view
 from geo.errors import InvalidInput, NotFound
 from geo.members import find_member
+from geo.privacy import mask_strings, mask_text
 from geo.scope import Scope
 
 MAX_PAGE = 500
@@ -155,9 +156,35 @@ def reporter(conn: Connection, code: str, *, scope: Scope) -> dict[str, str | No
     }
 
 
-def get_incident(conn: Connection, code: str, *, scope: Scope) -> dict[str, Any]:
-    """The incident ``code`` (inside ``scope``) with its whole event trail, oldest first."""
-    found = incident_id(conn, code, scope=scope)
+#: What a reporter reads of the trail of a report they filed outside their scope: when its
+#: status changed, and nothing of who or where.
+_STATUS_ONLY = ("at", "kind", "from_status", "to_status")
+
+
+def get_incident(
+    conn: Connection, code: str, *, scope: Scope, filed_by: str | None = None
+) -> dict[str, Any]:
+    """The incident ``code`` (inside ``scope``) with its whole event trail, oldest first.
+
+    One that ``filed_by`` (a username) reported outside the scope is read too, cut to what the
+    scope may see (:func:`cases.views.as_seen_by`) and its trail to the status changes.
+    """
+    try:
+        found = incident_id(conn, code, scope=scope)
+    except NotFound:
+        filed = None
+        if filed_by is not None:
+            filed = conn.execute(
+                query("incident_filed_by"), {"code": code, "reporter": filed_by}
+            ).scalar_one_or_none()
+        if filed is None:
+            raise
+        incident = as_seen_by(incident_view(conn, filed), scope)
+        incident["events"] = [
+            {k: (v if k in _STATUS_ONLY else None) for k, v in event.items()}
+            for event in events(conn, filed)
+        ]
+        return incident
     incident = incident_view(conn, found)
     incident["events"] = events(conn, found)
     return incident
@@ -178,8 +205,8 @@ def events(conn: Connection, incident: int) -> list[dict[str, Any]]:
             "to_member_id": r.to_member_id,
             "from_department": r.from_department,
             "to_department": r.to_department,
-            "reason": r.reason,
-            "data": r.data,
+            "reason": mask_text(r.reason),
+            "data": mask_strings(r.data),
         }
         for r in rows
     ]

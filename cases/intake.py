@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,6 +41,8 @@ from cases.sql import query
 from geo.assign import Placement, place
 from geo.errors import InvalidInput, NotFound
 from geo.points import parse_point
+from geo.privacy import mask_strings
+from geo.scope import WHOLE_BANNER, Scope
 
 #: How long a retry waits for the first request with its key before answering 409.
 KEY_WAIT = "5s"
@@ -92,9 +94,12 @@ def check_key(key: str | None) -> str:
         raise IdempotencyKeyMissing(
             "Idempotency-Key",
             "header is required: send a unique key per report, the same on retries",
+            where="header",
         )
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise InvalidInput("Idempotency-Key", f"must be 1-{MAX_KEY_LENGTH} printable characters")
+        raise InvalidInput(
+            "Idempotency-Key", f"must be 1-{MAX_KEY_LENGTH} printable characters", where="header"
+        )
     return key
 
 
@@ -108,12 +113,17 @@ def submit(
     owner: int,
     source: str = "api",
     admit: Callable[[], None] | None = None,
+    scope: Scope = WHOLE_BANNER,
 ) -> Outcome:
     """File ``report`` as an incident for ``actor``, or replay the answer already given for
     the key ``owner`` (an account id) sent before.
 
     ``admit`` is called once the report is known to be new, inside the transaction: raising
     (a rate limit) refuses it and leaves nothing behind, the key included.
+
+    A report may be filed anywhere, but the answer (the first and every replay) holds only
+    what the reporter's ``scope`` may see: possible duplicates they may read, and the chain,
+    queue area and member cut by :func:`cases.views.as_seen_by`.
     """
     key = check_key(idempotency_key)
     stored_key = f"{owner}:{key}"
@@ -130,7 +140,7 @@ def submit(
             ).one()  # fmt: skip
             replay = _claim_key(conn, stored_key, fingerprint, shown=key)
             if replay is not None:
-                return replay
+                return replace(replay, body=_as_seen_by(replay.body, scope))
             if admit is not None:
                 admit()
             if start.category_code is None:
@@ -142,10 +152,10 @@ def submit(
             incident_id, code = _insert(conn, report, point, start, desk, stored_key, source, actor)
             view = _view(conn, incident_id, placement)
             audit.record(conn, actor, "incident.create", "incident", view["code"], after=view)
-            body = view | {"possible_duplicates": _duplicates(conn, incident_id)}
+            body = view | {"possible_duplicates": _duplicates(conn, incident_id, scope)}
             news = live.created(code, start.category_code, point, placement, desk.department_code)
             _answer(conn, stored_key, incident_id, body, news)
-            return Outcome(201, body)
+            return Outcome(201, _as_seen_by(body, scope))
     except OperationalError as exc:
         if isinstance(exc.orig, LockNotAvailable):
             raise IdempotencyInProgress(
@@ -200,7 +210,7 @@ def _claim_key(conn: Connection, key: str, fingerprint: str, *, shown: str) -> O
     ).one()
     if stored.request_hash != fingerprint:
         raise IdempotencyKeyReused(
-            "Idempotency-Key", f"{shown!r} was already used for a different report"
+            "Idempotency-Key", f"{shown!r} was already used for a different report", where="header"
         )
     if stored.status_code is None:  # pragma: no cover - the claim and the answer commit together
         raise IdempotencyInProgress(
@@ -256,13 +266,20 @@ def _upper(number: str | None) -> str | None:
     return None if number is None else number.upper()
 
 
-def _duplicates(conn: Connection, incident_id: int) -> list[dict[str, Any]]:
+def _as_seen_by(body: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    """An answer as the reporter may see it; a stored one is masked again, for answers
+    stored before free text was masked."""
+    return views.as_seen_by(mask_strings(body), scope)
+
+
+def _duplicates(conn: Connection, incident_id: int, scope: Scope) -> list[dict[str, Any]]:
     rows = conn.execute(
         query("duplicates"),
         {
             "id": incident_id,
             "radius": DUPLICATE_RADIUS_M,
             "window": DUPLICATE_WINDOW,
+            **scope.params(),
         },
     )
     return [

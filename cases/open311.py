@@ -57,7 +57,7 @@ from cases.models import CLOSED_STATUSES, IncidentStatus
 from cases.routing import categories, matrix
 from cases.sql import query
 from geo.errors import InvalidInput, NotFound
-from geo.privacy import mask_phone
+from geo.privacy import mask_text
 from geo.scope import Scope
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -76,8 +76,6 @@ POST_FIELDS = frozenset(
 )
 #: Domain field names as a GeoReport client knows them.
 _FIELD_NAMES = {"lon": "long", "category": "service_code"}
-_LONG_NUMBER = re.compile(r"(?<![0-9])[0-9]{7,}[0-9Xx]?(?![0-9])")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _LOCAL = ZoneInfo(TIMEZONE)
 
 
@@ -88,16 +86,6 @@ def georeport_status(status: str) -> str:
     ('open', 'closed')
     """
     return "closed" if IncidentStatus(status) in CLOSED_STATUSES else "open"
-
-
-def public_text(text: str) -> str:
-    """``text`` with phone and ID numbers and e-mail addresses masked.
-
-    >>> public_text("楼道堆物，联系13812345678或 li.si@example.com")
-    '楼道堆物，联系138****5678或 l***@example.com'
-    """
-    text = _LONG_NUMBER.sub(lambda m: mask_phone(m.group()) or "", text)
-    return _EMAIL.sub(lambda m: m.group()[0] + "***@" + m.group().split("@", 1)[1], text)
 
 
 def w3c(value: datetime) -> str:
@@ -410,13 +398,14 @@ def _public(row: Any) -> dict[str, Any]:
     """One row of ``open311_requests.sql`` as a GeoReport service request."""
     digits = SENSITIVE_DECIMALS if row.sensitive else 7
     media = [] if row.sensitive else [m["url"] for m in row.media or [] if m.get("url")]
+    # free text as the incident API shows it: phones, ID numbers and e-mails masked
     return {
         "service_request_id": row.code,
         "status": georeport_status(row.status),
         "status_notes": IncidentStatus(row.status).label,
         "service_name": row.category_name,
         "service_code": row.category_code,
-        "description": None if row.sensitive else public_text(row.description),
+        "description": None if row.sensitive else mask_text(row.description),
         "agency_responsible": row.department_name,
         "service_notice": service_notice(row.department_name, row.reported_at, row.deadline_at),
         "requested_datetime": w3c(row.reported_at),
@@ -425,5 +414,5 @@ def _public(row: Any) -> dict[str, Any]:
         "address": row.address,
         "lat": round(row.lat, digits),
         "long": round(row.lon, digits),
-        "media_url": media[0] if media else None,
+        "media_url": mask_text(media[0]) if media else None,
     }

@@ -2,6 +2,8 @@
 
 Names (the reporter's and the responsible member's), phones and ID numbers leave masked; the
 clear values are only handed out by ``POST /incidents/{code}/reveal`` (:mod:`api.reveal`).
+Free text (the description, the media) leaves with the phones and ID numbers typed into it
+masked (:func:`geo.privacy.mask_text`, the rule Open311 applies too).
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from cases.sql import query
 from geo.areas import chain
 from geo.assign import Assignment
 from geo.errors import NotFound
-from geo.privacy import mask_id_number, mask_name, mask_phone
+from geo.privacy import mask_id_number, mask_name, mask_phone, mask_strings, mask_text
+from geo.scope import Scope
 
 
 def _iso(value: Any) -> str | None:
@@ -52,7 +55,7 @@ def view(row: Any, links: list[dict[str, Any]] | None = None) -> dict[str, Any]:
             "major_name": row.major_name,
             "sensitive": row.sensitive,
         },
-        "description": row.description,
+        "description": mask_text(row.description),
         "occurred_at": _iso(row.occurred_at),
         "reported_at": _iso(row.reported_at),
         "deadline_at": _iso(row.deadline_at),
@@ -63,7 +66,7 @@ def view(row: Any, links: list[dict[str, Any]] | None = None) -> dict[str, Any]:
             "cgcs2000": {"lon": round(row.lon, 9), "lat": round(row.lat, 9)},
         },
         "reporter": reporter,
-        "media": row.media,
+        "media": mask_strings(row.media),
         "assignment": {
             "kind": assignment.value,
             "flagged": assignment.flagged,
@@ -87,6 +90,27 @@ def view(row: Any, links: list[dict[str, Any]] | None = None) -> dict[str, Any]:
             {k: link[k] for k in ("level", "code", "name")} for link in links
         ]
     return out
+
+
+def as_seen_by(incident: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    """``incident`` (a :func:`view`) cut to what ``scope`` may see, for a report its caller
+    filed outside their scope (a resident may report anywhere): the chain, the queue area and
+    the tied codes keep only the areas the scope sees (:meth:`Scope.sees`), and the member
+    responsible goes unless the queue area lies inside the scope. The department stays (the
+    routing matrix is public), and so does everything the reporter sent. Inside the scope
+    nothing changes.
+    """
+    assignment = dict(incident["assignment"])
+    queue = assignment["queue_area"]
+    if queue is not None and not scope.sees(queue["code"]):
+        assignment["queue_area"] = None
+    assignment["tied_codes"] = [c for c in assignment["tied_codes"] if scope.covers(c)]
+    if "chain" in assignment:
+        assignment["chain"] = [link for link in assignment["chain"] if scope.sees(link["code"])]
+    responsible = dict(incident["responsible"])
+    if queue is None or not scope.covers(queue["code"]):
+        responsible["member"] = None
+    return incident | {"assignment": assignment, "responsible": responsible}
 
 
 def incident_view(conn: Connection, incident_id: int) -> dict[str, Any]:

@@ -59,11 +59,11 @@ def mask_id_number(number: str | None) -> str | None:
 #: codes and element ids carry letters).
 _ALONE = r"(?<![0-9A-Za-z_.])"
 PHONE_RE = re.compile(_ALONE + r"(1[3-9][0-9])([0-9]{4})([0-9]{4})(?![0-9])")
-ID_RE = re.compile(
-    _ALONE
-    + r"([1-9][0-9]{5})((?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]))"
-    + r"([0-9]{3}[0-9Xx])(?![0-9A-Za-z])"
+_ID_NUMBER = (
+    r"([1-9][0-9]{5})((?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01]))"
+    + r"([0-9]{3}[0-9Xx])"
 )
+ID_RE = re.compile(_ALONE + _ID_NUMBER + r"(?![0-9A-Za-z])")
 
 
 def scrub(text: str) -> str:
@@ -74,6 +74,53 @@ def scrub(text: str) -> str:
     """
     text = ID_RE.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)
     return PHONE_RE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
+
+
+#: What :func:`mask_text` looks for in free text, standing alone among digits (not a part of a
+#: longer number, nor the decimals of a coordinate): an ID number (as :data:`ID_RE`), a mobile,
+#: a landline with its area code, a local number of 7 or 8 digits, and an e-mail address. Area
+#: codes (9 to 16 digits, never 11) and incident codes (letters) are left as they are, so the
+#: rule is safe on whole JSON documents (:func:`mask_strings`).
+_DIGITS_ALONE = r"(?<![0-9])(?<![0-9]\.)"
+_TEXT_ID = re.compile(_DIGITS_ALONE + _ID_NUMBER + r"(?![0-9])")
+_TEXT_PHONE = re.compile(
+    _DIGITS_ALONE + r"(?:1[3-9][0-9]{9}|0[1-9][0-9]{1,2}-?[0-9]{7,8}|[0-9]{7,8})(?![0-9])"
+)
+_TEXT_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+def mask_text(text: str | None) -> str | None:
+    """Free text (a description, a media URL, a reason) as it may leave the service: phones,
+    ID numbers and e-mail addresses inside it masked. One rule for every edge: the incident
+    API, the audit trail, Open311.
+
+    >>> mask_text("楼道堆物，联系13812345678或 li.si@example.com，身份证15062119800101123X")
+    '楼道堆物，联系138****5678或 l***@example.com，身份证150621********123X'
+    >>> mask_text("http://img.example/p_13812345678.jpg 座机0477-5212345 或 5212345")
+    'http://img.example/p_138****5678.jpg 座机047*****2345 或 *******'
+    >>> mask_text("网格 15062100100101，事件 DLT-2026-000123，坐标 109.98765432")
+    '网格 15062100100101，事件 DLT-2026-000123，坐标 109.98765432'
+    """
+    if not text:
+        return text
+    text = _TEXT_ID.sub(lambda m: mask_id_number(m.group()) or "", text)
+    text = _TEXT_PHONE.sub(lambda m: mask_phone(m.group()) or "", text)
+    return _TEXT_EMAIL.sub(lambda m: m.group()[0] + "***@" + m.group().split("@", 1)[1], text)
+
+
+def mask_strings(value: Any) -> Any:
+    """``value`` (decoded JSON) with :func:`mask_text` applied to every string in it.
+
+    >>> mask_strings({"after": {"description": "电话13812345678", "tied": ["15062100100101"]}})
+    {'after': {'description': '电话138****5678', 'tied': ['15062100100101']}}
+    """
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {key: mask_strings(child) for key, child in value.items()}
+    if isinstance(value, list):
+        return [mask_strings(child) for child in value]
+    return value
 
 
 def unmasked(text: str) -> list[str]:

@@ -54,6 +54,20 @@ class Scope:
         incident held in the area ``queue_area_code`` and routed to ``department_code``."""
         return self.covers(queue_area_code) and self.department in (None, department_code)
 
+    def sees(self, area_code: str | None) -> bool:
+        """Whether the caller may see an area: one inside the scope, or one holding it (the
+        chain above the caller's own area, as locate shows it).
+
+        >>> grid = Scope(area_prefix="150621001001001")
+        >>> grid.sees("1506210010010010101"), grid.sees("150621001"), grid.sees("150621002")
+        (True, True, False)
+        """
+        if self.area_prefix is None:
+            return True
+        return area_code is not None and (
+            area_code.startswith(self.area_prefix) or self.area_prefix.startswith(area_code)
+        )
+
     def params(self) -> dict[str, str | None]:
         """Bind parameters of the scope fragments (``scope_prefix``, ``scope_department``)."""
         return {"scope_prefix": self.area_prefix, "scope_department": self.department}

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from shapely.errors import GEOSException
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
@@ -120,7 +121,7 @@ def _geometry(obj: Any, field: str, types: tuple[str, ...]) -> BaseGeometry:
     _check_coordinates(obj["type"], obj.get("coordinates"), field)
     try:
         geom = shape(obj)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, GEOSException) as exc:
         raise InvalidInput(field, f"is not a valid GeoJSON {obj['type']}: {exc}") from None
     if geom.is_empty:
         raise InvalidInput(field, "is empty")

@@ -392,7 +392,10 @@ def test_whole_lists_of_scoped_roles_match_sql(client, auth, engine, accounts, f
 
 
 @pytest.mark.parametrize("role", sorted(REPORTERS))
-def test_every_reporting_role_files_a_traced_incident(client, auth, engine, home_point, role):
+def test_every_reporting_role_files_a_traced_incident(
+    client, auth, accounts, engine, home_point, role
+):
+    home_queue = accounts["party_member"].area_code
     before = len(_audit(engine, "incident.create", role))
     response = _post(client, auth(role), *home_point, reporter={"phone": "13700001111"})
     assert response.status_code == 201, response.text
@@ -409,7 +412,17 @@ def test_every_reporting_role_files_a_traced_incident(client, auth, engine, home
     (row,) = _audit(engine, "incident.create", role)[before:]
     assert (row.actor, row.object_type, row.object_id, row.before) == (role, "incident", code, None)
     view = {k: v for k, v in response.json().items() if k != "possible_duplicates"}
-    assert row.after == view
+    if role in ("township_peer", "grid_worker_peer", "party_member_peer"):
+        # filed outside their scope: the audit keeps the whole view, the answer is cut
+        # (tests/test_intake_scope.py)
+        cut = ("assignment", "responsible")
+        assert {k: v for k, v in view.items() if k not in cut} == {
+            k: v for k, v in row.after.items() if k not in cut
+        }
+        assert (view["assignment"]["queue_area"], view["responsible"]["member"]) == (None, None)
+        assert row.after["assignment"]["queue_area"]["code"] == home_queue
+    else:
+        assert row.after == view
     assert row.after["reporter"]["phone"] == "137****1111"
     assert unmasked(json.dumps(row.after)) == []
 

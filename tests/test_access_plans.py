@@ -477,6 +477,70 @@ def test_the_impact_masks_members_and_shows_departments_their_incidents(
         client.delete(f"/api/v1/plans/{plan_id}")
 
 
+def test_a_departments_impact_counts_only_its_own_incidents(client, auth, accounts, engine):
+    """The figures (counts, workload, the layer's properties) of department staff hold the
+    open incidents routed to their department, as the incident list does; counted here by
+    SQL over the retired micro-grid's boundary."""
+    with engine.connect() as conn:  # a live micro-grid with open incidents of both departments
+        busiest = conn.execute(
+            text(
+                "SELECT q.code FROM incident i JOIN area q ON q.id = i.queue_area_id "
+                "JOIN department d ON d.id = i.department_id "
+                "WHERE q.level = 'micro_grid' AND q.generation_high IS NULL "
+                "AND i.status NOT IN ('closed', 'evaluated', 'void') GROUP BY q.code "
+                "HAVING count(*) FILTER (WHERE d.code = :a) > 0 "
+                "AND count(*) FILTER (WHERE d.code <> :a) > 0 "
+                "ORDER BY count(*) DESC, q.code LIMIT 1"
+            ),
+            {"a": accounts["department"].department_code},
+        ).scalar_one()
+        open_in = {
+            code: dict(
+                conn.execute(
+                    text(
+                        "SELECT d.code, count(*) FROM incident i "
+                        "JOIN department d ON d.id = i.department_id, area a "
+                        "WHERE a.code = :code AND a.generation_high IS NULL "
+                        "AND i.status NOT IN ('closed', 'evaluated', 'void') "
+                        "AND ST_Intersects(a.geom, i.geom) GROUP BY d.code"
+                    ),
+                    {"code": code},
+                ).all()
+            )
+            for code in (busiest, busiest[:14])
+        }
+    plan_id = client.post("/api/v1/plans", json={"scope_code": busiest[:14]}).json()["id"]
+    try:
+        feature = client.get(f"/api/v1/plans/{plan_id}/areas/{busiest}").json()
+        renamed = client.put(
+            f"/api/v1/plans/{plan_id}/areas/{busiest}",
+            json={"geometry": feature["geometry"], "datum": "cgcs2000", "name": "改", "version": 1},
+        )
+        assert renamed.status_code == 200, renamed.text
+        for username in ("admin", "department", "department_peer"):
+            department = accounts[username].department_code
+            expected, in_grid = (
+                open_in[code].get(department, 0) if department else sum(open_in[code].values())
+                for code in (busiest, busiest[:14])
+            )
+            seen = client.get(f"/api/v1/plans/{plan_id}/impact", headers=auth(username)).json()
+            before = {c["code"]: c["open_incidents"] for c in seen["counts"]["before"]}
+            assert before[busiest] == expected, username
+            after = [c["open_incidents"] for c in seen["counts"]["after"]]
+            assert after == [expected], username
+            workload = seen["workload"]["before"]["micro_grid"]["open_incidents"]
+            assert workload == in_grid, username
+            layer = client.get(
+                f"/api/v1/plans/{plan_id}/impact.geojson", headers=auth(username)
+            ).json()
+            figures = {f["id"]: f["properties"]["open_incidents"] for f in layer["features"]}
+            assert figures[f"before:{busiest}"] == expected, username
+        mine = open_in[busiest][accounts["department"].department_code]
+        assert 0 < mine < sum(open_in[busiest].values())
+    finally:
+        client.delete(f"/api/v1/plans/{plan_id}")
+
+
 # pages -------------------------------------------------------------------------------------
 
 PAGES = ["/maps/", "/maps/command", "/maps/heat", "/maps/field", "/maps/plan"]

@@ -404,6 +404,47 @@ def test_page_session_reads_but_refuses_cross_site_writes(anon, database, accoun
     anon.cookies.clear()
 
 
+@pytest.mark.parametrize(
+    "origin",
+    ["https://testserver", "http://evil.example", "null", "http://testserver.evil.example"],
+)
+def test_the_origin_check_compares_scheme_and_host(anon, database, accounts, origin):
+    """The test client's pages are http://testserver: an https page (or any other) is another
+    origin, as browsers count them, and may not write with the page session."""
+    settings = Settings(database_url=database.url)
+    session = tokens.issue(settings, accounts["township"].id, "session").token
+    cookie = {"Cookie": f"wangge_session={session}"}
+    foreign = anon.post("/api/v1/auth/logout", headers={**cookie, "Origin": origin})
+    assert foreign.status_code == 403, origin
+    referred = anon.post(
+        "/api/v1/auth/logout", headers={**cookie, "Referer": f"{origin}/maps/command"}
+    )
+    assert referred.status_code == 403, origin
+    assert anon.get(ME, headers=cookie).status_code == 200  # still signed in
+    own = anon.post("/api/v1/auth/logout", headers={**cookie, "Origin": "http://testserver"})
+    assert own.status_code == 204
+    anon.cookies.clear()
+
+
+def test_the_sign_out_form_refuses_another_site(anon, database, accounts):
+    """A page elsewhere posting to /logout must neither revoke the session nor clear it."""
+    settings = Settings(database_url=database.url)
+    session = tokens.issue(settings, accounts["township"].id, "session").token
+    cookie = {"Cookie": f"wangge_session={session}"}
+    for origin in ("https://evil.example", "https://testserver"):
+        foreign = anon.post("/logout", headers={**cookie, "Origin": origin}, follow_redirects=False)
+        assert foreign.status_code == 403, origin
+        assert foreign.json()["detail"] == "a cross-site request cannot use the page session"
+        assert "set-cookie" not in foreign.headers
+        assert anon.get(ME, headers=cookie).status_code == 200, origin
+    own = anon.post(
+        "/logout", headers={**cookie, "Origin": "http://testserver"}, follow_redirects=False
+    )
+    assert own.status_code == 303
+    assert anon.get(ME, headers=cookie).status_code == 401  # revoked
+    anon.cookies.clear()
+
+
 def test_placeholder_secret_is_refused_outside_development():
     with pytest.raises(ValidationError, match="WANGGE_SECRET_KEY is the development placeholder"):
         Settings(environment="production")

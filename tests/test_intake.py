@@ -217,6 +217,24 @@ def test_bad_input_names_the_field_and_writes_nothing(
     assert counts(engine) == before
 
 
+@pytest.mark.parametrize(
+    ("key", "status"),
+    [(False, 400), ("   ", 400), ("k" * 181, 422), ("tab\there", 422), ("reused", 422)],
+    ids=["missing", "blank", "too long", "not printable", "reused"],
+)
+def test_idempotency_key_errors_point_at_the_header(client, micro, engine, key, status):
+    _, lon, lat = _interior(micro, 12)
+    if key == "reused":
+        key = str(uuid.uuid4())
+        assert post(client, body(lon, lat), key).status_code == 201
+    before = counts(engine)
+    response = post(client, body(lon, lat, description="另一份"), key)
+    assert response.status_code == status, response.text
+    [error] = response.json()["errors"]
+    assert (error["where"], error["field"]) == ("header", "Idempotency-Key")
+    assert counts(engine) == before
+
+
 def test_missing_key_is_400_and_oversized_body_is_413(client, engine):
     before = counts(engine)
     response = post(client, body(110.0, 40.4), key=False)

@@ -5,13 +5,16 @@ The first two walk the OpenAPI document, so a new endpoint is held to them autom
 
 from __future__ import annotations
 
+import httpx
 import pytest
 import shapely
 
 from api.app import create_app
+from api.limits import DEFAULT_LIMIT, limit_for
 from geo.errors import InvalidInput
 from geo.settings import Settings
 from geo.shapes import MAX_VERTICES, polygons_from_geojson
+from tests.helpers import counts
 
 SCHEMA = create_app(Settings(database_url="postgresql+psycopg://unused/unused")).openapi()
 
@@ -118,3 +121,71 @@ def test_a_body_past_the_size_limit_is_413_and_writes_nothing(client):
     )
     assert answer.status_code == 413
     assert answer.json()["detail"] == "request body is larger than 1,048,576 bytes"
+
+
+def _chunks(total: int, size: int = 64 * 1024):
+    sent = 0
+    while sent < total:
+        yield b"x" * min(size, total - sent)
+        sent += size
+
+
+def test_a_chunked_body_past_the_limit_is_413_not_400(live_server, admin_headers, engine):
+    """No Content-Length: the body is cut off where it passes 1 MB, and the 413 replaces the
+    400 FastAPI makes of a body it could not read."""
+    before = counts(engine)
+    answer = httpx.post(
+        f"{live_server}/api/v1/incidents",
+        content=_chunks(1024 * 1024 + 1),
+        headers={**admin_headers, "Content-Type": "application/json", "Idempotency-Key": "big"},
+        timeout=30,
+    )
+    assert "content-length" not in answer.request.headers
+    assert answer.request.headers["transfer-encoding"] == "chunked"
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["errors"] == [
+        {"where": "body", "field": "body", "message": "at most 1,048,576 bytes"}
+    ]
+    assert counts(engine) == before
+
+
+def test_a_chunked_body_under_the_limit_goes_through(live_server, admin_headers):
+    answer = httpx.post(
+        f"{live_server}/api/v1/plans",
+        content=iter([b'{"scope_code": ', b"1}"]),
+        headers={**admin_headers, "Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert answer.request.headers["transfer-encoding"] == "chunked"
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "scope_code"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/v1/plans"),
+        ("POST", "/api/v1/plans/1/areas"),
+        ("PUT", "/api/v1/plans/1/areas/N1"),
+        ("POST", "/api/v1/plans/1/areas/N1/split"),
+        ("POST", "/api/v1/plans/1/merge"),
+        ("POST", "/api/v1/plans/1/repairs/apply"),
+        ("POST", "/api/v1/plans/1/publish"),
+    ],
+)
+def test_plan_edits_are_held_to_1_mb_like_any_json_body(client, method, path):
+    answer = client.request(
+        method,
+        path,
+        content=b'{"name": "' + b"x" * (1024 * 1024) + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["detail"] == "request body is larger than 1,048,576 bytes"
+
+
+def test_only_the_uploads_take_more():
+    assert limit_for("/api/v1/plans/7/upload") == 20 * 1024 * 1024
+    assert limit_for("/api/v1/incidents/import") == 50 * 1024 * 1024
+    assert limit_for("/api/v1/plans/7/areas") == DEFAULT_LIMIT
+    assert limit_for("/api/v1/plans/7/upload/x") == DEFAULT_LIMIT

@@ -12,6 +12,7 @@ from access import audit
 from api.auth import AccountsAdmin
 from api.deps import ConnDep
 from api.schemas import Error
+from geo.privacy import mask_strings
 
 router = APIRouter(tags=["auth"])
 
@@ -62,4 +63,6 @@ def audit_log(
         before=before,
         limit=limit,
     )
-    return AuditPage(items=[AuditEntry(**e) for e in page.entries], next_before=page.next_before)
+    return AuditPage(
+        items=[AuditEntry(**mask_strings(e)) for e in page.entries], next_before=page.next_before
+    )

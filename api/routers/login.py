@@ -10,10 +10,10 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api import tokens
-from api.auth import SESSION_COOKIE, account_for_token, public
+from api.auth import SESSION_COOKIE, account_for_token, public, same_origin
 from api.deps import EngineDep, SettingsDep
 from api.routers.auth import LimiterDep, check_password
-from geo.errors import NotAuthenticated, RateLimited
+from geo.errors import Forbidden, NotAuthenticated, RateLimited
 from maps.assets import FAVICON
 
 router = APIRouter(tags=["auth"], include_in_schema=False)
@@ -113,6 +113,8 @@ def login_form(
 @router.post("/logout")
 @public
 def logout_form(request: Request, engine: EngineDep, settings: SettingsDep) -> Response:
+    if not same_origin(request):  # another site must not sign the visitor out either
+        raise Forbidden("a cross-site request cannot use the page session")
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         try:

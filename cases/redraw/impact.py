@@ -74,9 +74,15 @@ def incident_moves(conn: Connection, plan_id: int, *, scope: Scope) -> list[dict
 
 
 def area_figures(
-    conn: Connection, plan_id: int, staff: list[MemberMove], *, geometry: bool = False
+    conn: Connection,
+    plan_id: int,
+    staff: list[MemberMove],
+    *,
+    scope: Scope,
+    geometry: bool = False,
 ) -> list[Row[Any]]:
-    """Figures per area before and after (see ``cases/redraw/sql/area_stats.sql``)."""
+    """Figures per area before and after (see ``cases/redraw/sql/area_stats.sql``); for
+    department staff the open incidents are those routed to their department."""
     moved = [m for m in staff if m.kind != "party_member"]
     return list(
         conn.execute(
@@ -87,6 +93,7 @@ def area_figures(
                 "staff_refs": [m.to_ref for m in moved],
                 "staff_kinds": [m.kind for m in moved],
                 "geometry": geometry,
+                **scope.params(),
             },
         )
     )
@@ -141,7 +148,7 @@ def impact(conn: Connection, plan_id: int, *, scope: Scope) -> dict[str, Any]:
     """The impact preview as JSON (see the module doc); members' names masked."""
     plan = get_plan(conn, plan_id, scope=scope)
     members = member_moves(conn, plan_id)
-    rows = area_figures(conn, plan_id, members)
+    rows = area_figures(conn, plan_id, members, scope=scope)
     changed = [r for r in rows if r.status != "unchanged"]
     return {
         "plan": plan_id,
@@ -177,7 +184,7 @@ def impact_features(conn: Connection, plan_id: int, *, scope: Scope) -> dict[str
     replacements (after), each with its figures and ``delta`` (after − before for a changed
     copy; the figures themselves for a new area, their negation for a retired one)."""
     get_plan(conn, plan_id, scope=scope)
-    rows = area_figures(conn, plan_id, member_moves(conn, plan_id), geometry=True)
+    rows = area_figures(conn, plan_id, member_moves(conn, plan_id), scope=scope, geometry=True)
     before = {r.ref: _figures(r) for r in rows if r.side == "before"}
     features = []
     for row in rows:

@@ -1,12 +1,14 @@
 -- Figures per area of plan :plan's scope, before (the
 -- base generation's live areas) and after (the draft): open incidents and party members' homes
 -- inside it, staff (grid workers, instructors, leaders) serving it, km². :staff_refs/:staff_kinds
--- are the draft refs and kinds staff move to (from member_moves.sql).
+-- are the draft refs and kinds staff move to (from member_moves.sql). Department staff
+-- (:scope_department, as in geo/scope.py) count only the incidents routed to their department.
 {{plan_status}}
 , scope AS (SELECT a.geom FROM plan p JOIN area a ON a.id = p.scope_area_id WHERE p.id = :plan),
 open_points AS MATERIALIZED (
     SELECT i.geom FROM incident i, scope s
     WHERE i.status <> ALL(CAST(:closed AS text[])) AND ST_Intersects(s.geom, i.geom)
+      AND {{incident_in_department(i)}}
 ),
 homes AS MATERIALIZED (
     SELECT m.home AS geom FROM member m, scope s
