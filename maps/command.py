@@ -56,14 +56,15 @@ def _style(colour: str, weight: float) -> dict[str, Any]:
 
 def _area_tiles(combined: bool) -> list[tuple[VectorGridProtobuf, list[str]]]:
     """The area tile layers and the levels each draws: one combined layer, or one per level
-    (the way the page worked before, kept for the browser test's before/after timing)."""
+    (the way the page worked before, kept for the browser test's before/after timing).
+    The script adds them to the map itself, after its own listeners."""
     base = {"interactive": False, "maxNativeZoom": 16}
     if combined:
         styles: dict[str, Any] = {Layer.TOWNSHIP.value: []}  # the GeoJSON layer draws those
         styles |= {layer: _style(colour, w) for layer, _, colour, w in TILE_LEVELS}
         options = base | {"minZoom": AREA_ZOOMS[Layer.VILLAGE], "vectorTileLayerStyles": styles}
         url = "/tiles/areas/{z}/{x}/{y}.pbf"
-        return [(VectorGridProtobuf(url, "区域边界", options, show=True), list(styles)[1:])]
+        return [(VectorGridProtobuf(url, "区域边界", options, show=False), list(styles)[1:])]
     layers = []
     for layer, name, colour, w in TILE_LEVELS:
         options = base | {
@@ -71,7 +72,7 @@ def _area_tiles(combined: bool) -> list[tuple[VectorGridProtobuf, list[str]]]:
             "vectorTileLayerStyles": {layer: _style(colour, w)},
         }
         url = f"/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf"
-        layers.append((VectorGridProtobuf(url, name, options, show=True), [layer]))
+        layers.append((VectorGridProtobuf(url, name, options, show=False), [layer]))
     return layers
 
 
@@ -82,10 +83,15 @@ def command_page(
     bounds: list[list[float]] | None = None,
     *,
     combined_tiles: bool = True,
+    markers_first: bool = True,
 ) -> str:
     """The page's HTML: map, layers and filters; data arrives from the API and the stream,
     which answer with what the viewer may see. ``bounds`` (south-west, north-east) frame the
-    viewer's own area; the default is the banner."""
+    viewer's own area; the default is the banner.
+
+    ``combined_tiles=False`` (one tile layer per area level) and ``markers_first=False`` (the
+    tiles asked for before the markers at a zoom change) give the page as it was, for
+    measuring what each change bought."""
     m = new_page(settings, TITLE, viewer, control_scale=False)  # the script adds a metric one
     m.fit_bounds(bounds or DALAD_BOUNDS)
     areas = []
@@ -96,7 +102,7 @@ def command_page(
         "/tiles/incidents/{z}/{x}/{y}.pbf?v={v}",
         "事件密度（按微网格）",
         {"interactive": False, "maxNativeZoom": 16, "v": 0},
-        show=True,
+        show=False,  # the script adds the tile layers after its own listeners (command.js)
     )
     counts.add_to(m)
     cluster = MarkerCluster(
@@ -130,6 +136,7 @@ def command_page(
             "villageLabelZoom": 11,
             "pageSize": PAGE_SIZE,
             "maxMarkers": MAX_MARKERS,
+            "markersFirst": markers_first,
         },
     )
     return render(m)

@@ -85,7 +85,7 @@ function wanggeCommand(map, cfg) {
   map.on("zoomend", showLabels);
 
   const overlays = { "苏木镇": townships };
-  cfg.areaTiles.forEach((spec) => { overlays[spec.name] = window[spec.var]; });
+  cfg.areaTiles.forEach((spec) => { overlays[spec.name] = window[spec.var]; });  // added below
 
   /* --- density: open incidents per micro-grid, from the count tiles ----------------------- */
   const DENSITY = [
@@ -260,7 +260,7 @@ function wanggeCommand(map, cfg) {
       state.incidents = found;
       state.total = found.size;
       state.capped = Boolean(fc.next_cursor);
-      state.lastLoad = { started, finished: performance.now(), count: found.size };
+      state.lastLoad = { started, finished: performance.now(), count: found.size, bbox: params.get("bbox") };
       updateCount();
     });
     page().catch(report);
@@ -343,8 +343,22 @@ function wanggeCommand(map, cfg) {
   };
   legend.addTo(map);
 
-  map.on("moveend", loadIncidents);
-  loadIncidents();
+  /* The markers' request goes out before the tiles' ones (Leaflet calls listeners in the
+   * order they were added, and a tile layer asks for its tiles on "zoom"): the browser's six
+   * connections then serve it first instead of after some ninety tiles. */
+  let lastView = "";
+  function onView(e) {
+    if (e && (e.flyTo || e.pinch)) { return; }  // a frame of an animation: wait for its end
+    const key = map.getZoom() + "|" + map.getBounds().toBBoxString();
+    if (key === lastView) { return; }
+    lastView = key;
+    loadIncidents();
+  }
+  const addTiles = () => { cfg.areaTiles.forEach((spec) => window[spec.var].addTo(map)); counts.addTo(map); };
+  if (!cfg.markersFirst) { addTiles(); }  // as the page was before (for the timing test)
+  map.on("zoom moveend", onView);
+  if (cfg.markersFirst) { addTiles(); }
+  onView();
   loadFigures();
   showLabels();
 
