@@ -33,6 +33,7 @@ function wanggeCommand(map, cfg) {
   window.wanggeState = state;
 
   map.attributionControl.setPrefix("网格地图");
+  const CLEAR_OF_STRIP = L.point(20, 110);  // popups open below the figures strip
   L.control.scale({ imperial: false }).addTo(map);
 
   /* Errors: a Chinese message by the error body's code (common.js), never its English detail. */
@@ -112,7 +113,7 @@ function wanggeCommand(map, cfg) {
       lon: latlng.lng.toFixed(7), lat: latlng.lat.toFixed(7), datum: "cgcs2000" });
     getJSON(api + "/locate?" + params).then((found) => {
       state.lastLocate = found;
-      L.popup({ maxWidth: 320 }).setLatLng(latlng).setContent(areaHtml(found)).openOn(map);
+      L.popup({ maxWidth: 320, autoPanPaddingTopLeft: CLEAR_OF_STRIP }).setLatLng(latlng).setContent(areaHtml(found)).openOn(map);
     }).catch((error) => {
       state.lastLocate = null;
       const text = error.status === 404 ? "此处不在任何微网格内" : error.message;
@@ -189,7 +190,7 @@ function wanggeCommand(map, cfg) {
       const f = family[i.status];
       const who = i.responsible.member ? escape(i.responsible.member.name) + " " + escape(i.responsible.member.phone) : "待分派";
       const chain = (i.assignment.chain || []).map((c) => escape(c.name)).join(" › ");
-      L.popup({ maxWidth: 340, offset: [0, -4] }).setLatLng(latlng).setContent(
+      L.popup({ maxWidth: 340, offset: [0, -4], autoPanPaddingTopLeft: CLEAR_OF_STRIP }).setLatLng(latlng).setContent(
         "<div class='wg-popup wg-incident'><b>" + escape(i.code) + "</b> " +
         "<span class='wg-badge' style='background:" + (f ? f.colour : "#333") + "'>" + escape(f ? f.label : "") + "</span>" +
         "<div>状态：" + escape(i.status_label) + "</div>" +
@@ -360,6 +361,7 @@ function wanggeCommand(map, cfg) {
   if (cfg.markersFirst) { addTiles(); }
   onView();
   loadFigures();
+  setInterval(loadFigures, 60 * 1000);  // cases fall due and overdue as time passes
   showLabels();
 
   wanggeCommandLive(map, cfg, {
