@@ -240,9 +240,12 @@ def areas_tile(conn: Connection, z: int, x: int, y: int, *, generation: int, sco
 
     An MVT is a protobuf message whose layers are a repeated field, so the per-level tiles
     (each kept by :class:`TileCache`) concatenated are one valid tile with all their layers.
+    The innermost level comes first, since a client draws the layers in their order and an
+    outer boundary should lie over the inner ones that share it.
     """
     return b"".join(
-        tile(conn, layer, z, x, y, generation=generation, scope=scope) for layer in area_layers(z)
+        tile(conn, layer, z, x, y, generation=generation, scope=scope)
+        for layer in reversed(area_layers(z))
     )
 
 
@@ -251,7 +254,7 @@ def kept_areas(
 ) -> bytes | None:
     """The combined tile of :func:`areas_tile` when every level of it is kept, else ``None``."""
     parts = []
-    for layer in area_layers(z):
+    for layer in reversed(area_layers(z)):
         part = kept(engine, layer, z, x, y, generation=generation, scope=scope)
         if part is None:
             return None

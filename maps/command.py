@@ -28,9 +28,9 @@ TITLE = "指挥中心地图 · 达拉特旗网格"
 
 #: Area levels drawn from vector tiles: (layer, Chinese name, outline colour, weight).
 TILE_LEVELS = [
-    ("village", "嘎查村社区", "#6a51a3", 1.2),
-    ("grid", "网格", "#2171b5", 1.0),
-    ("micro_grid", "微网格", "#41ab5d", 0.6),
+    ("village", "嘎查村社区", "#6a51a3", 1.6),
+    ("grid", "网格", "#2171b5", 1.1),
+    ("micro_grid", "微网格", "#41ab5d", 0.8),
 ]
 
 TIME_WINDOWS = [
@@ -54,25 +54,24 @@ def _style(colour: str, weight: float) -> dict[str, Any]:
     return {"weight": weight, "color": colour, "fill": False, "opacity": 0.8}
 
 
-def _area_tiles(combined: bool) -> list[tuple[VectorGridProtobuf, list[str]]]:
-    """The area tile layers and the levels each draws: one combined layer, or one per level
-    (the way the page worked before, kept for the browser test's before/after timing).
-    The script adds them to the map itself, after its own listeners."""
+def _area_tiles(combined: bool) -> list[tuple[VectorGridProtobuf, dict[str, Any]]]:
+    """The area tile layers and the style of each level they draw: one combined layer, or one
+    per level (the way the page worked before, kept for the browser test's before/after
+    timing). The script sets the styles (folium would camel-case ``micro_grid``) and adds the
+    layers to the map itself, after its own listeners."""
     base = {"interactive": False, "maxNativeZoom": 16}
     if combined:
         styles: dict[str, Any] = {Layer.TOWNSHIP.value: []}  # the GeoJSON layer draws those
         styles |= {layer: _style(colour, w) for layer, _, colour, w in TILE_LEVELS}
-        options = base | {"minZoom": AREA_ZOOMS[Layer.VILLAGE], "vectorTileLayerStyles": styles}
+        options = base | {"minZoom": AREA_ZOOMS[Layer.VILLAGE]}
         url = "/tiles/areas/{z}/{x}/{y}.pbf"
-        return [(VectorGridProtobuf(url, "区域边界", options, show=False), list(styles)[1:])]
+        return [(VectorGridProtobuf(url, "区域边界", options, show=False), styles)]
     layers = []
     for layer, name, colour, w in TILE_LEVELS:
-        options = base | {
-            "minZoom": AREA_ZOOMS[Layer(layer)],
-            "vectorTileLayerStyles": {layer: _style(colour, w)},
-        }
+        options = base | {"minZoom": AREA_ZOOMS[Layer(layer)]}
         url = f"/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf"
-        layers.append((VectorGridProtobuf(url, name, options, show=False), [layer]))
+        tiles = VectorGridProtobuf(url, name, options, show=False)
+        layers.append((tiles, {layer: _style(colour, w)}))
     return layers
 
 
@@ -95,9 +94,9 @@ def command_page(
     m = new_page(settings, TITLE, viewer, control_scale=False)  # the script adds a metric one
     m.fit_bounds(bounds or DALAD_BOUNDS)
     areas = []
-    for tiles, levels in _area_tiles(combined_tiles):
+    for tiles, styles in _area_tiles(combined_tiles):
         tiles.add_to(m)
-        areas.append({"var": tiles.get_name(), "name": tiles.layer_name, "levels": levels})
+        areas.append({"var": tiles.get_name(), "name": tiles.layer_name, "styles": styles})
     counts = VectorGridProtobuf(
         "/tiles/incidents/{z}/{x}/{y}.pbf?v={v}",
         "事件密度（按微网格）",

@@ -26,7 +26,10 @@ def test_command_page_layers_and_config(conn):
     assert "'/tiles/areas/{z}/{x}/{y}.pbf'" in html
     assert "'/tiles/incidents/{z}/{x}/{y}.pbf?v={v}'" in html
     assert "/tiles/micro_grid/" not in html and "/tiles/village/" not in html
-    assert [spec["levels"] for spec in config["areaTiles"]] == [["village", "grid", "micro_grid"]]
+    assert [list(spec["styles"]) for spec in config["areaTiles"]] == [
+        ["township", "village", "grid", "micro_grid"]
+    ]
+    assert config["areaTiles"][0]["styles"]["township"] == []  # the GeoJSON layer draws them
     assert "L.markerClusterGroup(" in html and config["cluster"] in html
     assert '"disableClusteringAtZoom": 16' in html
     assert "/static/vendor/markercluster/leaflet.markercluster.js" in html
@@ -43,7 +46,7 @@ def test_the_page_as_it_was_for_the_timing_comparison(conn):
     )
     config = _config(html)
     assert "/tiles/areas/" not in html
-    assert [spec["levels"] for spec in config["areaTiles"]] == [
+    assert [list(spec["styles"]) for spec in config["areaTiles"]] == [
         ["village"],
         ["grid"],
         ["micro_grid"],

@@ -174,9 +174,9 @@ def test_bad_parameters_are_422(client):
 @pytest.mark.parametrize(
     ("z", "layers"),
     [
-        (13, ["township", "village", "grid", "micro_grid"]),
-        (12, ["township", "village", "grid"]),
-        (10, ["township", "village"]),
+        (13, ["micro_grid", "grid", "village", "township"]),
+        (12, ["grid", "village", "township"]),
+        (10, ["village", "township"]),
     ],
 )
 def test_combined_area_tile_is_the_per_level_tiles_in_one(client, sample_areas, z, layers):
@@ -194,7 +194,7 @@ def test_combined_area_tile_is_the_per_level_tiles_in_one(client, sample_areas, 
         assert {f["properties"]["code"] for f in decoded[layer]["features"]} == expected, layer
         single = _features(_get(client, layer, z, x, y), layer)
         assert len(decoded[layer]["features"]) == len(single)
-    # the bytes are exactly the per-level tiles, concatenated
+    # the bytes are exactly the per-level tiles, concatenated innermost first
     parts = [_get(client, layer, z, x, y).content for layer in layers]
     assert response.content == b"".join(parts)
 

@@ -86,7 +86,10 @@ function wanggeCommand(map, cfg) {
   map.on("zoomend", showLabels);
 
   const overlays = { "苏木镇": townships };
-  cfg.areaTiles.forEach((spec) => { overlays[spec.name] = window[spec.var]; });  // added below
+  cfg.areaTiles.forEach((spec) => {  // added to the map below
+    window[spec.var].options.vectorTileLayerStyles = spec.styles;
+    overlays[spec.name] = window[spec.var];
+  });
 
   /* --- density: open incidents per micro-grid, from the count tiles ----------------------- */
   const DENSITY = [
@@ -96,6 +99,7 @@ function wanggeCommand(map, cfg) {
     { min: 0, colour: "#fdd9b5", label: "0件（仅有已办结）" },
   ];
   const counts = window[cfg.counts.var];
+  counts.options.vectorTileLayerStyles = {};  // its own, not the one VectorGrid's prototype shares
   counts.options.vectorTileLayerStyles.incidents = (props) => {
     const band = DENSITY.find((d) => props.open_count >= d.min);
     return { weight: 0.4, color: band.colour, fill: true, fillColor: band.colour,
