@@ -44,7 +44,7 @@ function wanggeCommand(map, cfg) {
     }));
   }
   function errorText(code, body) {
-    if (window.wangge.errorText) { return window.wangge.errorText(body); }
+    if (window.wangge.errorText) { return window.wangge.errorText(body, code); }
     return code === 403 ? "无权查看" : code === 404 ? "找不到" : "服务暂时不可用，请稍后重试";
   }
   function report(error) {
