@@ -317,7 +317,7 @@ def test_a_case_filed_through_the_api_appears_in_the_feed(
     page.evaluate(f"() => {MAP}.setView([40.2, 109.9], 11, {{animate: false}})")
     item.click()
     popup = page.locator(".leaflet-popup-content")
-    expect(popup.locator("b")).to_have_text(code, timeout=5000)
+    expect(popup.locator("b")).to_have_text(code)  # after the flight: the default 15 s
     expect(popup).to_contain_text("状态：已上报")
     assert page.evaluate(f"() => {MAP}.getZoom()") == 16
     assert _latin_words(page) == []
