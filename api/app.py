@@ -26,6 +26,7 @@ from api.routers import (
     auth,
     docs,
     exports,
+    figures,
     health,
     heat,
     incident_import,
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         areas.router,
         locate.router,
         members.router,
+        figures.router,  # before incidents: /incidents/summary is not an incident code
         incidents.router,
         incident_import.router,
         routing.router,

@@ -199,6 +199,16 @@ class IncidentPage(BaseModel):
     links: list[Link] = []
 
 
+class IncidentSummary(Strict):
+    """The command centre's figures in the caller's scope; "today" is China time."""
+
+    new_today: int = Field(description="Reported since midnight China time.")
+    open: int = Field(description="Not closed, evaluated or void.")
+    due_24h: int = Field(description="Open, deadline within the next 24 hours.")
+    overdue: int = Field(description="Open, deadline passed.")
+    as_of: datetime
+
+
 class DepartmentChoice(Strict):
     department_code: str = Field(max_length=16, description="e.g. D14")
 

@@ -13,6 +13,8 @@ Area tiles are kept in memory (:class:`TileCache`, least recently used out first
 database, generation, scope prefix, layer and tile: a generation's areas are written with it in
 one transaction and never change afterwards (a new layout is a new generation), so a kept
 tile is exact for as long as the process lives. Incident tiles are built on every request.
+A combined area tile (:func:`areas_tile`) is the kept tiles of the levels drawn at its zoom,
+concatenated.
 
 Examples
 --------
@@ -208,6 +210,56 @@ def tile(
         found = _area_tile(conn, layer, params)
         _area_tiles.put(key, found)
     return found
+
+
+#: The area levels of a combined tile (``GET /tiles/areas/...``) from the zoom each is drawn at:
+#: townships always, villages from 9, grids from 11, micro-grids from 13.
+AREA_ZOOMS: dict[Layer, int] = {
+    Layer.TOWNSHIP: 0,
+    Layer.VILLAGE: 9,
+    Layer.GRID: 11,
+    Layer.MICRO_GRID: 13,
+}
+
+
+def area_layers(z: int) -> list[Layer]:
+    """The area levels a combined tile of zoom ``z`` carries, outermost first.
+
+    Examples
+    --------
+    >>> [layer.value for layer in area_layers(11)]
+    ['township', 'village', 'grid']
+    """
+    return [layer for layer, low in AREA_ZOOMS.items() if z >= low]
+
+
+def areas_tile(conn: Connection, z: int, x: int, y: int, *, generation: int, scope: Scope) -> bytes:
+    """The tile ``z/x/y`` of every area level drawn at ``z`` (:data:`AREA_ZOOMS`) as one MVT
+    with one layer per level, as a tile server's composite tile: one request per tile position
+    instead of one per level.
+
+    An MVT is a protobuf message whose layers are a repeated field, so the per-level tiles
+    (each kept by :class:`TileCache`) concatenated are one valid tile with all their layers.
+    The innermost level comes first, since a client draws the layers in their order and an
+    outer boundary should lie over the inner ones that share it.
+    """
+    return b"".join(
+        tile(conn, layer, z, x, y, generation=generation, scope=scope)
+        for layer in reversed(area_layers(z))
+    )
+
+
+def kept_areas(
+    engine: Engine, z: int, x: int, y: int, *, generation: int, scope: Scope
+) -> bytes | None:
+    """The combined tile of :func:`areas_tile` when every level of it is kept, else ``None``."""
+    parts = []
+    for layer in reversed(area_layers(z)):
+        part = kept(engine, layer, z, x, y, generation=generation, scope=scope)
+        if part is None:
+            return None
+        parts.append(part)
+    return b"".join(parts)
 
 
 def kept(

@@ -1,23 +1,36 @@
-"""/maps/command: the command centre's live map of the banner's grids and open incidents."""
+"""/maps/command: the command centre's live map of the banner's grids and open incidents.
+
+The first view (the banner) shows case density per micro-grid (the ``incidents`` count tiles),
+the four figures of ``/api/v1/incidents/summary`` and the townships' names; from zoom 12 the
+incidents themselves, clustered. The area outlines below the townships come as one combined
+tile per position (``/tiles/areas/…``, :func:`geo.tiles.areas_tile`), so a zoom change costs
+one area request per tile position instead of one per level, and the markers' request does
+not queue behind three times as many. Every click on the map asks ``/api/v1/locate`` for the
+deepest area under it and its people: the area layers are drawn, never clicked, so nothing
+lies over another layer's clicks.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from folium.plugins import VectorGridProtobuf
+from branca.element import CssLink, JavascriptLink
+from folium.plugins import MarkerCluster, VectorGridProtobuf
 from sqlalchemy import Connection
 
 from cases.routing import categories
 from geo.settings import Settings
+from geo.tiles import AREA_ZOOMS, Layer
+from maps.assets import root
 from maps.pages import DALAD_BOUNDS, Viewer, attach_script, new_page, render, status_config
 
 TITLE = "指挥中心地图 · 达拉特旗网格"
 
-#: Area levels served as vector tiles: (layer, Chinese name, minimum zoom, outline colour).
+#: Area levels drawn from vector tiles: (layer, Chinese name, outline colour, weight).
 TILE_LEVELS = [
-    ("village", "嘎查村社区", 9, "#6a51a3"),
-    ("grid", "网格", 11, "#2171b5"),
-    ("micro_grid", "微网格", 13, "#41ab5d"),
+    ("village", "嘎查村社区", "#6a51a3", 1.6),
+    ("grid", "网格", "#2171b5", 1.1),
+    ("micro_grid", "微网格", "#41ab5d", 0.8),
 ]
 
 TIME_WINDOWS = [
@@ -28,17 +41,38 @@ TIME_WINDOWS = [
     ("365d", "最近一年"),
 ]
 
+#: Markers are drawn from this zoom; below it the density layer speaks for them.
+MARKER_ZOOM = 12
+#: Markers stop clustering from this zoom, so each one can be clicked.
+CLUSTER_UNTIL_ZOOM = 16
+#: Incidents fetched per request (the API's page size) and at most per view.
+PAGE_SIZE = 500
+MAX_MARKERS = 10_000
 
-def _tile_layer(layer: str, name: str, min_zoom: int, colour: str) -> VectorGridProtobuf:
-    options = {
-        "interactive": True,
-        "minZoom": min_zoom,
-        "maxNativeZoom": 16,
-        "vectorTileLayerStyles": {
-            layer: {"weight": 1, "color": colour, "fill": True, "fillOpacity": 0.02}
-        },
-    }
-    return VectorGridProtobuf(f"/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf", name, options, show=False)
+
+def _style(colour: str, weight: float) -> dict[str, Any]:
+    return {"weight": weight, "color": colour, "fill": False, "opacity": 0.8}
+
+
+def _area_tiles(combined: bool) -> list[tuple[VectorGridProtobuf, dict[str, Any]]]:
+    """The area tile layers and the style of each level they draw: one combined layer, or one
+    per level (the way the page worked before, kept for the browser test's before/after
+    timing). The script sets the styles (folium would camel-case ``micro_grid``) and adds the
+    layers to the map itself, after its own listeners."""
+    base = {"interactive": False, "maxNativeZoom": 16}
+    if combined:
+        styles: dict[str, Any] = {Layer.TOWNSHIP.value: []}  # the GeoJSON layer draws those
+        styles |= {layer: _style(colour, w) for layer, _, colour, w in TILE_LEVELS}
+        options = base | {"minZoom": AREA_ZOOMS[Layer.VILLAGE]}
+        url = "/tiles/areas/{z}/{x}/{y}.pbf"
+        return [(VectorGridProtobuf(url, "区域边界", options, show=False), styles)]
+    layers = []
+    for layer, name, colour, w in TILE_LEVELS:
+        options = base | {"minZoom": AREA_ZOOMS[Layer(layer)]}
+        url = f"/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf"
+        tiles = VectorGridProtobuf(url, name, options, show=False)
+        layers.append((tiles, {layer: _style(colour, w)}))
+    return layers
 
 
 def command_page(
@@ -46,20 +80,44 @@ def command_page(
     settings: Settings,
     viewer: Viewer,
     bounds: list[list[float]] | None = None,
+    *,
+    combined_tiles: bool = True,
+    markers_first: bool = True,
 ) -> str:
     """The page's HTML: map, layers and filters; data arrives from the API and the stream,
     which answer with what the viewer may see. ``bounds`` (south-west, north-east) frame the
-    viewer's own area; the default is the banner."""
-    m = new_page(settings, TITLE, viewer)
+    viewer's own area; the default is the banner.
+
+    ``combined_tiles=False`` (one tile layer per area level) and ``markers_first=False`` (the
+    tiles asked for before the markers at a zoom change) give the page as it was, for
+    measuring what each change bought."""
+    m = new_page(settings, TITLE, viewer, control_scale=False)  # the script adds a metric one
     m.fit_bounds(bounds or DALAD_BOUNDS)
-    layers: dict[str, Any] = {}
-    for layer, name, min_zoom, colour in TILE_LEVELS:
-        tiles = _tile_layer(layer, name, min_zoom, colour)
+    areas = []
+    for tiles, styles in _area_tiles(combined_tiles):
         tiles.add_to(m)
-        layers[layer] = {"var": tiles.get_name(), "name": name, "minZoom": min_zoom}
-    counts = _tile_layer("incidents", "事件数（按微网格）", 0, "#d7301f")
+        areas.append({"var": tiles.get_name(), "name": tiles.layer_name, "styles": styles})
+    counts = VectorGridProtobuf(
+        "/tiles/incidents/{z}/{x}/{y}.pbf?v={v}",
+        "事件密度（按微网格）",
+        {"interactive": False, "maxNativeZoom": 16, "v": 0},
+        show=False,  # the script adds the tile layers after its own listeners (command.js)
+    )
     counts.add_to(m)
-    layers["incidents"] = {"var": counts.get_name(), "name": "事件数（按微网格）", "minZoom": 0}
+    cluster = MarkerCluster(
+        name="事件",
+        control=False,
+        options={
+            "disableClusteringAtZoom": CLUSTER_UNTIL_ZOOM,
+            "chunkedLoading": True,
+            "showCoverageOnHover": False,
+            "maxClusterRadius": 50,
+        },
+    )
+    cluster.add_to(m)
+    header = root(m).header
+    header.add_child(CssLink("/static/wangge/command.css"), name="command.css")
+    header.add_child(JavascriptLink("/static/wangge/command-live.js"), name="command-live.js")
     attach_script(
         m,
         "command.js",
@@ -67,12 +125,17 @@ def command_page(
         {
             "api": "/api/v1",
             "title": "达拉特旗 指挥中心",
-            "tileLayers": layers,
+            "areaTiles": areas,
+            "counts": {"var": counts.get_name(), "name": "事件密度（按微网格）"},
+            "cluster": cluster.get_name(),
             "status": status_config(),
             "categories": [{"code": c.code, "name": c.name} for c in categories(conn)],
             "windows": [{"value": v, "label": label} for v, label in TIME_WINDOWS],
-            "markerZoom": 12,
-            "pageSize": 500,
+            "markerZoom": MARKER_ZOOM,
+            "villageLabelZoom": 11,
+            "pageSize": PAGE_SIZE,
+            "maxMarkers": MAX_MARKERS,
+            "markersFirst": markers_first,
         },
     )
     return render(m)

@@ -24,29 +24,47 @@ from maps.assets import FAVICON, base_map, root
 #: The banner's bounds in CGCS2000 (south-west, north-east), for the first view.
 DALAD_BOUNDS = [[39.65, 108.95], [40.60, 110.75]]
 
-#: Colours per status group on every page: open work warm, finished work cool.
-STATUS_COLOURS = {
-    "reported": "#d7301f",
-    "accepted": "#ef6548",
-    "filed": "#ef6548",
-    "dispatched": "#fc8d59",
-    "returned": "#b30000",
-    "in_progress": "#fdbb84",
-    "handled": "#41ab5d",
-    "rework": "#b30000",
-    "hung": "#7f2704",
-    "reopened": "#b30000",
-    "closed": "#4292c6",
-    "evaluated": "#2171b5",
-    "void": "#969696",
-}
+#: The thirteen statuses in five families a person can tell apart on a map, each with one
+#: colour (open work warm, waiting for verification blue, finished grey): (key, Chinese name,
+#: colour, statuses). A popup still names the exact status.
+STATUS_FAMILIES: list[tuple[str, str, str, list[IncidentStatus]]] = [
+    (
+        "new",
+        "新上报",
+        "#d7301f",
+        [
+            IncidentStatus.REPORTED,
+            IncidentStatus.ACCEPTED,
+            IncidentStatus.FILED,
+            IncidentStatus.RETURNED,
+            IncidentStatus.REOPENED,
+        ],
+    ),
+    ("dispatched", "已派遣/部门处理", "#fd8d3c", [IncidentStatus.DISPATCHED, IncidentStatus.HUNG]),
+    ("handling", "处置中", "#8c6bb1", [IncidentStatus.IN_PROGRESS, IncidentStatus.REWORK]),
+    ("verify", "待核查", "#2b8cbe", [IncidentStatus.HANDLED]),
+    (
+        "closed",
+        "已办结",
+        "#969696",
+        [IncidentStatus.CLOSED, IncidentStatus.EVALUATED, IncidentStatus.VOID],
+    ),
+]
+
+#: Each status's colour: its family's.
+STATUS_COLOURS = {s.value: colour for _, _, colour, members in STATUS_FAMILIES for s in members}
 
 
 def status_config() -> dict[str, Any]:
+    """Labels, colours and families of the statuses, and which count as open, for a script."""
     return {
         "labels": {s.value: s.label for s in IncidentStatus},
         "colours": STATUS_COLOURS,
         "open": [s.value for s in IncidentStatus if s not in CLOSED_STATUSES],
+        "families": [
+            {"key": key, "label": label, "colour": colour, "statuses": [s.value for s in members]}
+            for key, label, colour, members in STATUS_FAMILIES
+        ],
     }
 
 

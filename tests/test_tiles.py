@@ -169,3 +169,38 @@ def test_bad_parameters_are_422(client):
         response = client.get(f"/tiles/{layer}/12/{x}/{row}.pbf", params=params)
         assert response.status_code == 422, (layer, params)
         assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+@pytest.mark.parametrize(
+    ("z", "layers"),
+    [
+        (13, ["micro_grid", "grid", "village", "township"]),
+        (12, ["grid", "village", "township"]),
+        (10, ["village", "township"]),
+    ],
+)
+def test_combined_area_tile_is_the_per_level_tiles_in_one(client, sample_areas, z, layers):
+    x, y = SEAT[z]
+    response = client.get(f"/tiles/areas/{z}/{x}/{y}.pbf")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == MEDIA_TYPE
+    assert response.headers["cache-control"] == "private, max-age=3600"
+    decoded = mapbox_vector_tile.decode(response.content)
+    assert list(decoded) == layers
+    envelope = _envelope(z, x, y)
+    for layer in layers:
+        areas = sample_areas[layer]
+        expected = set(areas.loc[areas.intersects(envelope), "code"])
+        assert {f["properties"]["code"] for f in decoded[layer]["features"]} == expected, layer
+        single = _features(_get(client, layer, z, x, y), layer)
+        assert len(decoded[layer]["features"]) == len(single)
+    # the bytes are exactly the per-level tiles, concatenated innermost first
+    parts = [_get(client, layer, z, x, y).content for layer in layers]
+    assert response.content == b"".join(parts)
+
+
+def test_combined_area_tile_refuses_bad_numbers_and_is_empty_far_away(client):
+    response = client.get("/tiles/areas/3/8/0.pbf")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "x"
+    assert client.get("/tiles/areas/13/0/0.pbf").status_code == 204

@@ -1,4 +1,5 @@
-"""GET /tiles/{layer}/{z}/{x}/{y}.pbf: Mapbox Vector Tiles of the areas and incident counts.
+"""GET /tiles/{layer}/{z}/{x}/{y}.pbf: Mapbox Vector Tiles of the areas and incident counts;
+GET /tiles/areas/{z}/{x}/{y}.pbf: every area level drawn at the zoom in one tile.
 
 A tile holds only what lies inside the caller's scope, so it is cached privately.
 
@@ -59,6 +60,52 @@ def _build(engine: Engine, kind: tiles.Layer, z: int, x: int, y: int, **kwargs: 
         return tiles.tile(conn, kind, z, x, y, **kwargs)
 
 
+def _build_areas(engine: Engine, z: int, x: int, y: int, **kwargs: Any) -> bytes:
+    with engine.connect() as conn:
+        return tiles.areas_tile(conn, z, x, y, **kwargs)
+
+
+def _answer(data: bytes, max_age: int) -> Response:
+    # what a tile holds depends on who asks: no shared cache may keep it
+    headers = {"Cache-Control": f"private, max-age={max_age}", "Vary": "Authorization, Cookie"}
+    if not data:
+        return Response(status_code=204, headers=headers)
+    return Response(data, media_type=tiles.MEDIA_TYPE, headers=headers)
+
+
+@router.get(
+    "/tiles/areas/{z}/{x}/{y}.pbf",
+    response_class=Response,
+    responses={
+        200: {"content": {tiles.MEDIA_TYPE: {}}, "description": "The tile, one layer per level."},
+        204: {"description": "Nothing in this tile."},
+        422: {"model": Error},
+    },
+    summary="组合矢量切片：苏木镇、嘎查村社区（9级起）、网格（11级起）、微网格（13级起）",
+)
+async def areas_tile(
+    request: Request,
+    principal: Reader,
+    z: Annotated[int, Path(description=f"Zoom, 0–{tiles.MAX_ZOOM}.")],
+    x: Annotated[int, Path(description="Column, 0–2^z-1.")],
+    y: Annotated[int, Path(description="Row, 0–2^z-1 (XYZ, north first).")],
+    generation: GenerationQuery = None,
+    at: AtQuery = None,
+) -> Response:
+    """Source layers ``township``, ``village``, ``grid``, ``micro_grid``, each from its zoom."""
+    tiles.check_tile(z, x, y)
+    engine: Engine = request.app.state.engine
+    g = _known_current(engine) if generation is None and at is None else None
+    if g is None:
+        g = await run_in_threadpool(_generation, engine, generation, at)
+    data = tiles.kept_areas(engine, z, x, y, generation=g, scope=principal.scope)
+    if data is None:
+        data = await run_in_threadpool(
+            _build_areas, engine, z, x, y, generation=g, scope=principal.scope
+        )
+    return _answer(data, tiles.Layer.TOWNSHIP.max_age)
+
+
 @router.get(
     "/tiles/{layer}/{z}/{x}/{y}.pbf",
     response_class=Response,
@@ -100,8 +147,4 @@ async def tile(
         data = await run_in_threadpool(
             _build, engine, kind, z, x, y, generation=g, scope=principal.scope, incidents=where
         )
-    # what a tile holds depends on who asks: no shared cache may keep it
-    headers = {"Cache-Control": f"private, max-age={kind.max_age}", "Vary": "Authorization, Cookie"}
-    if not data:
-        return Response(status_code=204, headers=headers)
-    return Response(data, media_type=tiles.MEDIA_TYPE, headers=headers)
+    return _answer(data, kind.max_age)

@@ -1,22 +1,64 @@
-/* 指挥中心地图: township outlines, grid levels as vector tiles, open incidents, live updates.
- * Everything is fetched from the service's own API; nothing comes from the internet. */
+/* 指挥中心地图: case density and figures at a glance, every click answered with the deepest
+ * area under it, incidents clustered, live events in a feed. Everything is fetched from the
+ * service's own API; nothing comes from the internet. The live part is in command-live.js. */
 "use strict";
+
+const WG_HOUR = 3600 * 1000;
+
+/* "2026-12-05 00:44": an ISO time in China time (UTC+8, no daylight saving), whatever the
+ * browser's own zone. */
+function wgChinaTime(iso) {
+  if (!iso) { return ""; }
+  return new Date(Date.parse(iso) + 8 * WG_HOUR).toISOString().slice(0, 16).replace("T", " ");
+}
+
+/* "3天2小时", "5小时", "40分钟": a duration in Chinese. */
+function wgSpan(ms) {
+  const minutes = Math.max(1, Math.floor(ms / 60000));
+  const hours = Math.floor(minutes / 60);
+  if (hours >= 24) { return Math.floor(hours / 24) + "天" + (hours % 24 ? (hours % 24) + "小时" : ""); }
+  return hours ? hours + "小时" : minutes + "分钟";
+}
 
 function wanggeCommand(map, cfg) {
   const api = cfg.api;
   const status = cfg.status;
-  const state = { incidents: new Map(), live: 0, filters: { status: "open", category: "", window: "all" } };
+  const { escape } = window.wangge;
+  const family = {};
+  status.families.forEach((f) => f.statuses.forEach((s) => { family[s] = f; }));
+  const state = {
+    incidents: new Map(), total: 0, capped: false, live: 0, feed: [], lastLoad: null,
+    filters: { status: "open", category: "", window: "all" }, countRefreshes: [],
+  };
   window.wanggeState = state;
 
-  const { escape, getJSON, fetch } = window.wangge;
+  map.attributionControl.setPrefix("网格地图");
+  const CLEAR_OF_STRIP = L.point(20, 110);  // popups open below the figures strip
+  L.control.scale({ imperial: false }).addTo(map);
 
-  /* --- areas: townships as GeoJSON, lower levels as vector tiles ------------------------ */
+  /* Errors: a Chinese message by the error body's code (common.js), never its English detail. */
+  function getJSON(url) {
+    return window.wangge.fetch(url).then((r) => r.json().catch(() => ({})).then((body) => {
+      if (!r.ok) { const e = new Error(errorText(r.status, body)); e.status = r.status; throw e; }
+      return body;
+    }));
+  }
+  function errorText(code, body) {
+    if (window.wangge.errorText) { return window.wangge.errorText(body, code); }
+    return code === 403 ? "无权查看" : code === 404 ? "找不到" : "服务暂时不可用，请稍后重试";
+  }
+  function report(error) {
+    const el = document.querySelector(".wg-count");
+    if (el) { el.textContent = "加载失败：" + (error.status ? error.message : "网络错误"); }
+  }
+
+  /* --- areas: township outlines and names; lower levels from one combined tile ----------- */
   const townships = L.geoJSON(null, {
-    style: { color: "#54278f", weight: 2, fill: true, fillOpacity: 0.03 },
-    onEachFeature: (feature, layer) => {
-      layer.bindTooltip(escape(feature.properties.name), { sticky: true });
-      layer.on("click", (e) => showArea(feature.properties.code, e.latlng));
-    },
+    interactive: false,
+    style: { color: "#54278f", weight: 2.2, fill: false },
+    onEachFeature: (feature, layer) => layer.bindTooltip(escape(feature.properties.name), {
+      permanent: true, direction: "center", className: "wg-label wg-label-township",
+    }),
   }).addTo(map);
   state.townships = townships;
   getJSON(api + "/areas?level=township&simplify=100").then((fc) => {
@@ -24,173 +66,335 @@ function wanggeCommand(map, cfg) {
     state.townshipCount = fc.features.length;
   }).catch(report);
 
+  const villageLabels = L.layerGroup();
+  getJSON(api + "/areas?level=village&simplify=300&limit=500").then((fc) => {
+    fc.features.forEach((f) => L.tooltip({
+      permanent: true, direction: "center", className: "wg-label wg-label-village", interactive: false,
+    }).setLatLng(labelPoint(f.geometry)).setContent(escape(f.properties.name)).addTo(villageLabels));
+    state.villageCount = fc.features.length;
+    showLabels();
+  }).catch(report);
+
+  function showLabels() {
+    const z = map.getZoom();
+    const container = map.getContainer();
+    container.classList.toggle("wg-hide-townships", z >= cfg.villageLabelZoom + 1);
+    const wanted = z >= cfg.villageLabelZoom && z < 16;
+    if (wanted && !map.hasLayer(villageLabels)) { villageLabels.addTo(map); }
+    if (!wanted && map.hasLayer(villageLabels)) { map.removeLayer(villageLabels); }
+  }
+  map.on("zoomend", showLabels);
+
   const overlays = { "苏木镇": townships };
-  Object.entries(cfg.tileLayers).forEach(([layer, spec]) => {
-    const tiles = window[spec.var];
-    if (!tiles) { return; }
-    if (layer === "incidents") {
-      tiles.options.vectorTileLayerStyles.incidents = (props) => ({
-        weight: 0.5, color: "#999", fill: true,
-        fillColor: props.open_count > 5 ? "#b30000" : props.open_count > 1 ? "#e34a33" : props.open_count > 0 ? "#fc8d59" : "#fee8c8",
-        fillOpacity: props.open_count > 0 ? 0.6 : 0.1,
-      });
-    }
-    tiles.on("click", (e) => {
-      const props = e.layer && e.layer.properties;
-      if (props && props.code) { showArea(props.code, e.latlng); }
-    });
-    overlays[spec.name] = tiles;
+  cfg.areaTiles.forEach((spec) => {  // added to the map below
+    window[spec.var].options.vectorTileLayerStyles = spec.styles;
+    overlays[spec.name] = window[spec.var];
   });
-  const incidentLayer = L.layerGroup().addTo(map);
-  overlays["事件"] = incidentLayer;
+
+  /* --- density: open incidents per micro-grid, from the count tiles ----------------------- */
+  const DENSITY = [
+    { min: 6, colour: "#b30000", label: "6件及以上" },
+    { min: 2, colour: "#e34a33", label: "2–5件" },
+    { min: 1, colour: "#fc8d59", label: "1件" },
+    { min: 0, colour: "#fdd9b5", label: "0件（仅有已办结）" },
+  ];
+  const counts = window[cfg.counts.var];
+  counts.options.vectorTileLayerStyles = {};  // its own, not the one VectorGrid's prototype shares
+  counts.options.vectorTileLayerStyles.incidents = (props) => {
+    const band = DENSITY.find((d) => props.open_count >= d.min);
+    return { weight: 0.4, color: band.colour, fill: true, fillColor: band.colour,
+      fillOpacity: props.open_count > 0 ? 0.75 : 0.35 };
+  };
+  counts.on("load", () => { state.countsLoaded = Object.keys(counts._tiles).length; });
+  overlays[cfg.counts.name] = counts;
+  state.counts = counts;
+
+  /* --- clicks: the deepest area under any point, with its people --------------------------- */
+  map.on("click", (e) => locateAt(e.latlng));
+
+  function locateAt(latlng) {
+    const params = new URLSearchParams({
+      lon: latlng.lng.toFixed(7), lat: latlng.lat.toFixed(7), datum: "cgcs2000" });
+    getJSON(api + "/locate?" + params).then((found) => {
+      state.lastLocate = found;
+      L.popup({ maxWidth: 320, autoPanPaddingTopLeft: CLEAR_OF_STRIP }).setLatLng(latlng).setContent(areaHtml(found)).openOn(map);
+    }).catch((error) => {
+      state.lastLocate = null;
+      const text = error.status === 404 ? "此处不在任何微网格内" : error.message;
+      L.popup().setLatLng(latlng).setContent("<div class='wg-popup'>" + escape(text) + "</div>").openOn(map);
+    });
+  }
+
+  function person(p, what) {
+    return "<li>" + escape(what) + "：" + escape(p.name) + " " + escape(p.phone || "") +
+      (p.department ? "（" + escape(p.department.name) + "）" : "") + "</li>";
+  }
+
+  function areaHtml(found) {
+    const deepest = found.chain[found.chain.length - 1];
+    const r = found.responsible;
+    const people = (r.grid_worker ? person(r.grid_worker, "网格员") : "<li>网格员：暂无</li>") +
+      r.party_members.map((p) => person(p, "党员")).join("") +
+      r.leaders.map((p) => person(p, "包联领导")).join("") +
+      r.instructors.map((p) => person(p, "部门指导员")).join("");
+    return "<div class='wg-popup wg-area'><b>" + escape(deepest.name) + "</b> <small>" +
+      escape(deepest.code) + "</small><div class='wg-chain'>" +
+      found.chain.slice(0, -1).map((c) => escape(c.name)).join(" › ") + "</div>" +
+      "<ul class='wg-people'>" + people + "</ul></div>";
+  }
+
+  /* --- incidents: clustered markers, ringed when overdue or due within 24 hours ------------ */
+  const cluster = window[cfg.cluster];
+  cluster.options.iconCreateFunction = (c) => {
+    const n = c.getChildCount();
+    const late = c.getAllChildMarkers().filter((m) => m.wgDue === "overdue").length;
+    const size = n < 10 ? "small" : n < 100 ? "medium" : "large";
+    return L.divIcon({
+      html: "<div><span>" + n + "</span></div>" + (late ? "<em class='wg-late'>" + late + "</em>" : ""),
+      className: "marker-cluster marker-cluster-" + size, iconSize: L.point(40, 40) });
+  };
+  overlays["事件"] = cluster;
   L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
 
-  function showArea(code, latlng) {
-    getJSON(api + "/areas/" + encodeURIComponent(code)).then((feature) => {
-      const p = feature.properties;
-      const chain = (p.chain || []).map((c) => escape(c.name)).join(" › ");
-      const people = (p.people || []).map((m) =>
-        "<li>" + escape(kindLabel(m.kind)) + " " + escape(m.name) + " " + escape(m.phone || "") +
-        (m.department ? "（" + escape(m.department.name) + "）" : "") + "</li>").join("");
-      L.popup().setLatLng(latlng).setContent(
-        "<div class='wg-popup'><b>" + escape(p.name) + "</b> <small>" + escape(p.code) + "</small>" +
-        "<div>" + chain + "</div><ul>" + (people || "<li>无直接责任人</li>") + "</ul></div>").openOn(map);
+  function dueState(statusValue, deadline) {
+    if (status.open.indexOf(statusValue) < 0 || !deadline) { return null; }
+    const left = Date.parse(deadline) - Date.now();
+    return left < 0 ? "overdue" : left < 24 * WG_HOUR ? "due" : null;
+  }
+
+  function icon(statusValue, due, fresh) {
+    const f = family[statusValue];
+    return L.divIcon({
+      className: "wg-mk wg-f-" + (f ? f.key : "none") + (due ? " wg-" + due : "") + (fresh ? " wg-fresh" : ""),
+      html: "<i style='background:" + (f ? f.colour : "#333") + "'></i>", iconSize: [16, 16] });
+  }
+
+  function marker(code, lat, lon, statusValue, deadline, fresh) {
+    const due = dueState(statusValue, deadline);
+    const m = L.marker([lat, lon], { icon: icon(statusValue, due, fresh), keyboard: false });
+    m.wgDue = due;
+    m.wgItem = { code, status: statusValue, deadline };
+    m.bindTooltip(escape(code) + " " + escape(status.labels[statusValue] || statusValue) +
+      (due === "overdue" ? " · 已超期" : due === "due" ? " · 24小时内到期" : ""));
+    m.on("click", () => showIncident(code, m.getLatLng()));
+    return m;
+  }
+
+  function deadlineHtml(i) {
+    const due = dueState(i.status, i.deadline_at);
+    const left = Date.parse(i.deadline_at) - Date.now();
+    const note = due === "overdue" ? " <span class='wg-overdue-text'>已超期" + wgSpan(-left) + "</span>" :
+      due === "due" ? " <span class='wg-due-text'>24小时内到期，剩余" + wgSpan(left) + "</span>" : "";
+    return "时限：" + escape(wgChinaTime(i.deadline_at)) + note;
+  }
+
+  function showIncident(code, latlng) {
+    getJSON(api + "/incidents/" + encodeURIComponent(code)).then((i) => {
+      state.lastIncident = i.code;
+      const f = family[i.status];
+      const who = i.responsible.member ? escape(i.responsible.member.name) + " " + escape(i.responsible.member.phone) : "待分派";
+      const chain = (i.assignment.chain || []).map((c) => escape(c.name)).join(" › ");
+      L.popup({ maxWidth: 340, offset: [0, -4], autoPanPaddingTopLeft: CLEAR_OF_STRIP }).setLatLng(latlng).setContent(
+        "<div class='wg-popup wg-incident'><b>" + escape(i.code) + "</b> " +
+        "<span class='wg-badge' style='background:" + (f ? f.colour : "#333") + "'>" + escape(f ? f.label : "") + "</span>" +
+        "<div>状态：" + escape(i.status_label) + "</div>" +
+        "<div>类别：" + escape(i.category.major_name || "") + " · " + escape(i.category.name) + "</div>" +
+        "<div>" + escape(i.description) + "</div>" +
+        "<div>位置：" + chain + (i.assignment.flagged ? "（需核实）" : "") + "</div>" +
+        "<div>责任人：" + who + "</div><div>责任部门：" + escape(i.responsible.department.name) + "</div>" +
+        "<div>上报：" + escape(wgChinaTime(i.reported_at)) + "</div><div>" + deadlineHtml(i) + "</div></div>"
+      ).openOn(map);
     }).catch(report);
   }
 
-  function kindLabel(kind) {
-    return { grid_worker: "网格员", party_member: "党员", leader: "包联领导", instructor: "指导员" }[kind] || kind;
-  }
-
-  /* --- incidents ------------------------------------------------------------------------- */
   function since(window_) {
     const hours = { "24h": 24, "7d": 168, "30d": 720, "365d": 8760 }[window_];
-    return hours ? new Date(Date.now() - hours * 3600 * 1000).toISOString() : null;
+    return hours ? new Date(Date.now() - hours * WG_HOUR).toISOString() : null;
   }
 
   function statuses() {
-    return state.filters.status === "open" ? status.open :
-      state.filters.status === "all" ? [] : [state.filters.status];
+    const wanted = state.filters.status;
+    if (wanted === "open") { return status.open; }
+    if (wanted === "all") { return []; }
+    const f = status.families.find((x) => "family:" + x.key === wanted);
+    return f ? f.statuses : [wanted];
   }
 
   function matches(item) {
     const wanted = statuses();
     if (wanted.length && wanted.indexOf(item.status) < 0) { return false; }
-    if (state.filters.category && String(item.category).indexOf(state.filters.category) !== 0) { return false; }
-    return true;
-  }
-
-  function marker(code, lat, lon, statusValue) {
-    const colour = status.colours[statusValue] || "#333";
-    const m = L.circleMarker([lat, lon], { radius: 6, color: "#fff", weight: 1, fillColor: colour, fillOpacity: 0.9 });
-    m.bindTooltip(escape(code) + " " + escape(status.labels[statusValue] || statusValue));
-    m.on("click", () => showIncident(code, m));
-    return m;
-  }
-
-  function showIncident(code, m) {
-    getJSON(api + "/incidents/" + encodeURIComponent(code)).then((i) => {
-      const who = i.responsible.member ? escape(i.responsible.member.name) + " " + escape(i.responsible.member.phone) : "待分派";
-      const chain = (i.assignment.chain || []).map((c) => escape(c.name)).join(" › ");
-      m.bindPopup(
-        "<div class='wg-popup'><b>" + escape(i.code) + "</b> " + escape(i.status_label) +
-        "<div>" + escape(i.category.major_name || "") + " · " + escape(i.category.name) + "</div>" +
-        "<div>" + escape(i.description) + "</div>" +
-        "<div>位置：" + chain + (i.assignment.flagged ? "（需核实）" : "") + "</div>" +
-        "<div>责任人：" + who + "</div><div>责任部门：" + escape(i.responsible.department.name) + "</div>" +
-        "<div>上报：" + escape(i.reported_at) + "<br>时限：" + escape(i.deadline_at) + "</div></div>").openPopup();
-    }).catch(report);
+    return !state.filters.category || String(item.category || "").indexOf(state.filters.category) === 0;
   }
 
   let loading = 0;
+  /* Every incident in view (page after page, up to cfg.maxMarkers), swapped in at once. */
   function loadIncidents() {
     const token = ++loading;
-    incidentLayer.clearLayers();
-    state.incidents.clear();
-    if (map.getZoom() < cfg.markerZoom) { updateCount(); return; }
+    const started = performance.now();
+    if (map.getZoom() < cfg.markerZoom) {
+      cluster.clearLayers();
+      state.incidents = new Map();
+      state.total = 0;
+      state.lastLoad = { started, finished: performance.now(), count: 0 };
+      updateCount();
+      return;
+    }
     const b = map.getBounds();
     const params = new URLSearchParams({
-      format: "geojson", limit: String(cfg.pageSize), datum: "wgs84",
+      format: "geojson", limit: String(cfg.pageSize), datum: "cgcs2000",
       bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(6)).join(","),
     });
     if (statuses().length) { params.set("status", statuses().join(",")); }
     if (state.filters.category) { params.set("category", state.filters.category); }
     const from = since(state.filters.window);
     if (from) { params.set("from", from); }
-    getJSON(api + "/incidents?" + params).then((fc) => {
+    const found = new Map();
+    const page = () => getJSON(api + "/incidents?" + params).then((fc) => {
       if (token !== loading) { return; }
-      fc.features.forEach((f) => addIncident(f.id, f.geometry.coordinates[1], f.geometry.coordinates[0], f.properties.status));
+      fc.features.forEach((f) => {
+        const p = f.properties;
+        const [lon, lat] = f.geometry.coordinates;
+        found.set(f.id, marker(f.id, lat, lon, p.status, p.deadline_at, false));
+      });
+      if (fc.next_cursor && found.size < cfg.maxMarkers) {
+        params.set("cursor", fc.next_cursor);
+        return page();
+      }
+      cluster.clearLayers();
+      cluster.addLayers(Array.from(found.values()));
+      state.incidents = found;
+      state.total = found.size;
+      state.capped = Boolean(fc.next_cursor);
+      state.lastLoad = { started, finished: performance.now(), count: found.size, bbox: params.get("bbox") };
       updateCount();
-    }).catch(report);
+    });
+    page().catch(report);
   }
 
-  function addIncident(code, lat, lon, statusValue) {
-    if (state.incidents.has(code)) { return; }
-    const m = marker(code, lat, lon, statusValue).addTo(incidentLayer);
-    state.incidents.set(code, m);
+  function addIncident(item, fresh) {
+    if (state.incidents.has(item.code) || map.getZoom() < cfg.markerZoom) { return; }
+    if (!map.getBounds().contains([item.lat, item.lon])) { return; }
+    const m = marker(item.code, item.lat, item.lon, item.status, item.deadline_at, fresh);
+    cluster.addLayer(m);
+    state.incidents.set(item.code, m);
+    state.total += 1;
+    updateCount();
   }
 
-  /* --- controls: filters, counter, legend ------------------------------------------------- */
+  /* --- controls: filters, counter, figures, legend ------------------------------------------ */
   const panel = L.control({ position: "topleft" });
   panel.onAdd = () => {
     const div = L.DomUtil.create("div", "wg-panel");
     const options = (items) => items.map((o) => "<option value='" + escape(o.value) + "'>" + escape(o.label) + "</option>").join("");
     const statusOptions = [{ value: "open", label: "未办结" }, { value: "all", label: "全部状态" }]
-      .concat(Object.entries(status.labels).map(([value, label]) => ({ value, label })));
+      .concat(status.families.map((f) => ({ value: "family:" + f.key, label: f.label })))
+      .concat(Object.entries(status.labels).map(([value, label]) => ({ value, label: "　" + label })));
     const categoryOptions = [{ value: "", label: "全部类别" }].concat(
       cfg.categories.map((c) => ({ value: c.code, label: (c.code.length === 2 ? "" : "　") + c.code + " " + c.name })));
     div.innerHTML = "<b>" + escape(cfg.title) + "</b>" +
       "<label>状态 <select name='status'>" + options(statusOptions) + "</select></label>" +
       "<label>类别 <select name='category'>" + options(categoryOptions) + "</select></label>" +
       "<label>时间 <select name='window'>" + options(cfg.windows) + "</select></label>" +
-      "<div class='wg-count'>放大到" + cfg.markerZoom + "级以上显示事件点</div>" +
-      "<div class='wg-live'>实时：<span id='wg-live-count'>0</span> 条新事件</div>";
+      "<div class='wg-count'></div>";
     L.DomEvent.disableClickPropagation(div);
     div.querySelectorAll("select").forEach((select) => select.addEventListener("change", () => {
       state.filters[select.name] = select.value;
+      filterCounts();
       loadIncidents();
     }));
     return div;
   };
   panel.addTo(map);
 
+  /* The count tiles follow the category and time filters (they count every status). */
+  function filterCounts() {
+    const params = new URLSearchParams();
+    if (state.filters.category) { params.set("category", state.filters.category); }
+    const from = since(state.filters.window);
+    if (from) { params.set("since", from); }
+    params.set("v", "{v}");
+    counts.setUrl("/tiles/incidents/{z}/{x}/{y}.pbf?" + params.toString().replace("%7Bv%7D", "{v}"));
+  }
+
   function updateCount() {
     const el = document.querySelector(".wg-count");
     if (!el) { return; }
     el.textContent = map.getZoom() < cfg.markerZoom ? "放大到" + cfg.markerZoom + "级以上显示事件点" :
-      "当前视图：" + state.incidents.size + " 个事件";
+      state.capped ? "当前视图：前 " + state.total + " 个事件（更多未显示，请放大）" :
+        "当前视图：" + state.total + " 个事件";
+  }
+
+  const FIGURES = [["new_today", "新增(今日)"], ["open", "在办"], ["due_24h", "24小时内到期"], ["overdue", "已超期"]];
+  const strip = L.DomUtil.create("div", "wg-figures", map.getContainer());
+  L.DomEvent.disableClickPropagation(strip);
+  function loadFigures() {
+    getJSON(api + "/incidents/summary").then((f) => {
+      state.figures = f;
+      strip.innerHTML = FIGURES.map(([key, label]) =>
+        "<div class='wg-fig wg-fig-" + key + "'><b>" + escape(f[key]) + "</b><span>" + escape(label) + "</span></div>").join("") +
+        "<div class='wg-asof'>截至 " + escape(wgChinaTime(f.as_of).slice(11)) + "</div>";
+    }).catch(report);
   }
 
   const legend = L.control({ position: "bottomright" });
   legend.onAdd = () => {
     const div = L.DomUtil.create("div", "wg-legend");
-    div.innerHTML = "<b>事件状态</b>" + Object.entries(status.labels).map(([value, label]) =>
-      "<div><i style='background:" + status.colours[value] + "'></i>" + escape(label) + "</div>").join("");
+    div.innerHTML = "<b>事件状态</b>" + status.families.map((f) =>
+      "<div><i style='background:" + f.colour + "'></i>" + escape(f.label) + "</div>").join("") +
+      "<div><i class='wg-ring wg-overdue'></i>已超期</div><div><i class='wg-ring wg-due'></i>24小时内到期</div>" +
+      "<b>事件密度（按微网格，未办结数）</b>" + DENSITY.map((d) =>
+        "<div><i style='background:" + d.colour + "'></i>" + escape(d.label) + "</div>").join("");
     return div;
   };
   legend.addTo(map);
 
-  /* --- live: Server-Sent Events fed by PostgreSQL NOTIFY ---------------------------------- */
-  const stream = new EventSource(api + "/stream");
-  stream.addEventListener("created", (e) => {
-    const item = JSON.parse(e.data);
-    state.live += 1;
-    const counter = document.getElementById("wg-live-count");
-    if (counter) { counter.textContent = String(state.live); }
-    if (!matches(item)) { return; }
-    addIncident(item.code, item.lat, item.lon, item.status);
-    updateCount();
-  });
-  stream.addEventListener("reset", loadIncidents);
-  stream.addEventListener("import", loadIncidents);
-  window.wangge.watchSession(stream, api);
-  state.stream = stream;
-
-  map.on("moveend", loadIncidents);
-  loadIncidents();
-
-  function report(error) {
-    const el = document.querySelector(".wg-count");
-    if (el) { el.textContent = "加载失败：" + error.message; }
+  /* The markers' request goes out before the tiles' ones (Leaflet calls listeners in the
+   * order they were added, and a tile layer asks for its tiles on "zoom"): the browser's six
+   * connections then serve it first instead of after some ninety tiles. */
+  let lastView = "";
+  function onView(e) {
+    if (e && (e.flyTo || e.pinch)) { return; }  // a frame of an animation: wait for its end
+    const key = map.getZoom() + "|" + map.getBounds().toBBoxString();
+    if (key === lastView) { return; }
+    lastView = key;
+    loadIncidents();
   }
+  const addTiles = () => { cfg.areaTiles.forEach((spec) => window[spec.var].addTo(map)); counts.addTo(map); };
+  if (!cfg.markersFirst) { addTiles(); }  // as the page was before (for the timing test)
+  map.on("zoom moveend", onView);
+  if (cfg.markersFirst) { addTiles(); }
+  onView();
+  loadFigures();
+  setInterval(loadFigures, 60 * 1000);  // cases fall due and overdue as time passes
+  showLabels();
+
+  wanggeCommandLive(map, cfg, {
+    state, getJSON, report, addIncident, showIncident, loadIncidents, loadFigures, matches, icon, dueState,
+  });
+}
+
+/* A label position for a (multi)polygon: the area-weighted centroid of its largest part's
+ * outer ring, or that ring's first vertex when the centroid falls outside it. */
+function labelPoint(geometry) {
+  const parts = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+  let best = null;
+  let bestArea = -1;
+  parts.forEach((part) => {
+    const ring = part[0];
+    let a = 0; let cx = 0; let cy = 0;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      const cross = ring[j][0] * ring[i][1] - ring[i][0] * ring[j][1];
+      a += cross; cx += (ring[j][0] + ring[i][0]) * cross; cy += (ring[j][1] + ring[i][1]) * cross;
+    }
+    if (Math.abs(a) > bestArea) { bestArea = Math.abs(a); best = { ring, x: cx / (3 * a), y: cy / (3 * a) }; }
+  });
+  const inside = (x, y, ring) => {
+    let c = false;
+    for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      if ((ring[i][1] > y) !== (ring[j][1] > y) &&
+          x < (ring[j][0] - ring[i][0]) * (y - ring[i][1]) / (ring[j][1] - ring[i][1]) + ring[i][0]) { c = !c; }
+    }
+    return c;
+  };
+  return inside(best.x, best.y, best.ring) ? [best.y, best.x] : [best.ring[0][1], best.ring[0][0]];
 }
