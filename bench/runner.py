@@ -40,7 +40,7 @@ MODES = tuple(SIZES)
 #: The measures run at province scale (the others need no second scale to mean something,
 #: or would not fit in the time: see "What was run").
 PROVINCE = {"P1", "P2", "P3", "P5", "P6", "P7", "P10", "MEM"}
-ALL = ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11", "MEM", "LOAD", "TOPO"]
+ALL = ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "P12", "MEM", "LOAD", "TOPO"]
 log = logging.getLogger("bench")
 
 
@@ -139,7 +139,7 @@ def run_scale(
         lon, lat = frame.lon.to_numpy()[:m], frame.lat.to_numpy()[:m]
         _guard(results, "P2", scale, lambda: bulk.assign(ctx, lon, lat))
     del frame
-    http = want & {"P1", "P4", "P5", "P6", "P7", "P8", "P10", "P11", "MEM", "LOAD"}
+    http = want & {"P1", "P4", "P5", "P6", "P7", "P8", "P10", "P12", "MEM", "LOAD"}
     if http:
         with serve_service(url) as service, serve_bare() as bare:
             ctx.service, ctx.bare = service, bare
@@ -152,7 +152,7 @@ def run_scale(
                 "P8": lambda: stream.measure(ctx),
                 "P10": lambda: page.command_page(ctx),
                 "P5": lambda: tiles.measure(ctx, use_tipg=use_tipg),
-                "P11": lambda: view.measure(ctx),
+                "P12": lambda: view.measure(ctx),
                 "LOAD": lambda: load.measure(ctx),
                 "MEM": lambda: page.memory(ctx),
             }
