@@ -64,7 +64,7 @@ class Desks:
     hours and the grid's worker (0 for none), as columns."""
 
     department_id: NDArray[np.int64]
-    department_code: list[str]
+    department_code: NDArray[np.object_]
     time_limit_hours: NDArray[np.int64]
     member_id: NDArray[np.int64]
 
@@ -72,9 +72,12 @@ class Desks:
 def desk_for(conn: Connection, placement: Placement, category_code: str) -> Desk:
     """The desk of one placed incident of ``category_code`` (see the module docstring)."""
     grid = placement.area_id("grid") if placement.area_id("micro_grid") is not None else None
-    found = _desks(conn, [category_code], [placement.area_id("township")], [grid or 0])
+    township = placement.area_id("township") or 0
+    found = _desks(conn, [category_code], np.array([township]), np.array([grid or 0]))
     member = int(found.member_id[0])
-    return Desk(placement, member or None, int(found.department_id[0]), found.department_code[0])
+    return Desk(
+        placement, member or None, int(found.department_id[0]), str(found.department_code[0])
+    )
 
 
 def desks_for(conn: Connection, categories: Sequence[str], placed: Placements) -> Desks:
@@ -82,40 +85,50 @@ def desks_for(conn: Connection, categories: Sequence[str], placed: Placements) -
 
     ``placed.grid_id`` is 0 exactly where there is no micro-grid (:class:`Placements`).
     """
-    return _desks(conn, categories, placed.township_id.tolist(), placed.grid_id.tolist())
+    return _desks(conn, categories, placed.township_id, placed.grid_id)
 
 
 def _desks(
     conn: Connection,
     categories: Sequence[str],
-    townships: Sequence[int | None],
-    grids: Sequence[int],
+    townships: NDArray[np.int64],
+    grids: NDArray[np.int64],
 ) -> Desks:
-    """Both rules for each (category, township, grid) triple; a grid of 0 has no worker."""
-    keys = list(zip(categories, [t or None for t in townships], strict=True))
-    pairs = list(dict.fromkeys(keys))
-    wanted = np.unique(np.asarray(grids, dtype=np.int64))
-    wanted = wanted[wanted != 0]
+    """Both rules for each (category, township, grid) triple; a township or grid of 0 is
+    none (no override; no worker)."""
+    numbered: dict[tuple[str, int], int] = {}
+    pair_of = np.fromiter(
+        (
+            numbered.setdefault(key, len(numbered))
+            for key in zip(categories, townships.tolist(), strict=True)
+        ),
+        dtype=np.intp,
+        count=len(categories),
+    )
+    pairs = list(numbered)
+    wanted = np.unique(grids[grids != 0])
     rows = conn.execute(
         query("desks"),
         {
             "categories": [c for c, _ in pairs],
-            "townships": [t for _, t in pairs],
+            "townships": [t or None for _, t in pairs],
             "grids": wanted.tolist(),
         },
     ).all()
-    routed = {pairs[r.key - 1]: (r.id, r.hours, r.code) for r in rows if r.what == "route"}
-    missing = next((p for p in pairs if routed.get(p, (None,))[0] is None), None)
+    routed = {r.key - 1: r for r in rows if r.what == "route"}
+    missing = next(
+        (i for i in range(len(pairs)) if getattr(routed.get(i), "id", None) is None), None
+    )
     if missing is not None:
-        raise NotFound(f"category {missing[0]} has no department to route to")
-    found = [routed[k] for k in keys]
+        raise NotFound(f"category {pairs[missing][0]} has no department to route to")
+    per_pair = [routed[i] for i in range(len(pairs))]
     workers = {int(r.key): int(r.id) for r in rows if r.what == "worker"}
     by_grid = np.array([workers.get(g, 0) for g in wanted.tolist()] + [0], dtype=np.int64)
-    at = np.searchsorted(wanted, np.asarray(grids, dtype=np.int64))
-    at[np.asarray(grids, dtype=np.int64) == 0] = len(wanted)  # the trailing 0: no worker
+    at = np.searchsorted(wanted, grids)
+    at[grids == 0] = len(wanted)  # the trailing 0: no worker
     return Desks(
-        department_id=np.array([d for d, _, _ in found], dtype=np.int64),
-        department_code=[c for _, _, c in found],
-        time_limit_hours=np.array([h for _, h, _ in found], dtype=np.int64),
+        department_id=np.array([r.id for r in per_pair], dtype=np.int64)[pair_of],
+        department_code=np.array([r.code for r in per_pair], dtype=object)[pair_of],
+        time_limit_hours=np.array([r.hours for r in per_pair], dtype=np.int64)[pair_of],
         member_id=by_grid[at],
     )

@@ -121,9 +121,8 @@ def payload(message: dict[str, Any]) -> str:
 def notify(conn: Connection, messages: Sequence[dict[str, Any]]) -> None:
     """Queue ``messages`` on :data:`CHANNEL` in one statement; sent if the caller commits."""
     if messages:
-        conn.execute(
-            query("live_notify"), {"channel": CHANNEL, "payloads": [payload(m) for m in messages]}
-        )
+        payloads = json.dumps([payload(m) for m in messages], ensure_ascii=False)
+        conn.execute(query("live_notify"), {"channel": CHANNEL, "payloads": payloads})
 
 
 def notify_changed(
@@ -136,12 +135,6 @@ def notify_changed(
     queue area and department it came from."""
     if not incident_ids:
         return
-    rows = conn.execute(
-        query("live_changed"),
-        {
-            "ids": list(incident_ids),
-            "from_areas": list(from_areas),
-            "from_departments": list(from_departments),
-        },
-    )
+    moved = json.dumps(list(zip(incident_ids, from_areas, from_departments, strict=True)))
+    rows = conn.execute(query("live_changed"), {"moved": moved})
     notify(conn, [changed(r) for r in rows])
