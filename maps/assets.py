@@ -210,7 +210,7 @@ def _patched_file(path: str, old: str, new: str) -> Callable[[Request], Awaitabl
 
 #: Dalad Banner's middle, (lat, lon).
 DALAD_CENTRE = (40.18, 109.85)
-ATTRIBUTION_PREFIX = "网格地图 · Leaflet"
+ATTRIBUTION_PREFIX = "网格地图"
 TIANDITU_ATTRIBUTION = "© 天地图 国家地理信息公共服务平台"
 #: The map's deepest zoom (~0.6 m a pixel here), also Tianditu's.
 MAX_ZOOM = 18

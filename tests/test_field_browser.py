@@ -42,7 +42,6 @@ ALLOWED_LATIN = {
     "m",
     "Gi",  # the statistic Gi*, named and explained on the heat page
     "z",  # its z-score
-    "Leaflet",  # the map library, credited in the attribution corner
 }
 
 
