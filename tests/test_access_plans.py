@@ -311,10 +311,12 @@ def test_every_write_of_a_township_planner_is_audited(client, auth, accounts, en
         headers=headers,
     )
     assert renamed.status_code == 200, renamed.text
-    square = mapping(shapely.box(110.0, 40.0, 110.001, 40.001))
+    # inside the plan's scope (a shape far outside it is refused)
+    inside = shape(micro[a]["geometry"]).representative_point()
+    square = mapping(shapely.box(inside.x, inside.y, inside.x + 0.0005, inside.y + 0.0005))
     added = client.post(
         f"{url}/areas",
-        json={"parent": grid, "name": "新微网格", "geometry": square, "datum": "wgs84"},
+        json={"parent": grid, "name": "新微网格", "geometry": square, "datum": "cgcs2000"},
         headers=headers,
     )
     assert added.status_code == 201, added.text

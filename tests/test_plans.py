@@ -253,7 +253,11 @@ SQUARE = [[110.0, 40.0], [110.001, 40.0], [110.001, 40.001], [110.0, 40.001], [1
         ),
         (
             {"type": "Polygon", "coordinates": [[*SQUARE[:2], [110.0, 10**400], SQUARE[0]]]},
-            "ring 1 position 3 holds a number that is not finite",
+            # past bigint: refused on every route before the geometry is read (api/inputs.py)
+            (
+                "geometry.coordinates.0.2.1",
+                "must be an integer from -9223372036854775808 to 9223372036854775807",
+            ),
         ),
         (
             {"type": "Polygon", "coordinates": [[[x + 5.9, y] for x, y in SQUARE]]},
@@ -285,8 +289,9 @@ def test_geometry_shapely_would_repair_is_refused_naming_the_reason(
     ):
         response = client.request(method, path, json=body)
         assert response.status_code == 422, response.text
+        field, text_ = message if isinstance(message, tuple) else ("geometry", message)
         assert response.json()["errors"] == [
-            {"where": "body", "field": "geometry", "message": message.format(plan=plan)}
+            {"where": "body", "field": field, "message": text_.format(plan=plan)}
         ]
     assert client.get(f"{url}/areas/{ref}").json()["properties"]["version"] == 1
     with engine.connect() as conn:

@@ -34,7 +34,6 @@ function wanggeCommand(map, cfg) {
 
   map.attributionControl.setPrefix("网格地图");
   const CLEAR_OF_STRIP = L.point(20, 110);  // popups open below the figures strip
-  L.control.scale({ imperial: false }).addTo(map);
 
   /* Errors: a Chinese message by the error body's code (common.js), never its English detail. */
   function getJSON(url) {
