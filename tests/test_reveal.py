@@ -39,7 +39,7 @@ def township(client, engine, accounts):
 
 @pytest.mark.parametrize(
     "reason",
-    ["    ", "\u200b" * 4, "\u3000\u200b\u2060\t\u00a0", " 核\u200d实 \u200b", "\x01\x02\x03\x04\x7f"],
+    ["    ", "\u200b" * 4, "\u3000\u200b\u2060\t\u00a0", " 核\u200d实 \u200b", "\x01\x02\x03\x7f"],
     ids=["spaces", "zero-width", "mixed-blanks", "two-visible", "controls"],
 )
 def test_a_reason_without_four_visible_characters_is_422_naming_reason(
