@@ -20,6 +20,7 @@ from api.broadcast import Broadcaster
 from api.limits import BodySizeLimit
 from api.ratelimit import Limiter
 from api.routers import (
+    actions,
     areas,
     audit,
     auth,
@@ -161,6 +162,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         locate.router,
         members.router,
         incidents.router,
+        actions.router,
         incident_import.router,
         routing.router,
         stream.router,

@@ -23,7 +23,12 @@ from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
 from api.auth import LoginRequired
-from cases.errors import IdempotencyInProgress, IdempotencyKeyMissing, IdempotencyKeyReused
+from cases.errors import (
+    ActionNotAllowed,
+    IdempotencyInProgress,
+    IdempotencyKeyMissing,
+    IdempotencyKeyReused,
+)
 from geo.errors import (
     DatabaseSetupError,
     Forbidden,
@@ -55,6 +60,7 @@ STATUS: dict[type[WanggeError], int] = {
     VersionRequired: 428,
     VersionConflict: 412,
     PlanConflict: 409,
+    ActionNotAllowed: 409,
     TopologyRefused: 422,
     InvalidInput: 422,
     OutsideCoverage: 404,
