@@ -57,10 +57,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 import chinese_calendar
 from sqlalchemy import Connection
 
+from access import audit
+from access.audit import Actor
 from cases.loop.sql import query
 from geo.errors import InvalidInput
 from geo.periods import CHINA
@@ -74,6 +77,8 @@ __all__ = [
     "at",
     "coverage",
     "load",
+    "set_year",
+    "year_view",
 ]
 
 #: The units a time limit is counted in.
@@ -286,3 +291,72 @@ def coverage(year: int, overrides: Mapping[date, bool]) -> str:
     if package_covers(year):
         return "package"
     return "data" if any(d.year == year for d in overrides) else "weekdays"
+
+
+#: The years the calendar API reads and edits.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+_NOTES = {
+    "package": "法定节假日和调休来自国务院办公厅公布的安排（chinese-calendar），本表的调整优先。",
+    "data": "该年的节假日和调休由本表维护。",
+    "weekdays": "该年的法定节假日安排尚未录入：暂按周一至周五上班计算，请管理员录入。",
+}
+
+
+def _year(year: int) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput("year", f"must be from {FIRST_YEAR} to {LAST_YEAR}", where="path")
+
+
+def year_view(conn: Connection, year: int) -> dict[str, Any]:
+    """``year``'s calendar: where it comes from (:func:`coverage`, with a note in Chinese), the
+    overrides, and every day that is worked otherwise than Monday–Friday would say."""
+    _year(year)
+    rows = list(conn.execute(query("work_days_year"), {"year": year}))
+    cal = Calendar({r.day: r.working for r in rows})
+    own = {r.day for r in rows}
+    day, days = date(year, 1, 1), []
+    while day.year == year:
+        working = cal.is_working(day)
+        if working != (day.weekday() < 5):
+            days.append(
+                {"day": day, "working": working, "source": "data" if day in own else "package"}
+            )
+        day += timedelta(days=1)
+    source = coverage(year, {r.day: r.working for r in rows})
+    return {
+        "year": year,
+        "source": source,
+        "note": _NOTES[source],
+        "overrides": [{"day": r.day, "working": r.working, "note": r.note} for r in rows],
+        "days": days,
+    }
+
+
+def set_year(
+    conn: Connection, year: int, overrides: list[dict[str, Any]], *, actor: Actor
+) -> dict[str, Any]:
+    """Replace ``year``'s overrides with ``overrides`` (``{"day", "working", "note"}`` each),
+    audited (``calendar.update``, the lists before and after); the year as :func:`year_view`."""
+    _year(year)
+    seen: set[date] = set()
+    for i, item in enumerate(overrides):
+        if item["day"].year != year:
+            raise InvalidInput(f"overrides[{i}].day", f"is not in {year}", where="body")
+        if item["day"] in seen:
+            raise InvalidInput(
+                f"overrides[{i}].day", f"{item['day']} is listed twice", where="body"
+            )
+        seen.add(item["day"])
+    before = [
+        _jsonable(dict(r._mapping)) for r in conn.execute(query("work_days_year"), {"year": year})
+    ]
+    conn.execute(query("work_days_clear_year"), {"year": year})
+    for item in overrides:
+        conn.execute(query("work_day_insert"), item)
+    after = [_jsonable(item) for item in sorted(overrides, key=lambda o: o["day"])]
+    audit.record(conn, actor, "calendar.update", "calendar", year, before=before, after=after)
+    return year_view(conn, year)
+
+
+def _jsonable(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {"day": row["day"].isoformat(), "working": row["working"], "note": row.get("note")}
