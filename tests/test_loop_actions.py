@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import psycopg
@@ -609,3 +610,57 @@ def test_random_actions_keep_to_the_table(client, auth, engine, new_case, point,
         assert _replay(entries) == after["status"]
         assert len(entries) == after["version"] - 1
         before = after
+
+
+def test_open311_status_follows_the_case(client, auth, engine, new_case, point):
+    lon, lat = point
+    closed, voided, still_open = new_case(), new_case(), new_case()
+    ok(act(client, auth, closed, "grid_worker", "accept"))
+    shot = photo(engine, closed, "grid_worker")
+    ok(
+        act(
+            client,
+            auth,
+            closed,
+            "grid_worker",
+            "self_handle",
+            attachments=[shot],
+            lon=lon,
+            lat=lat,
+            datum="cgcs2000",
+        )
+    )
+    ok(act(client, auth, voided, "command", "void", reason="重复上报，电话13912345678"))
+    ok(act(client, auth, still_open, "command", "accept"))
+    at = {
+        c: column(
+            engine, c, "(SELECT max(at) FROM incident_event e WHERE e.incident_id = incident.id)"
+        )
+        for c in (closed, voided, still_open)
+    }
+    codes = {closed, voided, still_open}
+
+    def listed(status: str) -> dict[str, dict[str, Any]]:
+        response = client.get(
+            "/open311/v2/requests.json", params={"status": status}, headers=auth("command")
+        )
+        assert response.status_code == 200, response.text
+        return {
+            r["service_request_id"]: r for r in response.json() if r["service_request_id"] in codes
+        }
+
+    def local(code: str) -> str:
+        return f"{at[code].astimezone(ZoneInfo('Asia/Shanghai')):%Y-%m-%d %H:%M}"
+
+    closed_ones = listed("closed")
+    assert set(closed_ones) == {closed, voided}
+    assert closed_ones[closed]["status"] == "closed"
+    assert closed_ones[closed]["status_notes"] == f"已结案：自行处置（{local(closed)}）"
+    assert closed_ones[voided]["status_notes"] == (
+        f"不予立案：不予立案（{local(voided)}）；原因：重复上报，电话139****5678"
+    )
+    open_ones = listed("open")
+    assert set(open_ones) == {still_open}
+    assert open_ones[still_open]["status_notes"] == f"已受理：受理（{local(still_open)}）"
+    ok(act(client, auth, closed, "party_member", "evaluate", evaluation="basically_satisfied"))
+    assert listed("closed")[closed]["status_notes"].endswith("；评价：基本满意")
