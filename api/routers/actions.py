@@ -39,23 +39,18 @@ class ActionIn(Strict):
     level: str | None = Field(None, max_length=16)
 
 
-class ActionRefused(Error):
-    status: str
-    allowed: list[str]
-
-
-class Stale(Error):
-    version: int
-
-
 @router.post(
     "/incidents/{code}/actions",
     response_model=Incident,
     responses={
         403: {"model": Error},
         404: {"model": Error},
-        409: {"model": ActionRefused},
-        412: {"model": Stale},
+        409: {
+            "model": Error,
+            "description": "Not allowed in the case's state; the body adds `status` (the state) "
+            "and `allowed` (the actions the caller may take in it).",
+        },
+        412: {"model": Error, "description": "Stale If-Match; the body adds `version` (current)."},
         422: {"model": Error},
         428: {"model": Error},
     },
