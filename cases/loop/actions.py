@@ -38,10 +38,10 @@ from cases.loop.table import (
     Action,
     Effect,
     Need,
-    action_list,
     allowed_actions,
     next_level,
     state_allows,
+    with_loop,
 )
 from cases.models import IncidentStatus as S
 from cases.views import incident_view
@@ -374,35 +374,3 @@ def view_for(conn: Connection, principal: Caller, code: str) -> dict[str, Any]:
     deadlines of the step it waits on."""
     incident = get_incident(conn, code, scope=principal.scope)
     return with_loop(incident, principal.role, datetime.now(UTC))
-
-
-def with_loop(incident: dict[str, Any], role: Role, now: datetime) -> dict[str, Any]:
-    """``incident`` (a view of :mod:`cases.views`) plus the ``actions`` ``role`` may take on it
-    now and ``deadlines``: the step it waits on, that step's deadline, the handling deadline
-    and the seconds left (negative: late) to the step's deadline, or while no step has run
-    yet to the handling deadline; None when no clock runs (hung, void, closed for good)."""
-    status = S(incident["status"])
-    case = {
-        **{k: incident[k] for k in ("status", "delay_state", "reopened_count", "level")},
-        "evaluation": incident["evaluation"],
-        "sensitive": incident["category"]["sensitive"],
-    }
-    incident["actions"] = action_list(allowed_actions(role, case))
-    step = STEP_OF[status]
-    due = incident["step_due_at"] or (incident["deadline_at"] if status in _HANDLING else None)
-    incident["deadlines"] = {
-        "step": step,
-        "step_due_at": incident["step_due_at"],
-        "deadline_at": incident["deadline_at"],
-        "remaining_s": (
-            None if due is None else round((datetime.fromisoformat(due) - now).total_seconds())
-        ),
-    }
-    return incident
-
-
-#: The states in which the handling deadline is the one to watch when no step deadline is set
-#: (cases from before the loop, or imported).
-_HANDLING = frozenset(
-    {S.REPORTED, S.ACCEPTED, S.FILED, S.RETURNED, S.DISPATCHED, S.IN_PROGRESS, S.REWORK, S.REOPENED}
-)
