@@ -19,10 +19,12 @@ import psycopg
 import pytest
 from sqlalchemy import Engine, text
 
+from api.app import create_app
 from api.broadcast import conninfo
 from cases.loop import calendar, limits, supervision
 from cases.loop.calendar import Calendar, add_working, at
 from geo.errors import InvalidInput
+from geo.settings import Settings
 
 D = Decimal
 
@@ -94,6 +96,16 @@ def test_hours_across_lunch_and_nights(conn):
     ]
     for start, amount, unit, expected in cases:
         assert add_working(conn, start, amount, unit) == expected, (start, amount, unit)
+
+
+def test_working_hours_are_a_setting():
+    hours = calendar.WorkingHours.parse("09:00-13:00,14:00-17:00")
+    cal = Calendar(hours=hours)
+    assert hours.seconds_per_day == 7 * 3600
+    assert cal.add(at(2026, 12, 4, 12, 0), D(2), "work_hours") == at(2026, 12, 4, 15, 0)
+    assert cal.add(at(2026, 12, 4, 16, 0), D(1), "work_days") == at(2026, 12, 7, 16, 0)
+    with pytest.raises(ValueError, match="08:30-12:00"):
+        create_app(Settings(working_hours="8.30 to 12"))
 
 
 def test_the_sweeps_inverse_and_the_clock_while_hung():
