@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -46,8 +47,25 @@ def point(engine, accounts) -> tuple[float, float]:
     return float(row[0]), float(row[1])
 
 
+@pytest.fixture(scope="module")
+def made(engine) -> Iterator[list[str]]:
+    """The codes this module filed; at its end their clocks are stopped (status void, no step
+    deadline), so that a later module's supervision sweep over the whole database does not
+    find this module's cases waiting (the trail is append-only: they cannot be removed)."""
+    codes: list[str] = []
+    yield codes
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE incident SET status = 'void', step_due_at = NULL, card = 'none' "
+                "WHERE code = ANY(:codes)"
+            ),
+            {"codes": codes},
+        )
+
+
 @pytest.fixture
-def new_case(engine, accounts, point):
+def new_case(engine, accounts, point, made):
     """``new_case()``: the code of a fresh incident (status reported, version 1)."""
 
     def make(category: str = "0101") -> str:
@@ -62,7 +80,8 @@ def new_case(engine, accounts, point):
             actor=Actor("grid_worker", "grid_worker"),
             owner=accounts["grid_worker"].id,
         )
-        return str(outcome.body["code"])
+        made.append(str(outcome.body["code"]))
+        return made[-1]
 
     return make
 
