@@ -24,7 +24,12 @@ from starlette.routing import compile_path
 
 from api import inputs
 from api.auth import LoginRequired
-from cases.errors import IdempotencyInProgress, IdempotencyKeyMissing, IdempotencyKeyReused
+from cases.errors import (
+    ActionNotAllowed,
+    IdempotencyInProgress,
+    IdempotencyKeyMissing,
+    IdempotencyKeyReused,
+)
 from geo.errors import (
     DatabaseSetupError,
     Forbidden,
@@ -56,6 +61,7 @@ STATUS: dict[type[WanggeError], int] = {
     VersionRequired: 428,
     VersionConflict: 412,
     PlanConflict: 409,
+    ActionNotAllowed: 409,
     TopologyRefused: 422,
     InvalidInput: 422,
     OutsideCoverage: 404,
@@ -141,11 +147,9 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, Detailed):
         extra.update(exc.details)
     status = status_for(exc)
-    return JSONResponse(
-        error_body(exc.message, errors, status=status, **extra),
-        status_code=status,
-        headers=headers_for(exc),
-    )
+    # ``extra`` may hold a ``status`` of its own (a case's state, on a refused action).
+    body = error_body(exc.message, errors, status=status) | extra
+    return JSONResponse(body, status_code=status, headers=headers_for(exc))
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
