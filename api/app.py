@@ -21,6 +21,7 @@ from api.limits import BodySizeLimit
 from api.ratelimit import Limiter
 from api.routers import (
     areas,
+    attachments,
     audit,
     auth,
     docs,
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         heat.router,
         plans.router,
         plan_review.router,
+        attachments.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(open311.router, prefix="/open311/v2")

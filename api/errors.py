@@ -24,6 +24,7 @@ from starlette.routing import compile_path
 
 from api.auth import LoginRequired
 from cases.errors import IdempotencyInProgress, IdempotencyKeyMissing, IdempotencyKeyReused
+from cases.loop.attachments import AttachmentTooLarge, StoreError
 from geo.errors import (
     DatabaseSetupError,
     Forbidden,
@@ -56,10 +57,12 @@ STATUS: dict[type[WanggeError], int] = {
     VersionConflict: 412,
     PlanConflict: 409,
     TopologyRefused: 422,
+    AttachmentTooLarge: 413,
     InvalidInput: 422,
     OutsideCoverage: 404,
     NotFound: 404,
     DatabaseSetupError: 503,
+    StoreError: 503,
     WanggeError: 400,
 }
 

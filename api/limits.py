@@ -8,7 +8,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: Default cap on any request body, and larger caps for upload endpoints (path prefix → bytes).
 DEFAULT_LIMIT = 1024 * 1024
-LIMITS = {"/api/v1/incidents/import": 50 * 1024 * 1024, "/api/v1/plans": 20 * 1024 * 1024}
+LIMITS = {
+    "/api/v1/incidents/import": 50 * 1024 * 1024,
+    "/api/v1/plans": 20 * 1024 * 1024,
+    # a 10 MB photo (cases.loop.attachments.MAX_BYTES, 413 past it) and its multipart framing
+    "/api/v1/attachments": 10 * 1024 * 1024 + 64 * 1024,
+}
 
 
 class _TooLarge(Exception):

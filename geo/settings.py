@@ -63,6 +63,14 @@ class Settings(BaseSettings):
         default=None, description="Tianditu key (tk) for basemap=tianditu; it is sent to browsers."
     )
 
+    attachment_store: Literal["file"] = Field(
+        default="file",
+        description=(
+            "Where photos on actions are kept: file (data_dir/attachments/<sha256[:2]>/<sha256>). "
+            "An S3-compatible store for production is not built yet."
+        ),
+    )
+
     environment: Literal["development", "production"] = Field(
         default="development",
         description=(
