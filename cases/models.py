@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
+    CHAR,
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
     Identity,
     Index,
     Integer,
+    Numeric,
+    PrimaryKeyConstraint,
     String,
     Text,
     false,
@@ -106,6 +111,9 @@ class RoutingOverride(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+_LEVELS = "('micro_grid', 'grid', 'village', 'township', 'banner')"
+
+
 class Incident(Base):
     """A reported appeal, dispute or hazard, where it fell and who must handle it."""
 
@@ -119,6 +127,18 @@ class Incident(Base):
         Index("ix_incident_department_id", "department_id"),
         Index("ix_incident_category_code", "category_code"),
         CheckConstraint("length(description) <= 4000", name="description_length"),
+        Index("ix_incident_step_due_at", "step_due_at"),
+        CheckConstraint(f"level IN {_LEVELS}", name="level_known"),
+        CheckConstraint(f"closed_level IN {_LEVELS}", name="closed_level_known"),
+        CheckConstraint("card IN ('none', 'yellow', 'red')", name="card_known"),
+        CheckConstraint(
+            "delay_state IN ('none', 'applied', 'approved', 'rejected')", name="delay_state_known"
+        ),
+        CheckConstraint(
+            "evaluation IN ('satisfied', 'basically_satisfied', 'dissatisfied')",
+            name="evaluation_known",
+        ),
+        CheckConstraint("version >= 1", name="version_positive"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -154,6 +174,27 @@ class Incident(Base):
     deadline_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     source: Mapped[str] = mapped_column(String(16), server_default="api")
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    # The closed loop (issue #13, WORKFLOW.md §1): attributes beside the status.
+    #: Bumped by every action and card; the ``ETag`` an ``If-Match`` must name.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    urgent: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    #: The level that holds the case: micro_grid | grid | village | township | banner.
+    level: Mapped[str] = mapped_column(Text, server_default="micro_grid")
+    #: The level that closed it (两在三不出), set at closing.
+    closed_level: Mapped[str | None] = mapped_column(Text)
+    #: The supervision card: none | yellow | red.
+    card: Mapped[str] = mapped_column(Text, server_default="none")
+    #: none | applied | approved | rejected.
+    delay_state: Mapped[str] = mapped_column(Text, server_default="none")
+    #: The handling clock starts at dispatch.
+    handling_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    hung_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The deadline of the current step (``deadline_at`` stays the handling deadline).
+    step_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    transfers: Mapped[int] = mapped_column(Integer, server_default="0")
+    reopened_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    #: satisfied | basically_satisfied | dissatisfied.
+    evaluation: Mapped[str | None] = mapped_column(Text)
 
 
 class IncidentEvent(Base):
@@ -177,6 +218,82 @@ class IncidentEvent(Base):
     to_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     reason: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    #: The action taken (``cases.loop.table.ACTIONS``), or ``card`` for supervision.
+    action: Mapped[str | None] = mapped_column(Text)
+    #: Where the actor stood (the phone's position), in the storage SRID.
+    where_geom = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=False))
+    #: ``[{"id", "sha256", "type", "bytes"}]`` of the attachments the action carried.
+    attachments: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+
+
+class TimeLimit(Base):
+    """How long a step may take, per category ('*' = any) and urgency (WORKFLOW.md §1)."""
+
+    __tablename__ = "time_limit"
+    __table_args__ = (
+        PrimaryKeyConstraint("category_code", "urgent", "step"),
+        CheckConstraint(
+            "step IN ('accept', 'file', 'dispatch', 'sign', 'handle', 'verify', 'evaluate')",
+            name="step_known",
+        ),
+        CheckConstraint("unit IN ('minutes', 'work_hours', 'work_days')", name="unit_known"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    category_code: Mapped[str] = mapped_column(Text)
+    urgent: Mapped[bool] = mapped_column(Boolean)
+    step: Mapped[str] = mapped_column(Text)
+    amount: Mapped[Decimal] = mapped_column(Numeric)
+    #: minutes | work_hours | work_days.
+    unit: Mapped[str] = mapped_column(Text)
+    #: Work days past due before a yellow (red) supervision card.
+    yellow_after: Mapped[Decimal | None] = mapped_column(Numeric)
+    red_after: Mapped[Decimal | None] = mapped_column(Numeric)
+
+
+class WorkDay(Base):
+    """A day that differs from the calendar package: a holiday or a make-up working day (调休)."""
+
+    __tablename__ = "work_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Attachment(Base):
+    """A photo or file uploaded for an action, stored by content hash."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (Index("ix_attachment_incident_id", "incident_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    sha256: Mapped[str] = mapped_column(CHAR(64))
+    media_type: Mapped[str] = mapped_column(Text)
+    bytes: Mapped[int] = mapped_column(Integer)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    uploaded_by: Mapped[str] = mapped_column(Text)
+    uploaded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class SupervisionNotice(Base):
+    """A warning, card or 催办 already issued for one deadline (so each is issued once)."""
+
+    __tablename__ = "supervision_notice"
+    __table_args__ = (
+        PrimaryKeyConstraint("incident_id", "kind", "due_at"),
+        CheckConstraint("kind IN ('warning', 'yellow', 'red', 'urge')", name="kind_known"),
+    )
+
+    incident_id: Mapped[int] = mapped_column(BigInteger)
+    #: warning | yellow | red | urge.
+    kind: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=True
+    )
 
 
 class IdempotencyKey(Base):

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, text
 
 from cases.imports.importer import import_incidents_in
+from cases.loop.sql import query as loop_query
 from geo.loader import DEFAULT_SAMPLE_DIR, load_areas_and_people
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,8 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def load_taxonomy(conn: Connection, categories: Path, overrides: Path) -> None:
-    """Load the incident categories (majors before minors) and the routing overrides."""
+    """Load the incident categories (majors before minors), their handling limits as
+    time-limit rows, and the routing overrides."""
     rows = sorted(_rows(categories), key=lambda r: (len(r["code"]), r["code"]))
     conn.execute(
         text(
@@ -59,6 +61,7 @@ def load_taxonomy(conn: Connection, categories: Path, overrides: Path) -> None:
         ),
         _rows(overrides),
     )
+    conn.execute(loop_query("seed_handle_limits"))
     log.info("loaded %d categories", len(rows))
 
 
