@@ -39,12 +39,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import Connection
 
 from cases.incidents import incident_id
+from cases.loop.sql import query
 from geo.errors import InvalidInput, NotFound, WanggeError
 from geo.scope import Scope
 from geo.settings import Settings
-from geo.sql import loader
-
-query = loader(Path(__file__).parent / "sql")
 
 #: The largest file accepted, in bytes (10 MB).
 MAX_BYTES = 10 * 1024 * 1024
