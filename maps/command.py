@@ -1,4 +1,6 @@
-"""/maps/command: the command centre's live map of the banner's grids and open incidents."""
+"""/maps/command: the command centre's live map of the banner's grids and open incidents, with a
+case panel (trail, deadlines, cards, the actions the viewer's role may take) and a filter for
+cases due soon, overdue or carrying a yellow or red card."""
 
 from __future__ import annotations
 
@@ -9,7 +11,15 @@ from sqlalchemy import Connection
 
 from cases.routing import categories
 from geo.settings import Settings
-from maps.pages import DALAD_BOUNDS, Viewer, attach_script, new_page, render, status_config
+from maps.pages import (
+    DALAD_BOUNDS,
+    Viewer,
+    action_specs,
+    attach_script,
+    new_page,
+    render,
+    status_config,
+)
 
 TITLE = "指挥中心地图 · 达拉特旗网格"
 
@@ -26,6 +36,15 @@ TIME_WINDOWS = [
     ("7d", "最近7天"),
     ("30d", "最近30天"),
     ("365d", "最近一年"),
+]
+
+#: The 时限/督办 filter: (value, label, the list API's query parameter and its value).
+DEADLINE_FILTERS = [
+    {"value": "", "label": "全部", "param": None, "arg": None},
+    {"value": "soon", "label": "即将到期", "param": "due", "arg": "soon"},
+    {"value": "overdue", "label": "已超期", "param": "due", "arg": "overdue"},
+    {"value": "yellow", "label": "黄牌督办", "param": "card", "arg": "yellow"},
+    {"value": "red", "label": "红牌督办", "param": "card", "arg": "red"},
 ]
 
 
@@ -73,6 +92,9 @@ def command_page(
             "windows": [{"value": v, "label": label} for v, label in TIME_WINDOWS],
             "markerZoom": 12,
             "pageSize": 500,
+            "actions": action_specs(),
+            "deadlineFilters": DEADLINE_FILTERS,
         },
+        uses=("actions.js",),
     )
     return render(m)

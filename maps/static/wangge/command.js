@@ -1,14 +1,17 @@
 /* 指挥中心地图: township outlines, grid levels as vector tiles, open incidents, live updates.
+ * A marker opens the case panel: the trail, deadlines, cards and the actions the viewer's role
+ * may take (actions.js); a 时限督办 filter lists cases due soon, overdue or carded; `changed`
+ * events recolour the markers in place.
  * Everything is fetched from the service's own API; nothing comes from the internet. */
 "use strict";
 
 function wanggeCommand(map, cfg) {
   const api = cfg.api;
   const status = cfg.status;
-  const state = { incidents: new Map(), live: 0, filters: { status: "open", category: "", window: "all" } };
+  const state = { incidents: new Map(), live: 0, filters: { status: "open", category: "", window: "all", deadline: "" } };
   window.wanggeState = state;
 
-  const { escape, getJSON, fetch } = window.wangge;
+  const { escape, getJSON, chinaTime } = window.wangge;
 
   /* --- areas: townships as GeoJSON, lower levels as vector tiles ------------------------ */
   const townships = L.geoJSON(null, {
@@ -73,7 +76,12 @@ function wanggeCommand(map, cfg) {
       state.filters.status === "all" ? [] : [state.filters.status];
   }
 
+  function deadlineFilter() {
+    return cfg.deadlineFilters.find((f) => f.value === state.filters.deadline) || {};
+  }
+
   function matches(item) {
+    if (deadlineFilter().param) { return false; }  // an event does not say how due a case is
     const wanted = statuses();
     if (wanted.length && wanted.indexOf(item.status) < 0) { return false; }
     if (state.filters.category && String(item.category).indexOf(state.filters.category) !== 0) { return false; }
@@ -84,23 +92,114 @@ function wanggeCommand(map, cfg) {
     const colour = status.colours[statusValue] || "#333";
     const m = L.circleMarker([lat, lon], { radius: 6, color: "#fff", weight: 1, fillColor: colour, fillOpacity: 0.9 });
     m.bindTooltip(escape(code) + " " + escape(status.labels[statusValue] || statusValue));
-    m.on("click", () => showIncident(code, m));
+    m.on("click", () => showIncident(code));
+    m.wgStatus = statusValue;
     return m;
   }
 
-  function showIncident(code, m) {
-    getJSON(api + "/incidents/" + encodeURIComponent(code)).then((i) => {
-      const who = i.responsible.member ? escape(i.responsible.member.name) + " " + escape(i.responsible.member.phone) : "待分派";
-      const chain = (i.assignment.chain || []).map((c) => escape(c.name)).join(" › ");
-      m.bindPopup(
-        "<div class='wg-popup'><b>" + escape(i.code) + "</b> " + escape(i.status_label) +
-        "<div>" + escape(i.category.major_name || "") + " · " + escape(i.category.name) + "</div>" +
-        "<div>" + escape(i.description) + "</div>" +
-        "<div>位置：" + chain + (i.assignment.flagged ? "（需核实）" : "") + "</div>" +
-        "<div>责任人：" + who + "</div><div>责任部门：" + escape(i.responsible.department.name) + "</div>" +
-        "<div>上报：" + escape(i.reported_at) + "<br>时限：" + escape(i.deadline_at) + "</div></div>").openPopup();
+  /* A case that moved: its marker takes the new status's colour, or goes when the filter no
+   * longer shows it; the open panel shows the case as it is now. */
+  function recolour(item) {
+    const m = state.incidents.get(item.code);
+    if (deadlineFilter().param) {
+      soonReload();  // how due or carded it is now, only the list API says
+    } else if (m && statuses().length && statuses().indexOf(item.status) < 0) {
+      incidentLayer.removeLayer(m);
+      state.incidents.delete(item.code);
+    } else if (m) {
+      m.setStyle({ fillColor: status.colours[item.status] || "#333" });
+      m.setTooltipContent(escape(item.code) + " " + escape(status.labels[item.status] || item.status));
+      m.wgStatus = item.status;
+    } else if (matches(item) && item.lat != null && map.getZoom() >= cfg.markerZoom) {
+      addIncident(item.code, item.lat, item.lon, item.status);
+    }
+    updateCount();
+    if (state.open && state.open.code === item.code && item.status !== state.open.status && !panelBusy()) {
+      showIncident(item.code, "该事件已更新");
+    }
+  }
+  let reloadTimer = null;
+  function soonReload() {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(loadIncidents, 300);
+  }
+
+  /* --- the case panel: what, where, who, deadlines, card, actions, trail ------------------- */
+  const casePanel = document.createElement("aside");
+  casePanel.className = "wg-case-panel";
+  casePanel.hidden = true;
+  casePanel.setAttribute("aria-label", "事件详情");
+  document.body.appendChild(casePanel);
+  L.DomEvent.disableClickPropagation(casePanel);
+  L.DomEvent.disableScrollPropagation(casePanel);
+  state.casePanel = casePanel;
+  const KIND = { reported: "上报", reassigned: "重新分派", supervision: "督办" };
+
+  function panelBusy() {
+    const form = casePanel.querySelector(".wg-action-form");
+    return Boolean(form && !form.hidden);
+  }
+
+  function closeIncident() {
+    casePanel.hidden = true;
+    casePanel.innerHTML = "";
+    state.open = null;
+  }
+
+  function showIncident(code, notice) {
+    state.opening = code;
+    return getJSON(api + "/incidents/" + encodeURIComponent(code)).then((i) => {
+      if (state.opening === code) { renderIncident(i, notice); }
     }).catch(report);
   }
+
+  function trailHTML(events) {
+    const specs = cfg.actions || {};
+    const card = window.wanggeActions.labels.CARD;
+    return "<ol class='wg-trail'>" + (events || []).slice().reverse().map((e) => {
+      const data = e.data || {};
+      const what = e.action === "card" && data.card ? (card[data.card] || "督办") :
+        e.action ? (specs[e.action] ? specs[e.action].label : "办理") : (KIND[e.kind] || "流转");
+      const move = e.from_status && e.to_status && e.from_status !== e.to_status ?
+        escape(status.labels[e.from_status] || e.from_status) + " → " + escape(status.labels[e.to_status] || e.to_status) :
+        e.to_status && !e.from_status ? escape(status.labels[e.to_status] || e.to_status) : "";
+      const photos = (e.attachments || []).map((a) => {
+        const url = api + "/attachments/" + encodeURIComponent(a.id);
+        return "<a href='" + url + "' target='_blank' rel='noopener'><img src='" + url + "' alt='现场照片' loading='lazy'></a>";
+      }).join("");
+      return "<li><div><b>" + escape(what) + "</b> <small>" + escape(chinaTime(e.at)) + " · " + escape(e.actor || "") +
+        "</small></div>" + (move ? "<div>" + move + "</div>" : "") +
+        (e.reason ? "<div class='wg-reason'>" + escape(e.reason) + "</div>" : "") +
+        (photos ? "<div class='wg-photos'>" + photos + "</div>" : "") + "</li>";
+    }).join("") + "</ol>";
+  }
+
+  function renderIncident(i, notice) {
+    state.open = i;
+    casePanel.hidden = false;
+    const who = i.responsible.member ? escape(i.responsible.member.name) + " " + escape(i.responsible.member.phone) : "待分派";
+    const chain = (i.assignment.chain || []).map((c) => escape(c.name)).join(" › ");
+    casePanel.innerHTML = "<div class='wg-sheet-head'><h2>" + escape(i.code) + " · " + escape(i.status_label) + "</h2>" +
+      "<button type='button' class='wg-close' aria-label='关闭'>关闭</button></div>" +
+      (notice ? "<div class='wg-action-message wg-ok' role='status'>" + escape(notice) + "</div>" : "") +
+      "<div>" + escape(i.category.major_name || "") + " · " + escape(i.category.name) + "</div>" +
+      "<div class='wg-description'>" + escape(i.description) + "</div>" +
+      "<div>位置：" + chain + (i.assignment.flagged ? "（需核实）" : "") + "</div>" +
+      "<div>责任人：" + who + "</div><div>责任部门：" + escape(i.responsible.department.name) + "</div>" +
+      "<div>上报：" + escape(chinaTime(i.reported_at)) + "</div>" +
+      window.wanggeActions.deadlinesHTML(i) +
+      "<h3>办理</h3><div class='wg-actions'></div><h3>流转记录</h3>" + trailHTML(i.events);
+    casePanel.querySelector(".wg-close").addEventListener("click", closeIncident);
+    window.wanggeActions.render(casePanel.querySelector(".wg-actions"), i, {
+      api, specs: cfg.actions, withPosition: false,
+      onDone: (answer, action) => {
+        showIncident(answer.code, "已" + action.label + "，当前状态：" + answer.status_label);
+        recolour({ code: answer.code, status: answer.status });
+      },
+      onStale: () => showIncident(i.code, "该事件已被他人更新，以下为最新内容"),
+    });
+  }
+  state.showIncident = showIncident;
 
   let loading = 0;
   function loadIncidents() {
@@ -117,6 +216,8 @@ function wanggeCommand(map, cfg) {
     if (state.filters.category) { params.set("category", state.filters.category); }
     const from = since(state.filters.window);
     if (from) { params.set("from", from); }
+    const deadline = deadlineFilter();
+    if (deadline.param) { params.set(deadline.param, deadline.arg); }
     getJSON(api + "/incidents?" + params).then((fc) => {
       if (token !== loading) { return; }
       fc.features.forEach((f) => addIncident(f.id, f.geometry.coordinates[1], f.geometry.coordinates[0], f.properties.status));
@@ -143,6 +244,7 @@ function wanggeCommand(map, cfg) {
       "<label>状态 <select name='status'>" + options(statusOptions) + "</select></label>" +
       "<label>类别 <select name='category'>" + options(categoryOptions) + "</select></label>" +
       "<label>时间 <select name='window'>" + options(cfg.windows) + "</select></label>" +
+      "<label>时限督办 <select name='deadline'>" + options(cfg.deadlineFilters) + "</select></label>" +
       "<div class='wg-count'>放大到" + cfg.markerZoom + "级以上显示事件点</div>" +
       "<div class='wg-live'>实时：<span id='wg-live-count'>0</span> 条新事件</div>";
     L.DomEvent.disableClickPropagation(div);
@@ -181,7 +283,15 @@ function wanggeCommand(map, cfg) {
     addIncident(item.code, item.lat, item.lon, item.status);
     updateCount();
   });
-  stream.addEventListener("reset", loadIncidents);
+  stream.addEventListener("changed", (e) => {
+    const data = JSON.parse(e.data || "{}");
+    (data.incidents || [data]).forEach(recolour);
+    state.changes = (state.changes || 0) + 1;
+  });
+  stream.addEventListener("reset", () => {
+    loadIncidents();
+    if (state.open && !panelBusy()) { showIncident(state.open.code); }
+  });
   stream.addEventListener("import", loadIncidents);
   window.wangge.watchSession(stream, api);
   state.stream = stream;

@@ -1,6 +1,7 @@
 /* 我的网格 on a phone: the member's own area among its neighbours and its micro-grids, the
  * open cases by deadline (overdue first), kept current by the event stream of the member's
- * own area, tap anywhere to identify, and a form to report a new case (report.js). */
+ * own area, tap anywhere to identify, and a form to report a new case (report.js). A tap on a
+ * case opens its sheet: deadlines, card and the actions the member may take (actions.js). */
 "use strict";
 
 function wanggeField(map, cfg) {
@@ -56,14 +57,7 @@ function wanggeField(map, cfg) {
     document.querySelector(".wg-problem").textContent = text ? "加载失败：" + text : "";
   }
 
-  /* Time left as a person says it: 已超期2天, 剩5小时. */
-  function timeLeft(deadline, now) {
-    const hours = (Date.parse(deadline) - now) / 3600000;
-    const span = (h) => (h >= 48 ? Math.floor(h / 24) + "天" : Math.max(1, Math.floor(h)) + "小时");
-    if (hours < 0) { return { cls: "wg-overdue", text: "已超期" + span(-hours) }; }
-    if (hours < 24) { return { cls: "wg-due-soon", text: "剩" + span(hours) }; }
-    return { cls: "", text: "剩" + span(hours) };
-  }
+  const timeLeft = window.wanggeActions.timeLeft;  // 已超期2天, 剩5小时
 
   /* Earliest deadline first, so the overdue ones (deadline past) come first. */
   function byDeadline(a, b) {
@@ -104,6 +98,7 @@ function wanggeField(map, cfg) {
     list.querySelectorAll("li").forEach((li) => li.addEventListener("click", () => {
       const f = features.find((x) => x.id === li.dataset.code);
       map.setView([f.geometry.coordinates[1], f.geometry.coordinates[0]], Math.max(map.getZoom(), 16));
+      openCase(f.id);
     }));
   }
 
@@ -121,6 +116,51 @@ function wanggeField(map, cfg) {
   state.reload = loadCases;
   loadCases();
 
+  /* --- one case's sheet: what it is, its deadlines and the actions the member may take --- */
+  const sheet = document.createElement("section");
+  sheet.className = "wg-sheet";
+  sheet.hidden = true;
+  sheet.setAttribute("aria-label", "事件办理");
+  document.body.appendChild(sheet);
+  state.sheet = sheet;
+  function closeCase() {
+    sheet.hidden = true;
+    sheet.innerHTML = "";
+    state.open = null;
+  }
+  function openCase(caseCode, notice) {
+    state.open = caseCode;
+    return getJSON(api + "/incidents/" + encodeURIComponent(caseCode)).then((i) => {
+      if (state.open === caseCode) { showCase(i, notice); }
+    }).catch((e) => {
+      sheet.hidden = false;
+      sheet.innerHTML = "<div class='wg-problem'>" + escape(e.message) + "</div><button type='button' class='wg-close'>关闭</button>";
+      sheet.querySelector(".wg-close").addEventListener("click", closeCase);
+    });
+  }
+  function showCase(i, notice) {
+    state.open = i.code;
+    state.openCase = i;
+    sheet.hidden = false;
+    sheet.innerHTML = "<div class='wg-sheet-head'><h2>" + escape(i.code) + " · " + escape(i.status_label) + "</h2>" +
+      "<button type='button' class='wg-close' aria-label='关闭'>关闭</button></div>" +
+      (notice ? "<div class='wg-action-message wg-ok' role='status'>" + escape(notice) + "</div>" : "") +
+      "<div>" + escape(i.category.major_name || "") + " · " + escape(i.category.name) + "</div>" +
+      "<div class='wg-description'>" + escape(i.description) + "</div>" +
+      window.wanggeActions.deadlinesHTML(i) + "<div class='wg-actions'></div>";
+    sheet.querySelector(".wg-close").addEventListener("click", closeCase);
+    window.wanggeActions.render(sheet.querySelector(".wg-actions"), i, {
+      api, specs: cfg.actions, withPosition: true,
+      onDone: (answer, action) => {
+        showCase(answer, "已" + action.label + "，当前状态：" + answer.status_label);
+        loadCases(new Set([answer.code]));
+      },
+      onStale: () => openCase(i.code, "该事件已被他人更新，以下为最新内容"),
+    });
+  }
+  state.openCase = null;
+  state.showCase = openCase;
+
   /* --- live: the event stream of the member's own area ----------------------------------- */
   const stream = new EventSource(api + "/stream?area=" + encodeURIComponent(code));
   let pending = new Set();
@@ -132,7 +172,14 @@ function wanggeField(map, cfg) {
   }
   const changed = (e) => {
     const data = JSON.parse(e.data || "{}");
-    (data.incidents || [data]).forEach((item) => soon(item.code));
+    (data.incidents || [data]).forEach((item) => {
+      soon(item.code);
+      // someone else moved the open case: show it as it is now, unless a form is being filled
+      const form = sheet.querySelector(".wg-action-form");
+      if (item.code === state.open && (!form || form.hidden) && item.status !== (state.openCase || {}).status) {
+        openCase(item.code, "该事件已更新");
+      }
+    });
     state.live = (state.live || 0) + 1;
   };
   stream.addEventListener("created", changed);
