@@ -20,6 +20,7 @@ from api.broadcast import Broadcaster
 from api.limits import BodySizeLimit
 from api.ratelimit import Limiter
 from api.routers import (
+    actions,
     areas,
     attachments,
     audit,
@@ -42,8 +43,10 @@ from api.routers import (
     routing,
     stream,
     tiles,
+    time_limits,
 )
 from cases.intake import purge_expired_keys
+from cases.loop import calendar, supervision
 from cases.redraw.publish import activate_due
 from cases.sample import load_sample
 from geo import db, hotspots
@@ -94,6 +97,19 @@ async def _activate_scheduled(engine: Engine, limit_m: float, every_s: float = 3
         await asyncio.sleep(every_s)
 
 
+async def _supervise(engine: Engine, every_s: float = supervision.EVERY_S) -> None:
+    """The supervision sweep (warnings, 催办, cards) every minute; its state is in the
+    database, so a restart or a second worker changes nothing (cases/loop/supervision.py)."""
+    while True:
+        try:
+            issued = await asyncio.to_thread(supervision.run, engine)
+            if issued:
+                log.info("supervision: %s", dict(sorted(issued.items())))
+        except Exception:  # like housekeeping: log, never take the service down
+            log.exception("the supervision sweep failed")
+        await asyncio.sleep(every_s)
+
+
 def prepare_database(settings: Settings) -> db.Database:
     """Start, migrate and (when empty) fill the database with the whole sample set; in
     development, add the demo accounts (one per role) that are missing."""
@@ -111,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     it); without, start-up prepares the embedded PostGIS and shutdown stops it.
     """
     settings = settings or Settings()
+    calendar.WorkingHours.parse(settings.working_hours)  # a bad setting stops start-up here
     install_log_masking()  # before uvicorn or anything else logs a request
 
     @asynccontextmanager
@@ -127,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.broadcaster.start()
         housekeeping = asyncio.create_task(_housekeeping(engine))
         activation = asyncio.create_task(_activate_scheduled(engine, settings.nearest_limit_m))
+        supervising = asyncio.create_task(_supervise(engine))
         # numba compiles esda's Gi* kernels on first use (~15 s): pay it now, off the event loop
         threading.Thread(target=hotspots.warm_up, name="gi-warm-up", daemon=True).start()
         try:
@@ -134,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             housekeeping.cancel()
             activation.cancel()
+            supervising.cancel()
             await app.state.broadcaster.stop()
             engine.dispose()
             database.close()
@@ -162,12 +181,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         locate.router,
         members.router,
         incidents.router,
+        actions.router,
         incident_import.router,
         routing.router,
         stream.router,
         heat.router,
         plans.router,
         plan_review.router,
+        time_limits.router,
         attachments.router,
     ):
         app.include_router(router, prefix=API_PREFIX)

@@ -23,7 +23,12 @@ from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
 from api.auth import LoginRequired
-from cases.errors import IdempotencyInProgress, IdempotencyKeyMissing, IdempotencyKeyReused
+from cases.errors import (
+    ActionNotAllowed,
+    IdempotencyInProgress,
+    IdempotencyKeyMissing,
+    IdempotencyKeyReused,
+)
 from cases.loop.attachments import AttachmentTooLarge, StoreError
 from geo.errors import (
     DatabaseSetupError,
@@ -56,6 +61,7 @@ STATUS: dict[type[WanggeError], int] = {
     VersionRequired: 428,
     VersionConflict: 412,
     PlanConflict: 409,
+    ActionNotAllowed: 409,
     TopologyRefused: 422,
     AttachmentTooLarge: 413,
     InvalidInput: 422,

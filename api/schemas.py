@@ -174,6 +174,18 @@ class IncidentIn(Strict):
     media: list[Media] = Field(default_factory=list, max_length=20)
 
 
+class ActionName(Strict):
+    name: str
+    label: str
+
+
+class Deadlines(Strict):
+    step: str | None = Field(description="The step the case waits on: accept, file, dispatch …")
+    step_due_at: str | None
+    deadline_at: str
+    remaining_s: int | None = Field(description="Seconds left (negative: late); None: no clock.")
+
+
 class Incident(BaseModel):
     code: str
     status: str
@@ -191,6 +203,22 @@ class Incident(BaseModel):
     source: str
     possible_duplicates: list[dict[str, Any]] | None = None
     events: list[dict[str, Any]] | None = None
+    version: int = Field(
+        description='The case\'s version: `ETag: "<version>"`, `If-Match` on actions.'
+    )
+    urgent: bool
+    level: Literal["micro_grid", "grid", "village", "township", "banner"]
+    closed_level: str | None
+    card: Literal["none", "yellow", "red"]
+    delay_state: Literal["none", "applied", "approved", "rejected"]
+    step_due_at: str | None
+    transfers: int
+    reopened_count: int
+    evaluation: Literal["satisfied", "basically_satisfied", "dissatisfied"] | None
+    actions: list[ActionName] | None = Field(
+        None, description="The actions the caller may take now (one incident only)."
+    )
+    deadlines: Deadlines | None = None
 
 
 class IncidentPage(BaseModel):

@@ -40,6 +40,10 @@ class IncidentFilter:
     member_id: int | None = None
     department: str | None = None
     generation: int | None = None
+    #: ``soon`` (the current step due within 48 hours) or ``overdue``.
+    due: str | None = None
+    #: A supervision card: ``yellow`` or ``red``.
+    card: str | None = None
 
     def validate(self) -> IncidentFilter:
         for status in self.statuses:
@@ -52,6 +56,10 @@ class IncidentFilter:
             raise InvalidInput("category", f"{self.category!r} is not a 2- or 4-digit code")
         if self.area is not None and not self.area.isdigit():
             raise InvalidInput("area", f"{self.area!r} is not an area code")
+        if self.due not in (None, "soon", "overdue"):
+            raise InvalidInput("due", f"expected soon or overdue, got {self.due!r}")
+        if self.card not in (None, "yellow", "red"):
+            raise InvalidInput("card", f"expected yellow or red, got {self.card!r}")
         if self.reported_from and self.reported_to and self.reported_from > self.reported_to:
             raise InvalidInput("from", "must not be after 'to'")
         return self
@@ -121,6 +129,8 @@ def list_incidents(
             "to_": where.reported_to,
             "member": where.member_id,
             "department": where.department,
+            "due": where.due,
+            "card": where.card,
             "after_at": after_at,
             "after_id": after_id,
             "limit": limit + 1,

@@ -81,6 +81,16 @@ def view(row: Any, links: list[dict[str, Any]] | None = None) -> dict[str, Any]:
             "department": {"code": row.department_code, "name": row.department_name},
         },
         "source": row.source,
+        "version": row.version,
+        "urgent": row.urgent,
+        "level": row.level,
+        "closed_level": row.closed_level,
+        "card": row.card,
+        "delay_state": row.delay_state,
+        "step_due_at": _iso(row.step_due_at),
+        "transfers": row.transfers,
+        "reopened_count": row.reopened_count,
+        "evaluation": row.evaluation,
     }
     if links is not None:
         out["assignment"]["chain"] = [

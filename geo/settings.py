@@ -95,6 +95,10 @@ class Settings(BaseSettings):
         description="Sign-ins of any outcome per client address (an office behind one gateway).",
     )
     intake_rate: str = Field(default="120/minute", description="Incident reports per account.")
+    working_hours: str = Field(
+        default="08:30-12:00,14:30-18:00",
+        description="The working spans of a working day in China time (working hours and days).",
+    )
     reveal_rate: str = Field(default="20/hour", description="Personal data reveals per account.")
 
     @field_validator("login_rate", "login_client_rate", "intake_rate", "reveal_rate")

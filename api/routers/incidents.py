@@ -15,10 +15,12 @@ from fastapi.responses import JSONResponse
 
 from api.auth import Reader, Reporter, Revealer
 from api.deps import ConnDep, EngineDep, IntakeGateDep, SettingsDep
+from api.etag import etag
 from api.reveal import RevealIn, RevealOut, reveal
 from api.schemas import Error, Incident, IncidentIn, IncidentPage
 from cases import incidents as reads
 from cases.intake import Report, submit
+from cases.loop import actions
 from geo.areas import resolve_generation
 from geo.geojson import GEOJSON, dumps
 from geo.points import parse_bbox
@@ -83,6 +85,8 @@ def _filter(
     reported_to: datetime | None,
     member: int | None,
     department: str | None,
+    due: str | None = None,
+    card: str | None = None,
 ) -> reads.IncidentFilter:
     return reads.IncidentFilter(
         bbox=parse_bbox(bbox, datum) if bbox is not None else None,
@@ -93,6 +97,8 @@ def _filter(
         reported_to=reported_to,
         member_id=member,
         department=department,
+        due=due,
+        card=card,
     )
 
 
@@ -172,6 +178,10 @@ def list_incidents(
     reported_to: Annotated[datetime | None, Query(alias="to")] = None,
     member: int | None = None,
     department: Annotated[str | None, Query(description="Department code, e.g. D02.")] = None,
+    due: Annotated[
+        str | None, Query(description="soon (due within 48 h) or overdue: the current step.")
+    ] = None,
+    card: Annotated[str | None, Query(description="Supervision card: yellow or red.")] = None,
     limit: Annotated[int, Query(description="Page size, at most 500.")] = 100,
     cursor: str | None = None,
     format: Format = "json",
@@ -185,7 +195,17 @@ def list_incidents(
     ] = None,
 ) -> Response:
     where = _filter(
-        bbox, datum, area, status, category, reported_from, reported_to, member, department
+        bbox,
+        datum,
+        area,
+        status,
+        category,
+        reported_from,
+        reported_to,
+        member,
+        department,
+        due,
+        card,
     )
     if generation is not None or at is not None:
         where = replace(where, generation=resolve_generation(conn, generation, at=at))
@@ -200,8 +220,10 @@ def list_incidents(
     summary="单个事件及其全部流转记录",
 )
 def get_incident(code: str, conn: ConnDep, principal: Reader) -> Response:
-    incident = reads.get_incident(conn, code, scope=principal.scope)
-    return Response(dumps(incident), media_type="application/json")
+    """With the actions the caller may take now, the deadlines and ``ETag: "<version>"``."""
+    incident = actions.view_for(conn, principal, code)
+    headers = etag(incident["version"])
+    return Response(dumps(incident), media_type="application/json", headers=headers)
 
 
 @router.post(

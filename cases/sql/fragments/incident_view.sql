@@ -6,6 +6,8 @@ SELECT i.id, i.code, i.status, i.category_code, c.name AS category_name, c.paren
        i.deadline_at, i.datum, i.raw_lon, i.raw_lat, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat,
        i.reporter_name, i.reporter_phone, i.reporter_id_number, i.media, i.generation_id, i.assignment,
        i.assignment_distance_m, i.source,
+       i.version, i.urgent, i.level, i.closed_level, i.card, i.delay_state, i.step_due_at,
+       i.transfers, i.reopened_count, i.evaluation,
        q.code AS queue_code, q.name AS queue_name, q.level AS queue_level,
        m.id AS member_id, m.name AS member_name, m.phone AS member_phone, m.kind AS member_kind,
        d.code AS department_code, d.name AS department_name,

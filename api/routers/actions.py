@@ -1,0 +1,75 @@
+"""Actions on a case (the closed loop, WORKFLOW.md §1): ``POST /incidents/{code}/actions``.
+
+One request is one action in one transaction (:func:`cases.loop.actions.apply`), based on
+the version the caller read: ``If-Match: "<version>"`` is required (428 without it, 412 with
+a stale one, the current version in the body).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from pydantic import Field
+
+from api.auth import Reader
+from api.deps import EngineDep
+from api.etag import IfMatch, etag, expected_version
+from api.schemas import Error, Incident, Strict
+from cases.errors import VersionMissing
+from cases.loop import actions
+from geo.geojson import dumps
+
+router = APIRouter(tags=["incidents"])
+
+
+class ActionIn(Strict):
+    action: str = Field(max_length=32, description="accept, void, file, dispatch, sign …")
+    reason: str | None = Field(None, max_length=2000)
+    department_code: str | None = Field(None, max_length=16, description="e.g. D14")
+    attachments: list[int] | None = Field(None, max_length=20, description="Attachment ids.")
+    lon: float | None = None
+    lat: float | None = None
+    datum: str | None = Field(None, max_length=16)
+    evaluation: Literal["satisfied", "basically_satisfied", "dissatisfied"] | None = None
+    delay_days: int | None = None
+    approve: bool | None = None
+    card: Literal["yellow", "red"] | None = None
+    level: str | None = Field(None, max_length=16)
+
+
+class ActionRefused(Error):
+    status: str
+    allowed: list[str]
+
+
+class Stale(Error):
+    version: int
+
+
+@router.post(
+    "/incidents/{code}/actions",
+    response_model=Incident,
+    responses={
+        403: {"model": Error},
+        404: {"model": Error},
+        409: {"model": ActionRefused},
+        412: {"model": Stale},
+        422: {"model": Error},
+        428: {"model": Error},
+    },
+    summary="办理事件：受理、立案、派遣、签收、处置、核查、结案、评价等（需 If-Match）",
+)
+def act(
+    code: str, body: ActionIn, engine: EngineDep, principal: Reader, if_match: IfMatch = None
+) -> Response:
+    version = expected_version(if_match, None)
+    if version is None:
+        raise VersionMissing("If-Match", 'send the version you read, e.g. "3"', where="header")
+    fields = body.model_dump(exclude_none=True, exclude={"action"})
+    with engine.begin() as conn:
+        incident = actions.apply(conn, principal, code, body.action, fields, version)
+    return Response(
+        dumps(incident), media_type="application/json", headers=etag(incident["version"])
+    )

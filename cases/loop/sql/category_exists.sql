@@ -1,0 +1,2 @@
+-- Whether a category code (major or minor) exists.
+SELECT EXISTS (SELECT 1 FROM category WHERE code = :code)

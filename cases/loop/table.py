@@ -1,0 +1,287 @@
+"""The transition table of WORKFLOW.md §1 as data: who may take which action from which state,
+what it needs and what it sets.
+
+Each :class:`Action` names the states it may be taken from (``from_states``), the roles that
+may take it (``roles``, within their scope: the query layer's scope rule decides "the unit that
+holds the case"), what the request must carry (``needs``), the state it leads to (``to``; None:
+the status stays, an attribute changes) and its side effects (``effects``, read by
+:mod:`cases.loop.actions`). :func:`allowed_actions` is the one place the table is read to say
+what a caller may do now; the action endpoint refuses anything it does not list.
+
+Examples
+--------
+>>> ACTIONS["accept"].label, sorted(ACTIONS["accept"].roles)
+('受理', ['admin', 'command', 'grid_worker'])
+>>> ACTIONS["dispatch"].to, sorted(ACTIONS["dispatch"].from_states)
+('dispatched', ['filed', 'returned'])
+>>> next_level("micro_grid"), next_level("township"), next_level("banner")
+('grid', 'banner', None)
+>>> allowed_actions(Role.DEPARTMENT, {"status": "dispatched", "delay_state": "none",
+...     "reopened_count": 0, "level": "micro_grid", "sensitive": False})
+['sign', 'return']
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from access.accounts import Role
+from cases.models import IncidentStatus as S
+
+#: The levels that may hold a case, lowest first; escalation climbs one at a time.
+LEVELS = ("micro_grid", "grid", "village", "township", "banner")
+#: An applied delay is at most this many working days (WORKFLOW.md §1).
+MAX_DELAY_DAYS = 10
+#: The third hand-over of a returned case moves it to the level above (WORKFLOW.md §1).
+TRANSFERS_BEFORE_ESCALATION = 3
+EVALUATIONS = ("satisfied", "basically_satisfied", "dissatisfied")
+CARDS = ("yellow", "red")
+
+
+class Need(enum.StrEnum):
+    """What an action's request must carry (each a body field, checked in this order)."""
+
+    REASON = "reason"  # a non-empty reason
+    DEPARTMENT = "department_code"  # the department it goes to
+    PHOTOS = "attachments"  # at least one photo uploaded by the caller for this case
+    LOCATION = "lon"  # where the caller stands (lon, lat, datum)
+    EVALUATION = "evaluation"  # satisfied | basically_satisfied | dissatisfied
+    DELAY_DAYS = "delay_days"  # 1 … MAX_DELAY_DAYS working days
+    APPROVE = "approve"  # true or false
+    CARD = "card"  # yellow | red
+
+
+class Effect(enum.StrEnum):
+    """What an action sets besides the status (see :mod:`cases.loop.actions`)."""
+
+    START_HANDLING = "start_handling"  # the handling clock starts at dispatch
+    COUNT_TRANSFER = "count_transfer"  # a re-dispatch of a returned case
+    RESTART_HANDLING = "restart_handling"  # rework / reopened: the handling limit restarts
+    HANG = "hang"  # the clock stops
+    RESUME = "resume"  # the clock goes on where it stopped
+    CLOSE = "close"  # closed_level = the level holding it
+    APPLY_DELAY = "apply_delay"
+    DECIDE_DELAY = "decide_delay"
+    ESCALATE = "escalate"  # level one up
+    EVALUATE = "evaluate"
+    REOPEN = "reopen"  # once only, for a dissatisfied reporter
+    CARD = "card"
+    VERIFY = "verify"  # pass → closed, fail → rework
+
+
+_COMMAND = frozenset({Role.COMMAND, Role.ADMIN})
+_FIELD = _COMMAND | {Role.GRID_WORKER}
+_HOLDER = frozenset({Role.DEPARTMENT, Role.TOWNSHIP})
+_OPEN_HELD = frozenset({S.ACCEPTED, S.FILED, S.RETURNED, S.IN_PROGRESS, S.HUNG, S.REWORK})
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    from_states: frozenset[S]
+    roles: frozenset[Role]
+    to: S | None
+    needs: tuple[Need, ...] = ()
+    effects: tuple[Effect, ...] = ()
+    #: Extra conditions on the case, by name (see :data:`GUARDS`).
+    guards: tuple[str, ...] = field(default=())
+
+
+def _a(
+    name: str,
+    label: str,
+    from_states: set[S],
+    roles: frozenset[Role] | set[Role],
+    to: S | None,
+    needs: tuple[Need, ...] = (),
+    effects: tuple[Effect, ...] = (),
+    guards: tuple[str, ...] = (),
+) -> Action:
+    return Action(name, label, frozenset(from_states), frozenset(roles), to, needs, effects, guards)
+
+
+N, E = Need, Effect
+#: The table, in the order a case meets the actions.
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in (
+        _a("accept", "受理", {S.REPORTED}, _FIELD, S.ACCEPTED),
+        _a("void", "不予立案", {S.REPORTED, S.ACCEPTED}, _FIELD, S.VOID, (N.REASON,)),
+        _a("request_check", "要求核实", {S.ACCEPTED}, _COMMAND, S.REPORTED, (N.REASON,)),
+        _a("file", "立案", {S.ACCEPTED}, _COMMAND, S.FILED),
+        _a(
+            "self_handle",
+            "自行处置",
+            {S.ACCEPTED, S.FILED},
+            {Role.GRID_WORKER},
+            S.CLOSED,
+            (N.PHOTOS, N.LOCATION),
+            (E.CLOSE,),
+            ("not_sensitive",),
+        ),
+        _a(
+            "dispatch",
+            "派遣",
+            {S.FILED, S.RETURNED},
+            _COMMAND,
+            S.DISPATCHED,
+            (N.DEPARTMENT,),
+            (E.START_HANDLING, E.COUNT_TRANSFER),
+        ),
+        _a("sign", "签收", {S.DISPATCHED}, _HOLDER, S.IN_PROGRESS),
+        _a("return", "回退", {S.DISPATCHED}, _HOLDER, S.RETURNED, (N.REASON,)),
+        _a("handle", "处置完成", {S.IN_PROGRESS}, _HOLDER, S.HANDLED, (N.REASON, N.PHOTOS)),
+        _a(
+            "hang",
+            "挂账",
+            {S.IN_PROGRESS, S.RETURNED},
+            _HOLDER | _COMMAND,
+            S.HUNG,
+            (N.REASON,),
+            (E.HANG,),
+        ),
+        _a(
+            "resume",
+            "恢复处置",
+            {S.HUNG, S.REWORK, S.REOPENED},
+            _COMMAND,
+            S.IN_PROGRESS,
+            (),
+            (E.RESUME, E.RESTART_HANDLING),
+        ),
+        _a(
+            "verify",
+            "核查",
+            {S.HANDLED},
+            _FIELD,
+            None,
+            (N.APPROVE, N.LOCATION),
+            (E.VERIFY,),
+        ),
+        _a(
+            "apply_delay",
+            "申请延期",
+            {S.IN_PROGRESS},
+            _HOLDER,
+            None,
+            (N.REASON, N.DELAY_DAYS),
+            (E.APPLY_DELAY,),
+            ("no_delay_yet",),
+        ),
+        _a(
+            "decide_delay",
+            "审批延期",
+            {S.IN_PROGRESS},
+            _COMMAND,
+            None,
+            (N.APPROVE,),
+            (E.DECIDE_DELAY,),
+            ("delay_applied",),
+        ),
+        _a(
+            "escalate",
+            "上报上级",
+            set(_OPEN_HELD),
+            _FIELD | {Role.TOWNSHIP},
+            None,
+            (N.REASON,),
+            (E.ESCALATE,),
+            ("below_banner",),
+        ),
+        _a("close", "结案", {S.HUNG}, _COMMAND, S.CLOSED, (N.REASON,), (E.CLOSE,)),
+        _a(
+            "evaluate",
+            "评价",
+            {S.CLOSED},
+            _COMMAND | {Role.PARTY_MEMBER, Role.GRID_WORKER},
+            S.EVALUATED,
+            (N.EVALUATION,),
+            (E.EVALUATE,),
+        ),
+        _a(
+            "reopen",
+            "发回重办",
+            {S.CLOSED, S.EVALUATED},
+            _COMMAND | {Role.PARTY_MEMBER, Role.GRID_WORKER},
+            S.REOPENED,
+            (N.REASON,),
+            (E.REOPEN,),
+            ("never_reopened", "dissatisfied"),
+        ),
+        _a(
+            "card",
+            "督办亮牌",
+            set(_OPEN_HELD) | {S.REPORTED, S.DISPATCHED, S.HANDLED, S.REOPENED},
+            _COMMAND,
+            None,
+            (N.CARD, N.REASON),
+            (E.CARD,),
+        ),
+    )
+}
+del N, E
+
+
+def next_level(level: str) -> str | None:
+    """The level above ``level``, or None at the banner."""
+    at = LEVELS.index(level)
+    return LEVELS[at + 1] if at + 1 < len(LEVELS) else None
+
+
+#: Conditions beyond the status, on a case as a mapping (``status``, ``delay_state``,
+#: ``reopened_count``, ``level``, ``sensitive``, ``evaluation``).
+GUARDS: dict[str, Any] = {
+    # A sensitive category (family disputes, drugs …) is never closed on the spot.
+    "not_sensitive": lambda case: not case["sensitive"],
+    "no_delay_yet": lambda case: case["delay_state"] == "none",
+    "delay_applied": lambda case: case["delay_state"] == "applied",
+    "below_banner": lambda case: next_level(case["level"]) is not None,
+    "never_reopened": lambda case: case["reopened_count"] == 0,
+    # From ``evaluated`` only a dissatisfied evaluation reopens; from ``closed`` the
+    # call-back's evaluation comes with the request (checked as a requirement).
+    "dissatisfied": lambda case: (
+        case["status"] == S.CLOSED or case.get("evaluation") == "dissatisfied"
+    ),
+}
+
+
+def state_allows(action: Action, case: Mapping[str, Any]) -> bool:
+    """Whether the case's status and attributes allow ``action`` (roles aside)."""
+    return S(case["status"]) in action.from_states and all(GUARDS[g](case) for g in action.guards)
+
+
+def allowed_actions(role: Role | str, case: Mapping[str, Any]) -> list[str]:
+    """The actions ``role`` may take on ``case`` now (the caller's scope already holds it)."""
+    role = Role(role)
+    return [
+        name
+        for name, action in ACTIONS.items()
+        if role in action.roles and state_allows(action, case)
+    ]
+
+
+def action_list(names: list[str]) -> list[dict[str, str]]:
+    """``[{"name", "label"}]`` of ``names``, as clients get them."""
+    return [{"name": n, "label": ACTIONS[n].label} for n in names]
+
+
+#: The step whose deadline the case is waiting on, by status (None: no step runs).
+STEP_OF: dict[S, str | None] = {
+    S.REPORTED: "accept",
+    S.ACCEPTED: "file",
+    S.FILED: "dispatch",
+    S.RETURNED: "dispatch",
+    S.DISPATCHED: "sign",
+    S.IN_PROGRESS: "handle",
+    S.REWORK: "handle",
+    S.REOPENED: "handle",
+    S.HUNG: None,
+    S.HANDLED: "verify",
+    S.CLOSED: "evaluate",
+    S.EVALUATED: None,
+    S.VOID: None,
+}
