@@ -42,9 +42,12 @@
         " <span class='" + left.cls + "'>" + escape(left.text) + "</span></div>";
     };
     const closed = ["closed", "evaluated", "void"].indexOf(i.status) >= 0;
-    let html = closed ? "" : line("当前环节" + (STEP[d.step] ? "（" + STEP[d.step] + "）" : "") + "时限",
-      d.step_due_at, d.step_due_at && d.step_due_at === d.deadline_at ? d.remaining_s : undefined);
-    if (!closed) { html += line("处置时限", d.deadline_at || i.deadline_at); }
+    let html = "";
+    if (!closed) {
+      html += STEP[d.step] ? "<div class='wg-step'>当前环节：" + STEP[d.step] + "</div>" : "";
+      html += line("环节时限", d.step_due_at, d.remaining_s);
+      html += line("处置时限", d.deadline_at || i.deadline_at);
+    }
     const tags = [];
     if (i.card && i.card !== "none") {
       tags.push("<span class='wg-card wg-card-" + escape(i.card) + "'>" + escape(CARD[i.card] || i.card) + "</span>");
@@ -112,7 +115,7 @@
     }
     box.innerHTML = "<div class='wg-action-buttons'>" + actions.map((a) =>
       "<button type='button' class='wg-action' data-action='" + escape(a.name) + "'>" + escape(a.label) +
-      "</button>").join("") + "</div><form class='wg-action-form' hidden></form>" +
+      "</button>").join("") + "</div><form class='wg-action-form' novalidate hidden></form>" +
       "<div class='wg-action-message' role='status'></div>";
     box.querySelectorAll("button.wg-action").forEach((b) => b.addEventListener("click", () =>
       openForm(box, incident, actions.find((a) => a.name === b.dataset.action), options)));
@@ -142,10 +145,8 @@
     if (needs.has("card")) {
       parts.push("<label>督办牌<select name='card'><option value='yellow'>黄牌</option><option value='red'>红牌</option></select></label>");
     }
-    if (needs.has("reason") || !needs.has("approve")) {
-      parts.push("<label>" + (needs.has("reason") ? "理由（必填）" : "说明（选填）") +
-        "<textarea name='reason' rows='3'" + (needs.has("reason") ? " required" : "") + "></textarea></label>");
-    }
+    parts.push("<label>" + (needs.has("reason") ? "理由（必填）" : needs.has("approve") ? "理由（不通过时必填）" : "说明（选填）") +
+      "<textarea name='reason' rows='3'" + (needs.has("reason") ? " required" : "") + "></textarea></label>");
     if (photoWanted) {
       parts.push("<label>" + (needs.has("attachments") ? "现场照片（必填）" : "现场照片（选填）") +
         "<input name='photo' type='file' accept='image/*' capture='environment' multiple" +
@@ -168,6 +169,7 @@
     const photo = form.querySelector("input[name=photo]");
     if (photo) {
       photo.addEventListener("change", () => {
+        message.textContent = "";
         form.querySelector(".wg-photo-count").textContent = photo.files.length ? "已选 " + photo.files.length + " 张照片" : "";
       });
     }
@@ -208,6 +210,7 @@
     ["department_code", "evaluation", "card"].forEach((n) => { if (needs.has(n)) { body[n] = value(n); } });
     if (needs.has("delay_days")) { body.delay_days = Number(value("delay_days")); }
     if (needs.has("approve")) { body.approve = approve !== false; }
+    if (body.approve === false && !body.reason) { message.textContent = "请填写理由"; return; }
     const photo = form.elements.photo;
     const files = photo ? Array.from(photo.files) : [];
     if (needs.has("attachments") && !files.length) { message.textContent = "请拍摄或选择现场照片"; return; }

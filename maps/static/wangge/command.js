@@ -181,7 +181,7 @@ function wanggeCommand(map, cfg) {
     const chain = (i.assignment.chain || []).map((c) => escape(c.name)).join(" › ");
     casePanel.innerHTML = "<div class='wg-sheet-head'><h2>" + escape(i.code) + " · " + escape(i.status_label) + "</h2>" +
       "<button type='button' class='wg-close' aria-label='关闭'>关闭</button></div>" +
-      (notice ? "<div class='wg-action-message wg-ok' role='status'>" + escape(notice) + "</div>" : "") +
+      (notice ? "<div class='wg-notice' role='status'>" + escape(notice) + "</div>" : "") +
       "<div>" + escape(i.category.major_name || "") + " · " + escape(i.category.name) + "</div>" +
       "<div class='wg-description'>" + escape(i.description) + "</div>" +
       "<div>位置：" + chain + (i.assignment.flagged ? "（需核实）" : "") + "</div>" +

@@ -144,7 +144,7 @@ function wanggeField(map, cfg) {
     sheet.hidden = false;
     sheet.innerHTML = "<div class='wg-sheet-head'><h2>" + escape(i.code) + " · " + escape(i.status_label) + "</h2>" +
       "<button type='button' class='wg-close' aria-label='关闭'>关闭</button></div>" +
-      (notice ? "<div class='wg-action-message wg-ok' role='status'>" + escape(notice) + "</div>" : "") +
+      (notice ? "<div class='wg-notice' role='status'>" + escape(notice) + "</div>" : "") +
       "<div>" + escape(i.category.major_name || "") + " · " + escape(i.category.name) + "</div>" +
       "<div class='wg-description'>" + escape(i.description) + "</div>" +
       window.wanggeActions.deadlinesHTML(i) + "<div class='wg-actions'></div>";
