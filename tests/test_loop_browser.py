@@ -204,6 +204,43 @@ def test_grid_worker_accepts_and_self_handles_with_a_photo_while_command_watches
     expect(panel.locator(".wg-trail img")).to_have_count(1)
     assert command.evaluate("() => window.wgNotReloaded") is True
     shot(command, "5-command-closed")
+    # 时限督办: a second case next to it, its step deadline a day past (set here), is overdue;
+    # 已超期 asks the list API for due=overdue and shows exactly what it answers
+    late = httpx.post(
+        f"{live_server}/api/v1/incidents",
+        json={
+            "lon": case["lon"] + 0.0002,
+            "lat": case["lat"],
+            "datum": "cgcs2000",
+            "category": "0101",
+            "description": "超期测试",
+        },
+        headers={"Idempotency-Key": str(uuid.uuid4()), **admin_headers},
+    ).json()["code"]
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE incident SET step_due_at = now() - interval '1 day' WHERE code = :c"),
+            {"c": late},
+        )
+    with command.expect_response(lambda r: "due=overdue" in r.url) as listed:
+        command.select_option(".wg-panel select[name=deadline]", "overdue")
+    overdue = {f["id"] for f in listed.value.json()["features"]}
+    command.wait_for_function("(n) => window.wanggeState.incidents.size === n", arg=len(overdue))
+    assert set(command.evaluate("() => Array.from(window.wanggeState.incidents.keys())")) == overdue
+    with engine.connect() as conn:  # the open cases in view past their deadline, by SQL here
+        expected = set(
+            conn.execute(
+                text(
+                    "SELECT code FROM incident WHERE status NOT IN ('void', 'closed', 'evaluated')"
+                    " AND coalesce(step_due_at, deadline_at) < now()"
+                    " AND ST_DWithin(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4490), 0.004)"
+                ),
+                {"lon": case["lon"], "lat": case["lat"]},
+            ).scalars()
+        )
+    assert late in expected and expected <= overdue, (expected, overdue)
+    assert code not in overdue
+    shot(command, "6-command-overdue")
 
     # what was written: the trail, the position sent by the phone, the photo without EXIF
     with engine.connect() as conn:
@@ -234,3 +271,47 @@ def test_grid_worker_accepts_and_self_handles_with_a_photo_while_command_watches
     assert b"WanggePhone" not in served.content
     phone.assert_clean()
     page_check.assert_clean()
+
+
+def test_a_case_moved_by_someone_else_meanwhile_is_refused_and_shown_as_it_is_now(
+    phone: PageCheck, case, accounts, engine, live_server, admin_headers
+) -> None:
+    """The grid worker's form is open on version 1 when the command seat accepts the case:
+    the worker's 受理 is refused (412) and nothing of theirs is written; the sheet shows the
+    case as it now is, with the actions left to the worker."""
+    code = case["code"]
+    phone.goto(f"/maps/field?member={accounts['grid_worker'].member_id}", wait_until="load")
+    mobile = phone.page
+    mobile.locator(f".wg-case-list li[data-code='{code}']").tap()
+    sheet = mobile.locator(".wg-sheet")
+    sheet.locator("button.wg-action", has_text="受理").first.tap()
+    submit = sheet.locator("button[type=submit]", has_text="确认受理")
+    expect(submit).to_be_visible()
+    first = httpx.post(
+        f"{live_server}/api/v1/incidents/{code}/actions",
+        json={"action": "accept"},
+        headers={"If-Match": '"1"', **admin_headers},
+    )
+    assert first.status_code == 200, first.text
+    with mobile.expect_response(lambda r: r.url.endswith(f"/{code}/actions")) as refused:
+        submit.tap()
+    assert refused.value.status == 412
+    expect(sheet.locator(".wg-notice")).to_have_text("该事件已被他人更新，以下为最新内容")
+    expect(sheet.locator("h2")).to_have_text(f"{code} · 已受理")
+    expect(sheet.locator("button.wg-action", has_text="自行处置")).to_be_visible()
+    shot(mobile, "7-phone-stale")
+    with engine.connect() as conn:
+        actors = (
+            conn.execute(
+                text(
+                    "SELECT e.actor FROM incident_event e JOIN incident i ON i.id = e.incident_id "
+                    "WHERE i.code = :c AND e.kind = 'action' ORDER BY e.id"
+                ),
+                {"c": code},
+            )
+            .scalars()
+            .all()
+        )
+    assert actors == ["admin"]
+    # the one 412 is the refusal the test caused; nothing else went wrong on the page
+    assert [p for p in phone.problems if "412" not in p] == []
