@@ -53,8 +53,8 @@ MEDIA_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 #: How each format is written again: pixels only, no EXIF, XMP or text chunks.
 _SAVE: dict[str, dict[str, Any]] = {
     "JPEG": {"quality": 90, "optimize": True},
-    "PNG": {"optimize": True},
-    "WEBP": {"quality": 90, "method": 4},
+    "PNG": {"compress_level": 6},
+    "WEBP": {"quality": 90, "method": 2},
 }
 
 
