@@ -149,11 +149,9 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, Detailed):
         extra.update(exc.details)
     status = status_for(exc)
-    return JSONResponse(
-        error_body(exc.message, errors, status=status, **extra),
-        status_code=status,
-        headers=headers_for(exc),
-    )
+    # ``extra`` may hold a ``status`` of its own (a case's state, on a refused action).
+    body = error_body(exc.message, errors, status=status) | extra
+    return JSONResponse(body, status_code=status, headers=headers_for(exc))
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

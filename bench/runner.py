@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import text
 
-from bench import bulk, data, heat, load, lookups, page, publish, stream, tiles, topology
+from bench import actions, bulk, data, heat, load, lookups, page, publish, stream, tiles, topology
 from bench.common import (
     ARTEFACTS,
     BENCH,
@@ -40,7 +40,9 @@ MODES = tuple(SIZES)
 #: The measures run at province scale (the others need no second scale to mean something,
 #: or would not fit in the time: see "What was run").
 PROVINCE = {"P1", "P2", "P3", "P5", "P6", "P7", "P10", "MEM"}
-ALL = ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "MEM", "LOAD", "TOPO"]
+ALL = [
+    "P1", "P2", "P3", "P4", "P11", "P5", "P6", "P7", "P8", "P9", "P10", "MEM", "LOAD", "TOPO"
+]  # fmt: skip
 log = logging.getLogger("bench")
 
 
@@ -139,7 +141,7 @@ def run_scale(
         lon, lat = frame.lon.to_numpy()[:m], frame.lat.to_numpy()[:m]
         _guard(results, "P2", scale, lambda: bulk.assign(ctx, lon, lat))
     del frame
-    http = want & {"P1", "P4", "P5", "P6", "P7", "P8", "P10", "MEM", "LOAD"}
+    http = want & {"P1", "P4", "P11", "P5", "P6", "P7", "P8", "P10", "MEM", "LOAD"}
     if http:
         with serve_service(url) as service, serve_bare() as bare:
             ctx.service, ctx.bare = service, bare
@@ -147,6 +149,7 @@ def run_scale(
             steps: dict[str, Callable[[], list[Result]]] = {
                 "P1": lambda: lookups.locate(ctx),
                 "P4": lambda: lookups.intake(ctx),
+                "P11": lambda: actions.measure(ctx),
                 "P6": lambda: heat.heat_areas(ctx),
                 "P7": lambda: heat.gi_star(ctx),
                 "P8": lambda: stream.measure(ctx),

@@ -22,6 +22,7 @@ from cases.sql import query
 from cases.views import incident_view, view
 from geo.errors import InvalidInput, NotFound
 from geo.members import find_member
+from geo.privacy import scrub
 from geo.scope import Scope
 
 MAX_PAGE = 500
@@ -190,7 +191,7 @@ def events(conn: Connection, incident: int) -> list[dict[str, Any]]:
             "to_member_id": r.to_member_id,
             "from_department": r.from_department,
             "to_department": r.to_department,
-            "reason": r.reason,
+            "reason": scrub(r.reason) if r.reason else r.reason,  # typed by staff: may hold a phone
             "data": r.data,
         }
         for r in rows

@@ -12,7 +12,9 @@ The mapping (spec: http://wiki.open311.org/GeoReport_v2):
   to well under a metre (see :mod:`geo.datum`), so stored coordinates are returned as they are.
   A location given only as ``address_string`` or ``address_id`` is refused: nothing is geocoded.
 - ``status`` is ``closed`` for the statuses in :data:`cases.models.CLOSED_STATUSES` (不予立案,
-  已结案, 已评价) and ``open`` for the ten others; ``status_notes`` is the Chinese label.
+  已结案, 已评价) and ``open`` for the ten others, so it follows the case as actions move it
+  (:mod:`cases.loop`); ``status_notes`` is the Chinese label with the action that set the
+  status and when, the evaluation once given, and a refusal's reason (:func:`status_notes`).
 - Authentication: discovery and services are public. Posting needs an API key (``api_key`` in
   the form or query, or the ``X-API-Key`` header) or a token of an account that may report;
   reading requests needs a credential, and lists only the requests inside the caller's scope
@@ -53,6 +55,7 @@ from access.audit import Actor
 from cases import report
 from cases.codes import TIMEZONE
 from cases.intake import Report, submit
+from cases.loop.table import ACTIONS
 from cases.models import CLOSED_STATUSES, IncidentStatus
 from cases.routing import categories, matrix
 from cases.sql import query
@@ -406,6 +409,42 @@ def get_request(conn: Connection, service_request_id: str, *, scope: Scope) -> l
     return found
 
 
+_EVALUATION_LABELS = {
+    "satisfied": "满意",
+    "basically_satisfied": "基本满意",
+    "dissatisfied": "不满意",
+}
+
+
+def status_notes(
+    status: str,
+    action: str | None,
+    at: datetime | None,
+    evaluation: str | None,
+    reason: str | None = None,
+) -> str:
+    """The case's state in words: its label, the action that set it and when (China time),
+    the reporter's evaluation once given, and the reason of a refusal (不予立案).
+
+    >>> status_notes("reported", None, None, None)
+    '已上报'
+    >>> status_notes("closed", "verify", datetime(2026, 12, 4, 7, 5, tzinfo=UTC), None)
+    '已结案：核查（2026-12-04 15:05）'
+    >>> status_notes("evaluated", "evaluate", datetime(2026, 12, 5, 1, 0, tzinfo=UTC), "satisfied")
+    '已评价：评价（2026-12-05 09:00）；评价：满意'
+    >>> status_notes("void", "void", datetime(2026, 12, 5, 1, 0, tzinfo=UTC), None, "重复上报")
+    '不予立案：不予立案（2026-12-05 09:00）；原因：重复上报'
+    """
+    notes = IncidentStatus(status).label
+    if action is not None and at is not None:
+        notes += f"：{ACTIONS[action].label}（{at.astimezone(_LOCAL):%Y-%m-%d %H:%M}）"
+    if evaluation is not None:
+        notes += f"；评价：{_EVALUATION_LABELS[evaluation]}"
+    if reason:
+        notes += f"；原因：{reason}"
+    return notes
+
+
 def _public(row: Any) -> dict[str, Any]:
     """One row of ``open311_requests.sql`` as a GeoReport service request."""
     digits = SENSITIVE_DECIMALS if row.sensitive else 7
@@ -413,7 +452,13 @@ def _public(row: Any) -> dict[str, Any]:
     return {
         "service_request_id": row.code,
         "status": georeport_status(row.status),
-        "status_notes": IncidentStatus(row.status).label,
+        "status_notes": status_notes(
+            row.status,
+            row.last_action,
+            row.last_action_at,
+            row.evaluation,
+            None if row.sensitive or row.void_reason is None else public_text(row.void_reason),
+        ),
         "service_name": row.category_name,
         "service_code": row.category_code,
         "description": None if row.sensitive else public_text(row.description),

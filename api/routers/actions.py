@@ -7,7 +7,7 @@ a stale one, the current version in the body).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -24,28 +24,24 @@ from geo.geojson import dumps
 router = APIRouter(tags=["incidents"])
 
 
+AttachmentId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
 class ActionIn(Strict):
     action: str = Field(max_length=32, description="accept, void, file, dispatch, sign …")
     reason: str | None = Field(None, max_length=2000)
     department_code: str | None = Field(None, max_length=16, description="e.g. D14")
-    attachments: list[int] | None = Field(None, max_length=20, description="Attachment ids.")
+    attachments: list[AttachmentId] | None = Field(
+        None, max_length=20, description="Ids of photos you uploaded for this case."
+    )
     lon: float | None = None
     lat: float | None = None
     datum: str | None = Field(None, max_length=16)
     evaluation: Literal["satisfied", "basically_satisfied", "dissatisfied"] | None = None
-    delay_days: int | None = None
+    delay_days: int | None = Field(None, description="Working days, 1 to 10.")
     approve: bool | None = None
     card: Literal["yellow", "red"] | None = None
     level: str | None = Field(None, max_length=16)
-
-
-class ActionRefused(Error):
-    status: str
-    allowed: list[str]
-
-
-class Stale(Error):
-    version: int
 
 
 @router.post(
@@ -54,8 +50,12 @@ class Stale(Error):
     responses={
         403: {"model": Error},
         404: {"model": Error},
-        409: {"model": ActionRefused},
-        412: {"model": Stale},
+        409: {
+            "model": Error,
+            "description": "Not allowed in the case's state; the body adds `status` (the state) "
+            "and `allowed` (the actions the caller may take in it).",
+        },
+        412: {"model": Error, "description": "Stale If-Match; the body adds `version` (current)."},
         422: {"model": Error},
         428: {"model": Error},
     },

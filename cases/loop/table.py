@@ -10,9 +10,9 @@ what a caller may do now; the action endpoint refuses anything it does not list.
 
 Examples
 --------
->>> ACTIONS["accept"].label, sorted(ACTIONS["accept"].roles)
+>>> ACTIONS["accept"].label, sorted(r.value for r in ACTIONS["accept"].roles)
 ('受理', ['admin', 'command', 'grid_worker'])
->>> ACTIONS["dispatch"].to, sorted(ACTIONS["dispatch"].from_states)
+>>> ACTIONS["dispatch"].to.value, sorted(s.value for s in ACTIONS["dispatch"].from_states)
 ('dispatched', ['filed', 'returned'])
 >>> next_level("micro_grid"), next_level("township"), next_level("banner")
 ('grid', 'banner', None)
