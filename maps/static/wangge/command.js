@@ -114,8 +114,8 @@ function wanggeCommand(map, cfg) {
       addIncident(item.code, item.lat, item.lon, item.status);
     }
     updateCount();
-    if (state.open && state.open.code === item.code && item.status !== state.open.status && !panelBusy()) {
-      showIncident(item.code, "该事件已更新");
+    if (state.open && state.open.code === item.code && !panelBusy()) {  // a card changes no status
+      showIncident(item.code, item.status !== state.open.status ? "该事件已更新" : state.notice);
     }
   }
   let reloadTimer = null;
@@ -176,6 +176,7 @@ function wanggeCommand(map, cfg) {
 
   function renderIncident(i, notice) {
     state.open = i;
+    state.notice = notice;
     casePanel.hidden = false;
     const who = i.responsible.member ? escape(i.responsible.member.name) + " " + escape(i.responsible.member.phone) : "待分派";
     const chain = (i.assignment.chain || []).map((c) => escape(c.name)).join(" › ");

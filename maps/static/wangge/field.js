@@ -59,10 +59,14 @@ function wanggeField(map, cfg) {
 
   const timeLeft = window.wanggeActions.timeLeft;  // 已超期2天, 剩5小时
 
+  /* The deadline a case waits on: its current step's, else the handling deadline (as the
+   * list API's due= reckons it). */
+  const dueAt = (p) => p.step_due_at || p.deadline_at;
+  const CARDS = { yellow: "黄牌", red: "红牌" };
+
   /* Earliest deadline first, so the overdue ones (deadline past) come first. */
   function byDeadline(a, b) {
-    return Date.parse(a.properties.deadline_at) - Date.parse(b.properties.deadline_at) ||
-      (a.id < b.id ? -1 : 1);
+    return Date.parse(dueAt(a.properties)) - Date.parse(dueAt(b.properties)) || (a.id < b.id ? -1 : 1);
   }
 
   function drawCases(features, fresh, more) {
@@ -72,15 +76,16 @@ function wanggeField(map, cfg) {
     state.markers = new Map();
     casesLayer.clearLayers();
     if (!features.length) { list.textContent = "暂无未办结事件"; return; }
-    const overdue = features.filter((f) => Date.parse(f.properties.deadline_at) < now).length;
+    const overdue = features.filter((f) => Date.parse(dueAt(f.properties)) < now).length;
     list.innerHTML = "<div class='wg-list-title'>未办结事件 " + features.length + (more ? " 件以上（只列出这些）" : " 件") +
       (overdue ? "，<span class='wg-overdue'>已超期 " + overdue + " 件</span>" : "") + "</div><ul>" +
       features.map((f) => {
         const p = f.properties;
-        const left = timeLeft(p.deadline_at, now);
+        const left = timeLeft(dueAt(p), now);
+        const card = CARDS[p.card] ? " <span class='wg-card wg-card-" + escape(p.card) + "'>" + CARDS[p.card] + "</span>" : "";
         return "<li data-code='" + escape(f.id) + "' class='" + (fresh.has(f.id) ? "wg-fresh" : "") + "'>" +
           "<span class='wg-row-top'><b>" + escape(f.id) + "</b> " + escape(p.category.name) + " · " +
-          escape(p.status_label) + "</span><span class='wg-row-due'>时限 " + escape(chinaTime(p.deadline_at)) +
+          escape(p.status_label) + card + "</span><span class='wg-row-due'>时限 " + escape(chinaTime(dueAt(p))) +
           " <span class='" + left.cls + "'>" + escape(left.text) + "</span></span></li>";
       }).join("") + "</ul>";
     features.forEach((f) => {
@@ -90,8 +95,8 @@ function wanggeField(map, cfg) {
         fillColor: cfg.status.colours[p.status] || "#333", fillOpacity: 0.9 })
         .bindPopup("<div class='wg-popup'><b>" + escape(f.id) + "</b> " + escape(p.status_label) + "<div>" +
           escape(p.category.name) + "</div><div>" + escape(p.description) + "</div><div>上报 " +
-          escape(chinaTime(p.reported_at)) + "<br>时限 " + escape(chinaTime(p.deadline_at)) + "（" +
-          escape(timeLeft(p.deadline_at, now).text) + "）</div></div>")
+          escape(chinaTime(p.reported_at)) + "<br>时限 " + escape(chinaTime(dueAt(p))) + "（" +
+          escape(timeLeft(dueAt(p), now).text) + "）</div></div>")
         .addTo(casesLayer);
       state.markers.set(f.id, marker);
     });
@@ -141,6 +146,7 @@ function wanggeField(map, cfg) {
   function showCase(i, notice) {
     state.open = i.code;
     state.openCase = i;
+    state.notice = notice;
     sheet.hidden = false;
     sheet.innerHTML = "<div class='wg-sheet-head'><h2>" + escape(i.code) + " · " + escape(i.status_label) + "</h2>" +
       "<button type='button' class='wg-close' aria-label='关闭'>关闭</button></div>" +
@@ -176,8 +182,8 @@ function wanggeField(map, cfg) {
       soon(item.code);
       // someone else moved the open case: show it as it is now, unless a form is being filled
       const form = sheet.querySelector(".wg-action-form");
-      if (item.code === state.open && (!form || form.hidden) && item.status !== (state.openCase || {}).status) {
-        openCase(item.code, "该事件已更新");
+      if (item.code === state.open && (!form || form.hidden)) {  // a card changes no status
+        openCase(item.code, item.status !== (state.openCase || {}).status ? "该事件已更新" : state.notice);
       }
     });
     state.live = (state.live || 0) + 1;
