@@ -28,7 +28,10 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL of an external PostGIS; unset = embedded."
     )
-    data_dir: Path = Field(default=Path("./var"), description="Where the embedded PostGIS lives.")
+    data_dir: Path = Field(
+        default=Path("./var"),
+        description="Where the embedded PostGIS lives (pg/) and photos on actions (attachments/).",
+    )
     pg_bin: Path | None = Field(
         default=None,
         description="PostgreSQL 15 bin directory for the embedded server; default Debian's.",
