@@ -36,7 +36,9 @@ class AttachmentOut(BaseModel):
 )
 def upload_attachment(
     file: UploadFile,
-    incident: Annotated[str, Form(description="The code of the case the photo belongs to.")],
+    incident: Annotated[
+        str, Form(max_length=32, description="The code of the case the photo belongs to.")
+    ],
     engine: EngineDep,
     settings: SettingsDep,
     principal: Reader,

@@ -86,9 +86,10 @@
     }).catch(() => { throw new Error("无法连接服务，请检查网络后重试"); }).then((r) => {
       if (r.ok) { return r.json(); }
       return r.json().catch(() => null).then((answer) => {
-        const error = new Error(errorText(answer, r.status, LABELS) +
-          (r.status === 412 ? "（已重新加载最新内容）" : ""));
-        error.stale = r.status === 412;
+        // 409 with `allowed`: the case is in a state where this action is not (or no longer) open
+        const moved = r.status === 409 && answer && Array.isArray(answer.allowed);
+        const error = new Error(moved ? "该事件当前的状态下不能进行此操作" : errorText(answer, r.status, LABELS));
+        error.stale = r.status === 412 || moved;
         throw error;
       });
     });
