@@ -10,6 +10,7 @@ screenshots of each step go to test-artifacts/screenshots/.
 from __future__ import annotations
 
 import io
+import re
 import uuid
 from collections.abc import Iterator
 
@@ -315,3 +316,44 @@ def test_a_case_moved_by_someone_else_meanwhile_is_refused_and_shown_as_it_is_no
     assert actors == ["admin"]
     # the one 412 is the refusal the test caused; nothing else went wrong on the page
     assert [p for p in phone.problems if "412" not in p] == []
+
+
+def test_command_seat_accepts_files_and_dispatches_from_the_case_panel(
+    page_check: PageCheck, case, engine
+) -> None:
+    """The case panel's forms on a desktop: 受理, 立案, then 派遣 to the department the routing
+    matrix suggests (preselected, marked 建议), each answered with the case as it now is."""
+    code = case["code"]
+    command = page_check.page
+    page_check.goto("/maps/command", wait_until="load")
+    command.wait_for_function("() => window.wanggeState && window.wanggeState.townshipCount === 8")
+    command.evaluate("(c) => window.wanggeState.showIncident(c)", code)
+    panel = command.locator(".wg-case-panel")
+    for label, status in (("受理", "已受理"), ("立案", "已立案")):
+        panel.get_by_role("button", name=label, exact=True).click()
+        panel.get_by_role("button", name="确认" + label, exact=True).click()
+        expect(panel.locator(".wg-notice")).to_have_text(f"已{label}，当前状态：{status}")
+    panel.get_by_role("button", name="派遣", exact=True).click()
+    department = panel.locator("select[name=department_code]")
+    expect(department.locator("option:checked")).to_have_text("达拉特旗司法局（建议）")
+    assert department.locator("option").count() > 10
+    shot(command, "8-command-dispatch")
+    panel.locator("button[type=submit]", has_text="确认派遣").click()
+    expect(panel.locator(".wg-notice")).to_have_text("已派遣，当前状态：已派遣")
+    expect(panel).to_contain_text("当前环节：签收")
+    expect(panel).to_contain_text("环节时限")
+    left = panel.locator(".wg-deadline span").first  # the sign step's time left
+    expect(left).to_have_text(re.compile(r"^剩\d+(分钟|小时|天)$"))
+    expect(panel.locator(".wg-trail li").first).to_contain_text("派遣")
+    expect(panel.locator(".wg-trail li").first).to_contain_text("已立案 → 已派遣")
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT i.status, d.code, i.handling_started_at IS NOT NULL, "
+                "i.step_due_at > now() FROM incident i "
+                "JOIN department d ON d.id = i.department_id WHERE i.code = :c"
+            ),
+            {"c": code},
+        ).one()
+    assert tuple(row) == ("dispatched", "D02", True, True)
+    page_check.assert_clean()

@@ -22,10 +22,11 @@
     file: "照片", incident: "事件", evaluation: "评价", delay_days: "延期天数", approve: "审批结果",
     card: "督办牌", level: "层级", lon: "位置", lat: "位置", datum: "位置", "If-Match": "版本" };
 
-  /* Time left as a person says it: 已超期2天, 剩5小时; `seconds` may be given instead. */
+  /* Time left as a person says it: 已超期2天, 剩5小时, 剩30分钟; `seconds` may be given instead. */
   function timeLeft(deadline, now, seconds) {
     const hours = typeof seconds === "number" ? seconds / 3600 : (Date.parse(deadline) - now) / 3600000;
-    const span = (h) => (h >= 48 ? Math.floor(h / 24) + "天" : Math.max(1, Math.floor(h)) + "小时");
+    const span = (h) => (h >= 48 ? Math.floor(h / 24) + "天" : h >= 1 ? Math.floor(h) + "小时" :
+      Math.max(1, Math.floor(h * 60)) + "分钟");
     if (hours < 0) { return { cls: "wg-overdue", text: "已超期" + span(-hours) }; }
     if (hours < 24) { return { cls: "wg-due-soon", text: "剩" + span(hours) }; }
     return { cls: "", text: "剩" + span(hours) };
@@ -100,7 +101,11 @@
   function loadDepartments(api) {
     departments = departments || getJSON(api + "/routing").then((rows) => {
       const seen = new Map();
-      rows.forEach((r) => { if (r.department_code) { seen.set(r.department_code, r.department_name); } });
+      const add = (code, name) => { if (code) { seen.set(code, name); } };
+      rows.forEach((r) => {
+        add(r.department && r.department.code, r.department && r.department.name);
+        (r.overrides || []).forEach((o) => add(o.department_code, o.department_name));
+      });
       return Array.from(seen, ([code, name]) => ({ code, name })).sort((a, b) => (a.code < b.code ? -1 : 1));
     });
     return departments;
