@@ -23,6 +23,7 @@ from api.ratelimit import Limiter
 from api.routers import (
     actions,
     areas,
+    attachments,
     audit,
     auth,
     docs,
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         plans.router,
         plan_review.router,
         time_limits.router,
+        attachments.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(open311.router, prefix="/open311/v2")

@@ -30,6 +30,7 @@ from cases.errors import (
     IdempotencyKeyMissing,
     IdempotencyKeyReused,
 )
+from cases.loop.attachments import AttachmentTooLarge, StoreError
 from geo.errors import (
     DatabaseSetupError,
     Forbidden,
@@ -63,10 +64,12 @@ STATUS: dict[type[WanggeError], int] = {
     PlanConflict: 409,
     ActionNotAllowed: 409,
     TopologyRefused: 422,
+    AttachmentTooLarge: 413,
     InvalidInput: 422,
     OutsideCoverage: 404,
     NotFound: 404,
     DatabaseSetupError: 503,
+    StoreError: 503,
     WanggeError: 400,
 }
 

@@ -19,6 +19,8 @@ DEFAULT_LIMIT = 1024 * 1024
 LIMITS = {
     re.compile(r"/api/v1/incidents/import"): 50 * 1024 * 1024,
     re.compile(r"/api/v1/plans/[^/]+/upload"): 20 * 1024 * 1024,
+    # a 10 MB photo (cases.loop.attachments.MAX_BYTES, 413 past it) and its multipart framing
+    re.compile(r"/api/v1/attachments"): 10 * 1024 * 1024 + 64 * 1024,
 }
 
 

@@ -207,6 +207,8 @@ def events(conn: Connection, incident: int) -> list[dict[str, Any]]:
             "at": r.at.isoformat(),
             "actor": r.actor,
             "kind": r.kind,
+            "action": r.action,
+            "attachments": r.attachments,
             "from_status": r.from_status,
             "to_status": r.to_status,
             "from_area": r.from_area,

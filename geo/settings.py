@@ -28,7 +28,10 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL of an external PostGIS; unset = embedded."
     )
-    data_dir: Path = Field(default=Path("./var"), description="Where the embedded PostGIS lives.")
+    data_dir: Path = Field(
+        default=Path("./var"),
+        description="Where the embedded PostGIS lives (pg/) and photos on actions (attachments/).",
+    )
     pg_bin: Path | None = Field(
         default=None,
         description="PostgreSQL 15 bin directory for the embedded server; default Debian's.",
@@ -61,6 +64,14 @@ class Settings(BaseSettings):
     )
     tianditu_key: str | None = Field(
         default=None, description="Tianditu key (tk) for basemap=tianditu; it is sent to browsers."
+    )
+
+    attachment_store: Literal["file"] = Field(
+        default="file",
+        description=(
+            "Where photos on actions are kept: file (data_dir/attachments/<sha256[:2]>/<sha256>). "
+            "An S3-compatible store for production is not built yet."
+        ),
     )
 
     environment: Literal["development", "production"] = Field(

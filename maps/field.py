@@ -3,6 +3,7 @@
 The page (``field.js``) draws the area among its neighbours with its micro-grids, lists the
 member's open cases by deadline and keeps them current from the event stream of that area;
 an account that may report gets the report form (``report.js``) with the minor categories.
+A case's sheet offers the actions the member may take on it (``actions.js``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from geo.privacy import mask_name
 from geo.scope import Scope
 from geo.settings import Settings
 from maps.assets import root
-from maps.pages import Viewer, attach_script, new_page, render, status_config
+from maps.pages import Viewer, action_specs, attach_script, new_page, render, status_config
 
 KIND_LABELS = {
     "grid_worker": "网格员",
@@ -81,6 +82,8 @@ def field_page(
             "status": status_config(),
             "canReport": can_report,
             "categories": report_categories(conn) if can_report else [],
+            "actions": action_specs(),
         },
+        uses=("actions.js",),
     )
     return render(m)

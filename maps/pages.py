@@ -9,6 +9,7 @@ the HTML stays the same size however many incidents the database holds.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -17,6 +18,7 @@ import folium
 from branca.element import Element, Figure, JavascriptLink, MacroElement
 from jinja2 import Template
 
+from cases.loop.table import ACTIONS
 from cases.models import CLOSED_STATUSES, IncidentStatus
 from geo.settings import Settings
 from maps.assets import FAVICON, base_map, root
@@ -53,6 +55,15 @@ STATUS_FAMILIES: list[tuple[str, str, str, list[IncidentStatus]]] = [
 
 #: Each status's colour: its family's.
 STATUS_COLOURS = {s.value: colour for _, _, colour, members in STATUS_FAMILIES for s in members}
+
+
+def action_specs() -> dict[str, dict[str, Any]]:
+    """Each action of the transition table (:data:`cases.loop.table.ACTIONS`): its Chinese
+    label and the fields its form must ask for (``reason``, ``attachments``, ``lon``, …)."""
+    return {
+        a.name: {"label": a.label, "needs": [need.value for need in a.needs]}
+        for a in ACTIONS.values()
+    }
 
 
 def status_config() -> dict[str, Any]:
@@ -171,13 +182,18 @@ class _Init(MacroElement):
         self.payload = payload
 
 
-def attach_script(m: folium.Map, script: str, entry: str, config: dict[str, Any]) -> None:
-    """Load ``/static/wangge/<script>`` and call ``<entry>(map, config)`` once the map exists.
+def attach_script(
+    m: folium.Map, script: str, entry: str, config: dict[str, Any], *, uses: Sequence[str] = ()
+) -> None:
+    """Load ``/static/wangge/<script>`` and call ``<entry>(map, config)`` once the map exists;
+    the shared scripts it ``uses`` (``actions.js``) load after ``common.js`` and before it.
 
     Call it after every folium layer has been added to ``m``.
     """
     header = root(m).header
     header.add_child(JavascriptLink("/static/wangge/common.js"), name="common.js")
+    for shared in uses:
+        header.add_child(JavascriptLink(f"/static/wangge/{shared}"), name=shared)
     header.add_child(JavascriptLink(f"/static/wangge/{script}"), name=script)
     payload = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
     _Init(entry, payload).add_to(m)

@@ -70,7 +70,11 @@ class PageCheck:
     too; :meth:`assert_clean` fails listing every one of them.
     """
 
-    def __init__(self, browser: Browser, base_url: str, session: str | None = None) -> None:
+    def __init__(
+        self, browser: Browser, base_url: str, session: str | None = None, **context: Any
+    ) -> None:
+        """``context``: Playwright's context options over the defaults (a phone's viewport,
+        touch, a geolocation and its permission)."""
         self.base_url = base_url.rstrip("/")
         self.origin = urlsplit(base_url)[:2]
         self.problems: list[str] = []
@@ -78,10 +82,13 @@ class PageCheck:
         self._blocked: set[str] = set()
         self._pages: dict[str, str] = {}
         self.context = browser.new_context(
-            locale="zh-CN",
-            timezone_id="Asia/Shanghai",
-            viewport={"width": 1280, "height": 800},
-            service_workers="block",  # a service worker's fetches would bypass the routing
+            **{
+                "locale": "zh-CN",
+                "timezone_id": "Asia/Shanghai",
+                "viewport": {"width": 1280, "height": 800},
+                "service_workers": "block",  # a service worker's fetches would bypass the routing
+                **context,
+            }
         )
         if session is not None:  # signed in, as the sign-in page would have done
             self.context.add_cookies([{"name": SESSION_COOKIE, "value": session, "url": base_url}])

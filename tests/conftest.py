@@ -81,6 +81,8 @@ def conn(engine: Engine) -> Iterator[Connection]:
 def _settings(database: db.Database) -> Settings:
     return Settings(
         database_url=database.service_url,  # the service's own role, as `make run` uses
+        # photos on actions land in the session's folder, removed with it
+        **({"data_dir": database.embedded.root.parent} if database.embedded else {}),
         load_sample_data=False,
         access_token_minutes=24 * 60,
         intake_rate="1000000/minute",

@@ -1,5 +1,6 @@
--- The trail of incident :id, oldest first, with area and department codes.
-SELECT e.at, e.actor, e.kind, e.from_status, e.to_status,
+-- The trail of incident :id, oldest first, with area and department codes, the action taken
+-- (closed loop) and the photos it carries ({id, sha256, type, bytes}; served in scope only).
+SELECT e.at, e.actor, e.kind, e.action, e.attachments, e.from_status, e.to_status,
        fa.code AS from_area, ta.code AS to_area, e.from_member_id, e.to_member_id,
        fd.code AS from_department, td.code AS to_department, e.reason, e.data
 FROM incident_event e

@@ -1,6 +1,7 @@
 /* 我的网格 on a phone: the member's own area among its neighbours and its micro-grids, the
  * open cases by deadline (overdue first), kept current by the event stream of the member's
- * own area, tap anywhere to identify, and a form to report a new case (report.js). */
+ * own area, tap anywhere to identify, and a form to report a new case (report.js). A tap on a
+ * case opens its sheet: deadlines, card and the actions the member may take (actions.js). */
 "use strict";
 
 function wanggeField(map, cfg) {
@@ -56,19 +57,16 @@ function wanggeField(map, cfg) {
     document.querySelector(".wg-problem").textContent = text ? "加载失败：" + text : "";
   }
 
-  /* Time left as a person says it: 已超期2天, 剩5小时. */
-  function timeLeft(deadline, now) {
-    const hours = (Date.parse(deadline) - now) / 3600000;
-    const span = (h) => (h >= 48 ? Math.floor(h / 24) + "天" : Math.max(1, Math.floor(h)) + "小时");
-    if (hours < 0) { return { cls: "wg-overdue", text: "已超期" + span(-hours) }; }
-    if (hours < 24) { return { cls: "wg-due-soon", text: "剩" + span(hours) }; }
-    return { cls: "", text: "剩" + span(hours) };
-  }
+  const timeLeft = window.wanggeActions.timeLeft;  // 已超期2天, 剩5小时
+
+  /* The deadline a case waits on: its current step's, else the handling deadline (as the
+   * list API's due= reckons it). */
+  const dueAt = (p) => p.step_due_at || p.deadline_at;
+  const CARDS = { yellow: "黄牌", red: "红牌" };
 
   /* Earliest deadline first, so the overdue ones (deadline past) come first. */
   function byDeadline(a, b) {
-    return Date.parse(a.properties.deadline_at) - Date.parse(b.properties.deadline_at) ||
-      (a.id < b.id ? -1 : 1);
+    return Date.parse(dueAt(a.properties)) - Date.parse(dueAt(b.properties)) || (a.id < b.id ? -1 : 1);
   }
 
   function drawCases(features, fresh, more) {
@@ -78,15 +76,16 @@ function wanggeField(map, cfg) {
     state.markers = new Map();
     casesLayer.clearLayers();
     if (!features.length) { list.textContent = "暂无未办结事件"; return; }
-    const overdue = features.filter((f) => Date.parse(f.properties.deadline_at) < now).length;
+    const overdue = features.filter((f) => Date.parse(dueAt(f.properties)) < now).length;
     list.innerHTML = "<div class='wg-list-title'>未办结事件 " + features.length + (more ? " 件以上（只列出这些）" : " 件") +
       (overdue ? "，<span class='wg-overdue'>已超期 " + overdue + " 件</span>" : "") + "</div><ul>" +
       features.map((f) => {
         const p = f.properties;
-        const left = timeLeft(p.deadline_at, now);
+        const left = timeLeft(dueAt(p), now);
+        const card = CARDS[p.card] ? " <span class='wg-card wg-card-" + escape(p.card) + "'>" + CARDS[p.card] + "</span>" : "";
         return "<li data-code='" + escape(f.id) + "' class='" + (fresh.has(f.id) ? "wg-fresh" : "") + "'>" +
           "<span class='wg-row-top'><b>" + escape(f.id) + "</b> " + escape(p.category.name) + " · " +
-          escape(p.status_label) + "</span><span class='wg-row-due'>时限 " + escape(chinaTime(p.deadline_at)) +
+          escape(p.status_label) + card + "</span><span class='wg-row-due'>时限 " + escape(chinaTime(dueAt(p))) +
           " <span class='" + left.cls + "'>" + escape(left.text) + "</span></span></li>";
       }).join("") + "</ul>";
     features.forEach((f) => {
@@ -96,14 +95,15 @@ function wanggeField(map, cfg) {
         fillColor: cfg.status.colours[p.status] || "#333", fillOpacity: 0.9 })
         .bindPopup("<div class='wg-popup'><b>" + escape(f.id) + "</b> " + escape(p.status_label) + "<div>" +
           escape(p.category.name) + "</div><div>" + escape(p.description) + "</div><div>上报 " +
-          escape(chinaTime(p.reported_at)) + "<br>时限 " + escape(chinaTime(p.deadline_at)) + "（" +
-          escape(timeLeft(p.deadline_at, now).text) + "）</div></div>")
+          escape(chinaTime(p.reported_at)) + "<br>时限 " + escape(chinaTime(dueAt(p))) + "（" +
+          escape(timeLeft(dueAt(p), now).text) + "）</div></div>")
         .addTo(casesLayer);
       state.markers.set(f.id, marker);
     });
     list.querySelectorAll("li").forEach((li) => li.addEventListener("click", () => {
       const f = features.find((x) => x.id === li.dataset.code);
       map.setView([f.geometry.coordinates[1], f.geometry.coordinates[0]], Math.max(map.getZoom(), 16));
+      openCase(f.id);
     }));
   }
 
@@ -121,6 +121,52 @@ function wanggeField(map, cfg) {
   state.reload = loadCases;
   loadCases();
 
+  /* --- one case's sheet: what it is, its deadlines and the actions the member may take --- */
+  const sheet = document.createElement("section");
+  sheet.className = "wg-sheet";
+  sheet.hidden = true;
+  sheet.setAttribute("aria-label", "事件办理");
+  document.body.appendChild(sheet);
+  state.sheet = sheet;
+  function closeCase() {
+    sheet.hidden = true;
+    sheet.innerHTML = "";
+    state.open = null;
+  }
+  function openCase(caseCode, notice) {
+    state.open = caseCode;
+    return getJSON(api + "/incidents/" + encodeURIComponent(caseCode)).then((i) => {
+      if (state.open === caseCode) { showCase(i, notice); }
+    }).catch((e) => {
+      sheet.hidden = false;
+      sheet.innerHTML = "<div class='wg-problem'>" + escape(e.message) + "</div><button type='button' class='wg-close'>关闭</button>";
+      sheet.querySelector(".wg-close").addEventListener("click", closeCase);
+    });
+  }
+  function showCase(i, notice) {
+    state.open = i.code;
+    state.openCase = i;
+    state.notice = notice;
+    sheet.hidden = false;
+    sheet.innerHTML = "<div class='wg-sheet-head'><h2>" + escape(i.code) + " · " + escape(i.status_label) + "</h2>" +
+      "<button type='button' class='wg-close' aria-label='关闭'>关闭</button></div>" +
+      (notice ? "<div class='wg-notice' role='status'>" + escape(notice) + "</div>" : "") +
+      "<div>" + escape(i.category.major_name || "") + " · " + escape(i.category.name) + "</div>" +
+      "<div class='wg-description'>" + escape(i.description) + "</div>" +
+      window.wanggeActions.deadlinesHTML(i) + "<div class='wg-actions'></div>";
+    sheet.querySelector(".wg-close").addEventListener("click", closeCase);
+    window.wanggeActions.render(sheet.querySelector(".wg-actions"), i, {
+      api, specs: cfg.actions, withPosition: true,
+      onDone: (answer, action) => {
+        showCase(answer, "已" + action.label + "，当前状态：" + answer.status_label);
+        loadCases(new Set([answer.code]));
+      },
+      onStale: () => openCase(i.code, "该事件已被他人更新，以下为最新内容"),
+    });
+  }
+  state.openCase = null;
+  state.showCase = openCase;
+
   /* --- live: the event stream of the member's own area ----------------------------------- */
   const stream = new EventSource(api + "/stream?area=" + encodeURIComponent(code));
   let pending = new Set();
@@ -132,7 +178,14 @@ function wanggeField(map, cfg) {
   }
   const changed = (e) => {
     const data = JSON.parse(e.data || "{}");
-    (data.incidents || [data]).forEach((item) => soon(item.code));
+    (data.incidents || [data]).forEach((item) => {
+      soon(item.code);
+      // someone else moved the open case: show it as it is now, unless a form is being filled
+      const form = sheet.querySelector(".wg-action-form");
+      if (item.code === state.open && (!form || form.hidden)) {  // a card changes no status
+        openCase(item.code, item.status !== (state.openCase || {}).status ? "该事件已更新" : state.notice);
+      }
+    });
     state.live = (state.live || 0) + 1;
   };
   stream.addEventListener("created", changed);
