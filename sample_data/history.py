@@ -22,6 +22,9 @@ What is in it (the README's "Incident history" section gives the figures of this
 * **Outcome.** Handling takes a log-normal time with a median of 60% of the category's time
   limit; most incidents are closed or evaluated, a few percent void, and a few percent of
   those reported in the last two months of 2024 are still open at the end of the year.
+* **Trail.** Each incident's path through the transition table to that status, with times on
+  the working-day calendar and the supervision cards on the way, is in ``trails.csv``
+  (:mod:`sample_data.trails`).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import shapely
 from geo.datum import convert
 from sample_data.names import PersonNamer, unique_phones
 from sample_data.output import write_csv
+from sample_data.trails import build_trails, last_action_at, write_trails
 
 __all__ = [
     "COUNT",
@@ -287,10 +291,16 @@ def _outcome(
 
 
 def write_history(out_dir: Path, areas_dir: Path | None = None) -> History:
-    """Write ``out_dir/incidents.csv`` from the areas in ``areas_dir`` (``out_dir/areas``)."""
+    """Write ``out_dir/incidents.csv`` and its trails (``trails.csv``, :mod:`sample_data.trails`)
+    from the areas in ``areas_dir`` (``out_dir/areas``)."""
     history = build_history(areas_dir or out_dir / "areas", HERE / "categories.csv")
     out_dir.mkdir(parents=True, exist_ok=True)
+    trails = build_trails(history.rows)
+    for row, trail in zip(history.rows, trails, strict=True):
+        last = last_action_at(trail)
+        row["status_at"] = "" if last is None else _stamp(last)
     write_csv(out_dir / "incidents.csv", FIELDS, history.rows)
+    write_trails(out_dir / "trails.csv", trails)
     return history
 
 
