@@ -33,7 +33,7 @@ import argparse
 import csv
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -41,10 +41,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import shapely
 
+from cases.loop.replay import Entry
 from geo.datum import convert
 from sample_data.names import PersonNamer, unique_phones
 from sample_data.output import write_csv
-from sample_data.trails import build_trails, last_action_at, write_trails
+from sample_data.trails import build_trails, last_action_at, trails_section, write_trails
 
 __all__ = [
     "COUNT",
@@ -129,6 +130,8 @@ class History:
 
     rows: list[dict[str, str]]
     villages: list[str]
+    #: Each row's trail (:mod:`sample_data.trails`), once :func:`write_history` made them.
+    trails: list[list[Entry]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -301,7 +304,7 @@ def write_history(out_dir: Path, areas_dir: Path | None = None) -> History:
         row["status_at"] = "" if last is None else _stamp(last)
     write_csv(out_dir / "incidents.csv", FIELDS, history.rows)
     write_trails(out_dir / "trails.csv", trails)
-    return history
+    return History(history.rows, history.villages, trails)
 
 
 def history_section(history: History, village_names: dict[str, str]) -> str:
@@ -356,6 +359,7 @@ def history_section(history: History, village_names: dict[str, str]) -> str:
                 for code, (why, mix) in HOTSPOTS.items()
             ),
             "",
+            *([trails_section(rows, history.trails)] if history.trails else []),
         ]
     )
 

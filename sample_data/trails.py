@@ -32,8 +32,8 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -46,7 +46,14 @@ from cases.loop.limits import STEPS, Limit
 from cases.loop.replay import Case, Clock, Entry, State, replay, start, step
 from sample_data.output import write_csv
 
-__all__ = ["FIELDS", "TrailCounts", "build_trails", "sample_clock", "write_trails"]
+__all__ = [
+    "FIELDS",
+    "build_trails",
+    "last_action_at",
+    "sample_clock",
+    "trails_section",
+    "write_trails",
+]
 
 HERE = Path(__file__).resolve().parent
 SEED = 20240313
@@ -129,21 +136,6 @@ def sample_clock() -> Clock:
         )
         limits[(code, False, "handle")] = own
     return Clock(Calendar(), limits)
-
-
-@dataclass(frozen=True)
-class TrailCounts:
-    """What the written trails hold, for the README."""
-
-    entries: int
-    actions: dict[str, int]
-    cards: dict[str, int]
-    carded: int
-    escalated: int
-    reopened: int
-    late: int
-    evaluations: dict[str, int]
-    closed_levels: dict[str, int]
 
 
 Spec = tuple[str, str, dict[str, Any]]  # action, actor, data
@@ -398,3 +390,82 @@ def trail_rows(trails: list[list[Entry]]) -> Iterator[dict[str, str]]:
 def write_trails(path: Path, trails: list[list[Entry]]) -> None:
     """Write ``trails`` (:func:`build_trails`) to ``path`` (``trails.csv``)."""
     write_csv(path, FIELDS, trail_rows(trails))
+
+
+def _late(state: State, trail: list[Entry]) -> bool:
+    """Past the handling deadline when it (last) closed, or at :data:`END` if still open."""
+    if state.handling_started_at is None or state.status == "void":
+        return False
+    assert state.deadline_at is not None
+    closed_at = END
+    for e in trail:
+        closing = e.action in ("self_handle", "close") or (
+            e.action == "verify" and e.data["approve"]
+        )
+        if e.kind == "action" and closing:
+            closed_at = e.at
+    return state.deadline_at < closed_at
+
+
+def trails_section(rows: list[dict[str, str]], trails: list[list[Entry]]) -> str:
+    """The README's part on the trails (the figures ``tests/test_sample_trails.py`` asserts)."""
+    clock = sample_clock()
+    categories = _categories()
+    finals = []
+    for row, trail in zip(rows, trails, strict=True):
+        reported = datetime.fromisoformat(row["reported_at"])
+        hours = categories[row["category"]][0]
+        case = Case(row["category"], False, categories[row["category"]][1], reported,
+                    reported + timedelta(hours=hours))  # fmt: skip
+        finals.append(replay(case, trail, clock))
+    actions = Counter(e.action for t in trails for e in t if e.kind == "action")
+    cards = Counter(str(e.data["card"]) for t in trails for e in t if e.kind == "supervision")
+    n_entries = sum(len(t) for t in trails)
+    table = [
+        ("cases with a yellow / red card now", f"{sum(s.card == 'yellow' for s in finals):,} / "
+         f"{sum(s.card == 'red' for s in finals):,}"),
+        ("cards issued (yellow / red)", f"{cards['yellow']:,} / {cards['red']:,}"),
+        ("escalated (held above the micro-grid)",
+         f"{sum(s.level != 'micro_grid' for s in finals):,}"),
+        ("returned and re-dispatched at least once", f"{sum(s.transfers > 0 for s in finals):,}"),
+        ("reopened (发回重办)", f"{sum(s.reopened_count for s in finals):,}"),
+        ("delays approved / rejected",
+         f"{sum(s.delay_state == 'approved' for s in finals):,} / "
+         f"{sum(s.delay_state == 'rejected' for s in finals):,}"),
+        ("late (past the handling deadline at closing, or at the end if open)",
+         f"{sum(_late(s, t) for s, t in zip(finals, trails, strict=True)):,}"),
+    ]  # fmt: skip
+    evaluations = Counter(s.evaluation for s in finals if s.evaluation)
+    closed = Counter(s.closed_level for s in finals if s.closed_level)
+    return "\n".join(
+        [
+            "### Trails",
+            "",
+            f"`trails.csv`: {n_entries:,} trail entries after the `reported` one, one row each "
+            "(`line` = the incident's data row",
+            "in `incidents.csv`; `data` as JSON), written by `sample_data/trails.py`, whose "
+            "docstring gives the paths.",
+            "Every trail is a legal path through the transition table "
+            "(`cases/loop/table.py`) to the incident's",
+            "status, on the working-day calendar and the default time limits; the supervision "
+            "cards are the yellow and",
+            "red cards the sweep issues on the handling deadline. The loader replays each trail "
+            "to set the incident's",
+            "derived columns (`cases/loop/history.py`); `status_at` is the last action's time.",
+            "",
+            "| action | entries |",
+            "| --- | ---: |",
+            *(f"| `{a}` | {c:,} |" for a, c in actions.most_common()),
+            "",
+            "| cases | count |",
+            "| --- | ---: |",
+            *(f"| {what} | {c} |" for what, c in table),
+            "",
+            "Evaluations: "
+            + ", ".join(f"`{k}` {v:,}" for k, v in evaluations.most_common())
+            + "; closed at: "
+            + ", ".join(f"`{k}` {v:,}" for k, v in closed.most_common())
+            + ".",
+            "",
+        ]
+    )
