@@ -294,7 +294,7 @@ def _cards(case: Case, entries: list[Entry], clock: Clock) -> list[Entry]:
     state = start(case)
     issued: set[tuple[str, datetime]] = set()
     for k, entry in enumerate(entries):
-        state = step(case, state, entry, clock)
+        state = step(case, state, entry, clock, k + 1)
         out.append(entry)
         until = entries[k + 1].at if k + 1 < len(entries) else END
         out += _cards_between(case, state, entry.at, until, clock, issued)

@@ -80,9 +80,10 @@ def write_trails(conn: Connection, codes: Sequence[str], path: Path) -> dict[str
             continue
         row = rows[code]
         case = Case(row.category_code, row.urgent, row.sensitive, row.reported_at, row.deadline_at)
-        state = start(case)
+        state, previous = start(case), None
         for n, (entry, reason) in enumerate(trail, 1):
-            after = step(case, state, entry, the_clock, n)
+            after = step(case, state, entry, the_clock, n, previous)
+            previous = entry
             events.append(_event(row, entry, reason, state, after))
             if entry.kind == "supervision":
                 notices.append(

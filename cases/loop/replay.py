@@ -133,18 +133,34 @@ def start(case: Case) -> State:
 def replay(case: Case, entries: Iterable[Entry], clock: Clock) -> State:
     """The state ``entries`` lead ``case`` to; :class:`Illegal` names the first entry the table
     refuses (wrong state or guard, a role the action is not for, a missing field)."""
-    state = start(case)
+    state, previous = start(case), None
     for n, entry in enumerate(entries, 1):
-        state = step(case, state, entry, clock, n)
+        state = step(case, state, entry, clock, n, previous)
+        previous = entry
     return state
 
 
-def step(case: Case, state: State, entry: Entry, clock: Clock, n: int = 0) -> State:
-    """``state`` after ``entry`` (the :func:`cases.loop.actions._outcome` of it)."""
+def same_sweep(entry: Entry, previous: Entry | None) -> bool:
+    """Whether ``entry`` is another notice of the sweep that wrote ``previous`` (one sweep
+    writes its notices with one time and bumps each case's version once)."""
+    return (
+        previous is not None
+        and entry.kind == previous.kind == "supervision"
+        and entry.at == previous.at
+    )
+
+
+def step(
+    case: Case, state: State, entry: Entry, clock: Clock, n: int = 0, previous: Entry | None = None
+) -> State:
+    """``state`` after ``entry`` (the :func:`cases.loop.actions._outcome` of it; a supervision
+    notice raises the card, never lowers it, as the sweep does); ``previous`` is the entry
+    before it."""
     if entry.kind == "supervision":
         card = str(entry.data["card"])
         raised = card if CARD_RANK.get(card, 0) > CARD_RANK[state.card] else state.card
-        return replace(state, card=raised, version=state.version + 1)
+        bump = 0 if same_sweep(entry, previous) else 1
+        return replace(state, card=raised, version=state.version + bump)
     action = ACTIONS.get(entry.action)
     if action is None:
         raise Illegal(f"entry {n}: unknown action {entry.action!r}")
