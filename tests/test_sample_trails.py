@@ -146,7 +146,7 @@ def test_derived_columns_agree_with_the_trail_by_hand(cases):
         sweeps = {e.at for e in rest if e.kind == "supervision"}
         assert incident.version == 1 + len(actions) + len(sweeps)
         cards = [e.data["card"] for e in rest if e.kind == "supervision"]
-        assert incident.card == max(cards, key=lambda c: rank.get(c, 0), default="none")
+        assert incident.card == max(["none", *cards], key=lambda c: rank.get(c, -1))
         assert incident.reopened_count == sum(e.action == "reopen" for e in actions)
         assert incident.transfers == sum(
             e.action == "dispatch" and e.from_status == "returned" for e in actions
