@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 from sqlalchemy import Connection
@@ -24,7 +25,7 @@ from access import audit
 from access.accounts import Role
 from cases import live
 from cases.errors import ActionNotAllowed, StaleVersion
-from cases.incidents import get_incident
+from cases.incidents import events, get_incident
 from cases.loop import limits
 from cases.loop.sql import query
 from cases.loop.table import (
@@ -37,12 +38,13 @@ from cases.loop.table import (
     Action,
     Effect,
     Need,
-    action_list,
     allowed_actions,
     next_level,
     state_allows,
+    with_loop,
 )
 from cases.models import IncidentStatus as S
+from cases.views import incident_view
 from geo.errors import Forbidden, InvalidInput, NotFound
 from geo.points import StoragePoint, parse_point
 from geo.scope import Scope
@@ -135,7 +137,29 @@ def apply(
     before = _state(row)
     after = _outcome(conn, found, row, before, request)
     _write(conn, found, row, before, after, request, principal)
-    return view_for(conn, principal, code)
+    incident = with_loop(
+        {**incident_view(conn, row.id), "events": events(conn, row.id)}, principal.role, row.now
+    )
+    live.notify(conn, [_changed(incident, row)])
+    return incident
+
+
+def _changed(incident: dict[str, Any], row: Any) -> dict[str, Any]:
+    """The live map's ``changed`` event (:func:`cases.live.changed`) from the answer itself:
+    an action never moves a case to another queue area, only (dispatch) to a department."""
+    chain = incident["assignment"].get("chain") or []
+    now = SimpleNamespace(
+        code=incident["code"],
+        status=incident["status"],
+        micro_grid=next((a["code"] for a in chain if a["level"] == "micro_grid"), None),
+        lon=incident["location"]["cgcs2000"]["lon"],
+        lat=incident["location"]["cgcs2000"]["lat"],
+        queue_area=incident["assignment"]["queue_area"]["code"],
+        department=incident["responsible"]["department"]["code"],
+        from_queue_area=row.queue_code,
+        from_department=row.department_code,
+    )
+    return live.changed(now)
 
 
 def _state(row: Any) -> State:
@@ -343,7 +367,6 @@ def _write(
         after={"status": after.status, "version": row.version + 1},
         reason=request.reason,
     )
-    live.notify_changed(conn, [row.id], [row.queue_area_id], [before.department_id])
 
 
 def view_for(conn: Connection, principal: Caller, code: str) -> dict[str, Any]:
@@ -351,35 +374,3 @@ def view_for(conn: Connection, principal: Caller, code: str) -> dict[str, Any]:
     deadlines of the step it waits on."""
     incident = get_incident(conn, code, scope=principal.scope)
     return with_loop(incident, principal.role, datetime.now(UTC))
-
-
-def with_loop(incident: dict[str, Any], role: Role, now: datetime) -> dict[str, Any]:
-    """``incident`` (a view of :mod:`cases.views`) plus the ``actions`` ``role`` may take on it
-    now and ``deadlines``: the step it waits on, that step's deadline, the handling deadline
-    and the seconds left (negative: late) to the step's deadline, or while no step has run
-    yet to the handling deadline; None when no clock runs (hung, void, closed for good)."""
-    status = S(incident["status"])
-    case = {
-        **{k: incident[k] for k in ("status", "delay_state", "reopened_count", "level")},
-        "evaluation": incident["evaluation"],
-        "sensitive": incident["category"]["sensitive"],
-    }
-    incident["actions"] = action_list(allowed_actions(role, case))
-    step = STEP_OF[status]
-    due = incident["step_due_at"] or (incident["deadline_at"] if status in _HANDLING else None)
-    incident["deadlines"] = {
-        "step": step,
-        "step_due_at": incident["step_due_at"],
-        "deadline_at": incident["deadline_at"],
-        "remaining_s": (
-            None if due is None else round((datetime.fromisoformat(due) - now).total_seconds())
-        ),
-    }
-    return incident
-
-
-#: The states in which the handling deadline is the one to watch when no step deadline is set
-#: (cases from before the loop, or imported).
-_HANDLING = frozenset(
-    {S.REPORTED, S.ACCEPTED, S.FILED, S.RETURNED, S.DISPATCHED, S.IN_PROGRESS, S.REWORK, S.REOPENED}
-)

@@ -227,8 +227,14 @@ class Calendar:
         2026-09-30 15:00:00+08:00 2026-10-13 15:00:00+08:00
         """
         seconds = self.seconds(amount, unit)
-        if unit == "minutes" or seconds == 0:
+        if unit == "minutes":
             return (end - timedelta(seconds=seconds)).astimezone(CHINA)
+        return self.backward(end, seconds)
+
+    def backward(self, end: datetime, seconds: int) -> datetime:
+        """The latest moment ``t`` with ``forward(t, seconds) <= end`` (``end`` when 0)."""
+        if seconds == 0:
+            return end.astimezone(CHINA)
         local = end.astimezone(CHINA)
         day, left = local.date(), seconds
         for _ in range(3700):
@@ -341,11 +347,9 @@ def set_year(
     seen: set[date] = set()
     for i, item in enumerate(overrides):
         if item["day"].year != year:
-            raise InvalidInput(f"overrides[{i}].day", f"is not in {year}", where="body")
+            raise InvalidInput(f"overrides.{i}.day", f"is not in {year}", where="body")
         if item["day"] in seen:
-            raise InvalidInput(
-                f"overrides[{i}].day", f"{item['day']} is listed twice", where="body"
-            )
+            raise InvalidInput(f"overrides.{i}.day", f"{item['day']} is listed twice", where="body")
         seen.add(item["day"])
     before = [
         _jsonable(dict(r._mapping)) for r in conn.execute(query("work_days_year"), {"year": year})

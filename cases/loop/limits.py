@@ -79,7 +79,7 @@ def resumed_due(
     cal = calendar.load(conn)
     if due_at <= hung_since:
         late = cal.between(due_at, hung_since)
-        return cal.back(resumed_at, Decimal(late), "work_hours") if late else resumed_at
+        return cal.backward(resumed_at, late)
     left = cal.between(hung_since, due_at)
     return cal.forward(resumed_at, left)
 
@@ -102,11 +102,22 @@ def _view(row: Any) -> dict[str, Any]:
         "category_code": row.category_code,
         "urgent": row.urgent,
         "step": row.step,
-        "amount": row.amount,
+        "amount": plain(row.amount),
         "unit": row.unit,
-        "yellow_after": row.yellow_after,
-        "red_after": row.red_after,
+        "yellow_after": plain(row.yellow_after),
+        "red_after": plain(row.red_after),
     }
+
+
+def plain(value: Decimal | None) -> Decimal | None:
+    """A stored number without the trailing zeros of its arithmetic (120 / 24.0 is 5).
+
+    >>> plain(Decimal("5.0000000000000000")), plain(Decimal("120")), plain(Decimal("0.50"))
+    (Decimal('5'), Decimal('120'), Decimal('0.5'))
+    """
+    if value is None:
+        return None
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
 
 
 def _check(conn: Connection, category_code: str, step: str, urgent: bool, limit: Limit) -> None:

@@ -48,6 +48,7 @@ def sweep(conn: Connection, now: datetime | None = None) -> Counter[str] | None:
     how many of each kind, or None when another sweep holds the lock."""
     if not conn.execute(query("supervision_lock"), {"key": LOCK_KEY}).scalar_one():
         return None
+    conn.execute(query("supervision_plan"))
     now = now or datetime.now(UTC)
     cal = calendar.load(conn)
     days = [Decimal(d) for d in conn.execute(query("card_days")).scalars()]

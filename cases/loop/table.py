@@ -26,6 +26,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from access.accounts import Role
@@ -254,9 +255,13 @@ def state_allows(action: Action, case: Mapping[str, Any]) -> bool:
     return S(case["status"]) in action.from_states and all(GUARDS[g](case) for g in action.guards)
 
 
-def allowed_actions(role: Role | str, case: Mapping[str, Any]) -> list[str]:
-    """The actions ``role`` may take on ``case`` now (the caller's scope already holds it)."""
-    role = Role(role)
+def allowed_actions(who: Role | str | Any, case: Mapping[str, Any]) -> list[str]:
+    """The actions ``who`` (a role, or a principal with a ``role``) may take on ``case`` now,
+    the caller's scope already holding it. ``case`` is a mapping of the columns the guards
+    read, or an incident as :mod:`cases.views` shows it."""
+    role = Role(getattr(who, "role", who))
+    if "sensitive" not in case:  # an incident view
+        case = {**case, "sensitive": case["category"]["sensitive"]}
     return [
         name
         for name, action in ACTIONS.items()
@@ -285,3 +290,30 @@ STEP_OF: dict[S, str | None] = {
     S.EVALUATED: None,
     S.VOID: None,
 }
+
+
+def with_loop(incident: dict[str, Any], role: Role, now: datetime) -> dict[str, Any]:
+    """``incident`` (a view of :mod:`cases.views`) plus the ``actions`` ``role`` may take on it
+    now and ``deadlines``: the step it waits on, that step's deadline, the handling deadline
+    and the seconds left (negative: late) to the step's deadline, or while no step has run
+    yet to the handling deadline; None when no clock runs (hung, void, closed for good)."""
+    status = S(incident["status"])
+    incident["actions"] = action_list(allowed_actions(role, incident))
+    step = STEP_OF[status]
+    due = incident["step_due_at"] or (incident["deadline_at"] if status in _HANDLING else None)
+    incident["deadlines"] = {
+        "step": step,
+        "step_due_at": incident["step_due_at"],
+        "deadline_at": incident["deadline_at"],
+        "remaining_s": (
+            None if due is None else round((datetime.fromisoformat(due) - now).total_seconds())
+        ),
+    }
+    return incident
+
+
+#: The states in which the handling deadline is the one to watch when no step deadline is set
+#: (cases from before the loop, or imported).
+_HANDLING = frozenset(
+    {S.REPORTED, S.ACCEPTED, S.FILED, S.RETURNED, S.DISPATCHED, S.IN_PROGRESS, S.REWORK, S.REOPENED}
+)

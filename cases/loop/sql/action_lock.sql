@@ -1,11 +1,15 @@
 -- The incident :code, locked for one action, when it lies inside the caller's scope (else no
 -- row: out of scope is "does not exist"); with what the transition table's guards and the
--- clock's deadline arithmetic read, and the transaction's time (every stamp of the action).
+-- clock's deadline arithmetic read, the desk it is at (for the live event), and the
+-- transaction's time (every stamp of the action).
 SELECT i.id, i.code, i.status, i.version, i.category_code, i.urgent, i.level, i.card,
        i.delay_state, i.handling_started_at, i.hung_since, i.step_due_at, i.deadline_at,
        i.transfers, i.reopened_count, i.evaluation, i.closed_level,
-       i.queue_area_id, i.department_id, c.sensitive, now() AS now
+       i.queue_area_id, i.department_id, c.sensitive, now() AS now,
+       q.code AS queue_code, d.code AS department_code
 FROM incident i
 JOIN category c ON c.code = i.category_code
+JOIN area q ON q.id = i.queue_area_id
+JOIN department d ON d.id = i.department_id
 WHERE i.code = :code AND {{incident_in_scope(i)}}
 FOR UPDATE OF i

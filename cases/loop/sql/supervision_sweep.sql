@@ -8,8 +8,9 @@
 --   urge     (催办) one working day after it (:urge_before = that far behind now);
 --   yellow / red  yellow_after / red_after working days after it (:days with :cutoffs, the
 --            latest deadline that far behind now, one per distinct value).
--- supervision_notice's key (incident, kind, deadline) makes each notice once, also against a
--- sweep running elsewhere (ON CONFLICT DO NOTHING); each new one is a trail entry
+-- supervision_notice's key (incident, kind, deadline) makes each notice once: those issued
+-- before are left out by an anti-join, and a sweep running elsewhere meanwhile by the key
+-- (ON CONFLICT DO NOTHING); each new one is a trail entry
 -- (kind 'supervision', action 'card'), and each case noticed gets version + 1 and its card
 -- raised (never lowered). Returns the new notices with the desk of their case.
 WITH cut AS (
@@ -19,24 +20,24 @@ WITH cut AS (
 limits AS MATERIALIZED (
     {{resolved_limits()}}
 ),
-watched AS (
-    SELECT i.id, i.category_code, i.urgent, w.step, w.due_at
+watched AS MATERIALIZED (
+    SELECT i.id, i.category_code, i.urgent,
+           CASE i.status
+               WHEN 'reported' THEN 'accept' WHEN 'accepted' THEN 'file'
+               WHEN 'filed' THEN 'dispatch' WHEN 'returned' THEN 'dispatch'
+               WHEN 'dispatched' THEN 'sign' WHEN 'handled' THEN 'verify'
+               ELSE 'handle' END AS step,
+           i.step_due_at AS due_at
     FROM incident i
-    CROSS JOIN LATERAL (VALUES
-        (CASE i.status
-             WHEN 'reported' THEN 'accept' WHEN 'accepted' THEN 'file'
-             WHEN 'filed' THEN 'dispatch' WHEN 'returned' THEN 'dispatch'
-             WHEN 'dispatched' THEN 'sign' WHEN 'handled' THEN 'verify'
-             ELSE 'handle' END,
-         i.step_due_at),
-        ('handle',
-         CASE WHEN i.handling_started_at IS NOT NULL
-                   AND i.status IN ('dispatched', 'returned', 'in_progress', 'rework', 'reopened')
-              THEN i.deadline_at END)
-    ) AS w(step, due_at)
     WHERE i.status IN ('reported', 'accepted', 'filed', 'returned', 'dispatched', 'in_progress',
                        'rework', 'reopened', 'handled')
-      AND w.due_at <= :warn_until
+      AND i.step_due_at <= :warn_until
+    UNION ALL
+    SELECT i.id, i.category_code, i.urgent, 'handle', i.deadline_at
+    FROM incident i
+    WHERE i.status IN ('dispatched', 'returned', 'in_progress', 'rework', 'reopened')
+      AND i.handling_started_at IS NOT NULL
+      AND i.deadline_at <= :warn_until
 ),
 limited AS (
     SELECT w.id, w.due_at, l.amount, l.unit, l.yellow_after, l.red_after
@@ -61,7 +62,11 @@ due AS (
 ),
 notices AS (
     INSERT INTO supervision_notice (incident_id, kind, due_at, at)
-    SELECT DISTINCT id, kind, due_at, :now FROM due
+    SELECT DISTINCT d.id, d.kind, d.due_at, CAST(:now AS timestamptz)
+    FROM due d
+    WHERE NOT EXISTS (  -- issued before: a hash anti-join, far cheaper than 100,000 conflicts
+        SELECT 1 FROM supervision_notice s
+        WHERE s.incident_id = d.id AND s.kind = d.kind AND s.due_at = d.due_at)
     ON CONFLICT DO NOTHING
     RETURNING incident_id, kind, due_at
 ),
