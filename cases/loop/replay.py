@@ -72,8 +72,7 @@ class Clock:
         """:func:`cases.loop.limits.resumed_due` on this clock."""
         cal = self.calendar
         if due_at <= hung_since:
-            late = cal.between(due_at, hung_since)
-            return cal.back(now, Decimal(late), "work_hours") if late else now
+            return cal.backward(now, cal.between(due_at, hung_since))
         return cal.forward(now, cal.between(hung_since, due_at))
 
 
