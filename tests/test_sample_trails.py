@@ -27,6 +27,7 @@ from cases.loop.table import ACTIONS
 from cases.models import IncidentStatus
 from cases.sample import SAMPLE_SOURCE
 from geo.periods import CHINA
+from tests.test_loop_actions import act, made, new_case, ok, point  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
@@ -250,3 +251,53 @@ ACTION_COUNTS = Counter(
     request_check=17,
     **{"return": 489},
 )
+
+
+def test_the_replay_agrees_with_the_actions_endpoint(client, auth, engine, new_case):  # noqa: F811
+    """The oracle for the replay: a case moved through ``POST …/actions`` (return and
+    re-dispatch, a delay approved, hung and resumed, escalated, carded by hand) has the columns
+    the replay of its trail computes."""
+    code = new_case()
+    for who, action, fields in [
+        ("command", "accept", {}),
+        ("command", "file", {}),
+        ("command", "dispatch", {"department_code": "D02"}),
+        ("department", "return", {"reason": "非本单位职责"}),
+        ("command", "dispatch", {"department_code": "D02"}),
+        ("department", "sign", {}),
+        ("department", "apply_delay", {"reason": "工程量大", "delay_days": 3}),
+        ("command", "decide_delay", {"approve": True}),
+        ("department", "hang", {"reason": "待资金"}),
+        ("command", "resume", {}),
+        ("command", "escalate", {"reason": "本级无法解决"}),
+        ("command", "card", {"card": "yellow", "reason": "督办"}),
+    ]:
+        ok(act(client, auth, code, who, action, **fields))
+    with engine.connect() as conn:
+        incident = conn.execute(
+            text(
+                f"SELECT i.id, i.category_code, i.urgent, c.sensitive, i.reported_at, "
+                f"{', '.join('i.' + c for c in DERIVED)} "
+                "FROM incident i JOIN category c ON c.code = i.category_code WHERE i.code = :c"
+            ),
+            {"c": code},
+        ).one()
+        entries = [
+            Entry(e.action, e.at, e.actor, _data(e.data), e.kind)
+            for e in conn.execute(
+                text(
+                    "SELECT e.action, e.at, a.role AS actor, e.data, e.kind "
+                    "FROM incident_event e JOIN account a ON a.username = e.actor "
+                    "WHERE e.incident_id = :id AND e.kind = 'action' ORDER BY e.id"
+                ),
+                {"id": incident.id},
+            )
+        ]
+        the_clock = clock(conn)
+    case = Case(incident.category_code, incident.urgent, incident.sensitive, incident.reported_at)
+    state = replay(case, entries, the_clock)
+    assert len(entries) == 12
+    assert {c: getattr(state, c) for c in DERIVED} == {c: getattr(incident, c) for c in DERIVED}
+    assert (state.level, state.delay_state, state.transfers, state.card) == (
+        "grid", "approved", 1, "yellow",
+    )  # fmt: skip
