@@ -1,7 +1,9 @@
 """The whole sample set in one transaction: areas and people, taxonomy, routing, history.
 
 The incident history (``incidents.csv``) goes through the importer like any other file, in
-the same transaction: a refused row fails the whole load.
+the same transaction: a refused row fails the whole load. Its trails (``trails.csv``) are then
+written by :mod:`cases.loop.history`, which replays each through the transition table to set
+the cases' status and the rest; a trail the table refuses fails the load too.
 """
 
 from __future__ import annotations
