@@ -1,18 +1,22 @@
 """The whole sample set in one transaction: areas and people, taxonomy, routing, history.
 
 The incident history (``incidents.csv``) goes through the importer like any other file, in
-the same transaction: a refused row fails the whole load.
+the same transaction: a refused row fails the whole load. Its trails (``trails.csv``) are then
+written by :mod:`cases.loop.history`, which replays each through the transition table to set
+the cases' status and the rest; a trail the table refuses fails the load too.
 """
 
 from __future__ import annotations
 
 import csv
 import logging
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
 from cases.imports.importer import import_incidents_in
+from cases.loop.history import write_trails
 from cases.loop.sql import query as loop_query
 from geo.loader import DEFAULT_SAMPLE_DIR, load_areas_and_people
 
@@ -25,7 +29,7 @@ def load_sample(engine: Engine, sample_dir: Path | None = None) -> None:
     with engine.begin() as conn:
         load_areas_and_people(conn, folder)
         load_taxonomy(conn, folder / "categories.csv", folder / "routing_overrides.csv")
-        load_history(conn, folder / "incidents.csv")
+        load_history(conn, folder / "incidents.csv", folder / "trails.csv")
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -69,10 +73,28 @@ def load_taxonomy(conn: Connection, categories: Path, overrides: Path) -> None:
 SAMPLE_SOURCE = "sample"
 
 
-def load_history(conn: Connection, path: Path) -> int:
-    """Import the sample incidents (:mod:`cases.imports.importer`); every row must be accepted."""
-    report = import_incidents_in(conn, path, source=SAMPLE_SOURCE)
+def load_history(conn: Connection, path: Path, trails: Path | None = None) -> int:
+    """Import the sample incidents (:mod:`cases.imports.importer`); every row must be accepted.
+
+    With ``trails`` (``trails.csv``) the incidents are imported as reported and their trails
+    written from that file (:func:`cases.loop.history.write_trails`, which sets the status and
+    everything else the trail leads to); without it, the importer's plain status trail."""
+    report = import_incidents_in(conn, path, source=SAMPLE_SOURCE, status_trail=trails is None)
     if report.refused:
         raise ValueError(f"{path}: the sample history must import whole:\n{report.summary()}")
     log.info("loaded %d sample incidents in %.1f s", report.accepted, report.seconds)
+    if trails is not None:
+        written = write_trails(conn, _codes_by_line(path, report.codes), trails)
+        log.info("wrote %(entries)d trail entries of %(cases)d sample incidents", written)
     return report.accepted
+
+
+def _codes_by_line(path: Path, codes: list[str]) -> list[str]:
+    """The codes of ``path``'s rows in file order (the importer numbers them oldest first,
+    by report time and then line)."""
+    stamps = [datetime.fromisoformat(r["reported_at"]) for r in _rows(path)]
+    order = sorted(range(len(stamps)), key=lambda k: (stamps[k], k))
+    by_line = [""] * len(stamps)
+    for code, k in zip(codes, order, strict=True):
+        by_line[k] = code
+    return by_line

@@ -22,6 +22,9 @@ What is in it (the README's "Incident history" section gives the figures of this
 * **Outcome.** Handling takes a log-normal time with a median of 60% of the category's time
   limit; most incidents are closed or evaluated, a few percent void, and a few percent of
   those reported in the last two months of 2024 are still open at the end of the year.
+* **Trail.** Each incident's path through the transition table to that status, with times on
+  the working-day calendar and the supervision cards on the way, is in ``trails.csv``
+  (:mod:`sample_data.trails`).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import argparse
 import csv
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -38,9 +41,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import shapely
 
+from cases.loop.replay import Entry
 from geo.datum import convert
 from sample_data.names import PersonNamer, unique_phones
 from sample_data.output import write_csv
+from sample_data.trails import build_trails, last_action_at, trails_section, write_trails
 
 __all__ = [
     "COUNT",
@@ -125,6 +130,8 @@ class History:
 
     rows: list[dict[str, str]]
     villages: list[str]
+    #: Each row's trail (:mod:`sample_data.trails`), once :func:`write_history` made them.
+    trails: list[list[Entry]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -287,11 +294,17 @@ def _outcome(
 
 
 def write_history(out_dir: Path, areas_dir: Path | None = None) -> History:
-    """Write ``out_dir/incidents.csv`` from the areas in ``areas_dir`` (``out_dir/areas``)."""
+    """Write ``out_dir/incidents.csv`` and its trails (``trails.csv``, :mod:`sample_data.trails`)
+    from the areas in ``areas_dir`` (``out_dir/areas``)."""
     history = build_history(areas_dir or out_dir / "areas", HERE / "categories.csv")
     out_dir.mkdir(parents=True, exist_ok=True)
+    trails = build_trails(history.rows)
+    for row, trail in zip(history.rows, trails, strict=True):
+        last = last_action_at(trail)
+        row["status_at"] = "" if last is None else _stamp(last)
     write_csv(out_dir / "incidents.csv", FIELDS, history.rows)
-    return history
+    write_trails(out_dir / "trails.csv", trails)
+    return History(history.rows, history.villages, trails)
 
 
 def history_section(history: History, village_names: dict[str, str]) -> str:
@@ -346,6 +359,7 @@ def history_section(history: History, village_names: dict[str, str]) -> str:
                 for code, (why, mix) in HOTSPOTS.items()
             ),
             "",
+            *([trails_section(rows, history.trails)] if history.trails else []),
         ]
     )
 

@@ -244,6 +244,8 @@ def write_readme(path: Path, areas: Areas, members: list[dict[str, str]], histor
         f"| `departments.csv` | functional departments (`code,name`) | {len(DEPARTMENTS)} |",
         f"| `members.csv` | people entering the grids (三进) | {len(members):,} |",
         f"| `incidents.csv` | two years of incidents, see below | {len(history.rows):,} |",
+        "| `trails.csv` | their trails after the report, one entry a row, see below | "
+        f"{sum(len(t) for t in history.trails):,} |",
         "| `sources/150621_dalad_outline_gcj02.geojson` | the real outline, GCJ-02, verbatim "
         "copy of the reference file (input, not generated) | 1 |",
     ]

@@ -44,6 +44,7 @@ GENERATED = [
     "departments.csv",
     "members.csv",
     "incidents.csv",
+    "trails.csv",
     "README.md",
 ]
 
@@ -298,7 +299,7 @@ def test_party_members_sit_in_the_micro_grid_around_their_home(members, props, g
 
 
 def test_generator_reproduces_the_committed_files(tmp_path: Path):
-    """Runs the whole generator (~5 s) in a fresh process and compares bytes."""
+    """Runs the whole generator (~15 s) in a fresh process and compares bytes."""
     subprocess.run(
         [sys.executable, "-m", "sample_data.generate", "--out", str(tmp_path)],
         cwd=ROOT, check=True, capture_output=True, timeout=300,

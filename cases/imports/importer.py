@@ -160,8 +160,13 @@ def import_incidents_in(
     scope: Scope = WHOLE_BANNER,
     actor: Actor = SYSTEM,
     name: str | None = None,
+    status_trail: bool = True,
 ) -> ImportReport:
-    """:func:`import_incidents` inside the caller's transaction, which it does not commit."""
+    """:func:`import_incidents` inside the caller's transaction, which it does not commit.
+
+    With ``status_trail=False`` each incident's trail is its ``reported`` entry alone and the
+    incident is written as reported: the caller writes the rest of the trail and what it sets
+    (the sample loader does, from ``trails.csv``, :mod:`cases.loop.history`)."""
     started = time.perf_counter()
     if not source or len(source) > MAX_SOURCE:
         raise InvalidInput("source", f"must be 1-{MAX_SOURCE} characters, got {source!r}")
@@ -199,6 +204,7 @@ def import_incidents_in(
             limit_m=limit_m,
             progress=None if progress is None else lambda n: progress(refused_rows + n, total),
             actor=actor.username,
+            status_trail=status_trail,
         )
     report = ImportReport(
         file=name or path.name,

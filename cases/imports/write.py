@@ -74,10 +74,12 @@ def write_rows(
     limit_m: float,
     progress: Callable[[int], None] | None = None,
     actor: str = ACTOR,
+    status_trail: bool = True,
 ) -> list[str]:
     """Write ``rows`` as incidents with their trails; return their codes, oldest first.
 
-    ``progress`` is called with the number of rows written so far after each chunk.
+    ``progress`` is called with the number of rows written so far after each chunk. Without
+    ``status_trail`` every incident is written as reported, its trail the ``reported`` entry.
     """
     if not rows:
         return []
@@ -104,7 +106,7 @@ def write_rows(
             incidents, events = _Chunk(
                 rows, chunk, incident_ids[start : start + CHUNK], codes[start : start + CHUNK],
                 placed, x, y, desks.department_id, desks.time_limit_hours, desks.member_id,
-            ).text(source, actor)  # fmt: skip
+            ).text(source, actor, status_trail)  # fmt: skip
             if in_flight is not None:
                 in_flight.result()
                 if progress is not None:
@@ -191,9 +193,10 @@ class _Chunk:
     limits: np.ndarray
     members: np.ndarray
 
-    def text(self, source: str, actor: str) -> tuple[str, str]:
+    def text(self, source: str, actor: str, status_trail: bool = True) -> tuple[str, str]:
         """(incidents, trail entries): the ``reported`` event of each incident, then a
-        ``status`` event per step of its row's path."""
+        ``status`` event per step of its row's path (none, and the status ``reported``,
+        without ``status_trail``)."""
         at = np.array(self.order, dtype=np.intp)
         p = self.placed
         how = [ASSIGNMENTS[h].value for h in p.how[at].tolist()]
@@ -215,6 +218,7 @@ class _Chunk:
         events: list[str] = []
         for k, i in enumerate(self.order):
             row, id_ = self.rows[i], self.ids[k]
+            status = row.status if status_trail else S.REPORTED
             reported = row.reported_at
             occurred = _NULL if row.occurred_at is None else row.occurred_at.isoformat()
             deadline = (reported + timedelta(hours=hours[k])).isoformat()
@@ -224,7 +228,7 @@ class _Chunk:
                 f"{row.raw_lon!r}\t{row.raw_lat!r}\t"
                 f"SRID={STORAGE_SRID};POINT({xs[k]!r} {ys[k]!r})\t"
                 f"{_text(row.reporter_name)}\t{_text(row.reporter_phone)}\t"
-                f"{_text(row.reporter_id_number)}\t{row.status.value}\t{generation}\t"
+                f"{_text(row.reporter_id_number)}\t{status.value}\t{generation}\t"
                 f"{areas[k]}\t{queue[k]}\t{how[k]}\t"
                 f"{distance[k]}\t{member[k]}\t{department[k]}\t{deadline}\t{source_text}\n"
             )
@@ -236,7 +240,7 @@ class _Chunk:
                 f"{id_}\t{reported.isoformat()}\t{actor_text}\treported\t{_NULL}\t"
                 f"{S.REPORTED.value}\t{queue[k]}\t{member[k]}\t{department[k]}\t上报\t{data}\n"
             )
-            path = PATHS[row.status]
+            path = PATHS[status]
             previous = S.REPORTED
             for step, status in zip(_steps(reported, row.status_at, len(path)), path, strict=True):
                 events.append(
