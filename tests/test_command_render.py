@@ -35,7 +35,7 @@ def test_command_page_layers_and_config(conn):
     assert "/static/vendor/markercluster/leaflet.markercluster.js" in html
     for asset in ("command.js", "command-live.js", "command.css"):
         assert f"/static/wangge/{asset}" in html
-    assert "L.control.scale(" not in html  # the script adds a metric-only one
+    assert html.count("L.control.scale({imperial: false})") == 1  # the shared metric one
     assert config["markerZoom"] == 12 and config["pageSize"] == 500
     assert config["markersFirst"] is True
 

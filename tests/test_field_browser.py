@@ -141,9 +141,11 @@ def test_field_page_on_a_phone_has_44px_targets_and_fits(page_as, engine) -> Non
     with engine.connect() as conn:
         deadlines = conn.execute(
             text(
-                "SELECT i.code, i.deadline_at < now() AS overdue FROM incident i "
+                # the current step's deadline where the loop set one, else the handling one
+                "SELECT i.code, coalesce(i.step_due_at, i.deadline_at) < now() AS overdue "
+                "FROM incident i "
                 "WHERE i.member_id = :m AND i.status NOT IN ('closed', 'evaluated', 'void') "
-                "ORDER BY i.deadline_at, i.code"
+                "ORDER BY coalesce(i.step_due_at, i.deadline_at), i.code"
             ),
             {"m": member},
         ).all()
@@ -168,8 +170,8 @@ def test_field_page_on_a_phone_has_44px_targets_and_fits(page_as, engine) -> Non
     with engine.connect() as conn:
         first = conn.execute(
             text(
-                "SELECT to_char(deadline_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') "
-                "FROM incident WHERE code = :code"
+                "SELECT to_char(coalesce(step_due_at, deadline_at) AT TIME ZONE 'Asia/Shanghai', "
+                "'YYYY-MM-DD HH24:MI') FROM incident WHERE code = :code"
             ),
             {"code": deadlines[0].code},
         ).scalar_one()

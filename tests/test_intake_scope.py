@@ -91,6 +91,8 @@ def test_a_report_outside_the_scope_answers_only_what_the_reporter_sees(
             "at": full["events"][0]["at"],
             "actor": None,
             "kind": "reported",
+            "action": None,
+            "attachments": None,
             "from_status": None,
             "to_status": "reported",
             "from_area": None,
