@@ -167,9 +167,11 @@
     parts.push("<label>" + (needs.has("reason") ? "理由（必填）" : needs.has("approve") ? "理由（不通过时必填）" : "说明（选填）") +
       "<textarea name='reason' rows='3'" + (needs.has("reason") ? " required" : "") + "></textarea></label>");
     if (photoWanted) {
-      parts.push("<label>" + (needs.has("attachments") ? "现场照片（必填）" : "现场照片（选填）") +
-        "<input name='photo' type='file' accept='image/*' capture='environment' multiple" +
-        (needs.has("attachments") ? " required" : "") + "></label><div class='wg-photo-count'></div>");
+      // the browser's own file button speaks the browser's language: a Chinese one over it
+      parts.push("<div class='wg-photo-field'>" + (needs.has("attachments") ? "现场照片（必填）" : "现场照片（选填）") +
+        "<label class='wg-photo-pick'>拍照或选择照片<input name='photo' type='file' accept='image/*' " +
+        "capture='environment' multiple" + (needs.has("attachments") ? " required" : "") + "></label></div>" +
+        "<div class='wg-photo-count'></div>");
     }
     if (located) { parts.push("<div class='wg-position'>正在获取您的位置…</div>"); }
     const answers = needs.has("approve") ? (APPROVE[action.name] || ["同意", "不同意"]) : null;

@@ -111,11 +111,11 @@ function wanggeCommandCase(map, cfg, page) {
   }
 
   /* --- one case ------------------------------------------------------------------------- */
-  function show(code, notice) {
+  function show(code, notice, refused) {
     state.opening = code;
     map.closePopup();
     return getJSON(cfg.api + "/incidents/" + encodeURIComponent(code)).then((i) => {
-      if (state.opening === code) { render(i, notice); }
+      if (state.opening === code) { render(i, notice, refused); }
     }).catch((error) => {
       if (state.opening !== code) { return; }
       state.opening = null;
@@ -157,7 +157,7 @@ function wanggeCommandCase(map, cfg, page) {
       }).join("");
       return "<li><div><b>" + escape(what) + "</b> <small>" + escape(chinaTime(e.at)) + " · " + escape(who(e.actor)) +
         "</small></div>" + moves.map((m) => "<div class='wg-move'>" + m + "</div>").join("") +
-        (e.reason ? "<div class='wg-reason'>" + escape(e.reason) + "</div>" : "") +
+        (e.reason && e.reason !== what ? "<div class='wg-reason'>" + escape(e.reason) + "</div>" : "") +
         (photos ? "<div class='wg-photos'>" + photos + "</div>" : "") + "</li>";
     }).join("") + "</ol>";
   }
@@ -178,7 +178,7 @@ function wanggeCommandCase(map, cfg, page) {
       (DELAY[i.delay_state] ? "<div class='wg-deadline'>" + DELAY[i.delay_state] + "</div>" : "");
   }
 
-  function render(i, notice) {
+  function render(i, notice, refused) {
     state.open = i;
     state.opening = null;
     state.lastIncident = i.code;
@@ -190,7 +190,7 @@ function wanggeCommandCase(map, cfg, page) {
     panel.innerHTML = "<div class='wg-sheet-head'><h2>" + escape(i.code) + " · " + escape(i.status_label) + "</h2>" +
       "<button type='button' class='wg-close' aria-label='关闭'>关闭</button></div>" +
       (list ? "<button type='button' class='wg-back'>‹ 返回" + escape(list.title) + "列表</button>" : "") +
-      (notice ? "<div class='wg-notice' role='status'>" + escape(notice) + "</div>" : "") +
+      (notice ? "<div class='wg-notice" + (refused ? " wg-refused" : "") + "' role='status'>" + escape(notice) + "</div>" : "") +
       "<div class='wg-description'>" + escape(i.description) + "</div><dl class='wg-facts'>" +
       fact("类别", escape(i.category.major_name || "") + " · " + escape(i.category.name)) +
       fact("状态", "<span class='wg-badge' style='background:" + (f ? f.colour : "#333") + "'>" + escape(f ? f.label : "") +
@@ -208,7 +208,7 @@ function wanggeCommandCase(map, cfg, page) {
       "<h3>流转记录（" + (i.events || []).length + "）</h3>" + trailHTML(i.events);
     panel.querySelector(".wg-close").addEventListener("click", () => { close(); if (list) { renderList(); } });
     const back = panel.querySelector(".wg-back");
-    if (back) { back.addEventListener("click", () => { state.open = null; renderList(); }); }
+    if (back) { back.addEventListener("click", () => { close(); renderList(); }); }
     window.wanggeActions.render(panel.querySelector(".wg-actions"), i, {
       api: cfg.api, specs: cfg.actions, withPosition: false,
       onDone: (answer, action) => {
@@ -216,7 +216,7 @@ function wanggeCommandCase(map, cfg, page) {
         page.recolour({ code: answer.code, status: answer.status });
       },
       onStale: () => show(i.code, "该事件已被他人更新，以下为最新内容"),
-      onRefused: (reason) => show(i.code, reason),
+      onRefused: (reason) => show(i.code, reason, true),
       statusLabels: status.labels,
     });
     announce("wangge:case-open", { code: i.code, status: i.status });

@@ -190,13 +190,17 @@ function wanggeCommand(map, cfg) {
       html: "<i style='background:" + (f ? f.colour : "#333") + "'></i>", iconSize: [16, 16] });
   }
 
+  function tooltip(code, statusValue, due) {
+    return escape(code) + " " + escape(status.labels[statusValue] || statusValue) +
+      (due === "overdue" ? " · 已超期" : due === "due" ? " · 24小时内到期" : "");
+  }
+
   function marker(code, lat, lon, statusValue, deadline, fresh) {
     const due = dueState(statusValue, deadline);
     const m = L.marker([lat, lon], { icon: icon(statusValue, due, fresh), keyboard: false });
     m.wgDue = due;
     m.wgItem = { code, status: statusValue, deadline };
-    m.bindTooltip(escape(code) + " " + escape(status.labels[statusValue] || statusValue) +
-      (due === "overdue" ? " · 已超期" : due === "due" ? " · 24小时内到期" : ""));
+    m.bindTooltip(tooltip(code, statusValue, due));
     m.on("click", () => showIncident(code));
     return m;
   }
@@ -208,6 +212,7 @@ function wanggeCommand(map, cfg) {
     m.wgItem.status = item.status;
     m.wgDue = dueState(item.status, m.wgItem.deadline);
     m.setIcon(icon(item.status, m.wgDue, true));
+    m.setTooltipContent(tooltip(item.code, item.status, m.wgDue));
   }
 
   function showIncident(code) { return caseView.show(code); }
