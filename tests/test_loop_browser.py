@@ -491,3 +491,48 @@ def test_a_stale_version_and_a_refusal_read_in_chinese_on_the_case_panel(
     problems = [p for p in desk.problems if not refused_here.search(p)]
     assert len(desk.problems) - len(problems) == 4  # each refusal: its answer and its console line
     assert problems == []
+
+
+def test_a_case_moved_meanwhile_is_refused_on_the_phone_and_shown_as_it_is_now(
+    phone: PageCheck, case, accounts, engine, live_server, admin_headers
+) -> None:
+    """The grid worker's 受理 form is open on version 1 when the admin accepts the case: the
+    worker's 受理 is refused (412), nothing of theirs is written, and the sheet shows the case
+    as it now is with the actions left to the worker."""
+    code = case["code"]
+    phone.goto(f"/maps/field?member={accounts['grid_worker'].member_id}", wait_until="load")
+    mobile = phone.page
+    mobile.locator(f".wg-case-list li[data-code='{code}']").tap()
+    sheet = mobile.locator(".wg-sheet")
+    sheet.locator("button.wg-action", has_text="受理").first.tap()
+    submit = sheet.locator("button[type=submit]", has_text="确认受理")
+    expect(submit).to_be_visible()
+    first = httpx.post(
+        f"{live_server}/api/v1/incidents/{code}/actions",
+        json={"action": "accept"},
+        headers={"If-Match": '"1"', **admin_headers},
+    )
+    assert first.status_code == 200, first.text
+    with mobile.expect_response(lambda r: r.url.endswith(f"/{code}/actions")) as refused:
+        submit.tap()
+    assert refused.value.status == 412
+    expect(sheet.locator(".wg-notice")).to_have_text("该事件已被他人更新，以下为最新内容")
+    expect(sheet.locator("h2")).to_have_text(f"{code} · 已受理")
+    expect(sheet.locator("button.wg-action", has_text="自行处置")).to_be_visible()
+    shot(mobile, "e1-phone-stale")
+    with engine.connect() as conn:
+        actors = (
+            conn.execute(
+                text(
+                    "SELECT e.actor FROM incident_event e JOIN incident i ON i.id = e.incident_id "
+                    "WHERE i.code = :c AND e.kind = 'action' ORDER BY e.id"
+                ),
+                {"c": code},
+            )
+            .scalars()
+            .all()
+        )
+    assert actors == ["admin"]
+    problems = [p for p in phone.problems if not re.search(rf"412.*/{code}/actions", p)]
+    assert len(phone.problems) - len(problems) == 2  # the answer and its console line
+    assert problems == []

@@ -180,6 +180,7 @@ function wanggeCommandCase(map, cfg, page) {
 
   function render(i, notice, refused) {
     state.open = i;
+    state.notice = notice ? { text: notice, refused: Boolean(refused) } : null;
     state.opening = null;
     state.lastIncident = i.code;
     open();
@@ -211,8 +212,9 @@ function wanggeCommandCase(map, cfg, page) {
     if (back) { back.addEventListener("click", () => { close(); renderList(); }); }
     window.wanggeActions.render(panel.querySelector(".wg-actions"), i, {
       api: cfg.api, specs: cfg.actions, withPosition: false,
-      onDone: (answer, action) => {
-        show(answer.code, "已" + action.label + "，当前状态：" + answer.status_label);
+      onDone: (answer, action) => {  // the answer is the case as GET shows it
+        state.opening = null;
+        render(answer, "已" + action.label + "，当前状态：" + answer.status_label);
         page.recolour({ code: answer.code, status: answer.status });
       },
       onStale: () => show(i.code, "该事件已被他人更新，以下为最新内容"),
@@ -222,10 +224,12 @@ function wanggeCommandCase(map, cfg, page) {
     announce("wangge:case-open", { code: i.code, status: i.status });
   }
 
-  /* A `changed` event: the open case is shown as it is now (a card changes no status). */
+  /* A `changed` event: the open case is shown as it is now; the notice stays when the status
+   * did not change (a card, or the event of the panel's own action). */
   function changed(item) {
     if (state.open && state.open.code === item.code && !busy()) {
-      show(item.code, item.status !== state.open.status ? "该事件已更新" : null);
+      const kept = state.notice || { text: null, refused: false };
+      if (item.status !== state.open.status) { show(item.code, "该事件已更新"); } else { show(item.code, kept.text, kept.refused); }
     }
   }
 
