@@ -8,6 +8,12 @@ one area request per tile position instead of one per level, and the markers' re
 not queue behind three times as many. Every click on the map asks ``/api/v1/locate`` for the
 deepest area under it and its people: the area layers are drawn, never clicked, so nothing
 lies over another layer's clicks.
+
+A marker, a row of the live feed or of the 时限督办 list opens the case panel
+(``command-case.js``): the case's card, deadlines with the time left, its trail with photos
+and the actions the viewer's role may take now, each with its form (``actions.js``). The
+时限督办 filter (即将到期 / 已超期 / 黄牌 / 红牌) shows the cases the list API answers for
+``due=`` or ``card=`` across the viewer's whole scope, with their counts.
 """
 
 from __future__ import annotations
@@ -18,11 +24,20 @@ from branca.element import CssLink, JavascriptLink
 from folium.plugins import MarkerCluster, VectorGridProtobuf
 from sqlalchemy import Connection
 
-from cases.routing import categories
+from access.accounts import ROLE_LABELS
+from cases.routing import categories, matrix
 from geo.settings import Settings
 from geo.tiles import AREA_ZOOMS, Layer
 from maps.assets import root
-from maps.pages import DALAD_BOUNDS, Viewer, attach_script, new_page, render, status_config
+from maps.pages import (
+    DALAD_BOUNDS,
+    Viewer,
+    action_specs,
+    attach_script,
+    new_page,
+    render,
+    status_config,
+)
 
 TITLE = "指挥中心地图 · 达拉特旗网格"
 
@@ -39,6 +54,14 @@ TIME_WINDOWS = [
     ("7d", "最近7天"),
     ("30d", "最近30天"),
     ("365d", "最近一年"),
+]
+
+#: The 时限督办 filter: (value, label, the list API's query parameter and its value).
+SUPERVISION_FILTERS = [
+    {"value": "soon", "label": "即将到期", "param": "due", "arg": "soon"},
+    {"value": "overdue", "label": "已超期", "param": "due", "arg": "overdue"},
+    {"value": "yellow", "label": "黄牌", "param": "card", "arg": "yellow"},
+    {"value": "red", "label": "红牌", "param": "card", "arg": "red"},
 ]
 
 #: Markers are drawn from this zoom; below it the density layer speaks for them.
@@ -73,6 +96,17 @@ def _area_tiles(combined: bool) -> list[tuple[VectorGridProtobuf, dict[str, Any]
         tiles = VectorGridProtobuf(url, name, options, show=False)
         layers.append((tiles, {layer: _style(colour, w)}))
     return layers
+
+
+def departments(conn: Connection) -> dict[str, str]:
+    """Every department the routing matrix names (defaults and townships' overrides), code →
+    name, for the trail's "from → to" of a dispatch."""
+    found: dict[str, str] = {}
+    for row in matrix(conn):
+        if row["department"]["code"]:
+            found[row["department"]["code"]] = row["department"]["name"]
+        found |= {o["department_code"]: o["department_name"] for o in row["overrides"]}
+    return dict(sorted(found.items()))
 
 
 def command_page(
@@ -118,6 +152,7 @@ def command_page(
     header = root(m).header
     header.add_child(CssLink("/static/wangge/command.css"), name="command.css")
     header.add_child(JavascriptLink("/static/wangge/command-live.js"), name="command-live.js")
+    header.add_child(JavascriptLink("/static/wangge/command-case.js"), name="command-case.js")
     attach_script(
         m,
         "command.js",
@@ -136,6 +171,11 @@ def command_page(
             "pageSize": PAGE_SIZE,
             "maxMarkers": MAX_MARKERS,
             "markersFirst": markers_first,
+            "actions": action_specs(),
+            "supervisionFilters": SUPERVISION_FILTERS,
+            "roles": {role.value: label for role, label in ROLE_LABELS.items()},
+            "departments": departments(conn),
         },
+        uses=("actions.js",),
     )
     return render(m)

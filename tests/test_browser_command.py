@@ -194,7 +194,7 @@ def test_a_click_answers_with_the_micro_grid_and_its_people(page_check: PageChec
     page_check.assert_clean()
 
 
-def test_after_toggling_townships_a_marker_opens_its_own_popup(
+def test_after_toggling_townships_a_marker_opens_its_own_case_panel(
     page_check: PageCheck, engine
 ) -> None:
     with engine.connect() as conn:
@@ -224,12 +224,11 @@ def test_after_toggling_townships_a_marker_opens_its_own_popup(
     toggle.click()
     assert page.evaluate(f"() => {MAP}.hasLayer(window.wanggeState.townships)")
     _click_at(page, known.lon, known.lat)
-    popup = page.locator(".leaflet-popup-content")
-    expect(popup.locator("b")).to_have_text(known.code)
-    expect(popup).to_contain_text("状态：已派遣")
-    expect(popup.locator(".wg-badge")).to_have_text("已派遣/部门处理")
-    expect(popup).to_contain_text(f"上报：{known.rep}")
-    expect(popup).to_contain_text(f"时限：{known.due} 已超期")
+    panel = page.locator(".wg-case-panel")
+    expect(panel.locator("h2")).to_have_text(f"{known.code} · 已派遣")
+    expect(panel.locator(".wg-badge")).to_have_text("已派遣/部门处理")
+    expect(panel).to_contain_text(f"上报时间{known.rep}")
+    expect(panel).to_contain_text(f"处置时限 {known.due} 已超期")
     # overdue shows on the map too: the marker is ringed
     ringed = page.locator(".wg-mk.wg-overdue")
     assert ringed.count() >= 1
@@ -316,9 +315,9 @@ def test_a_case_filed_through_the_api_appears_in_the_feed(
     # a click on the entry flies there and opens the case
     page.evaluate(f"() => {MAP}.setView([40.2, 109.9], 11, {{animate: false}})")
     item.click()
-    popup = page.locator(".leaflet-popup-content")
-    expect(popup.locator("b")).to_have_text(code)  # after the flight: the default 15 s
-    expect(popup).to_contain_text("状态：已上报")
+    panel = page.locator(".wg-case-panel")
+    expect(panel.locator("h2")).to_have_text(f"{code} · 已上报")  # after the flight: 15 s
+    expect(panel.locator(".wg-trail li")).to_have_count(1)
     assert page.evaluate(f"() => {MAP}.getZoom()") == 16
     assert _latin_words(page) == []
     page_check.assert_clean()

@@ -77,9 +77,19 @@
     });
   }
 
+  /* A 409's reason in Chinese: the state the case is in and what the caller may do in it. */
+  function refusalText(answer, action, options) {
+    const specs = options.specs || {};
+    const now = (options.statusLabels || {})[answer.status] || "";
+    const allowed = answer.allowed.map((a) => (specs[a] || {}).label || "").filter(Boolean);
+    return "该事件当前" + (now ? "为「" + now + "」，" : "的状态下") + "不能" + action.label +
+      (allowed.length ? "；您现在可以：" + allowed.join("、") : "；您现在没有可办理的操作");
+  }
+
   /* Send the action; resolves with the case as the answer shows it, rejects with an Error
-   * whose `stale` is true for a version someone else has moved on. */
-  function send(api, incident, body) {
+   * whose `stale` is true for a version someone else has moved on and `refused` for a state
+   * that does not allow the action (409, its reason in Chinese). */
+  function send(api, incident, body, action, options) {
     return fetch(api + "/incidents/" + encodeURIComponent(incident.code) + "/actions", {
       method: "POST",
       headers: { "Content-Type": "application/json", "If-Match": '"' + incident.version + '"' },
@@ -89,8 +99,9 @@
       return r.json().catch(() => null).then((answer) => {
         // 409 with `allowed`: the case is in a state where this action is not (or no longer) open
         const moved = r.status === 409 && answer && Array.isArray(answer.allowed);
-        const error = new Error(moved ? "该事件当前的状态下不能进行此操作" : errorText(answer, r.status, LABELS));
+        const error = new Error(moved ? refusalText(answer, action, options) : errorText(answer, r.status, LABELS));
         error.stale = r.status === 412 || moved;
+        error.refused = moved;
         throw error;
       });
     });
@@ -112,7 +123,9 @@
   }
 
   /* The buttons and forms of `incident` inside `box`. options: api, specs (name → {label,
-   * needs}), onDone(answer), onStale(), withPosition (send the phone's position always). */
+   * needs}), onDone(answer), onStale() (a 412, or a 409 without onRefused), onRefused(text)
+   * (a 409: the reason in Chinese), statusLabels (status → Chinese, for that reason),
+   * withPosition (send the phone's position always). */
   function render(box, incident, options) {
     const actions = incident.actions || [];
     if (!actions.length) {
@@ -154,9 +167,11 @@
     parts.push("<label>" + (needs.has("reason") ? "理由（必填）" : needs.has("approve") ? "理由（不通过时必填）" : "说明（选填）") +
       "<textarea name='reason' rows='3'" + (needs.has("reason") ? " required" : "") + "></textarea></label>");
     if (photoWanted) {
-      parts.push("<label>" + (needs.has("attachments") ? "现场照片（必填）" : "现场照片（选填）") +
-        "<input name='photo' type='file' accept='image/*' capture='environment' multiple" +
-        (needs.has("attachments") ? " required" : "") + "></label><div class='wg-photo-count'></div>");
+      // the browser's own file button speaks the browser's language: a Chinese one over it
+      parts.push("<div class='wg-photo-field'>" + (needs.has("attachments") ? "现场照片（必填）" : "现场照片（选填）") +
+        "<label class='wg-photo-pick'>拍照或选择照片<input name='photo' type='file' accept='image/*' " +
+        "capture='environment' multiple" + (needs.has("attachments") ? " required" : "") + "></label></div>" +
+        "<div class='wg-photo-count'></div>");
     }
     if (located) { parts.push("<div class='wg-position'>正在获取您的位置…</div>"); }
     const answers = needs.has("approve") ? (APPROVE[action.name] || ["同意", "不同意"]) : null;
@@ -231,7 +246,7 @@
     }).then((ids) => {
       if (ids.length) { body.attachments = ids; }
       message.textContent = "正在提交…";
-      return send(options.api, incident, body);
+      return send(options.api, incident, body, action, options);
     }).then((answer) => {
       message.className = "wg-action-message wg-ok";
       message.textContent = "已" + action.label + "：" + (answer.status_label || "");
@@ -239,7 +254,11 @@
     }).catch((error) => {
       buttons.forEach((b) => { b.disabled = false; });
       message.textContent = error.message;
-      if (error.stale && options.onStale) { options.onStale(); }
+      if (error.refused && options.onRefused) {
+        options.onRefused(error.message);
+      } else if (error.stale && options.onStale) {
+        options.onStale();
+      }
     });
   }
 

@@ -1,12 +1,13 @@
 /* 指挥中心地图, live: the event stream (Server-Sent Events fed by PostgreSQL NOTIFY) feeds a
  * list of the latest events (click one to fly to it), a short highlight where a case arrived,
  * the figures and the count tiles of the micro-grids that changed. Events: `created` (a new
- * case), `changed` (re-assigned or a new status; one case or a batch `{incidents: [...]}`),
- * `import` and `reset` (reload what the page shows); any other name is ignored. */
+ * case), `changed` (re-assigned, a new status or a card; one case or a batch
+ * `{incidents: [...]}`: the marker recolours, the open case panel reloads, the 时限督办 counts
+ * follow), `import` and `reset` (reload what the page shows); any other name is ignored. */
 "use strict";
 
 function wanggeCommandLive(map, cfg, page) {
-  const { state, addIncident, showIncident, loadIncidents, loadFigures, icon, dueState } = page;
+  const { state, addIncident, showIncident, loadIncidents, loadFigures, recolour } = page;
   const { escape } = window.wangge;
   const FEED_SIZE = 20;
   const HIGHLIGHT_MS = 8000;
@@ -82,6 +83,7 @@ function wanggeCommandLive(map, cfg, page) {
     highlight(item.lat, item.lon);
     refreshCounts(item.lat, item.lon);
     figuresSoon();
+    page.supervisionSoon();
     if (page.matches(item)) { addIncident(item, true); }
   }
 
@@ -89,11 +91,9 @@ function wanggeCommandLive(map, cfg, page) {
     push({ kind: "状态变更", code: item.code, status: item.status, lat: item.lat, lon: item.lon, at: clock() });
     refreshCounts(item.lat, item.lon);
     figuresSoon();
-    const m = state.incidents.get(item.code);
-    if (!m) { return; }
-    m.wgItem.status = item.status;
-    m.wgDue = dueState(item.status, m.wgItem.deadline);
-    m.setIcon(icon(item.status, m.wgDue, true));
+    page.supervisionSoon();
+    recolour(item);
+    page.caseChanged(item);
   }
 
   function reload() {
@@ -101,6 +101,8 @@ function wanggeCommandLive(map, cfg, page) {
     counts.redraw();
     loadIncidents();
     loadFigures();
+    page.supervisionSoon();
+    if (state.open) { page.caseChanged({ code: state.open.code, status: state.open.status }); }
   }
 
   const stream = new EventSource(cfg.api + "/stream");

@@ -1,6 +1,28 @@
 /* 指挥中心地图: case density and figures at a glance, every click answered with the deepest
- * area under it, incidents clustered, live events in a feed. Everything is fetched from the
- * service's own API; nothing comes from the internet. The live part is in command-live.js. */
+ * area under it, incidents clustered, live events in a feed, a case panel with the actions the
+ * signed-in role may take and a 时限督办 filter (即将到期 / 已超期 / 黄牌 / 红牌) with counts.
+ * Everything is fetched from the service's own API; nothing comes from the internet. The live
+ * part is in command-live.js, the case panel in command-case.js.
+ *
+ * For other scripts (a layer of their own added with a <script> include), these stay stable:
+ *
+ * window.wanggeState
+ *   incidents      Map code → Leaflet marker of the cases drawn; marker.wgItem {code, status,
+ *                  deadline} (deadline: the current step's, else the handling one)
+ *   total, capped  how many are drawn; whether the view held more than cfg.maxMarkers
+ *   filters        {status, category, window, supervision ("" | soon | overdue | yellow | red)}
+ *   supervisionCounts  {soon, overdue, yellow, red}: the 时限督办 counts, as the list API answers
+ *   open           the case shown in the panel (GET /api/v1/incidents/{code}'s answer) or null
+ *   figures, lastLoad, lastLocate, lastIncident, feed, live, stream, townships, counts
+ *   showIncident(code)  open a case in the panel; closeIncident() closes it
+ *   setSupervision(value)  choose a 时限督办 filter ("" for none)
+ *
+ * Events dispatched on document (CustomEvent, `detail` as shown):
+ *   wangge:loaded      {count, supervision}  the markers were swapped in
+ *   wangge:case-open   {code, status}        the panel shows a case (again after each reload)
+ *   wangge:case-close  {code}                the panel was closed
+ *   wangge:supervision {counts}              the 时限督办 counts were refreshed
+ */
 "use strict";
 
 const WG_HOUR = 3600 * 1000;
@@ -12,14 +34,6 @@ function wgChinaTime(iso) {
   return new Date(Date.parse(iso) + 8 * WG_HOUR).toISOString().slice(0, 16).replace("T", " ");
 }
 
-/* "3天2小时", "5小时", "40分钟": a duration in Chinese. */
-function wgSpan(ms) {
-  const minutes = Math.max(1, Math.floor(ms / 60000));
-  const hours = Math.floor(minutes / 60);
-  if (hours >= 24) { return Math.floor(hours / 24) + "天" + (hours % 24 ? (hours % 24) + "小时" : ""); }
-  return hours ? hours + "小时" : minutes + "分钟";
-}
-
 function wanggeCommand(map, cfg) {
   const api = cfg.api;
   const status = cfg.status;
@@ -28,11 +42,17 @@ function wanggeCommand(map, cfg) {
   status.families.forEach((f) => f.statuses.forEach((s) => { family[s] = f; }));
   const state = {
     incidents: new Map(), total: 0, capped: false, live: 0, feed: [], lastLoad: null,
-    filters: { status: "open", category: "", window: "all" }, countRefreshes: [],
+    filters: { status: "open", category: "", window: "all", supervision: "" }, countRefreshes: [],
+    supervisionCounts: {},
   };
   window.wanggeState = state;
 
   map.attributionControl.setPrefix("网格地图");
+  const announce = (name, detail) => document.dispatchEvent(new CustomEvent(name, { detail }));
+  const caseView = wanggeCommandCase(map, cfg, { state, getJSON, recolour, clearSupervision: () => setSupervision("") });
+  state.showIncident = showIncident;
+  state.closeIncident = () => caseView.close();
+  state.setSupervision = setSupervision;
   const CLEAR_OF_STRIP = L.point(20, 110);  // popups open below the figures strip
 
   /* Errors: a Chinese message by the error body's code (common.js), never its English detail. */
@@ -155,8 +175,10 @@ function wanggeCommand(map, cfg) {
   overlays["事件"] = cluster;
   L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
 
+  /* As the list API's due= reckons it: the deadline of the step a case waits on (else the
+   * handling one); a hung case's clock stands still. */
   function dueState(statusValue, deadline) {
-    if (status.open.indexOf(statusValue) < 0 || !deadline) { return null; }
+    if (status.open.indexOf(statusValue) < 0 || statusValue === "hung" || !deadline) { return null; }
     const left = Date.parse(deadline) - Date.now();
     return left < 0 ? "overdue" : left < 24 * WG_HOUR ? "due" : null;
   }
@@ -168,43 +190,32 @@ function wanggeCommand(map, cfg) {
       html: "<i style='background:" + (f ? f.colour : "#333") + "'></i>", iconSize: [16, 16] });
   }
 
+  function tooltip(code, statusValue, due) {
+    return escape(code) + " " + escape(status.labels[statusValue] || statusValue) +
+      (due === "overdue" ? " · 已超期" : due === "due" ? " · 24小时内到期" : "");
+  }
+
   function marker(code, lat, lon, statusValue, deadline, fresh) {
     const due = dueState(statusValue, deadline);
     const m = L.marker([lat, lon], { icon: icon(statusValue, due, fresh), keyboard: false });
     m.wgDue = due;
     m.wgItem = { code, status: statusValue, deadline };
-    m.bindTooltip(escape(code) + " " + escape(status.labels[statusValue] || statusValue) +
-      (due === "overdue" ? " · 已超期" : due === "due" ? " · 24小时内到期" : ""));
-    m.on("click", () => showIncident(code, m.getLatLng()));
+    m.bindTooltip(tooltip(code, statusValue, due));
+    m.on("click", () => showIncident(code));
     return m;
   }
 
-  function deadlineHtml(i) {
-    const due = dueState(i.status, i.deadline_at);
-    const left = Date.parse(i.deadline_at) - Date.now();
-    const note = due === "overdue" ? " <span class='wg-overdue-text'>已超期" + wgSpan(-left) + "</span>" :
-      due === "due" ? " <span class='wg-due-text'>24小时内到期，剩余" + wgSpan(left) + "</span>" : "";
-    return "时限：" + escape(wgChinaTime(i.deadline_at)) + note;
+  /* A case that moved: its marker takes the new status's colour and blinks. */
+  function recolour(item) {
+    const m = state.incidents.get(item.code);
+    if (!m) { return; }
+    m.wgItem.status = item.status;
+    m.wgDue = dueState(item.status, m.wgItem.deadline);
+    m.setIcon(icon(item.status, m.wgDue, true));
+    m.setTooltipContent(tooltip(item.code, item.status, m.wgDue));
   }
 
-  function showIncident(code, latlng) {
-    getJSON(api + "/incidents/" + encodeURIComponent(code)).then((i) => {
-      state.lastIncident = i.code;
-      const f = family[i.status];
-      const who = i.responsible.member ? escape(i.responsible.member.name) + " " + escape(i.responsible.member.phone) : "待分派";
-      const chain = (i.assignment.chain || []).map((c) => escape(c.name)).join(" › ");
-      L.popup({ maxWidth: 340, offset: [0, -4], autoPanPaddingTopLeft: CLEAR_OF_STRIP }).setLatLng(latlng).setContent(
-        "<div class='wg-popup wg-incident'><b>" + escape(i.code) + "</b> " +
-        "<span class='wg-badge' style='background:" + (f ? f.colour : "#333") + "'>" + escape(f ? f.label : "") + "</span>" +
-        "<div>状态：" + escape(i.status_label) + "</div>" +
-        "<div>类别：" + escape(i.category.major_name || "") + " · " + escape(i.category.name) + "</div>" +
-        "<div>" + escape(i.description) + "</div>" +
-        "<div>位置：" + chain + (i.assignment.flagged ? "（需核实）" : "") + "</div>" +
-        "<div>责任人：" + who + "</div><div>责任部门：" + escape(i.responsible.department.name) + "</div>" +
-        "<div>上报：" + escape(wgChinaTime(i.reported_at)) + "</div><div>" + deadlineHtml(i) + "</div></div>"
-      ).openOn(map);
-    }).catch(report);
-  }
+  function showIncident(code) { return caseView.show(code); }
 
   function since(window_) {
     const hours = { "24h": 24, "7d": 168, "30d": 720, "365d": 8760 }[window_];
@@ -219,18 +230,52 @@ function wanggeCommand(map, cfg) {
     return f ? f.statuses : [wanted];
   }
 
+  function supervision() {
+    return cfg.supervisionFilters.find((f) => f.value === state.filters.supervision) || null;
+  }
+
+  /* Whether a case an event names belongs among the markers (an event does not say how due
+   * or carded a case is: under a 时限督办 filter the list is asked again instead). */
   function matches(item) {
+    if (supervision()) { return false; }
     const wanted = statuses();
     if (wanted.length && wanted.indexOf(item.status) < 0) { return false; }
     return !state.filters.category || String(item.category || "").indexOf(state.filters.category) === 0;
   }
 
+  /* The list API's filter of the status, category and time controls. */
+  function listParams() {
+    const params = new URLSearchParams({ format: "geojson", limit: String(cfg.pageSize) });
+    if (statuses().length) { params.set("status", statuses().join(",")); }
+    if (state.filters.category) { params.set("category", state.filters.category); }
+    const from = since(state.filters.window);
+    if (from) { params.set("from", from); }
+    return params;
+  }
+
+  /* Every feature of a listing, page after page (up to cfg.maxMarkers). */
+  function listAll(params, isCurrent) {
+    const features = [];
+    const page = () => getJSON(api + "/incidents?" + params).then((fc) => {
+      if (!isCurrent()) { return null; }
+      features.push(...fc.features);
+      if (fc.next_cursor && features.length < cfg.maxMarkers) {
+        params.set("cursor", fc.next_cursor);
+        return page();
+      }
+      return { features, capped: Boolean(fc.next_cursor) };
+    });
+    return page();
+  }
+
   let loading = 0;
-  /* Every incident in view (page after page, up to cfg.maxMarkers), swapped in at once. */
+  /* Every incident in view (page after page, up to cfg.maxMarkers), swapped in at once;
+   * under a 时限督办 filter every matching case of the viewer's scope, at any zoom. */
   function loadIncidents() {
     const token = ++loading;
     const started = performance.now();
-    if (map.getZoom() < cfg.markerZoom) {
+    const chosen = supervision();
+    if (!chosen && map.getZoom() < cfg.markerZoom) {
       cluster.clearLayers();
       state.incidents = new Map();
       state.total = 0;
@@ -238,36 +283,33 @@ function wanggeCommand(map, cfg) {
       updateCount();
       return;
     }
-    const b = map.getBounds();
-    const params = new URLSearchParams({
-      format: "geojson", limit: String(cfg.pageSize), datum: "cgcs2000",
-      bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(6)).join(","),
-    });
-    if (statuses().length) { params.set("status", statuses().join(",")); }
-    if (state.filters.category) { params.set("category", state.filters.category); }
-    const from = since(state.filters.window);
-    if (from) { params.set("from", from); }
-    const found = new Map();
-    const page = () => getJSON(api + "/incidents?" + params).then((fc) => {
-      if (token !== loading) { return; }
-      fc.features.forEach((f) => {
+    const params = listParams();
+    if (chosen) {
+      params.set(chosen.param, chosen.arg);
+    } else {
+      const b = map.getBounds();
+      params.set("datum", "cgcs2000");
+      params.set("bbox", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(6)).join(","));
+    }
+    listAll(params, () => token === loading).then((listed) => {
+      if (!listed) { return; }
+      const found = new Map();
+      listed.features.forEach((f) => {
         const p = f.properties;
         const [lon, lat] = f.geometry.coordinates;
-        found.set(f.id, marker(f.id, lat, lon, p.status, p.deadline_at, false));
+        found.set(f.id, marker(f.id, lat, lon, p.status, p.step_due_at || p.deadline_at, false));
       });
-      if (fc.next_cursor && found.size < cfg.maxMarkers) {
-        params.set("cursor", fc.next_cursor);
-        return page();
-      }
       cluster.clearLayers();
       cluster.addLayers(Array.from(found.values()));
       state.incidents = found;
       state.total = found.size;
-      state.capped = Boolean(fc.next_cursor);
-      state.lastLoad = { started, finished: performance.now(), count: found.size, bbox: params.get("bbox") };
+      state.capped = listed.capped;
+      state.lastLoad = { started, finished: performance.now(), count: found.size, bbox: params.get("bbox"),
+        supervision: chosen ? chosen.value : "" };
       updateCount();
-    });
-    page().catch(report);
+      if (chosen) { caseView.showList(chosen.label, listed.features); }
+      announce("wangge:loaded", { count: found.size, supervision: chosen ? chosen.value : "" });
+    }).catch(report);
   }
 
   function addIncident(item, fresh) {
@@ -294,16 +336,61 @@ function wanggeCommand(map, cfg) {
       "<label>状态 <select name='status'>" + options(statusOptions) + "</select></label>" +
       "<label>类别 <select name='category'>" + options(categoryOptions) + "</select></label>" +
       "<label>时间 <select name='window'>" + options(cfg.windows) + "</select></label>" +
+      "<div class='wg-supervision' role='group' aria-label='时限督办'><span>时限督办</span>" +
+      cfg.supervisionFilters.map((f) => "<button type='button' data-value='" + escape(f.value) + "' aria-pressed='false'>" +
+        escape(f.label) + " <b>…</b></button>").join("") + "</div>" +
       "<div class='wg-count'></div>";
     L.DomEvent.disableClickPropagation(div);
     div.querySelectorAll("select").forEach((select) => select.addEventListener("change", () => {
       state.filters[select.name] = select.value;
       filterCounts();
       loadIncidents();
+      loadSupervision();
     }));
+    div.querySelectorAll(".wg-supervision button").forEach((b) => b.addEventListener("click", () =>
+      setSupervision(b.dataset.value === state.filters.supervision ? "" : b.dataset.value)));
     return div;
   };
   panel.addTo(map);
+
+  /* --- 时限督办: due soon, overdue, yellow or red card, across the viewer's scope ------------ */
+  function setSupervision(value) {
+    state.filters.supervision = value;
+    document.querySelectorAll(".wg-supervision button").forEach((b) =>
+      b.setAttribute("aria-pressed", String(b.dataset.value === value)));
+    if (!value) { caseView.hideList(); }
+    lastView = "";
+    loadIncidents();
+  }
+
+  /* The count of each filter: the cases its listing answers (with the status, category and
+   * time controls), so a count is exactly what choosing the filter shows. */
+  let counting = 0;
+  function loadSupervision() {
+    const token = ++counting;
+    Promise.all(cfg.supervisionFilters.map((f) => {
+      const params = listParams();
+      params.set(f.param, f.arg);
+      return listAll(params, () => token === counting).then((listed) => [f.value, listed]);
+    })).then((answers) => {
+      if (token !== counting || answers.some(([, listed]) => !listed)) { return; }
+      const found = {};
+      answers.forEach(([value, listed]) => { found[value] = listed.features.length + (listed.capped ? "+" : ""); });
+      state.supervisionCounts = found;
+      document.querySelectorAll(".wg-supervision button").forEach((b) => {
+        b.querySelector("b").textContent = found[b.dataset.value];
+      });
+      announce("wangge:supervision", { counts: found });
+    }).catch(report);
+  }
+  let supervisionTimer = null;
+  function supervisionSoon() {  // a burst of events makes one reload
+    clearTimeout(supervisionTimer);
+    supervisionTimer = setTimeout(() => {
+      loadSupervision();
+      if (supervision()) { loadIncidents(); }
+    }, 500);
+  }
 
   /* The count tiles follow the category and time filters (they count every status). */
   function filterCounts() {
@@ -318,7 +405,8 @@ function wanggeCommand(map, cfg) {
   function updateCount() {
     const el = document.querySelector(".wg-count");
     if (!el) { return; }
-    el.textContent = map.getZoom() < cfg.markerZoom ? "放大到" + cfg.markerZoom + "级以上显示事件点" :
+    const chosen = supervision();
+    el.textContent = chosen ? chosen.label + "：全辖区 " + state.total + " 个事件" : map.getZoom() < cfg.markerZoom ? "放大到" + cfg.markerZoom + "级以上显示事件点" :
       state.capped ? "当前视图：前 " + state.total + " 个事件（更多未显示，请放大）" :
         "当前视图：" + state.total + " 个事件";
   }
@@ -356,6 +444,10 @@ function wanggeCommand(map, cfg) {
     const key = map.getZoom() + "|" + map.getBounds().toBBoxString();
     if (key === lastView) { return; }
     lastView = key;
+    if (supervision() && state.lastLoad && state.lastLoad.supervision === supervision().value) {
+      updateCount();
+      return;  // the whole scope is drawn already
+    }
     loadIncidents();
   }
   const addTiles = () => { cfg.areaTiles.forEach((spec) => window[spec.var].addTo(map)); counts.addTo(map); };
@@ -364,11 +456,13 @@ function wanggeCommand(map, cfg) {
   if (cfg.markersFirst) { addTiles(); }
   onView();
   loadFigures();
-  setInterval(loadFigures, 60 * 1000);  // cases fall due and overdue as time passes
+  loadSupervision();
+  setInterval(() => { loadFigures(); loadSupervision(); }, 60 * 1000);  // cases fall due and overdue as time passes
   showLabels();
 
   wanggeCommandLive(map, cfg, {
-    state, getJSON, report, addIncident, showIncident, loadIncidents, loadFigures, matches, icon, dueState,
+    state, getJSON, report, addIncident, showIncident, loadIncidents, loadFigures, matches, recolour,
+    caseChanged: (item) => caseView.changed(item), supervisionSoon,
   });
 }
 
