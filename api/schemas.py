@@ -232,8 +232,12 @@ class IncidentSummary(Strict):
 
     new_today: int = Field(description="Reported since midnight China time.")
     open: int = Field(description="Not closed, evaluated or void.")
-    due_24h: int = Field(description="Open, deadline within the next 24 hours.")
-    overdue: int = Field(description="Open, deadline passed.")
+    due_24h: int = Field(
+        description="Waiting on someone (open, not hung), the running deadline within 24 hours."
+    )
+    overdue: int = Field(
+        description="Waiting on someone (open, not hung), the running deadline passed."
+    )
     as_of: datetime
 
 

@@ -90,12 +90,14 @@ def test_first_view_shows_density_figures_and_township_names(page_check: PageChe
                 "CAST(:now AS timestamptz) AT TIME ZONE 'Asia/Shanghai') "
                 "AT TIME ZONE 'Asia/Shanghai') AS new_today, "
                 "count(*) FILTER (WHERE status::text <> ALL(:closed)) AS open, "
-                "count(*) FILTER (WHERE status::text <> ALL(:closed) AND deadline_at >= :now "
-                "AND deadline_at < CAST(:now AS timestamptz) + interval '1 day') AS due_24h, "
-                "count(*) FILTER (WHERE status::text <> ALL(:closed) AND deadline_at < :now) "
-                "AS overdue FROM incident"
+                "count(*) FILTER (WHERE status::text <> ALL(:running) "
+                "AND coalesce(step_due_at, deadline_at) >= :now "
+                "AND coalesce(step_due_at, deadline_at) < CAST(:now AS timestamptz) "
+                "+ interval '1 day') AS due_24h, "
+                "count(*) FILTER (WHERE status::text <> ALL(:running) "
+                "AND coalesce(step_due_at, deadline_at) < :now) AS overdue FROM incident"
             ),
-            {"now": figures["as_of"], "closed": list(CLOSED)},
+            {"now": figures["as_of"], "closed": list(CLOSED), "running": [*CLOSED, "hung"]},
         ).one()
         townships = conn.execute(
             text(

@@ -21,7 +21,8 @@ CHINA = timezone(timedelta(hours=8))
 def _expected(conn, now: datetime, prefix: str | None = None, department: str | None = None):
     rows = conn.execute(
         text(
-            "SELECT i.status::text AS status, i.reported_at, i.deadline_at, q.code AS queue, "
+            "SELECT i.status::text AS status, i.reported_at, "
+            "coalesce(i.step_due_at, i.deadline_at) AS due, q.code AS queue, "
             "d.code AS department FROM incident i JOIN area q ON q.id = i.queue_area_id "
             "JOIN department d ON d.id = i.department_id"
         )
@@ -34,11 +35,12 @@ def _expected(conn, now: datetime, prefix: str | None = None, department: str | 
         and (department is None or r.department == department)
     ]
     open_ = [r for r in mine if r.status not in DONE]
+    running = [r for r in open_ if r.status != "hung"]  # a hung case's clock stands still
     return {
         "new_today": sum(r.reported_at >= midnight for r in mine),
         "open": len(open_),
-        "due_24h": sum(now <= r.deadline_at < now + timedelta(hours=24) for r in open_),
-        "overdue": sum(r.deadline_at < now for r in open_),
+        "due_24h": sum(now <= r.due < now + timedelta(hours=24) for r in running),
+        "overdue": sum(r.due < now for r in running),
     }
 
 
@@ -51,7 +53,8 @@ def test_figures_count_new_open_due_and_overdue(conn):
     # make every figure non-zero: three open incidents due soon, two reported today
     conn.execute(
         text(
-            "UPDATE incident SET deadline_at = :soon WHERE id IN (SELECT id FROM incident "
+            "UPDATE incident SET deadline_at = :soon, step_due_at = NULL WHERE id IN "
+            "(SELECT id FROM incident "
             "WHERE status = 'dispatched' ORDER BY id LIMIT 3)"
         ),
         {"soon": now + timedelta(hours=5)},

@@ -18,11 +18,11 @@ WHERE (CAST(:xmin AS float8) IS NULL
   AND (CAST(:department AS text) IS NULL OR d.code = :department)
   AND (CAST(:card AS text) IS NULL OR i.card = :card)
   AND (CAST(:due AS text) IS NULL
-       OR (i.status NOT IN ('void', 'closed', 'evaluated', 'hung')
+       OR ({{clock_runs(i)}}
            AND CASE :due
-                   WHEN 'overdue' THEN coalesce(i.step_due_at, i.deadline_at) < now()
-                   ELSE coalesce(i.step_due_at, i.deadline_at) >= now()
-                        AND coalesce(i.step_due_at, i.deadline_at) < now() + interval '48 hours'
+                   WHEN 'overdue' THEN {{running_deadline(i)}} < now()
+                   ELSE {{running_deadline(i)}} >= now()
+                        AND {{running_deadline(i)}} < now() + interval '48 hours'
                END))
   AND {{incident_in_scope(i)}}
   AND (CAST(:after_at AS timestamptz) IS NULL OR (i.reported_at, i.id) < (:after_at, :after_id))
