@@ -5,8 +5,9 @@ One statement (``sql/incident_summary.sql``) counts them over the incidents the 
 and for department staff the incident routed to their department), optionally narrowed to an
 area. Due and overdue count the cases whose clock runs (open and not hung) against the
 deadline they run against, the current step's, exactly as the list's ``due=`` filter does, so
-the strip and the command page's 时限督办 filter say the same number. "Today" starts at midnight China time (UTC+8, no daylight saving), whatever the
-server's clock zone; the figures and ``as_of`` are taken at the same instant.
+the strip and the command page's 时限督办 filter say the same number. "Today" starts at
+midnight China time (UTC+8, no daylight saving), whatever the server's clock zone; the
+figures and ``as_of`` are taken at the same instant.
 
 Examples
 --------
