@@ -201,27 +201,28 @@ def get_incident(
 
 
 def events(conn: Connection, incident: int) -> list[dict[str, Any]]:
-    rows = conn.execute(query("incident_events"), {"id": incident})
-    return [
-        {
-            "at": r.at.isoformat(),
-            "actor": r.actor,
-            "kind": r.kind,
-            "action": r.action,
-            "attachments": r.attachments,
-            "from_status": r.from_status,
-            "to_status": r.to_status,
-            "from_area": r.from_area,
-            "to_area": r.to_area,
-            "from_member_id": r.from_member_id,
-            "to_member_id": r.to_member_id,
-            "from_department": r.from_department,
-            "to_department": r.to_department,
-            "reason": mask_text(r.reason),
-            "data": mask_strings(r.data),
-        }
-        for r in rows
-    ]
+    return [event_view(r) for r in conn.execute(query("incident_events"), {"id": incident})]
+
+
+def event_view(r: Any) -> dict[str, Any]:
+    """One trail entry (a row of ``incident_events.sql``) as clients see it."""
+    return {
+        "at": r.at.isoformat(),
+        "actor": r.actor,
+        "kind": r.kind,
+        "action": r.action,
+        "attachments": r.attachments,
+        "from_status": r.from_status,
+        "to_status": r.to_status,
+        "from_area": r.from_area,
+        "to_area": r.to_area,
+        "from_member_id": r.from_member_id,
+        "to_member_id": r.to_member_id,
+        "from_department": r.from_department,
+        "to_department": r.to_department,
+        "reason": mask_text(r.reason),
+        "data": mask_strings(r.data),
+    }
 
 
 def member_exists(conn: Connection, member_id: int, *, scope: Scope) -> None:
