@@ -228,3 +228,24 @@ def event_view(r: Any) -> dict[str, Any]:
 def member_exists(conn: Connection, member_id: int, *, scope: Scope) -> None:
     """NotFound unless member ``member_id`` serves an area inside ``scope``'s area."""
     find_member(conn, member_id, scope=scope)
+
+
+def answer(conn: Connection, incident_id: int) -> dict[str, Any]:
+    """Incident ``incident_id`` with its area chain and trail (as ``GET`` shows it to the
+    whole banner), in one statement."""
+    rows = conn.execute(query("incident_answer"), {"id": incident_id}).all()
+    if not rows:
+        raise NotFound(f"incident {incident_id} does not exist")
+    incident = view(rows[0], rows[0].chain)
+    incident["events"] = [event_view(_Entry(r)) for r in rows if r.e_at is not None]
+    return incident
+
+
+class _Entry:
+    """A trail entry's columns of an ``incident_answer`` row, without their ``e_`` prefix."""
+
+    def __init__(self, row: Any) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, f"e_{name}")

@@ -30,7 +30,7 @@ from access import audit
 from access.accounts import Role
 from cases import live
 from cases.errors import ActionNotAllowed, StaleVersion
-from cases.incidents import event_view, get_incident
+from cases.incidents import answer, get_incident
 from cases.loop import calendar, escalation
 from cases.loop.calendar import Calendar
 from cases.loop.limits import Limit
@@ -50,8 +50,6 @@ from cases.loop.table import (
     with_loop,
 )
 from cases.models import IncidentStatus as S
-from cases.sql import query as cases_query
-from cases.views import view
 from geo.errors import Forbidden, InvalidInput, NotFound
 from geo.points import StoragePoint, parse_point
 from geo.scope import Scope
@@ -196,27 +194,6 @@ def _changed(row: Any, after: State, department: str) -> dict[str, Any]:
         "from_queue_area": row.queue_code,
         "from_department": row.department_code,
     }
-
-
-def answer(conn: Connection, incident_id: int) -> dict[str, Any]:
-    """Incident ``incident_id`` with its area chain and trail (as ``GET`` shows it to the
-    whole banner), in one statement."""
-    rows = conn.execute(cases_query("incident_answer"), {"id": incident_id}).all()
-    if not rows:
-        raise NotFound(f"incident {incident_id} does not exist")
-    incident = view(rows[0], rows[0].chain)
-    incident["events"] = [event_view(_Entry(r)) for r in rows if r.e_at is not None]
-    return incident
-
-
-class _Entry:
-    """A trail entry's columns of an ``incident_answer`` row, without their ``e_`` prefix."""
-
-    def __init__(self, row: Any) -> None:
-        self._row = row
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._row, f"e_{name}")
 
 
 def _reason(body: dict[str, Any], required: bool) -> str | None:
