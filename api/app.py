@@ -33,6 +33,7 @@ from api.routers import (
     heat,
     incident_import,
     incidents,
+    indicators,
     locate,
     login,
     maps,
@@ -185,6 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         members.router,
         figures.router,  # before incidents: /incidents/summary is not an incident code
         incidents.router,
+        indicators.router,
         actions.router,
         incident_import.router,
         routing.router,
