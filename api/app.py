@@ -43,6 +43,7 @@ from api.routers import (
     open311,
     plan_review,
     plans,
+    rankings,
     routing,
     stream,
     tiles,
@@ -187,6 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         figures.router,  # before incidents: /incidents/summary is not an incident code
         incidents.router,
         indicators.router,
+        rankings.router,
         actions.router,
         incident_import.router,
         routing.router,

@@ -88,6 +88,39 @@ def named_department(
     return {"code": row.code, "name": row.name}
 
 
+def _periods(windows: Sequence[Window], now: datetime | None) -> dict[str, list[datetime]]:
+    at = now or datetime.now(UTC)
+    return {
+        "starts": [w.start for w in windows],
+        "ends": [w.end for w in windows],
+        "as_ofs": [min(w.end, at) for w in windows],
+    }
+
+
+def counts_by_period(
+    conn: Connection,
+    windows: Sequence[Window],
+    where: View,
+    *,
+    group_by: str = "none",
+    key_len: int = 0,
+    now: datetime | None = None,
+) -> dict[tuple[int, str], dict[str, int]]:
+    """Every set's count by (period index, group key ('' when not grouped)), in one pass."""
+    rows = conn.execute(
+        query("indicator_counts"),
+        {
+            **_periods(windows, now),
+            "area": where.area,
+            "department": where.department,
+            "group_by": group_by,
+            "key_len": key_len,
+            **where.scope.params(),
+        },
+    ).mappings()
+    return {(int(r["k"]) - 1, r["key"]): {s: int(r[s]) for s in SETS} for r in rows}
+
+
 def counts(
     conn: Connection,
     window: Window,
@@ -97,22 +130,9 @@ def counts(
     key_len: int = 0,
     now: datetime | None = None,
 ) -> dict[str, dict[str, int]]:
-    """Every set's count, by group key ('' when not grouped)."""
-    as_of = min(window.end, now or datetime.now(UTC))
-    rows = conn.execute(
-        query("indicator_counts"),
-        {
-            "start": window.start,
-            "end": window.end,
-            "as_of": as_of,
-            "area": where.area,
-            "department": where.department,
-            "group_by": group_by,
-            "key_len": key_len,
-            **where.scope.params(),
-        },
-    ).mappings()
-    return {r["key"]: {s: int(r[s]) for s in SETS} for r in rows}
+    """Every set's count in one period, by group key ('' when not grouped)."""
+    found = counts_by_period(conn, [window], where, group_by=group_by, key_len=key_len, now=now)
+    return {key: c for (_, key), c in found.items()}
 
 
 def _hidden(n: int | None, rules: Rules) -> bool:
@@ -184,9 +204,7 @@ def cases(
         conn.execute(
             query("indicator_cases"),
             {
-                "start": window.start,
-                "end": window.end,
-                "as_of": min(window.end, now or datetime.now(UTC)),
+                **_periods([window], now),
                 "area": where.area,
                 "department": where.department,
                 "group_by": "none",
@@ -265,19 +283,15 @@ def trend(
 ) -> dict[str, Any]:
     """The indicator month by month in ``year`` and the year before (None: no value)."""
     named_area(conn, where.area, where.scope)
-
-    def values(y: int) -> list[float | None]:
-        return [
-            figure(indicator, counts(conn, month(y, m), where, now=now).get("", {}), rules)["value"]
-            for m in range(1, 13)
-        ]
-
+    windows = [month(y, m) for y in (year, year - 1) for m in range(1, 13)]
+    found = counts_by_period(conn, windows, where, now=now)
+    values = [figure(indicator, found.get((k, ""), {}), rules)["value"] for k in range(24)]
     return {
         "name": indicator.name,
         "label": indicator.label,
         "months": [f"{year}-{m:02d}" for m in range(1, 13)],
-        "this_year": values(year),
-        "last_year": values(year - 1),
+        "this_year": values[:12],
+        "last_year": values[12:],
     }
 
 
@@ -295,6 +309,7 @@ def categories(
             "start": window.start,
             "end": window.end,
             "area": where.area,
+            "department": where.department,
             "top": top,
             **where.scope.params(),
         },

@@ -1,5 +1,5 @@
 -- The ids of the cases behind one count of indicator_counts (:flag, a column of
--- fragments/indicator_flags), newest first, a page at a time.
+-- fragments/indicator_flags) in the one period asked, newest first, a page at a time.
 WITH {{indicator_flags()}}
 SELECT i.id
 FROM f

@@ -1,8 +1,9 @@
--- Every set of cases an indicator counts, per group (:group_by none | area | department),
+-- Every set of cases an indicator counts, per period k and group (:group_by none | area |
+-- department),
 -- in ONE pass over the trail: the registry (cases.indicators.registry) turns these counts
 -- into numerators and denominators. The sets are defined once, in fragments/indicator_flags.
 WITH {{indicator_flags()}}
-SELECT f.key,
+SELECT f.k, f.key,
        count(*) FILTER (WHERE f.reported) AS reported,
        count(*) FILTER (WHERE f.accepted) AS accepted,
        count(*) FILTER (WHERE f.filed) AS filed,
@@ -31,5 +32,5 @@ SELECT f.key,
        count(*) FILTER (WHERE f.yellow_card) AS yellow_card,
        count(*) FILTER (WHERE f.red_card) AS red_card
 FROM f
-GROUP BY f.key
-ORDER BY f.key
+GROUP BY f.k, f.key
+ORDER BY f.k, f.key
