@@ -103,6 +103,21 @@ class Settings(BaseSettings):
         description="The working spans of a working day in China time (working hours and days).",
     )
     reveal_rate: str = Field(default="20/hour", description="Personal data reveals per account.")
+    privacy_k: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description=(
+            "Aggregates shown to a role without access to the cases hide any count under k "
+            "(indicators, heat, tiles), so a small village's single case cannot be read off."
+        ),
+    )
+    indicator_min_sample: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="A rate whose denominator is under this is 样本不足: no value, not ranked.",
+    )
 
     @field_validator("login_rate", "login_client_rate", "intake_rate", "reveal_rate")
     @classmethod

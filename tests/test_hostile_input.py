@@ -138,6 +138,8 @@ def real(client, engine, sweeper):
         "z": 0,
         "x": 0,
         "y": 0,
+        "quarter": "2023-Q3",
+        "appeal_id": 1,
     }
     client.delete(f"/api/v1/plans/{plan_id}")
     client.app.state.limiter.reset()  # the sign-in attempts of the sweep

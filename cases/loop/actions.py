@@ -332,6 +332,7 @@ def _write(
             "after": json.dumps({"status": after.status, "version": row.version + 1}),
             "channel": live.CHANNEL,
             "payload": live.payload(_changed(row, after, department or row.department_code)),
+            "due_at": before.step_due_at,  # the handling deadline after it is :deadline_at
         },
     ).one()
 

@@ -1,7 +1,8 @@
 -- Everything an action writes on incident :id, in one statement (and so one round trip): the
 -- new status and attributes one version up, the trail entry (who, when, where, from -> to, why,
--- with what), the audit row, and the live event :payload queued on :channel (PostgreSQL sends
--- it on commit). Returns the new version.
+-- with what; the deadline of the step it ended, :due_at, and the handling deadline after it,
+-- :deadline_at, so the indicators' "on time" reads the trail), the audit row, and the live
+-- event :payload queued on :channel (PostgreSQL sends it on commit). Returns the new version.
 WITH moved AS (
     UPDATE incident
     SET status = :status, version = version + 1, department_id = :department_id,
@@ -15,12 +16,12 @@ WITH moved AS (
 trail AS (
     INSERT INTO incident_event (incident_id, at, actor, kind, action, from_status, to_status,
                                 from_department_id, to_department_id, reason, data, where_geom,
-                                attachments)
+                                attachments, due_at, deadline_at)
     VALUES (:id, :at, :actor, 'action', :action, :from_status, :to_status, :from_department,
             :to_department, :reason, CAST(:data AS jsonb),
             ST_SetSRID(ST_MakePoint(CAST(:lon AS double precision),
                                     CAST(:lat AS double precision)), 4490),
-            CAST(:attachments AS jsonb))
+            CAST(:attachments AS jsonb), :due_at, :deadline_at)
 ),
 audited AS (
     INSERT INTO audit_log (actor, role, action, object_type, object_id, before, after, reason,
