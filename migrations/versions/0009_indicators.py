@@ -3,7 +3,7 @@ townships' scores of departments, appeals, frozen ranking snapshots, the annual 
 rules and year-end reviews
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-04
 """
 
