@@ -37,6 +37,7 @@ from api.routers import (
     login,
     maps,
     maps_index,
+    mediation,
     members,
     ogc,
     open311,
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         plan_review.router,
         time_limits.router,
         attachments.router,
+        mediation.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(open311.router, prefix="/open311/v2")

@@ -187,7 +187,7 @@ ACTIONS: dict[str, Action] = {
             "escalate",
             "上报上级",
             set(_OPEN_HELD),
-            _FIELD | {Role.TOWNSHIP},
+            _FIELD | {Role.TOWNSHIP, Role.MEDIATOR},
             None,
             (N.REASON,),
             (E.ESCALATE,),
