@@ -32,7 +32,7 @@ from cases.mediation.files import (
     climb,
     text_field,
     trail,
-    view,
+    view_or_receipt,
 )
 from cases.mediation.sql import query
 from geo.errors import Forbidden, InvalidInput
@@ -119,7 +119,7 @@ def record_attempt(
         after={"level": level, "rung": number, "outcome": values["outcome"]},
     )
     changed(conn, row)
-    return view(conn, principal, code)
+    return view_or_receipt(conn, principal, code)
 
 
 def _check_level(level: str, rung: str, used: int, limit: ladder.Limit) -> None:

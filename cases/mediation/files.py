@@ -11,7 +11,7 @@ Names, phones and ID numbers leave masked (:mod:`geo.privacy`).
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Connection
@@ -20,6 +20,7 @@ from access import audit
 from access.accounts import Role
 from cases import live
 from cases.loop import actions
+from cases.loop.calendar import CHINA
 from cases.mediation import ladder
 from cases.mediation.sql import query
 from geo.errors import Forbidden, InvalidInput, NotFound
@@ -43,13 +44,15 @@ def china_day(at: datetime) -> date:
     return (at.astimezone(UTC) + CHINA_OFFSET).date()
 
 
-def case_for(conn: Connection, principal: Caller, code: str, *, need_file: bool = True) -> Any:
+def case_for(
+    conn: Connection, principal: Caller, code: str, *, need_file: bool = True, read: bool = True
+) -> Any:
     """The dispute ``code`` locked with its file's columns; 404 when it is out of scope,
     not a dispute, not readable by the caller (§5.7) or (``need_file``) has no file."""
     row = conn.execute(query("case_file"), {"code": code, **principal.scope.params()}).one_or_none()
     if row is None or not row.category_code.startswith("01"):
         raise NotFound(f"no dispute {code}")
-    if not ladder.may_read(principal.role, row.category_code, row.level):
+    if read and not ladder.may_read(principal.role, row.category_code, row.level):
         raise NotFound(f"no dispute {code}")
     if need_file and row.file_id is None:
         raise NotFound(f"dispute {code} has no mediation file")
@@ -190,7 +193,16 @@ def open_file(
         after={"file": file_id, "risk": values["risk"]},
     )
     changed(conn, row)
-    return view(conn, principal, code)
+    return view_or_receipt(conn, principal, code)
+
+
+def view_or_receipt(conn: Connection, principal: Caller, code: str) -> dict[str, Any]:
+    """The file, or only where it stands when the step handed it to a level the caller no
+    longer reads it at (a grid worker lifting a family dispute to the village)."""
+    row = case_for(conn, principal, code, read=False)
+    if ladder.may_read(principal.role, row.category_code, row.level):
+        return view(conn, principal, code)
+    return {"code": code, "level": row.level, "rung": ladder.rung_of(row.level), "receipt": True}
 
 
 def add_party(
@@ -241,7 +253,7 @@ def add_party(
             {"level": "township", "skip_reason": "unit_party"},
         )
         changed(conn, row)
-    return view(conn, principal, code)
+    return view_or_receipt(conn, principal, code)
 
 
 def record_agreement(
@@ -279,7 +291,7 @@ def record_agreement(
     audit.record(
         conn, principal.actor, "mediation.agreement", "incident", code, after={"form": form}
     )
-    return view(conn, principal, code)
+    return view_or_receipt(conn, principal, code)
 
 
 CONFIRMATIONS = ("applied", "confirmed", "rejected", "not_sought")
@@ -314,7 +326,7 @@ def record_confirmation(
         code,
         after={"confirmation": status},
     )
-    return view(conn, principal, code)
+    return view_or_receipt(conn, principal, code)
 
 
 def record_follow_up(
@@ -353,7 +365,7 @@ def record_follow_up(
         code,
         after={"performed": values["performed"]},
     )
-    return view(conn, principal, code)
+    return view_or_receipt(conn, principal, code)
 
 
 def _iso(value: Any) -> str | None:
@@ -396,7 +408,9 @@ def view(conn: Connection, principal: Caller, code: str) -> dict[str, Any]:
             for r in ladder.RUNGS
         ],
         "rung_since": _iso(row.rung_since),
-        "due_overall": _iso(row.opened_at + timedelta(days=float(overall.amount))),
+        "due_overall": _iso(
+            datetime.combine(row.intake_on, time(0), CHINA) + timedelta(days=float(overall.amount))
+        ),
         "outcome": row.outcome,
         "ended_at": _iso(row.ended_at),
         "parties": [_party(p) for p in conn.execute(query("parties"), {"file_id": row.file_id})],

@@ -56,7 +56,9 @@ def due_notices(
         start = row.last_held_at or _midnight(row.intake_on)
         out.append(("attempt_late", cal.add(start, limit.amount, limit.unit)))
         overall = limits["ladder"]
-        out.append(("ladder_late", row.opened_at + timedelta(days=float(overall.amount))))
+        out.append(
+            ("ladder_late", _midnight(row.intake_on) + timedelta(days=float(overall.amount)))
+        )
     if row.effective_on is not None:
         if row.confirmation == "pending":
             due = _midnight(row.confirmation_due)
