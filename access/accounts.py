@@ -96,7 +96,7 @@ SCOPE_LEVELS: dict[Role, tuple[str | None, ...]] = {
     Role.ADMIN: (None,),
     Role.COMMAND: (None,),
     Role.PLANNER: (None, "township"),
-    Role.TOWNSHIP: ("township",),
+    Role.TOWNSHIP: ("township", "village"),  # a village-scoped account holds at its village
     Role.DEPARTMENT: (None,),
     Role.GRID_WORKER: ("grid",),
     Role.PARTY_MEMBER: ("micro_grid",),

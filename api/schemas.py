@@ -172,6 +172,9 @@ class IncidentIn(Strict):
     occurred_at: datetime | None = None
     reporter: Reporter | None = None
     media: list[Media] = Field(default_factory=list, max_length=20)
+    urgent: bool = Field(
+        default=False, description="Urgent: accepted within 10 minutes, not half a working day."
+    )
 
 
 class ActionName(Strict):

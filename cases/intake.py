@@ -35,6 +35,7 @@ from cases import live, views
 from cases.codes import TIMEZONE, reserve_codes
 from cases.dispatch import Desk, desk_for
 from cases.errors import IdempotencyInProgress, IdempotencyKeyMissing, IdempotencyKeyReused
+from cases.loop import limits
 from cases.report import id_number_problem
 from cases.routing import minor_category
 from cases.sql import query
@@ -70,12 +71,16 @@ class Report:
     #: 居民身份证号, checked by :func:`cases.report.id_number_problem`; never leaves the service
     #: in clear.
     reporter_id_number: str | None = None
+    #: An urgent case: the loop's urgent time limits apply (accept within 10 minutes …).
+    urgent: bool = False
 
     def fingerprint(self) -> str:
         """A hash of the report's content, to tell a retry from a different request."""
         content = asdict(self)
         if content["reporter_id_number"] is None:  # the hash of reports without one is unchanged
             del content["reporter_id_number"]
+        if not content["urgent"]:  # nor that of reports that are not urgent
+            del content["urgent"]
         canonical = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -249,6 +254,11 @@ def _insert(
         **desk.columns(),
         "key": key,
         "source": source,
+        "urgent": report.urgent,
+        # The accept deadline runs from the report time (the transaction's) on the calendar.
+        "step_due_at": limits.step_due(
+            conn, _Case(start.category_code, report.urgent), "accept", start.now
+        ),
         "actor": actor.username,
         "event_data": json.dumps(
             {
@@ -260,6 +270,14 @@ def _insert(
         ),
     }
     return int(conn.execute(query("insert_incident"), params).scalar_one()), code
+
+
+@dataclass(frozen=True)
+class _Case:
+    """What the accept deadline reads of a new case (:class:`cases.loop.limits.CaseRow`)."""
+
+    category_code: str
+    urgent: bool
 
 
 def _upper(number: str | None) -> str | None:

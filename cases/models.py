@@ -251,6 +251,26 @@ class TimeLimit(Base):
     red_after: Mapped[Decimal | None] = mapped_column(Numeric)
 
 
+class EscalationRule(Base):
+    """A skip rule: cases of a category ('*' = any; a major class covers its categories) and
+    urgency may escalate straight up to ``target_level``, copied (抄告) to ``copy_to``."""
+
+    __tablename__ = "escalation_rule"
+    __table_args__ = (
+        PrimaryKeyConstraint("category_code", "urgent"),
+        CheckConstraint(
+            "target_level IN ('grid', 'village', 'township', 'banner')", name="target_level_known"
+        ),
+        CheckConstraint("jsonb_typeof(copy_to) = 'array'", name="copy_to_list"),
+    )
+
+    category_code: Mapped[str] = mapped_column(Text)
+    urgent: Mapped[bool] = mapped_column(Boolean)
+    target_level: Mapped[str] = mapped_column(Text)
+    #: Department codes.
+    copy_to: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+
+
 class WorkDay(Base):
     """A day that differs from the calendar package: a holiday or a make-up working day (调休)."""
 
@@ -284,11 +304,13 @@ class SupervisionNotice(Base):
     __tablename__ = "supervision_notice"
     __table_args__ = (
         PrimaryKeyConstraint("incident_id", "kind", "due_at"),
-        CheckConstraint("kind IN ('warning', 'yellow', 'red', 'urge')", name="kind_known"),
+        CheckConstraint(
+            "kind IN ('warning', 'yellow', 'red', 'urge', 'notice')", name="kind_known"
+        ),
     )
 
     incident_id: Mapped[int] = mapped_column(BigInteger)
-    #: warning | yellow | red | urge.
+    #: warning | yellow | red | urge | notice (通报).
     kind: Mapped[str] = mapped_column(Text)
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     at: Mapped[datetime | None] = mapped_column(

@@ -22,7 +22,8 @@ The paths, by final status (shares of the cases that reach it):
 * open cases stop at their status (``dispatched``, ``in_progress``, ``handled``, ``hung``).
 
 Who acts: ``command`` (受理 also ``grid_worker``), the holding unit (``township`` for disputes,
-``department`` otherwise), the ``grid_worker`` for 核查 and 自行处置; the supervision cards are
+``department`` otherwise), the ``grid_worker`` for 核查 and 自行处置, the ``grid_worker`` or
+``command`` for 上报上级 (the holders of a case in the grid); the supervision cards are
 ``system`` entries. The sample's cases are not urgent. No photos are attached (the sample has
 no image files); 自行处置 and 核查 record where the grid worker stood: the case's point.
 """
@@ -181,7 +182,7 @@ class _Paths:
             return path
         path.append(("sign", holder, {}))
         if self.chance(ESCALATED):
-            path.append(("escalate", self.pick(("grid_worker", "township")), {}))
+            path.append(("escalate", self.pick(("grid_worker", "command")), {}))
         if self.chance(DELAYED):
             days = int(self.rng.integers(2, 11))
             approve = self.chance(DELAY_APPROVED)

@@ -128,6 +128,7 @@ def real(client, engine, sweeper):
         "category_code": "0101",
         "category": "0101",
         "step": "handle",
+        "urgency": "normal",
         "year": 2026,
         "township_code": "150621001",
         "service_code": "0101",

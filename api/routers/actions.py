@@ -41,7 +41,14 @@ class ActionIn(Strict):
     delay_days: int | None = Field(None, description="Working days, 1 to 10.")
     approve: bool | None = None
     card: Literal["yellow", "red"] | None = None
-    level: str | None = Field(None, max_length=16)
+    level: str | None = Field(
+        None, max_length=16, description="escalate: the level to go up to (default: one up)."
+    )
+    skip_reason: str | None = Field(
+        None,
+        max_length=16,
+        description="escalate a dispute past the next level: red_risk or unit_party.",
+    )
 
 
 @router.post(

@@ -62,6 +62,7 @@ def create_incident(
         reporter_phone=body.reporter.phone if body.reporter else None,
         reporter_id_number=body.reporter.id_number if body.reporter else None,
         media=[m.model_dump() for m in body.media],
+        urgent=body.urgent,
     )
     outcome = submit(
         engine,

@@ -1,11 +1,12 @@
-"""Time limits and the working-day calendar: anyone signed in reads them; administrators (the
-routing editors: limits are the routing matrix's other half) change them, every change audited."""
+"""Time limits, escalation skip rules and the working-day calendar: anyone signed in reads
+them; administrators (the routing editors: limits are the routing matrix's other half) change
+them, every change audited."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from pydantic import Field
@@ -13,7 +14,7 @@ from pydantic import Field
 from api.auth import Reader, RoutingEditor
 from api.deps import ConnDep, EngineDep
 from api.schemas import Error, Strict
-from cases.loop import calendar, limits
+from cases.loop import calendar, escalation, limits
 
 router = APIRouter(tags=["time limits"])
 
@@ -37,6 +38,22 @@ class TimeLimitChange(Strict):
     unit: Unit
     yellow_after: Days = Field(default=None, gt=0)
     red_after: Days = Field(default=None, gt=0)
+
+
+SkipLevel = Literal["grid", "village", "township", "banner"]
+Urgency = Literal["urgent", "normal"]
+
+
+class EscalationRule(Strict):
+    category_code: str = Field(description="A category code, or '*' for any category.")
+    urgent: bool
+    target_level: SkipLevel = Field(description="Cases escalate straight up to this level.")
+    copy_to: list[str] = Field(description="Department codes copied (抄告) on such a skip.")
+
+
+class EscalationRuleChange(Strict):
+    target_level: SkipLevel
+    copy_to: list[Annotated[str, Field(max_length=16)]] = Field(default=[], max_length=20)
 
 
 class DayOverride(Strict):
@@ -88,6 +105,48 @@ def set_time_limit(
     limit = limits.Limit(change.amount, change.unit, change.yellow_after, change.red_after)
     with engine.begin() as conn:
         return limits.set_limit(conn, category, step, change.urgent, limit, actor=admin.actor)
+
+
+@router.get(
+    "/escalation-rules",
+    response_model=list[EscalationRule],
+    summary="越级上报规则（类别 × 紧急 → 目标层级，抄告单位）",
+)
+def escalation_rules(conn: ConnDep, _: Reader) -> list[dict[str, Any]]:
+    return escalation.rules(conn)
+
+
+@router.put(
+    "/escalation-rules/{category}/{urgency}",
+    response_model=EscalationRule,
+    responses=ADMIN_ERRORS,
+    summary="设置越级上报规则（管理员）",
+)
+def set_escalation_rule(
+    category: str,
+    urgency: Urgency,
+    change: EscalationRuleChange,
+    engine: EngineDep,
+    admin: RoutingEditor,
+) -> dict[str, Any]:
+    rule = escalation.Rule(
+        category, urgency == "urgent", change.target_level, tuple(change.copy_to)
+    )
+    with engine.begin() as conn:
+        return escalation.set_rule(conn, rule, actor=admin.actor)
+
+
+@router.delete(
+    "/escalation-rules/{category}/{urgency}",
+    status_code=204,
+    responses={**ADMIN_ERRORS, 404: {"model": Error}},
+    summary="删除越级上报规则（管理员）",
+)
+def delete_escalation_rule(
+    category: str, urgency: Urgency, engine: EngineDep, admin: RoutingEditor
+) -> None:
+    with engine.begin() as conn:
+        escalation.delete_rule(conn, category, urgency == "urgent", actor=admin.actor)
 
 
 @router.get("/calendar/{year}", response_model=CalendarYear, summary="工作日历：节假日与调休")

@@ -6,6 +6,8 @@ per year of China time (codes follow ``reported_at``), and then written with ``C
 incidents, and each one's trail. The trail starts with a ``reported`` event at ``reported_at``
 that records where the incident landed; a row imported with a later status gets a plausible
 chain of ``status`` events to it (:data:`PATHS`), spaced evenly and ending at ``status_at``.
+A row imported as ``reported`` waits to be accepted: its ``step_due_at`` is ``reported_at``
+plus the accept limit of its category on the working calendar (:func:`accept_deadlines`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from cases import live
 from cases.codes import reserve_codes
 from cases.dispatch import desks_for
 from cases.imports.rows import CHINA, Row
+from cases.loop import calendar, limits
 from cases.models import IncidentStatus as S
 from geo.areas import current_generation
 from geo.assign_bulk import ASSIGNMENTS, Placements, place_many
@@ -59,6 +62,7 @@ _INCIDENT_COLUMNS = (
     "status", "generation_id",
     "micro_grid_id", "grid_id", "village_id", "township_id", "queue_area_id", "assignment",
     "assignment_distance_m", "member_id", "department_id", "deadline_at", "source",
+    "step_due_at",
 )  # fmt: skip
 _EVENT_COLUMNS = (
     "incident_id", "at", "actor", "kind", "from_status", "to_status", "to_area_id",
@@ -95,6 +99,7 @@ def write_rows(
         {"n": len(rows)},
     ).scalars()
     incident_ids = sorted(int(i) for i in ids)
+    accept_due = accept_deadlines(conn, rows, status_trail)
     raw = conn.connection.driver_connection
     assert raw is not None
     # The server checks each chunk's foreign keys and fills its indexes while the next chunk is
@@ -106,6 +111,7 @@ def write_rows(
             incidents, events = _Chunk(
                 rows, chunk, incident_ids[start : start + CHUNK], codes[start : start + CHUNK],
                 placed, x, y, desks.department_id, desks.time_limit_hours, desks.member_id,
+                accept_due,
             ).text(source, actor, status_trail)  # fmt: skip
             if in_flight is not None:
                 in_flight.result()
@@ -118,6 +124,25 @@ def write_rows(
         progress(len(order))
     live.notify(conn, [live.imported(len(rows))])
     return codes
+
+
+def accept_deadlines(conn: Connection, rows: Sequence[Row], status_trail: bool) -> list[str]:
+    """Each row's accept deadline as COPY text: ``reported_at`` plus its category's accept
+    limit (not urgent) on the working calendar for a row written as ``reported``, else null."""
+    waiting = [not status_trail or r.status is S.REPORTED for r in rows]
+    if not any(waiting):
+        return [_NULL] * len(rows)
+    cal = calendar.load(conn)
+    accept = {
+        c: limits.limit_for(conn, c, False, "accept")
+        for c in {r.category for r, w in zip(rows, waiting, strict=True) if w}
+    }
+    return [
+        cal.add(r.reported_at, accept[r.category].amount, accept[r.category].unit).isoformat()
+        if w
+        else _NULL
+        for r, w in zip(rows, waiting, strict=True)
+    ]
 
 
 def storage_coordinates(rows: Sequence[Row]) -> tuple[np.ndarray, np.ndarray]:
@@ -192,6 +217,7 @@ class _Chunk:
     departments: np.ndarray
     limits: np.ndarray
     members: np.ndarray
+    accept_due: list[str]
 
     def text(self, source: str, actor: str, status_trail: bool = True) -> tuple[str, str]:
         """(incidents, trail entries): the ``reported`` event of each incident, then a
@@ -230,7 +256,8 @@ class _Chunk:
                 f"{_text(row.reporter_name)}\t{_text(row.reporter_phone)}\t"
                 f"{_text(row.reporter_id_number)}\t{status.value}\t{generation}\t"
                 f"{areas[k]}\t{queue[k]}\t{how[k]}\t"
-                f"{distance[k]}\t{member[k]}\t{department[k]}\t{deadline}\t{source_text}\n"
+                f"{distance[k]}\t{member[k]}\t{department[k]}\t{deadline}\t{source_text}\t"
+                f"{self.accept_due[i]}\n"
             )
             data = (
                 f'{{"assignment": "{how[k]}", "distance_m": '

@@ -26,7 +26,7 @@ from access.accounts import Role
 from cases import live
 from cases.errors import ActionNotAllowed, StaleVersion
 from cases.incidents import events, get_incident
-from cases.loop import limits
+from cases.loop import escalation, limits
 from cases.loop.sql import query
 from cases.loop.table import (
     ACTIONS,
@@ -39,6 +39,7 @@ from cases.loop.table import (
     Effect,
     Need,
     allowed_actions,
+    holders_of,
     next_level,
     state_allows,
     with_loop,
@@ -127,18 +128,21 @@ def apply(
         raise Forbidden(f"the role {principal.role.value} may not {action}")
     case = _case(row)
     if not state_allows(found, case):
-        allowed = allowed_actions(principal.role, case)
         raise ActionNotAllowed(
             f"{action} is not allowed on incident {code} in status {row.status}",
             status=row.status,
-            allowed=allowed,
+            allowed=allowed_actions(principal, case),
+        )
+    if action not in allowed_actions(principal, case):
+        raise Forbidden(
+            f"incident {code} is held at {row.level}: only {holders_of(row.level)} act on it"
         )
     request = _checked(conn, found, row, body, principal)
     before = _state(row)
     after = _outcome(conn, found, row, before, request)
     _write(conn, found, row, before, after, request, principal)
     incident = with_loop(
-        {**incident_view(conn, row.id), "events": events(conn, row.id)}, principal.role, row.now
+        {**incident_view(conn, row.id), "events": events(conn, row.id)}, principal, row.now
     )
     live.notify(conn, [_changed(incident, row)])
     return incident
@@ -226,11 +230,8 @@ def _checked(
         data["approve"] = body["approve"]
     if Need.CARD in needs:
         data["card"] = _choice(body, "card", CARDS)
-    level = body.get("level")
-    if action.name == "escalate" and level is not None and level != next_level(row.level):
-        raise InvalidInput(
-            "level", f"a case held at {row.level} goes up to {next_level(row.level)} only"
-        )
+    if Effect.ESCALATE in action.effects:
+        data |= escalation.target(conn, row, body)
     return Request(reason, department_id, attachments, point, data)
 
 
@@ -292,7 +293,7 @@ def _outcome(conn: Connection, action: Action, row: Any, state: State, request: 
     if Effect.DECIDE_DELAY in effects:
         new = _decided(conn, row, new, request.data["approve"])
     if Effect.ESCALATE in effects:
-        new = replace(new, level=next_level(state.level) or state.level)
+        new = replace(new, level=request.data["level"]["to"])
     if Effect.EVALUATE in effects or "evaluation" in request.data:
         new = replace(new, evaluation=request.data["evaluation"])
     if Effect.REOPEN in effects:
@@ -373,4 +374,4 @@ def view_for(conn: Connection, principal: Caller, code: str) -> dict[str, Any]:
     """Incident ``code`` as GET answers it, with the actions the caller may take now and the
     deadlines of the step it waits on."""
     incident = get_incident(conn, code, scope=principal.scope)
-    return with_loop(incident, principal.role, datetime.now(UTC))
+    return with_loop(incident, principal, datetime.now(UTC))

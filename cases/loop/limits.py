@@ -48,8 +48,10 @@ class Limit:
 class CaseRow(Protocol):
     """What :func:`step_due` reads of an incident (a row of ``incident`` will do)."""
 
-    category_code: str
-    urgent: bool
+    @property
+    def category_code(self) -> str: ...
+    @property
+    def urgent(self) -> bool: ...
 
 
 def limit_for(conn: Connection, category_code: str, urgent: bool, step: str) -> Limit:

@@ -38,7 +38,9 @@ from cases.loop.table import (
     STEP_OF,
     TRANSFERS_BEFORE_ESCALATION,
     Effect,
+    holds,
     next_level,
+    scope_level,
     state_allows,
 )
 from cases.models import IncidentStatus as S
@@ -173,8 +175,11 @@ def step(
     }
     if not state_allows(action, view):
         raise Illegal(f"entry {n}: {entry.action} is not allowed in {state.status}")
-    if Role(entry.actor_role) not in action.roles:
+    role = Role(entry.actor_role)
+    if role not in action.roles:
         raise Illegal(f"entry {n}: the role {entry.actor_role} may not {entry.action}")
+    if role not in action.anywhere and not holds(role, scope_level(role), state.level):
+        raise Illegal(f"entry {n}: a {entry.actor_role} does not hold a case at {state.level}")
     now, data, effects = entry.at, entry.data, set(action.effects)
     to = action.to
     if Effect.VERIFY in effects:
@@ -202,7 +207,9 @@ def step(
     if Effect.DECIDE_DELAY in effects:
         new = _decided(new, bool(data["approve"]), clock)
     if Effect.ESCALATE in effects:
-        new = replace(new, level=next_level(state.level) or state.level)
+        moved = data.get("level")
+        to = moved.get("to") if isinstance(moved, Mapping) else None
+        new = replace(new, level=str(to or next_level(state.level) or state.level))
     if Effect.EVALUATE in effects or "evaluation" in data:
         new = replace(new, evaluation=str(data["evaluation"]))
     if Effect.REOPEN in effects:

@@ -29,11 +29,35 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from access.accounts import Role
+from access.accounts import SCOPE_LEVELS, Role
 from cases.models import IncidentStatus as S
 
 #: The levels that may hold a case, lowest first; escalation climbs one at a time.
 LEVELS = ("micro_grid", "grid", "village", "township", "banner")
+#: Who holds a case at each level (WORKFLOW.md §1 rule 1: only the unit that holds the case
+#: acts on it): the roles that act on it there as its holder, each with the area level its
+#: account must be scoped at (None: the whole banner). The command seat is the banner's desk
+#: that files, dispatches and supervises for every level, so it holds at each of them; a grid
+#: worker holds only while the case stays in the grid, a township account only while the case
+#: is at its village (a village-scoped account) or at the township. Roles named nowhere here
+#: (department, party member) never hold by level: they act as the unit a case was dispatched
+#: to or as its reporter (an action's ``anywhere``).
+HOLDERS: dict[str, dict[Role, str | None]] = {
+    "micro_grid": {Role.GRID_WORKER: "grid", Role.COMMAND: None, Role.ADMIN: None},
+    "grid": {Role.GRID_WORKER: "grid", Role.COMMAND: None, Role.ADMIN: None},
+    "village": {Role.TOWNSHIP: "village", Role.COMMAND: None, Role.ADMIN: None},
+    "township": {Role.TOWNSHIP: "township", Role.COMMAND: None, Role.ADMIN: None},
+    "banner": {Role.COMMAND: None, Role.ADMIN: None},
+}
+#: The roles bound by the level that holds a case.
+LEVEL_BOUND = frozenset(role for holders in HOLDERS.values() for role in holders)
+#: The area level of an account's scope, by the length of its area code (hierarchical codes:
+#: township 9 digits, village 12, grid 14, micro-grid 16; no code: the whole banner). A code
+#: of another length holds at no level.
+SCOPE_LEVEL_BY_LENGTH = {9: "township", 12: "village", 14: "grid", 16: "micro_grid"}
+#: Reasons a dispute (category 01) skips up at once (WORKFLOW.md §5.1): its risk is red, or a
+#: party is a unit the lower level cannot bind.
+SKIP_REASONS = ("red_risk", "unit_party")
 #: An applied delay is at most this many working days (WORKFLOW.md §1).
 MAX_DELAY_DAYS = 10
 #: The third hand-over of a returned case moves it to the level above (WORKFLOW.md §1).
@@ -90,6 +114,10 @@ class Action:
     effects: tuple[Effect, ...] = ()
     #: Extra conditions on the case, by name (see :data:`GUARDS`).
     guards: tuple[str, ...] = field(default=())
+    #: The roles that take this action whatever level holds the case, because they act as
+    #: something other than its holder: the unit it was dispatched to, the micro-grid's own
+    #: check on site, the reporter or the call-back.
+    anywhere: frozenset[Role] = field(default=frozenset())
 
 
 def _a(
@@ -101,8 +129,19 @@ def _a(
     needs: tuple[Need, ...] = (),
     effects: tuple[Effect, ...] = (),
     guards: tuple[str, ...] = (),
+    anywhere: frozenset[Role] | set[Role] = frozenset(),
 ) -> Action:
-    return Action(name, label, frozenset(from_states), frozenset(roles), to, needs, effects, guards)
+    return Action(
+        name,
+        label,
+        frozenset(from_states),
+        frozenset(roles),
+        to,
+        needs,
+        effects,
+        guards,
+        frozenset(anywhere),
+    )
 
 
 N, E = Need, Effect
@@ -133,9 +172,17 @@ ACTIONS: dict[str, Action] = {
             (N.DEPARTMENT,),
             (E.START_HANDLING, E.COUNT_TRANSFER),
         ),
-        _a("sign", "签收", {S.DISPATCHED}, _HOLDER, S.IN_PROGRESS),
-        _a("return", "回退", {S.DISPATCHED}, _HOLDER, S.RETURNED, (N.REASON,)),
-        _a("handle", "处置完成", {S.IN_PROGRESS}, _HOLDER, S.HANDLED, (N.REASON, N.PHOTOS)),
+        _a("sign", "签收", {S.DISPATCHED}, _HOLDER, S.IN_PROGRESS, anywhere=_HOLDER),
+        _a("return", "回退", {S.DISPATCHED}, _HOLDER, S.RETURNED, (N.REASON,), anywhere=_HOLDER),
+        _a(
+            "handle",
+            "处置完成",
+            {S.IN_PROGRESS},
+            _HOLDER,
+            S.HANDLED,
+            (N.REASON, N.PHOTOS),
+            anywhere=_HOLDER,
+        ),
         _a(
             "hang",
             "挂账",
@@ -144,6 +191,7 @@ ACTIONS: dict[str, Action] = {
             S.HUNG,
             (N.REASON,),
             (E.HANG,),
+            anywhere=_HOLDER,
         ),
         _a(
             "resume",
@@ -162,6 +210,7 @@ ACTIONS: dict[str, Action] = {
             None,
             (N.APPROVE, N.LOCATION),
             (E.VERIFY,),
+            anywhere={Role.GRID_WORKER},
         ),
         _a(
             "apply_delay",
@@ -172,6 +221,7 @@ ACTIONS: dict[str, Action] = {
             (N.REASON, N.DELAY_DAYS),
             (E.APPLY_DELAY,),
             ("no_delay_yet",),
+            _HOLDER,
         ),
         _a(
             "decide_delay",
@@ -202,6 +252,7 @@ ACTIONS: dict[str, Action] = {
             S.EVALUATED,
             (N.EVALUATION,),
             (E.EVALUATE,),
+            anywhere={Role.GRID_WORKER},
         ),
         _a(
             "reopen",
@@ -212,6 +263,7 @@ ACTIONS: dict[str, Action] = {
             (N.REASON,),
             (E.REOPEN,),
             ("never_reopened", "dissatisfied"),
+            {Role.GRID_WORKER},
         ),
         _a(
             "card",
@@ -250,22 +302,70 @@ GUARDS: dict[str, Any] = {
 }
 
 
+def scope_level(who: Role | str | Any) -> str | None:
+    """The area level ``who`` (a principal with a ``scope``, or a bare role: the first level
+    its accounts may serve) is scoped at; None for the whole banner.
+
+    >>> scope_level(Role.TOWNSHIP), scope_level(Role.COMMAND), scope_level("grid_worker")
+    ('township', None, 'grid')
+    """
+    scope = getattr(who, "scope", None)
+    if scope is None:
+        return SCOPE_LEVELS[Role(getattr(who, "role", who))][0]
+    prefix = scope.area_prefix
+    return None if prefix is None else SCOPE_LEVEL_BY_LENGTH.get(len(prefix), "unknown")
+
+
+def holds(role: Role, level_of_scope: str | None, level: str) -> bool:
+    """Whether an account of ``role`` scoped at ``level_of_scope`` holds a case held at
+    ``level`` (a role bound by no level is never refused here).
+
+    >>> holds(Role.GRID_WORKER, "grid", "grid"), holds(Role.GRID_WORKER, "grid", "village")
+    (True, False)
+    >>> holds(Role.TOWNSHIP, "village", "village"), holds(Role.TOWNSHIP, "township", "village")
+    (True, False)
+    >>> holds(Role.COMMAND, None, "township"), holds(Role.DEPARTMENT, None, "banner")
+    (True, True)
+    """
+    if role not in LEVEL_BOUND:
+        return True
+    holders = HOLDERS[level]
+    return role in holders and holders[role] == level_of_scope
+
+
+def holders_of(level: str) -> str:
+    """Who holds at ``level``, for a refusal's message.
+
+    >>> holders_of("village")
+    'township (scoped at village), command, admin'
+    """
+    return ", ".join(
+        r.value if at is None or r == Role.GRID_WORKER else f"{r.value} (scoped at {at})"
+        for r, at in HOLDERS[level].items()
+    )
+
+
 def state_allows(action: Action, case: Mapping[str, Any]) -> bool:
     """Whether the case's status and attributes allow ``action`` (roles aside)."""
     return S(case["status"]) in action.from_states and all(GUARDS[g](case) for g in action.guards)
 
 
 def allowed_actions(who: Role | str | Any, case: Mapping[str, Any]) -> list[str]:
-    """The actions ``who`` (a role, or a principal with a ``role``) may take on ``case`` now,
-    the caller's scope already holding it. ``case`` is a mapping of the columns the guards
-    read, or an incident as :mod:`cases.views` shows it."""
+    """The actions ``who`` (a role, or a principal with a ``role`` and a ``scope``) may take
+    on ``case`` now, the caller's scope already holding it: the table's roles and states, and
+    the level that holds the case (:data:`HOLDERS`; a bare role is taken as scoped at its
+    first level). ``case`` is a mapping of the columns the guards read, or an incident as
+    :mod:`cases.views` shows it."""
     role = Role(getattr(who, "role", who))
+    at = scope_level(who)
     if "sensitive" not in case:  # an incident view
         case = {**case, "sensitive": case["category"]["sensitive"]}
     return [
         name
         for name, action in ACTIONS.items()
-        if role in action.roles and state_allows(action, case)
+        if role in action.roles
+        and state_allows(action, case)
+        and (role in action.anywhere or holds(role, at, case["level"]))
     ]
 
 
@@ -292,8 +392,9 @@ STEP_OF: dict[S, str | None] = {
 }
 
 
-def with_loop(incident: dict[str, Any], role: Role, now: datetime) -> dict[str, Any]:
-    """``incident`` (a view of :mod:`cases.views`) plus the ``actions`` ``role`` may take on it
+def with_loop(incident: dict[str, Any], role: Role | Any, now: datetime) -> dict[str, Any]:
+    """``incident`` (a view of :mod:`cases.views`) plus the ``actions`` ``role`` (a role, or a
+    principal: see :func:`allowed_actions`) may take on it
     now and ``deadlines``: the step it waits on, that step's deadline, the handling deadline
     and the seconds left (negative: late) to the step's deadline, or while no step has run
     yet to the handling deadline; None when no clock runs (hung, void, closed for good)."""
