@@ -257,6 +257,10 @@ def test_a_red_risk_skips_a_rung_at_once(client, auth, engine, dispute):
     file = intake(client, auth, code, risk="red")
     assert (file["level"], file["rung"], file["intake"]["risk"]) == ("township", "township", "red")
     assert level_of(engine, code) == "township"
+    trail = ok(client.get(f"{URL}/{code}", headers=auth("command")))["events"]
+    assert [e["data"] for e in trail if e["action"] == "escalate"] == [
+        {"level": {"from": "micro_grid", "to": "township"}, "skip": {"reason": "red_risk"}}
+    ]
     ok(attempt(client, auth, code, "township", "township", at(3)))
     assert level_of(engine, code) == "banner"  # still red: an unsettled attempt climbs at once
 

@@ -23,6 +23,7 @@ from sqlalchemy import Connection
 from access import audit
 from cases.loop import calendar
 from cases.loop.calendar import CHINA
+from cases.loop.table import scope_level
 from cases.mediation import ladder
 from cases.mediation.files import (
     Caller,
@@ -83,7 +84,7 @@ def record_attempt(
         **_place(body),
     }
     risk = choice(body, "risk", ladder.RISKS, row.risk)
-    if level not in ladder.acting_rungs(principal.role, _area_level(conn, principal)):
+    if level not in ladder.acting_rungs(principal.role, scope_level(principal)):
         raise Forbidden(f"the {principal.role.value} does not mediate on the {level} rung")
     conn.execute(query("attempt_insert"), values)
     late = held_at > values["due_at"]
@@ -215,10 +216,3 @@ def _attachments(conn: Connection, row: Any, body: dict[str, Any], principal: Ca
             "attachments", f"no attachment {missing[0]} uploaded by you for this case"
         )
     return sorted(set(ids))
-
-
-def _area_level(conn: Connection, principal: Caller) -> str | None:
-    prefix = principal.scope.area_prefix
-    if prefix is None:
-        return None
-    return conn.execute(query("area_level"), {"code": prefix}).scalar_one_or_none()

@@ -21,6 +21,7 @@ from access.accounts import Role
 from cases import live
 from cases.loop import actions
 from cases.loop.calendar import CHINA
+from cases.loop.table import LEVELS, scope_level
 from cases.mediation import ladder
 from cases.mediation.sql import query
 from geo.errors import Forbidden, InvalidInput, NotFound
@@ -52,7 +53,9 @@ def case_for(
     row = conn.execute(query("case_file"), {"code": code, **principal.scope.params()}).one_or_none()
     if row is None or not row.category_code.startswith("01"):
         raise NotFound(f"no dispute {code}")
-    if read and not ladder.may_read(principal.role, row.category_code, row.level):
+    if read and not ladder.may_read(
+        principal.role, scope_level(principal), row.category_code, row.level
+    ):
         raise NotFound(f"no dispute {code}")
     if need_file and row.file_id is None:
         raise NotFound(f"dispute {code} has no mediation file")
@@ -115,13 +118,13 @@ def climb(
     reason: str,
     skip_reason: str | None = None,
 ) -> str:
-    """Escalate case ``code`` until it is held at ``target`` (each step the closed loop's
-    ``escalate``, one level up, :func:`cases.loop.actions.apply`); the level it ends at."""
-    levels = ("micro_grid", "grid", "village", "township", "banner")
+    """Escalate case ``code`` until it is held at ``target``, through the closed loop's
+    ``escalate`` (:func:`cases.loop.actions.apply`): one level at a time, or with a skip rule
+    (``skip_reason``) straight to ``target`` in one step; the level it ends at."""
     row = conn.execute(query("case_file"), {"code": code, **principal.scope.params()}).one()
     level, version = row.level, row.version
-    while levels.index(level) < levels.index(target):
-        up = levels[levels.index(level) + 1]
+    while LEVELS.index(level) < LEVELS.index(target):
+        up = target if skip_reason is not None else LEVELS[LEVELS.index(level) + 1]
         body: dict[str, Any] = {"reason": reason, "level": up}
         if skip_reason is not None:
             body["skip_reason"] = skip_reason
@@ -200,7 +203,7 @@ def view_or_receipt(conn: Connection, principal: Caller, code: str) -> dict[str,
     """The file, or only where it stands when the step handed it to a level the caller no
     longer reads it at (a grid worker lifting a family dispute to the village)."""
     row = case_for(conn, principal, code, read=False)
-    if ladder.may_read(principal.role, row.category_code, row.level):
+    if ladder.may_read(principal.role, scope_level(principal), row.category_code, row.level):
         return view(conn, principal, code)
     return {"code": code, "level": row.level, "rung": ladder.rung_of(row.level), "receipt": True}
 

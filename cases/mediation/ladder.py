@@ -24,6 +24,8 @@ Examples
 True
 >>> sorted(acting_rungs(Role.MEDIATOR, "village")), sorted(acting_rungs(Role.COMMAND, None))
 (['village'], ['banner'])
+>>> sorted(acting_rungs(Role.TOWNSHIP, "township")), sorted(acting_rungs(Role.ADMIN, None))
+(['township'], ['banner', 'township', 'village'])
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from decimal import Decimal
 from sqlalchemy import Connection
 
 from access.accounts import Role
+from cases.loop import table
 from cases.mediation.sql import query
 
 #: The rungs, lowest first.
@@ -118,48 +121,39 @@ def climb_reason(
     return None
 
 
-#: The rung each role acts on (None: by the level of the caller's area; see acting_rungs).
-_ROLE_RUNGS: dict[Role, frozenset[str]] = {
-    Role.ADMIN: frozenset(RUNGS),
-    Role.COMMAND: frozenset({"banner"}),
-    Role.TOWNSHIP: frozenset({"township"}),
-}
-_MEDIATOR_RUNGS = {"village": "village", "township": "township", None: "banner"}
-
-
 def acting_rungs(role: Role, area_level: str | None) -> frozenset[str]:
-    """The rungs on which ``role`` (whose scope is an area at ``area_level``, None: the
-    banner) records attempts: the level holding the case acts (WORKFLOW.md §1 rule 1)."""
-    if role is Role.MEDIATOR:
-        rung = _MEDIATOR_RUNGS.get(area_level)
-        return frozenset({rung}) if rung else frozenset()
-    return _ROLE_RUNGS.get(role, frozenset())
+    """The rungs on which ``role`` (its scope an area at ``area_level``, None: the banner)
+    records attempts: the level holding the case acts (:func:`cases.loop.table.holds`), the
+    command seat only at the banner (it holds every level for the loop's filing and
+    dispatching, but mediates only the banner's 终调)."""
+    if role is Role.COMMAND:
+        return frozenset({"banner"})
+    return frozenset(
+        r for r in RUNGS if role in table.LEVEL_BOUND and table.holds(role, area_level, r)
+    )
 
 
-#: Who holds a case at each level, as far as reading a private dispute's file goes (§5.7).
-HOLDERS: dict[str, frozenset[Role]] = {
-    "micro_grid": frozenset({Role.GRID_WORKER, Role.COMMAND}),
-    "grid": frozenset({Role.GRID_WORKER, Role.COMMAND}),
-    "village": frozenset({Role.MEDIATOR}),
-    "township": frozenset({Role.TOWNSHIP, Role.MEDIATOR}),
-    "banner": frozenset({Role.COMMAND, Role.MEDIATOR}),
-}
-#: Who reads the file of any other dispute inside their scope.
+#: Who reads the file of a dispute that is not private, inside their scope.
 READERS = frozenset({Role.ADMIN, Role.COMMAND, Role.TOWNSHIP, Role.MEDIATOR, Role.GRID_WORKER})
 
 
-def may_read(role: Role, category_code: str, level: str) -> bool:
-    """Whether ``role`` (its scope holding the case) reads the file of a dispute of
-    ``category_code`` held at ``level``: a family or neighbour dispute only the mediators
-    and the level holding it (and the administrator), any other the readers.
+def may_read(role: Role, area_level: str | None, category_code: str, level: str) -> bool:
+    """Whether ``role`` (scoped at ``area_level``, its scope holding the case) reads the file
+    of a dispute of ``category_code`` held at ``level``: a family or neighbour dispute only
+    the mediators and the level holding it (:func:`cases.loop.table.holds`), any other the
+    readers.
 
-    >>> may_read(Role.TOWNSHIP, "0101", "village"), may_read(Role.TOWNSHIP, "0103", "village")
-    (False, True)
-    >>> may_read(Role.DEPARTMENT, "0103", "village"), may_read(Role.MEDIATOR, "0102", "banner")
-    (False, True)
+    >>> may_read(Role.TOWNSHIP, "township", "0101", "village")
+    False
+    >>> may_read(Role.TOWNSHIP, "township", "0103", "village")
+    True
+    >>> may_read(Role.DEPARTMENT, None, "0103", "village")
+    False
+    >>> may_read(Role.MEDIATOR, "village", "0102", "banner")
+    True
     """
-    if role is Role.ADMIN or role is Role.MEDIATOR:
+    if role is Role.MEDIATOR:
         return True
     if category_code in PRIVATE_CATEGORIES:
-        return role in HOLDERS[level]
+        return role in table.LEVEL_BOUND and table.holds(role, area_level, level)
     return role in READERS
