@@ -97,7 +97,8 @@ def test_each_case_stands_at_the_rung_its_ladder_reached(conn):
             "ORDER BY a.held_at DESC LIMIT 1) AS top, "
             "(SELECT count(*) FROM incident_event e WHERE e.incident_id = i.id "
             "AND e.action = 'escalate') AS ups "
-            "FROM mediation_file f JOIN incident i ON i.id = f.incident_id WHERE f.opened_by = 'sample'"
+            "FROM mediation_file f JOIN incident i ON i.id = f.incident_id "
+            "WHERE f.opened_by = 'sample'"
         )
     ).all()
     assert len(rows) == len(_read("mediation_files.csv"))
