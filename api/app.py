@@ -205,6 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(login.router)
     app.include_router(maps_index.router)
     app.include_router(maps.router)
+    app.include_router(mediation.pages)
     assets.localize()
     assets.mount_static(app)
     document_security(app)

@@ -9,13 +9,16 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse
 from pydantic import Field
 
 from access.accounts import Permission
-from api.auth import Principal, Reader, require
-from api.deps import ConnDep, EngineDep
+from api.auth import Principal, Reader, page, require
+from api.deps import ConnDep, EngineDep, SettingsDep
+from api.routers.maps import viewer
 from api.schemas import Error, Strict
 from cases.mediation import attempts, files, stats
+from maps import mediation as maps_mediation
 
 router = APIRouter(tags=["mediation"])
 
@@ -157,3 +160,20 @@ def mediation_stats(
     area: Annotated[str | None, Query(max_length=32, description="An area code")] = None,
 ) -> dict[str, Any]:
     return stats.stats(conn, principal.scope, period, area)
+
+
+#: The mediation page, under /maps like the other pages.
+pages = APIRouter(prefix="/maps", tags=["maps"], default_response_class=HTMLResponse)
+
+
+@pages.get("/mediation", summary="调解卷宗（手机）")
+@page
+def mediation_page(
+    settings: SettingsDep,
+    principal: Reader,
+    case: Annotated[str, Query(min_length=1, max_length=32, description="The dispute's code")],
+) -> HTMLResponse:
+    can_mediate = principal.can(Permission.MEDIATE)
+    return HTMLResponse(
+        maps_mediation.mediation_page(settings, case, viewer(principal), can_mediate)
+    )
