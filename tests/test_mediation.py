@@ -24,6 +24,7 @@ from access.audit import Actor
 from cases.intake import Report, submit
 from cases.loop import calendar
 from cases.loop.calendar import CHINA
+from cases.mediation.privacy import WITHHELD
 from cases.mediation.sweep import sweep_mediation
 
 URL = "/api/v1/incidents"
@@ -375,3 +376,29 @@ def test_the_sweep_reminds_once(client, auth, engine, dispute, conn):
         ("attempt_late", "本级调解已超期，请调解或上提"),
         ("ladder_late", "调解已超过30日总时限"),
     ]
+
+
+def test_the_incident_routes_withhold_a_private_disputes_detail(client, auth, dispute):
+    code = dispute()
+    intake(client, auth, code)
+    for who in ("department", "party_member"):
+        one = client.get(f"{URL}/{code}", headers=auth(who))
+        if who == "party_member":  # the reporter's own case only: it is not theirs
+            assert one.status_code in (200, 404)
+            continue
+        body = ok(one)
+        assert (body["description"], body["reporter"], body["media"]) == (WITHHELD, None, [])
+        assert all(e["reason"] is None for e in body["events"])
+    listed = ok(
+        client.get(URL, params={"category": "0101", "limit": 500}, headers=auth("department"))
+    )
+    assert listed["items"] and {i["description"] for i in listed["items"]} == {WITHHELD}
+    features = ok(
+        client.get(
+            URL, params={"category": "0102", "format": "geojson"}, headers=auth("department")
+        )
+    )["features"]
+    assert features and {f["properties"]["description"] for f in features} == {WITHHELD}
+    assert ok(client.get(f"{URL}/{code}", headers=auth("mediator")))["description"] == "邻里纠纷"
+    land = ok(client.get(URL, params={"category": "0103", "limit": 5}, headers=auth("command")))
+    assert WITHHELD not in {i["description"] for i in land["items"]}
