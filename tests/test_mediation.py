@@ -168,7 +168,9 @@ def test_the_ladders_limits_are_data(conn):
     ]
 
 
-def test_a_dispute_walks_village_3_township_2_banner_1(client, auth, engine, dispute):
+def test_a_dispute_walks_village_3_township_2_banner_1(
+    client, auth, engine, dispute, point, accounts
+):
     code = dispute()
     assert level_of(engine, code) == "micro_grid"
     file = intake(client, auth, code, rights_notified=True, rights_notified_on="2026-11-02")
@@ -193,14 +195,14 @@ def test_a_dispute_walks_village_3_township_2_banner_1(client, auth, engine, dis
     ok(post(client, auth, code, "mediator", "/parties", side="respondent", name="李四"))
     levels = []
     walk = [
-        ("mediator", "village", at(3)),
-        ("mediator", "village", at(4)),
-        ("mediator", "village", at(5)),
-        ("township", "township", at(6)),
-        ("township", "township", at(9)),
+        ("mediator", "village", at(3), {"lon": point[0], "lat": point[1], "datum": "cgcs2000"}),
+        ("mediator", "village", at(4), {}),
+        ("mediator", "village", at(5), {}),
+        ("township", "township", at(6), {}),
+        ("township", "township", at(9), {}),
     ]
-    for who, level, held in walk:
-        file = ok(attempt(client, auth, code, who, level, held))
+    for who, level, held, where in walk:
+        file = ok(attempt(client, auth, code, who, level, held, **where))
         levels.append(level_of(engine, code))
     assert levels == ["village", "village", "township", "township", "banner"]
     file = ok(attempt(client, auth, code, "command", "banner", at(12), "settled"))
@@ -228,6 +230,8 @@ def test_a_dispute_walks_village_3_township_2_banner_1(client, auth, engine, dis
         ("village", 3, 3), ("township", 2, 2), ("banner", 1, 1),
     ]  # fmt: skip
     assert (file["outcome"], file["ended_at"]) == ("settled", "2026-11-12T02:00:00+00:00")
+    held_in = [a["micro_grid"] for a in file["attempts"]]
+    assert held_in == [accounts["party_member"].area_code, None, None, None, None, None]
     assert [p["name"] for p in file["parties"]] == ["张*", "李*"]
     assert file["parties"][0]["phone"] == "139****5678"
     file = ok(
@@ -294,7 +298,7 @@ def test_bad_steps_are_refused_naming_the_field_and_write_nothing(client, auth, 
     intake(client, auth, code)
     before = rows(engine)
     error(attempt(client, auth, code, "mediator", "township", at(3)), 422, "level")
-    assert attempt(client, auth, code, "township", "township", at(3)).status_code == 404
+    error(attempt(client, auth, code, "township", "township", at(3)), 422, "level")
     future = datetime.now(CHINA) + timedelta(days=1)
     error(attempt(client, auth, code, "mediator", "village", future), 422, "held_at")
     error(attempt(client, auth, code, "mediator", "village", at(1)), 422, "held_at")
@@ -317,6 +321,8 @@ def test_bad_steps_are_refused_naming_the_field_and_write_nothing(client, auth, 
     assert "village" in fourth["detail"]
     assert rows(engine) == before
     error(post(client, auth, code, "mediator", **{"source": "police", "summary": "x"}), 422, "code")
+    unknown = {"side": "applicant", "member_id": 2**31 - 1}
+    error(post(client, auth, code, "mediator", "/parties", **unknown), 422, "member_id")
     error(post(client, auth, code, "township", "/follow-up", performed="yes",
                satisfaction="satisfied", remaining_risk="none"), 422, "performed")  # fmt: skip
     assert rows(engine) == before
@@ -337,9 +343,10 @@ def test_a_future_intake_date_is_refused(client, auth, engine, dispute):
 def test_a_private_dispute_is_hidden_from_all_but_its_mediators_and_holder(client, auth, dispute):
     code = dispute()
     intake(client, auth, code)
-    for who in ("mediator", "admin"):
+    for who in ("mediator", "admin", "township", "command"):
         assert client.get(f"{URL}/{code}/mediation", headers=auth(who)).status_code == 200
-    for who in ("department", "grid_worker_peer", "township", "party_member", "planner"):
+    for who in ("department", "grid_worker_peer", "township_peer", "grid_worker", "party_member",
+                "planner"):  # fmt: skip
         response = client.get(f"{URL}/{code}/mediation", headers=auth(who))
         assert response.status_code == 404, (who, response.text)
     stats = ok(client.get("/api/v1/mediation/stats", headers=auth("department")))
@@ -397,3 +404,18 @@ def test_the_incident_routes_withhold_a_private_disputes_detail(client, auth, di
     assert ok(client.get(f"{URL}/{code}", headers=auth("mediator")))["description"] == "邻里纠纷"
     land = ok(client.get(URL, params={"category": "0103", "limit": 5}, headers=auth("command")))
     assert WITHHELD not in {i["description"] for i in land["items"]}
+
+
+def test_the_demo_mediator_serves_the_demo_townships_first_village(accounts, conn):
+    first = conn.execute(
+        text(
+            "SELECT min(code) FROM area WHERE level = 'village' AND code LIKE '150621001%' "
+            "AND generation_high IS NULL"
+        )
+    ).scalar_one()
+    mediator = accounts["mediator"]
+    assert (mediator.role.value, mediator.area_code, mediator.display_name) == (
+        "mediator",
+        first,
+        "村人民调解委员会调解员",
+    )

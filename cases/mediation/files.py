@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 from access import audit
 from access.accounts import Role
 from cases import live
+from cases.incidents import member_exists
 from cases.loop import actions
 from cases.loop.calendar import CHINA
 from cases.loop.table import LEVELS, scope_level
@@ -217,6 +218,11 @@ def add_party(
     side = choice(body, "side", ("applicant", "respondent", "third_party"))
     kind = choice(body, "kind", ("person", "unit"), "person")
     member_id = body.get("member_id")
+    if member_id is not None:
+        try:
+            member_exists(conn, member_id, scope=principal.scope)
+        except NotFound:
+            raise InvalidInput("member_id", f"no member {member_id} in your area") from None
     name = text_field(body, "name", member_id is None, 200)
     phone = text_field(body, "phone", False, 20)
     if phone is not None and not phone.replace("-", "").isdigit():
@@ -232,8 +238,6 @@ def add_party(
         "agent": text_field(body, "agent", False, 200),
     }
     added = conn.execute(query("party_insert"), values).one()
-    if added.name is None:
-        raise InvalidInput("member_id", f"no member {member_id}")
     audit.record(
         conn,
         principal.actor,

@@ -140,13 +140,15 @@ READERS = frozenset({Role.ADMIN, Role.COMMAND, Role.TOWNSHIP, Role.MEDIATOR, Rol
 def may_read(role: Role, area_level: str | None, category_code: str, level: str) -> bool:
     """Whether ``role`` (scoped at ``area_level``, its scope holding the case) reads the file
     of a dispute of ``category_code`` held at ``level``: a family or neighbour dispute only
-    the mediators and the level holding it (:func:`cases.loop.table.holds`), any other the
-    readers.
+    the mediators and the level holding it or one above it in the chain
+    (:func:`cases.loop.table.holds` at ``level`` or higher: a township officer reads the
+    disputes of its villages, a grid worker no longer once the dispute left the grid), any
+    other dispute the readers.
 
     >>> may_read(Role.TOWNSHIP, "township", "0101", "village")
-    False
-    >>> may_read(Role.TOWNSHIP, "township", "0103", "village")
     True
+    >>> may_read(Role.GRID_WORKER, "grid", "0101", "village")
+    False
     >>> may_read(Role.DEPARTMENT, None, "0103", "village")
     False
     >>> may_read(Role.MEDIATOR, "village", "0102", "banner")
@@ -155,5 +157,6 @@ def may_read(role: Role, area_level: str | None, category_code: str, level: str)
     if role is Role.MEDIATOR:
         return True
     if category_code in PRIVATE_CATEGORIES:
-        return role in table.LEVEL_BOUND and table.holds(role, area_level, level)
+        chain = table.LEVELS[table.LEVELS.index(level) :]
+        return role in table.LEVEL_BOUND and any(table.holds(role, area_level, lv) for lv in chain)
     return role in READERS

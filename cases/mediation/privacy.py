@@ -1,6 +1,7 @@
 """Family and neighbour disputes in detail only to the mediators and the level holding the
-case (WORKFLOW.md §5.7): everyone else who sees the case sees that it exists, where it is
-queued and how it moves, never what the parties said.
+case, or one above it in its chain of command (WORKFLOW.md §5.7; the rule is
+:func:`cases.mediation.ladder.may_read`): everyone else who sees the case sees that it
+exists, where it is queued and how it moves, never what the parties said.
 
 The mediation file itself answers 404 to them (:func:`cases.mediation.files.case_for`); an
 incident as the incident routes answer it goes through :func:`redacted` (its description,
