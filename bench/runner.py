@@ -1,7 +1,10 @@
 """Run the measures at banner and province scale and write ``bench/RESULTS.md``.
 
 Per scale: a fresh copy of the sample database, the synthetic incidents imported through the
-service's importer (P3, which is also how they get there), the in-process measures (P2), the
+service's importer (P3, which is also how they get there), their closed-loop clocks and the
+first supervision sweep over them (before anything is timed: its notices would otherwise land
+in whichever measure runs when the service first sweeps), the in-process measures (P2, the P11
+sweep), the
 service, the bare FastAPI app and tipg as uvicorn subprocesses for the HTTP measures, the load
 run, and last the one that changes the layout (P9).
 """
@@ -31,6 +34,7 @@ from bench import (
     page,
     publish,
     stream,
+    supervision,
     tiles,
     topology,
     view,
@@ -142,8 +146,10 @@ def run_scale(
 
     engine = create_engine(url)
     report, seconds = bulk.load(engine, csv)
-    engine.dispose()
     _say(f"{scale}: imported in {seconds:.1f} s")
+    first_sweep = supervision.prepare(engine)
+    engine.dispose()
+    _say(f"{scale}: first supervision sweep in {first_sweep.seconds:.1f} s")
     x, y = probe_points(url)
     placeholder = None
     ctx = Context(scale, url, sizes, placeholder, placeholder, n, micro, x, y)  # type: ignore[arg-type]
@@ -154,6 +160,8 @@ def run_scale(
         lon, lat = frame.lon.to_numpy()[:m], frame.lat.to_numpy()[:m]
         _guard(results, "P2", scale, lambda: bulk.assign(ctx, lon, lat))
     del frame
+    if "P11" in want:
+        _guard(results, "P11", scale, lambda: supervision.measure(ctx, first_sweep))
     http = want & {"P1", "P4", "P11", "P5", "P6", "P7", "P8", "P10", "P12", "MEM", "LOAD"}
     if http:
         with serve_service(url) as service, serve_bare() as bare:

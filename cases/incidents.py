@@ -201,29 +201,51 @@ def get_incident(
 
 
 def events(conn: Connection, incident: int) -> list[dict[str, Any]]:
-    rows = conn.execute(query("incident_events"), {"id": incident})
-    return [
-        {
-            "at": r.at.isoformat(),
-            "actor": r.actor,
-            "kind": r.kind,
-            "action": r.action,
-            "attachments": r.attachments,
-            "from_status": r.from_status,
-            "to_status": r.to_status,
-            "from_area": r.from_area,
-            "to_area": r.to_area,
-            "from_member_id": r.from_member_id,
-            "to_member_id": r.to_member_id,
-            "from_department": r.from_department,
-            "to_department": r.to_department,
-            "reason": mask_text(r.reason),
-            "data": mask_strings(r.data),
-        }
-        for r in rows
-    ]
+    return [event_view(r) for r in conn.execute(query("incident_events"), {"id": incident})]
+
+
+def event_view(r: Any) -> dict[str, Any]:
+    """One trail entry (a row of ``incident_events.sql``) as clients see it."""
+    return {
+        "at": r.at.isoformat(),
+        "actor": r.actor,
+        "kind": r.kind,
+        "action": r.action,
+        "attachments": r.attachments,
+        "from_status": r.from_status,
+        "to_status": r.to_status,
+        "from_area": r.from_area,
+        "to_area": r.to_area,
+        "from_member_id": r.from_member_id,
+        "to_member_id": r.to_member_id,
+        "from_department": r.from_department,
+        "to_department": r.to_department,
+        "reason": mask_text(r.reason),
+        "data": mask_strings(r.data),
+    }
 
 
 def member_exists(conn: Connection, member_id: int, *, scope: Scope) -> None:
     """NotFound unless member ``member_id`` serves an area inside ``scope``'s area."""
     find_member(conn, member_id, scope=scope)
+
+
+def answer(conn: Connection, incident_id: int) -> dict[str, Any]:
+    """Incident ``incident_id`` with its area chain and trail (as ``GET`` shows it to the
+    whole banner), in one statement."""
+    rows = conn.execute(query("incident_answer"), {"id": incident_id}).all()
+    if not rows:
+        raise NotFound(f"incident {incident_id} does not exist")
+    incident = view(rows[0], rows[0].chain)
+    incident["events"] = [event_view(_Entry(r)) for r in rows if r.e_at is not None]
+    return incident
+
+
+class _Entry:
+    """A trail entry's columns of an ``incident_answer`` row, without their ``e_`` prefix."""
+
+    def __init__(self, row: Any) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, f"e_{name}")

@@ -292,7 +292,7 @@ def _cards(case: Case, entries: list[Entry], clock: Clock) -> list[Entry]:
     """The yellow and red cards the sweep issues on the handling deadline while the case waits
     on it (open, not hung), once per deadline; merged into ``entries`` in time order."""
     out: list[Entry] = []
-    state = start(case)
+    state = start(case, clock)
     issued: set[tuple[str, datetime]] = set()
     for k, entry in enumerate(entries):
         state = step(case, state, entry, clock, k + 1)

@@ -154,7 +154,7 @@ NOW = at(2030, 6, 12, 10, 0)  # a Wednesday; 2030 is worked Monday–Friday (no 
 
 
 def _cases(engine: Engine) -> dict[str, int]:
-    """Four sample cases made into: a handling case 11 WD late (urge, yellow, red), a case
+    """Four sample cases made into: a handling case 11 WD late (urge, 通报, yellow, red), a case
     waiting 3 WD past its accept deadline (urge, yellow), one due within 48 h (warning), and a
     hung one long overdue (nothing: the clock stands still). Their old state is kept."""
     cal = Calendar()
@@ -244,7 +244,7 @@ def _issued(engine: Engine, cases: dict[str, int]) -> dict[str, list[str]]:
 
 
 EXPECTED = {
-    "late": ["red", "urge", "yellow"],
+    "late": ["notice", "red", "urge", "yellow"],
     "waiting": ["urge", "yellow"],
     "soon": ["warning"],
     "hung": [],
@@ -255,7 +255,7 @@ def test_the_sweep_run_twice_issues_each_notice_once(engine, swept_cases, databa
     listener = psycopg.connect(conninfo(database.service_url), autocommit=True)
     listener.execute("LISTEN incidents")
     first = supervision.run(engine, NOW)
-    assert first == Counter({"urge": 2, "yellow": 2, "red": 1, "warning": 1})
+    assert first == Counter({"urge": 2, "yellow": 2, "red": 1, "warning": 1, "notice": 1})
     assert supervision.run(engine, NOW) == Counter()
     assert supervision.run(engine, NOW + timedelta(minutes=1)) == Counter()
     assert _issued(engine, swept_cases) == EXPECTED
@@ -287,26 +287,47 @@ def test_the_sweep_run_twice_issues_each_notice_once(engine, swept_cases, databa
     assert all('"kind": "changed"' in e for e in events)
 
 
-def test_two_sweeps_at_once_issue_each_notice_once(engine, swept_cases):
+def _two_at_once(engine: Engine, now) -> list[Counter[str] | None]:
+    """Two sweeps at ``now`` started together on two connections; what each issued."""
     start = threading.Barrier(2)
     results: list[Counter[str] | None] = []
 
     def sweep() -> None:
         start.wait()
-        results.append(supervision.run(engine, NOW))
+        results.append(supervision.run(engine, now))
 
     threads = [threading.Thread(target=sweep) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=60)
-    total = sum((r for r in results if r), Counter())
     assert len(results) == 2
-    assert total == Counter({"urge": 2, "yellow": 2, "red": 1, "warning": 1})
+    return results
+
+
+def test_two_sweeps_at_once_issue_each_notice_once(engine, swept_cases):
+    total = sum((r for r in _two_at_once(engine, NOW) if r), Counter())
+    assert total == Counter({"urge": 2, "yellow": 2, "red": 1, "warning": 1, "notice": 1})
     assert _issued(engine, swept_cases) == EXPECTED
-    # and later, past the red limit of the waiting case (5 WD after its deadline: 2 WD on)
+    # Later, past the red limit of the waiting case and its 通报 (5 WD after its deadline:
+    # 2 WD on): each once, by two sweeps at once and a third after them.
     later = Calendar().add(NOW, D(2), "work_days")
-    assert supervision.run(engine, later) == Counter({"red": 1})
+    total = sum((r for r in _two_at_once(engine, later) if r), Counter())
+    assert total == Counter({"red": 1, "notice": 1})
+    assert supervision.run(engine, later) == Counter()
+    assert _issued(engine, swept_cases) == EXPECTED | {
+        "waiting": ["notice", "red", "urge", "yellow"]
+    }
+    # The 通报 is a trail entry in Chinese, and raises no card.
+    with engine.connect() as c:
+        row = c.execute(
+            text(
+                "SELECT e.reason, i.card FROM incident_event e JOIN incident i "
+                "ON i.id = e.incident_id WHERE e.incident_id = :id AND e.data->>'card' = 'notice'"
+            ),
+            {"id": swept_cases["waiting"]},
+        ).one()
+    assert (row.reason, row.card) == ("通报：超过期限五个工作日", "red")
 
 
 def test_a_sweep_that_does_not_get_the_lock_does_nothing(engine, swept_cases):

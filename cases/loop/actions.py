@@ -6,17 +6,22 @@ the audit row and the live ``NOTIFY`` (sent by PostgreSQL only on commit). A ref
 before anything is written, and a crash anywhere rolls all of it back: the case stays as it
 was. The checks run in a fixed order, each with its own status: out of scope or missing (404),
 a stale version (412), a role the table never lets take the action (403), a state that does
-not allow it (409, naming the state and the caller's allowed actions), a missing or wrong
-field (422, naming it).
+not allow it (409, naming the state and the caller's allowed actions), a level that the
+caller does not hold (403, naming who does), a missing or wrong field (422, naming it).
+
+Three round trips make an action: the lock (which also reads the case's time limits and the
+stamp of the working calendar, kept in-process per stamp), the writes (one statement: the
+update, the trail entry, the audit row, the ``NOTIFY``) and the answer (one statement: the
+incident, its area chain and its trail). An action's outcome is
+:func:`cases.loop.replay.advance`'s, the function the sample's replay uses too.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any, Protocol
 
 from sqlalchemy import Connection
@@ -25,27 +30,26 @@ from access import audit
 from access.accounts import Role
 from cases import live
 from cases.errors import ActionNotAllowed, StaleVersion
-from cases.incidents import events, get_incident
-from cases.loop import escalation, limits
+from cases.incidents import answer, get_incident
+from cases.loop import calendar, escalation
+from cases.loop.calendar import Calendar
+from cases.loop.limits import Limit
+from cases.loop.replay import Case, State, advance
 from cases.loop.sql import query
 from cases.loop.table import (
     ACTIONS,
     CARDS,
     EVALUATIONS,
     MAX_DELAY_DAYS,
-    STEP_OF,
-    TRANSFERS_BEFORE_ESCALATION,
     Action,
     Effect,
     Need,
     allowed_actions,
     holders_of,
-    next_level,
     state_allows,
     with_loop,
 )
 from cases.models import IncidentStatus as S
-from cases.views import incident_view
 from geo.errors import Forbidden, InvalidInput, NotFound
 from geo.points import StoragePoint, parse_point
 from geo.scope import Scope
@@ -65,30 +69,13 @@ class Caller(Protocol):
 
 
 @dataclass(frozen=True)
-class State:
-    """The columns an action may change, as they are before and after it."""
-
-    status: str
-    department_id: int
-    level: str
-    closed_level: str | None
-    card: str
-    delay_state: str
-    handling_started_at: datetime | None
-    hung_since: datetime | None
-    step_due_at: datetime | None
-    deadline_at: datetime
-    transfers: int
-    reopened_count: int
-    evaluation: str | None
-
-
-@dataclass(frozen=True)
 class Request:
     """An action's checked inputs."""
 
     reason: str | None
     department_id: int | None
+    #: The code of ``department_id``.
+    department: str | None
     attachments: list[dict[str, Any]]
     point: StoragePoint | None
     data: dict[str, Any]
@@ -103,6 +90,38 @@ def _case(row: Any) -> dict[str, Any]:
         "sensitive": row.sensitive,
         "evaluation": row.evaluation,
     }
+
+
+@dataclass(frozen=True)
+class RowClock:
+    """The :class:`~cases.loop.replay.LoopClock` of one case in :func:`apply`: its resolved
+    limits per step (read with the lock) on the database's working calendar."""
+
+    calendar: Calendar
+    limits: dict[str, Limit]
+
+    def due(self, case: Case, step: str, start: datetime) -> datetime:
+        limit = self.limits.get(step)
+        if limit is None:
+            raise NotFound(f"no time limit for step {step} (urgent: {case.urgent})")
+        return self.calendar.add(start, limit.amount, limit.unit)
+
+    def resumed(self, due_at: datetime, hung_since: datetime, now: datetime) -> datetime:
+        return self.calendar.resumed(due_at, hung_since, now)
+
+    def delayed(self, due_at: datetime, days: Decimal) -> datetime:
+        return self.calendar.add(due_at, days, "work_days")
+
+
+def _clock(conn: Connection, row: Any) -> RowClock:
+    def number(text: str | None) -> Decimal | None:
+        return None if text is None else Decimal(text)
+
+    limits = {
+        step: Limit(Decimal(amount), unit, number(yellow), number(red))
+        for step, (amount, unit, yellow, red) in (row.limits or {}).items()
+    }
+    return RowClock(calendar.current(conn, row.calendar_stamp), limits)
 
 
 def apply(
@@ -138,36 +157,43 @@ def apply(
             f"incident {code} is held at {row.level}: only {holders_of(row.level)} act on it"
         )
     request = _checked(conn, found, row, body, principal)
-    before = _state(row)
-    after = _outcome(conn, found, row, before, request)
-    _write(conn, found, row, before, after, request, principal)
-    incident = with_loop(
-        {**incident_view(conn, row.id), "events": events(conn, row.id)}, principal, row.now
-    )
-    live.notify(conn, [_changed(incident, row)])
+    before = _state(conn, found, row)
+    after = advance(found, _loop_case(row), before, row.now, request.data, _clock(conn, row))
+    department = request.department if Effect.START_HANDLING in found.effects else None
+    _write(conn, found, row, before, after, request, department, principal)
+    incident = with_loop(answer(conn, row.id), principal, row.now)
     return incident
 
 
-def _changed(incident: dict[str, Any], row: Any) -> dict[str, Any]:
-    """The live map's ``changed`` event (:func:`cases.live.changed`) from the answer itself:
-    an action never moves a case to another queue area, only (dispatch) to a department."""
-    chain = incident["assignment"].get("chain") or []
-    now = SimpleNamespace(
-        code=incident["code"],
-        status=incident["status"],
-        micro_grid=next((a["code"] for a in chain if a["level"] == "micro_grid"), None),
-        lon=incident["location"]["cgcs2000"]["lon"],
-        lat=incident["location"]["cgcs2000"]["lat"],
-        queue_area=incident["assignment"]["queue_area"]["code"],
-        department=incident["responsible"]["department"]["code"],
-        from_queue_area=row.queue_code,
-        from_department=row.department_code,
-    )
-    return live.changed(now)
+def _loop_case(row: Any) -> Case:
+    return Case(row.category_code, row.urgent, row.sensitive, row.reported_at, row.deadline_at)
 
 
-def _state(row: Any) -> State:
-    return State(**{f: getattr(row, f) for f in State.__dataclass_fields__})
+def _state(conn: Connection, action: Action, row: Any) -> State:
+    """The case's columns an action may change, as the lock read them (and for a delay to
+    decide, the days its application asked for)."""
+    days = None
+    if Effect.DECIDE_DELAY in action.effects:
+        days = int(conn.execute(query("action_last_delay"), {"id": row.id}).scalar_one())
+    names = [f.name for f in fields(State) if f.name not in ("version", "delay_days")]
+    return State(**{n: getattr(row, n) for n in names}, version=row.version, delay_days=days)
+
+
+def _changed(row: Any, after: State, department: str) -> dict[str, Any]:
+    """The live map's ``changed`` event (:func:`cases.live.changed`): an action never moves a
+    case to another queue area, only (dispatch) to a department."""
+    return {
+        "kind": live.Event.CHANGED.value,
+        "code": row.code,
+        "status": after.status,
+        "micro_grid": row.micro_grid_code,
+        "lon": round(row.lon, 9),
+        "lat": round(row.lat, 9),
+        "queue_area": row.queue_code,
+        "department": department,
+        "from_queue_area": row.queue_code,
+        "from_department": row.department_code,
+    }
 
 
 def _reason(body: dict[str, Any], required: bool) -> str | None:
@@ -201,13 +227,14 @@ def _checked(
         or fail
         or (action.name == "decide_delay" and body.get("approve") is False),
     )
-    department_id = None
+    department_id, department = None, None
     if Need.DEPARTMENT in needs or body.get("department_code") is not None:
         department_id = conn.execute(
             query("action_department"), {"code": body.get("department_code")}
         ).scalar_one_or_none()
         if department_id is None:
             raise InvalidInput("department_code", f"no department {body.get('department_code')!r}")
+        department = str(body["department_code"])
     attachments = _attachments(conn, row.id, body.get("attachments") or [], principal)
     if Need.PHOTOS in needs and not attachments:
         raise InvalidInput("attachments", "at least one photo is required for this action")
@@ -232,7 +259,7 @@ def _checked(
         data["card"] = _choice(body, "card", CARDS)
     if Effect.ESCALATE in action.effects:
         data |= escalation.target(conn, row, body)
-    return Request(reason, department_id, attachments, point, data)
+    return Request(reason, department_id, department, attachments, point, data)
 
 
 def _attachments(
@@ -257,75 +284,6 @@ def _attachments(
     return [{"id": r.id, "sha256": r.sha256, "type": r.media_type, "bytes": r.bytes} for r in rows]
 
 
-def _outcome(conn: Connection, action: Action, row: Any, state: State, request: Request) -> State:
-    """The case after ``action``: its status and what the effects set."""
-    now = row.now
-    to = action.to
-    if Effect.VERIFY in action.effects:
-        to = S.CLOSED if request.data["approve"] else S.REWORK
-    status = to.value if to is not None else state.status
-    new = replace(state, status=status)
-    effects = set(action.effects)
-    if Effect.START_HANDLING in effects and request.department_id is not None:
-        new = replace(new, department_id=request.department_id)
-        if state.handling_started_at is None:
-            new = replace(
-                new,
-                handling_started_at=now,
-                deadline_at=limits.step_due(conn, row, "handle", now),
-            )
-    if Effect.COUNT_TRANSFER in effects and state.status == S.RETURNED:
-        new = replace(new, transfers=state.transfers + 1)
-        above = next_level(state.level)
-        if new.transfers >= TRANSFERS_BEFORE_ESCALATION and above is not None:
-            new = replace(new, level=above)
-    if Effect.HANG in effects:
-        new = replace(new, hung_since=now)
-    if Effect.RESUME in effects and state.status == S.HUNG and state.hung_since is not None:
-        due = limits.resumed_due(conn, state.deadline_at, state.hung_since, now)
-        new = replace(new, hung_since=None, deadline_at=due)
-    if Effect.RESTART_HANDLING in effects and state.status in (S.REWORK, S.REOPENED):
-        new = replace(new, deadline_at=limits.step_due(conn, row, "handle", now))
-    if new.status == S.CLOSED:
-        new = replace(new, closed_level=state.level)
-    if Effect.APPLY_DELAY in effects:
-        new = replace(new, delay_state="applied")
-    if Effect.DECIDE_DELAY in effects:
-        new = _decided(conn, row, new, request.data["approve"])
-    if Effect.ESCALATE in effects:
-        new = replace(new, level=request.data["level"]["to"])
-    if Effect.EVALUATE in effects or "evaluation" in request.data:
-        new = replace(new, evaluation=request.data["evaluation"])
-    if Effect.REOPEN in effects:
-        new = replace(new, reopened_count=state.reopened_count + 1, closed_level=None)
-    if Effect.CARD in effects:
-        new = replace(new, card=request.data["card"])
-    return replace(new, step_due_at=_step_due(conn, row, state, new, now))
-
-
-def _decided(conn: Connection, row: Any, new: State, approve: bool) -> State:
-    if not approve:
-        return replace(new, delay_state="rejected")
-    days = conn.execute(query("action_last_delay"), {"id": row.id}).scalar_one()
-    due = limits.delayed_due(conn, new.deadline_at, Decimal(days))
-    return replace(new, delay_state="approved", deadline_at=due)
-
-
-def _step_due(
-    conn: Connection, row: Any, state: State, new: State, now: datetime
-) -> datetime | None:
-    """The deadline of the step the case waits on now: the handling deadline while it is
-    handled, a fresh step limit when the status changed, unchanged otherwise."""
-    if new.status == S.IN_PROGRESS:
-        return new.deadline_at
-    if new.status == state.status:
-        return state.step_due_at
-    step = STEP_OF[S(new.status)]
-    if step is None or new.status in (S.REWORK, S.REOPENED):
-        return None
-    return limits.step_due(conn, row, step, now)
-
-
 def _write(
     conn: Connection,
     action: Action,
@@ -333,41 +291,49 @@ def _write(
     before: State,
     after: State,
     request: Request,
+    department: str | None,
     principal: Caller,
 ) -> None:
-    conn.execute(query("action_update"), {"id": row.id, **after.__dict__})
+    """The update, the trail entry, the audit row and the live event, in one statement."""
     data = dict(request.data)
     if after.level != before.level:
         data["level"] = {"from": before.level, "to": after.level}
-    point = request.point
+    point, actor = request.point, principal.actor
+    moved = department is not None
+    to_department = request.department_id if moved else row.department_id
+    columns = {
+        f.name: getattr(after, f.name)
+        for f in fields(State)
+        if f.name not in ("version", "delay_days")
+    }
     conn.execute(
-        query("action_event"),
+        query("action_write"),
         {
+            **columns,
             "id": row.id,
+            "code": row.code,
+            "department_id": to_department,
             "at": row.now,
-            "actor": principal.actor.username,
+            "actor": actor.username,
+            "role": actor.role,
+            "client": actor.client,
             "action": action.name,
+            "audit_action": f"incident.{action.name}",
             "from_status": before.status,
             "to_status": after.status,
-            "from_department": before.department_id,
-            "to_department": after.department_id,
+            "from_department": row.department_id,
+            "to_department": to_department,
             "reason": request.reason,
             "data": json.dumps(data) if data else None,
             "lon": point.lon if point else None,
             "lat": point.lat if point else None,
             "attachments": json.dumps(request.attachments),
+            "before": json.dumps({"status": before.status, "version": row.version}),
+            "after": json.dumps({"status": after.status, "version": row.version + 1}),
+            "channel": live.CHANNEL,
+            "payload": live.payload(_changed(row, after, department or row.department_code)),
         },
-    )
-    audit.record(
-        conn,
-        principal.actor,
-        f"incident.{action.name}",
-        "incident",
-        row.code,
-        before={"status": before.status, "version": row.version},
-        after={"status": after.status, "version": row.version + 1},
-        reason=request.reason,
-    )
+    ).one()
 
 
 def view_for(conn: Connection, principal: Caller, code: str) -> dict[str, Any]:

@@ -76,6 +76,7 @@ __all__ = [
     "add_working",
     "at",
     "coverage",
+    "current",
     "load",
     "set_year",
     "year_view",
@@ -249,6 +250,20 @@ class Calendar:
             day -= timedelta(days=1)
         raise ValueError(f"no working time within ten years before {end}")
 
+    def resumed(self, due_at: datetime, hung_since: datetime, resumed_at: datetime) -> datetime:
+        """The handling deadline of a case resumed at ``resumed_at`` after hanging since
+        ``hung_since``: the working time that was left when it was hung, from ``resumed_at``
+        (a case hung when already late resumes as late as it was).
+
+        >>> cal = Calendar()
+        >>> print(cal.resumed(at(2026, 12, 4, 17, 0), at(2026, 12, 4, 16, 0),
+        ...                   at(2026, 12, 7, 9, 0)))
+        2026-12-07 10:00:00+08:00
+        """
+        if due_at <= hung_since:
+            return self.backward(resumed_at, self.between(due_at, hung_since))
+        return self.forward(resumed_at, self.between(hung_since, due_at))
+
     def between(self, start: datetime, end: datetime) -> int:
         """Seconds of working time from ``start`` to ``end`` (0 when ``end`` is not later): what
         is left of a handling limit when a case is hung.
@@ -278,6 +293,30 @@ def load(conn: Connection, hours: WorkingHours | None = None) -> Calendar:
     """The calendar with the ``work_day`` rows as overrides (a few dozen rows a year)."""
     rows = conn.execute(query("work_days_all"))
     return Calendar({r.day: r.working for r in rows}, hours or configured_hours())
+
+
+#: Calendars kept in this process by (database, stamp of the ``work_day`` rows): a stamp
+#: changes with any row written or removed (fragment ``calendar_stamp``), by this process
+#: or another, so a kept calendar is never stale; :func:`set_year` also forgets them.
+_KEPT: dict[tuple[str, str], Calendar] = {}
+
+
+def current(conn: Connection, stamp: str) -> Calendar:
+    """The calendar of ``conn``'s database whose ``work_day`` rows have ``stamp`` (read by the
+    caller with its own statement: fragment ``calendar_stamp``), loaded once per stamp."""
+    key = (conn.engine.url.render_as_string(), stamp)
+    kept = _KEPT.get(key)
+    if kept is None:
+        kept = load(conn)
+        if len(_KEPT) > 64:
+            _KEPT.clear()
+        _KEPT[key] = kept
+    return kept
+
+
+def forget() -> None:
+    """Forget the kept calendars (after the ``work_day`` rows changed)."""
+    _KEPT.clear()
 
 
 def add_working(conn: Connection, start: datetime, amount: Decimal, unit: str) -> datetime:
@@ -357,6 +396,7 @@ def set_year(
     conn.execute(query("work_days_clear_year"), {"year": year})
     for item in overrides:
         conn.execute(query("work_day_insert"), item)
+    forget()
     after = [_jsonable(item) for item in sorted(overrides, key=lambda o: o["day"])]
     audit.record(conn, actor, "calendar.update", "calendar", year, before=before, after=after)
     return year_view(conn, year)

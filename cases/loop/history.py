@@ -80,7 +80,7 @@ def write_trails(conn: Connection, codes: Sequence[str], path: Path) -> dict[str
             continue
         row = rows[code]
         case = Case(row.category_code, row.urgent, row.sensitive, row.reported_at, row.deadline_at)
-        state, previous = start(case), None
+        state, previous = start(case, the_clock), None
         for n, (entry, reason) in enumerate(trail, 1):
             after = step(case, state, entry, the_clock, n, previous)
             previous = entry

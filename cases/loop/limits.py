@@ -67,9 +67,17 @@ def limit_for(conn: Connection, category_code: str, urgent: bool, step: str) -> 
 
 
 def step_due(conn: Connection, incident_row: CaseRow, step: str, start: datetime) -> datetime:
-    """The deadline of ``step`` begun at ``start`` for this case, on the working calendar."""
-    limit = limit_for(conn, incident_row.category_code, incident_row.urgent, step)
-    return calendar.add_working(conn, start, limit.amount, limit.unit)
+    """The deadline of ``step`` begun at ``start`` for this case, on the working calendar (one
+    round trip: the limit and the calendar's stamp; the calendar is kept per stamp)."""
+    if step not in STEPS:
+        raise InvalidInput("step", f"must be one of {', '.join(STEPS)}, got {step!r}")
+    category, urgent = incident_row.category_code, incident_row.urgent
+    row = conn.execute(
+        query("step_limit"), {"step": step, "urgent": urgent, "category": category}
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no time limit for step {step} (urgent: {urgent})")
+    return calendar.current(conn, row.calendar_stamp).add(start, Decimal(row.amount), row.unit)
 
 
 def resumed_due(
@@ -78,12 +86,7 @@ def resumed_due(
     """The handling deadline of a case resumed at ``resumed_at`` after hanging since
     ``hung_since``: the working time that was left when it was hung, from ``resumed_at``
     (a case hung when already late resumes as late as it was)."""
-    cal = calendar.load(conn)
-    if due_at <= hung_since:
-        late = cal.between(due_at, hung_since)
-        return cal.backward(resumed_at, late)
-    left = cal.between(hung_since, due_at)
-    return cal.forward(resumed_at, left)
+    return calendar.load(conn).resumed(due_at, hung_since, resumed_at)
 
 
 def delayed_due(conn: Connection, due_at: datetime, days: Decimal) -> datetime:

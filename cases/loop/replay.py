@@ -5,8 +5,10 @@ database, and loaded by :mod:`cases.loop.history`, which must set the derived co
 case (status, level, closed level, card, delay, handling clock, deadlines, transfers,
 reopenings, evaluation, version) to what its trail says. Both read them from here, so they
 cannot disagree: each entry is checked against :data:`cases.loop.table.ACTIONS` (state, guards,
-role) and its effects are those :func:`cases.loop.actions.apply` gives it, on a
-:class:`Clock` (the working calendar and the resolved time limits, loaded once).
+role, the level that holds the case) and its effects are :func:`advance`'s, the one function
+:func:`cases.loop.actions.apply` also takes them from. :func:`advance` reads time through a
+:class:`LoopClock`: here the in-memory :class:`Clock` (the working calendar and the resolved
+time limits, loaded once), in ``apply`` the case's limits and the database's calendar.
 
 Examples
 --------
@@ -28,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from access.accounts import Role
 from cases.loop.calendar import Calendar
@@ -37,6 +39,7 @@ from cases.loop.table import (
     ACTIONS,
     STEP_OF,
     TRANSFERS_BEFORE_ESCALATION,
+    Action,
     Effect,
     holds,
     next_level,
@@ -45,7 +48,10 @@ from cases.loop.table import (
 )
 from cases.models import IncidentStatus as S
 
-__all__ = ["CARD_RANK", "Case", "Clock", "Entry", "Illegal", "Limit", "State", "replay"]
+__all__ = [
+    "CARD_RANK", "Case", "Clock", "Entry", "Illegal", "Limit", "LoopClock", "State", "advance",
+    "replay",
+]  # fmt: skip
 
 #: A supervision card only ever raises the case's card (the sweep never lowers it).
 CARD_RANK = {"none": 0, "yellow": 1, "red": 2}
@@ -55,9 +61,21 @@ class Illegal(ValueError):
     """An entry the table does not allow where it stands."""
 
 
+class LoopClock(Protocol):
+    """What :func:`advance` asks of time: a step's deadline for a case, a resumed handling
+    deadline and a delayed one, on some working calendar."""
+
+    def due(self, case: Case, step: str, start: datetime) -> datetime: ...
+
+    def resumed(self, due_at: datetime, hung_since: datetime, now: datetime) -> datetime: ...
+
+    def delayed(self, due_at: datetime, days: Decimal) -> datetime: ...
+
+
 @dataclass(frozen=True)
 class Clock:
-    """The working calendar and the resolved limits, ``(category, urgent, step) → Limit``."""
+    """The in-memory :class:`LoopClock`: the working calendar and the resolved limits,
+    ``(category, urgent, step) → Limit``."""
 
     calendar: Calendar
     limits: Mapping[tuple[str, bool, str], Limit]
@@ -72,10 +90,11 @@ class Clock:
 
     def resumed(self, due_at: datetime, hung_since: datetime, now: datetime) -> datetime:
         """:func:`cases.loop.limits.resumed_due` on this clock."""
-        cal = self.calendar
-        if due_at <= hung_since:
-            return cal.backward(now, cal.between(due_at, hung_since))
-        return cal.forward(now, cal.between(hung_since, due_at))
+        return self.calendar.resumed(due_at, hung_since, now)
+
+    def delayed(self, due_at: datetime, days: Decimal) -> datetime:
+        """:func:`cases.loop.limits.delayed_due` on this clock."""
+        return self.calendar.add(due_at, days, "work_days")
 
 
 @dataclass(frozen=True)
@@ -123,18 +142,21 @@ class State:
     delay_days: int | None = None
 
 
-def start(case: Case) -> State:
-    """A case as it is reported, before any action."""
+def start(case: Case, clock: LoopClock | None = None) -> State:
+    """A case as it is reported, before any action: waiting to be accepted, by the accept
+    limit from its report time on ``clock`` (as intake sets it; no step deadline without a
+    clock)."""
+    accept_due = None if clock is None else clock.due(case, "accept", case.reported_at)
     return State(
-        "reported", "micro_grid", None, "none", "none", None, None, None, case.deadline_at,
+        "reported", "micro_grid", None, "none", "none", None, None, accept_due, case.deadline_at,
         0, 0, None, 1,
     )  # fmt: skip
 
 
-def replay(case: Case, entries: Iterable[Entry], clock: Clock) -> State:
+def replay(case: Case, entries: Iterable[Entry], clock: LoopClock) -> State:
     """The state ``entries`` lead ``case`` to; :class:`Illegal` names the first entry the table
     refuses (wrong state or guard, a role the action is not for, a missing field)."""
-    state, previous = start(case), None
+    state, previous = start(case, clock), None
     for n, entry in enumerate(entries, 1):
         state = step(case, state, entry, clock, n, previous)
         previous = entry
@@ -152,11 +174,16 @@ def same_sweep(entry: Entry, previous: Entry | None) -> bool:
 
 
 def step(
-    case: Case, state: State, entry: Entry, clock: Clock, n: int = 0, previous: Entry | None = None
+    case: Case,
+    state: State,
+    entry: Entry,
+    clock: LoopClock,
+    n: int = 0,
+    previous: Entry | None = None,
 ) -> State:
-    """``state`` after ``entry`` (the :func:`cases.loop.actions._outcome` of it; a supervision
-    notice raises the card, never lowers it, as the sweep does); ``previous`` is the entry
-    before it."""
+    """``state`` after ``entry`` (its :func:`advance`, after checking it against the table; a
+    supervision notice raises the card, never lowers it, as the sweep does); ``previous`` is
+    the entry before it."""
     if entry.kind == "supervision":
         card = str(entry.data["card"])
         raised = card if CARD_RANK.get(card, 0) > CARD_RANK[state.card] else state.card
@@ -180,7 +207,22 @@ def step(
         raise Illegal(f"entry {n}: the role {entry.actor_role} may not {entry.action}")
     if role not in action.anywhere and not holds(role, scope_level(role), state.level):
         raise Illegal(f"entry {n}: a {entry.actor_role} does not hold a case at {state.level}")
-    now, data, effects = entry.at, entry.data, set(action.effects)
+    return advance(action, case, state, entry.at, entry.data, clock)
+
+
+def advance(
+    action: Action,
+    case: Case,
+    state: State,
+    now: datetime,
+    data: Mapping[str, Any],
+    clock: LoopClock,
+) -> State:
+    """The case after ``action`` taken at ``now`` with the checked fields ``data`` (``approve``,
+    ``delay_days``, ``evaluation``, ``card``, ``level``: {from, to}): its status, what the
+    effects set, the step deadline it waits on next, one version up. The one place an action's
+    outcome is decided, for the action endpoint and the replay alike."""
+    effects = set(action.effects)
     to = action.to
     if Effect.VERIFY in effects:
         to = S.CLOSED if data["approve"] else S.REWORK
@@ -208,8 +250,8 @@ def step(
         new = _decided(new, bool(data["approve"]), clock)
     if Effect.ESCALATE in effects:
         moved = data.get("level")
-        to = moved.get("to") if isinstance(moved, Mapping) else None
-        new = replace(new, level=str(to or next_level(state.level) or state.level))
+        to_level = moved.get("to") if isinstance(moved, Mapping) else None
+        new = replace(new, level=str(to_level or next_level(state.level) or state.level))
     if Effect.EVALUATE in effects or "evaluation" in data:
         new = replace(new, evaluation=str(data["evaluation"]))
     if Effect.REOPEN in effects:
@@ -221,17 +263,19 @@ def step(
     )
 
 
-def _decided(new: State, approve: bool, clock: Clock) -> State:
+def _decided(new: State, approve: bool, clock: LoopClock) -> State:
     if not approve:
         return replace(new, delay_state="rejected")
     assert new.deadline_at is not None and new.delay_days is not None
-    due = clock.calendar.add(new.deadline_at, Decimal(new.delay_days), "work_days")
+    due = clock.delayed(new.deadline_at, Decimal(new.delay_days))
     return replace(new, delay_state="approved", deadline_at=due)
 
 
-def _step_due(case: Case, state: State, new: State, now: datetime, clock: Clock) -> datetime | None:
-    """:func:`cases.loop.actions._step_due`: the handling deadline while handled, a fresh step
-    limit when the status changed, unchanged otherwise."""
+def _step_due(
+    case: Case, state: State, new: State, now: datetime, clock: LoopClock
+) -> datetime | None:
+    """The handling deadline while handled, a fresh step limit when the status changed,
+    unchanged otherwise."""
     if new.status == S.IN_PROGRESS:
         return new.deadline_at
     if new.status == state.status:

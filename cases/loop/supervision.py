@@ -1,7 +1,8 @@
 """The supervision sweep: warnings, 催办 and yellow and red cards, each issued once.
 
 WORKFLOW.md §1 rules 2 and 3: a warning 48 hours before a deadline, 催办 (``urge``) one
-working day after it, a yellow card ``yellow_after`` and a red card ``red_after`` working days
+working day after it, 通报 (``notice``, a published notice) five working days after it, a
+yellow card ``yellow_after`` and a red card ``red_after`` working days
 after it (the step's time-limit row; defaults: accepting 2 / 5, handling 5 / 10). The deadlines
 watched, and which limit gets which notice, are in ``sql/supervision_sweep.sql``.
 
@@ -40,6 +41,8 @@ EVERY_S = 60.0
 WARNING_BEFORE = timedelta(hours=48)
 #: 催办 comes this many working days after a deadline.
 URGE_AFTER_DAYS = Decimal(1)
+#: 通报 comes this many working days after a deadline.
+NOTICE_AFTER_DAYS = Decimal(5)
 #: The advisory lock key of the sweep ("WGSV" + 13, the issue).
 LOCK_KEY = 0x5747_5356_0013
 
@@ -59,6 +62,7 @@ def sweep(conn: Connection, now: datetime | None = None) -> Counter[str] | None:
             "now": now,
             "warn_until": now + WARNING_BEFORE,
             "urge_before": cal.back(now, URGE_AFTER_DAYS, "work_days"),
+            "notice_before": cal.back(now, NOTICE_AFTER_DAYS, "work_days"),
             "days": days,
             "cutoffs": [cal.back(now, d, "work_days") for d in days],
         },

@@ -6,6 +6,7 @@
 --   warning  within 48 hours before the deadline (:warn_until = now + 48 h), for limits of two
 --            working days or more (a shorter one would be warned of as soon as it starts);
 --   urge     (催办) one working day after it (:urge_before = that far behind now);
+--   notice   (通报, a published notice) five working days after it (:notice_before);
 --   yellow / red  yellow_after / red_after working days after it (:days with :cutoffs, the
 --            latest deadline that far behind now, one per distinct value).
 -- supervision_notice's key (incident, kind, deadline) makes each notice once: those issued
@@ -52,6 +53,8 @@ due AS (
     UNION ALL
     SELECT id, due_at, 'urge' FROM limited WHERE due_at <= :urge_before
     UNION ALL
+    SELECT id, due_at, 'notice' FROM limited WHERE due_at <= :notice_before
+    UNION ALL
     SELECT l.id, l.due_at, 'yellow'
     FROM limited l JOIN cut c ON c.days = l.yellow_after
     WHERE l.due_at <= c.cutoff
@@ -77,6 +80,7 @@ trail AS (
            CASE n.kind
                WHEN 'warning' THEN '预警：距期限不足48小时'
                WHEN 'urge' THEN '催办：已超过期限一个工作日'
+               WHEN 'notice' THEN '通报：超过期限五个工作日'
                WHEN 'yellow' THEN '黄牌：超过期限达到黄牌时限'
                ELSE '红牌：超过期限达到红牌时限' END,
            jsonb_build_object('card', n.kind, 'due_at', n.due_at)

@@ -1,0 +1,38 @@
+-- Incident :id as an action answers it, in one statement: its view (fragment incident_view),
+-- the chain of its queue area (coarsest first, as JSON; geo/sql/area_chain.sql's walk) and
+-- its trail (incident_events.sql's columns, prefixed e_), one row per entry, oldest first.
+WITH RECURSIVE v AS MATERIALIZED (
+    {{incident_view}}
+    WHERE i.id = :id
+),
+chain AS (
+    SELECT a.id, a.code, a.name, a.level, a.parent_id, 0 AS depth
+    FROM area a
+    WHERE a.id = (SELECT queue_area_id FROM incident WHERE id = :id)
+    UNION ALL
+    SELECT a.id, a.code, a.name, a.level, a.parent_id, c.depth + 1
+    FROM area a JOIN chain c ON a.id = c.parent_id
+)
+SELECT v.*,
+       (SELECT json_agg(json_build_object('id', id, 'code', code, 'name', name,
+                                          'level', level) ORDER BY depth DESC)
+        FROM chain) AS chain,
+       t.at AS e_at, t.actor AS e_actor, t.kind AS e_kind, t.action AS e_action,
+       t.attachments AS e_attachments, t.from_status AS e_from_status,
+       t.to_status AS e_to_status, t.from_area AS e_from_area, t.to_area AS e_to_area,
+       t.from_member_id AS e_from_member_id, t.to_member_id AS e_to_member_id,
+       t.from_department AS e_from_department, t.to_department AS e_to_department,
+       t.reason AS e_reason, t.data AS e_data
+FROM v
+LEFT JOIN LATERAL (
+    SELECT e.id, e.at, e.actor, e.kind, e.action, e.attachments, e.from_status, e.to_status,
+           fa.code AS from_area, ta.code AS to_area, e.from_member_id, e.to_member_id,
+           fd.code AS from_department, td.code AS to_department, e.reason, e.data
+    FROM incident_event e
+    LEFT JOIN area fa ON fa.id = e.from_area_id
+    LEFT JOIN area ta ON ta.id = e.to_area_id
+    LEFT JOIN department fd ON fd.id = e.from_department_id
+    LEFT JOIN department td ON td.id = e.to_department_id
+    WHERE e.incident_id = v.id
+) t ON true
+ORDER BY t.id
