@@ -7,5 +7,6 @@ banner, 3 / 2 / 1 attempts, each rung's climb being the closed loop's ``escalate
 - :mod:`cases.mediation.attempts`: an attempt on a rung and the climb it may cause;
 - :mod:`cases.mediation.privacy`: who may read a file;
 - :mod:`cases.mediation.stats`: success rates, time to settle, repeat disputes;
-- :mod:`cases.mediation.sweep`: the reminders of the supervision sweep.
+- :mod:`cases.mediation.sweep`: the reminders of the supervision sweep;
+- :mod:`cases.mediation.sample`: the sample's files, loaded onto the sample's disputes.
 """
