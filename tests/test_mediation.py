@@ -402,6 +402,17 @@ def test_the_incident_routes_withhold_a_private_disputes_detail(client, auth, di
     )["features"]
     assert features and {f["properties"]["description"] for f in features} == {WITHHELD}
     assert ok(client.get(f"{URL}/{code}", headers=auth("mediator")))["description"] == "邻里纠纷"
+    for who, action, extra in (
+        ("command", "file", {}),
+        ("command", "dispatch", {"department_code": "D02"}),
+        ("department", "sign", {}),
+    ):
+        version = ok(client.get(f"{URL}/{code}", headers=auth("command")))["version"]
+        headers = {**auth(who), "If-Match": f'"{version}"'}
+        answer = ok(
+            client.post(f"{URL}/{code}/actions", json={"action": action, **extra}, headers=headers)
+        )
+    assert (answer["status"], answer["description"]) == ("in_progress", WITHHELD)
     land = ok(client.get(URL, params={"category": "0103", "limit": 5}, headers=auth("command")))
     assert WITHHELD not in {i["description"] for i in land["items"]}
 
