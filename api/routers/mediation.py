@@ -17,7 +17,7 @@ from api.auth import Principal, Reader, page, require
 from api.deps import ConnDep, EngineDep, SettingsDep
 from api.routers.maps import viewer
 from api.schemas import Error, Strict
-from cases.mediation import attempts, files, stats
+from cases.mediation import attempts, files, stats, views
 from maps import mediation as maps_mediation
 
 router = APIRouter(tags=["mediation"])
@@ -105,7 +105,7 @@ def _body(model: Strict) -> dict[str, Any]:
 
 @router.get("/incidents/{code}/mediation", responses=ERRORS, summary="调解卷宗")
 def get_file(code: str, conn: ConnDep, principal: Reader) -> dict[str, Any]:
-    return files.view(conn, principal, code)
+    return views.view(conn, principal, code)
 
 
 @router.post("/incidents/{code}/mediation", responses=ERRORS, summary="调解受理（立卷）")

@@ -3,7 +3,9 @@ banner, 3 / 2 / 1 attempts, each rung's climb being the closed loop's ``escalate
 
 - :mod:`cases.mediation.ladder`: the ladder's limits (data, table ``mediation_limit``) and its
   rules: which rung holds the dispute, when it must climb, who acts on which rung;
+- :mod:`cases.mediation.common`: the checks, trail entry and climb every step shares;
 - :mod:`cases.mediation.files`: the file (卷宗): intake, parties, agreement, follow-up call;
+- :mod:`cases.mediation.views`: the file as its reader gets it;
 - :mod:`cases.mediation.attempts`: an attempt on a rung and the climb it may cause;
 - :mod:`cases.mediation.privacy`: who may read a file;
 - :mod:`cases.mediation.stats`: success rates, time to settle, repeat disputes;

@@ -25,7 +25,7 @@ from cases.loop import calendar
 from cases.loop.calendar import CHINA
 from cases.loop.table import scope_level
 from cases.mediation import ladder
-from cases.mediation.files import (
+from cases.mediation.common import (
     Caller,
     case_for,
     changed,
@@ -33,9 +33,9 @@ from cases.mediation.files import (
     climb,
     text_field,
     trail,
-    view_or_receipt,
 )
 from cases.mediation.sql import query
+from cases.mediation.views import view_or_receipt
 from geo.errors import Forbidden, InvalidInput
 from geo.points import parse_point
 

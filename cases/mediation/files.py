@@ -10,128 +10,29 @@ Names, phones and ID numbers leave masked (:mod:`geo.privacy`).
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Protocol
+from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Connection
 
 from access import audit
 from access.accounts import Role
-from cases import live
 from cases.incidents import member_exists
-from cases.loop import actions
-from cases.loop.calendar import CHINA
-from cases.loop.table import LEVELS, scope_level
 from cases.mediation import ladder
+from cases.mediation.common import (
+    Caller,
+    case_for,
+    changed,
+    china_day,
+    choice,
+    climb,
+    past_or_today,
+    text_field,
+    trail,
+)
 from cases.mediation.sql import query
+from cases.mediation.views import view_or_receipt
 from geo.errors import Forbidden, InvalidInput, NotFound
-from geo.privacy import mask_id_number, mask_name, mask_phone, mask_text
-from geo.scope import Scope
-
-CHINA_OFFSET = timedelta(hours=8)
-
-
-class Caller(Protocol):
-    @property
-    def role(self) -> Role: ...
-    @property
-    def scope(self) -> Scope: ...
-    @property
-    def actor(self) -> audit.Actor: ...
-
-
-def china_day(at: datetime) -> date:
-    """The date in China time (UTC+8) of ``at``."""
-    return (at.astimezone(UTC) + CHINA_OFFSET).date()
-
-
-def case_for(
-    conn: Connection, principal: Caller, code: str, *, need_file: bool = True, read: bool = True
-) -> Any:
-    """The dispute ``code`` locked with its file's columns; 404 when it is out of scope,
-    not a dispute, not readable by the caller (§5.7) or (``need_file``) has no file."""
-    row = conn.execute(query("case_file"), {"code": code, **principal.scope.params()}).one_or_none()
-    if row is None or not row.category_code.startswith("01"):
-        raise NotFound(f"no dispute {code}")
-    if read and not ladder.may_read(
-        principal.role, scope_level(principal), row.category_code, row.level
-    ):
-        raise NotFound(f"no dispute {code}")
-    if need_file and row.file_id is None:
-        raise NotFound(f"dispute {code} has no mediation file")
-    return row
-
-
-def past_or_today(value: date | None, field: str, today: date) -> date | None:
-    if value is not None and value > today:
-        raise InvalidInput(field, f"{value.isoformat()} is in the future")
-    return value
-
-
-def text_field(body: dict[str, Any], field: str, required: bool, limit: int = 4000) -> str | None:
-    value = body.get(field)
-    value = value.strip() if isinstance(value, str) else value
-    if value in (None, ""):
-        if required:
-            raise InvalidInput(field, "is required")
-        return None
-    if not isinstance(value, str) or len(value) > limit:
-        raise InvalidInput(field, f"must be text of at most {limit} characters")
-    return value
-
-
-def choice(
-    body: dict[str, Any], field: str, choices: tuple[str, ...], default: str | None = None
-) -> str:
-    value = body.get(field, default)
-    if value not in choices:
-        raise InvalidInput(field, f"must be one of {', '.join(choices)}, got {value!r}")
-    return str(value)
-
-
-def trail(
-    conn: Connection, row: Any, principal: Caller, action: str, reason: str, data: dict[str, Any]
-) -> None:
-    """A ladder step as an entry of the case's trail, and the live ``changed`` event."""
-    conn.execute(
-        query("trail_entry"),
-        {
-            "incident_id": row.id,
-            "at": row.now,
-            "actor": principal.actor.username,
-            "action": action,
-            "reason": reason,
-            "data": json.dumps(data, ensure_ascii=False),
-        },
-    )
-
-
-def changed(conn: Connection, row: Any) -> None:
-    live.notify_changed(conn, [row.id], [row.queue_area_id], [row.department_id])
-
-
-def climb(
-    conn: Connection,
-    principal: Caller,
-    code: str,
-    target: str,
-    reason: str,
-    skip_reason: str | None = None,
-) -> str:
-    """Escalate case ``code`` until it is held at ``target``, through the closed loop's
-    ``escalate`` (:func:`cases.loop.actions.apply`): one level at a time, or with a skip rule
-    (``skip_reason``) straight to ``target`` in one step; the level it ends at."""
-    row = conn.execute(query("case_file"), {"code": code, **principal.scope.params()}).one()
-    level, version = row.level, row.version
-    while LEVELS.index(level) < LEVELS.index(target):
-        up = target if skip_reason is not None else LEVELS[LEVELS.index(level) + 1]
-        body: dict[str, Any] = {"reason": reason, "level": up}
-        if skip_reason is not None:
-            body["skip_reason"] = skip_reason
-        incident = actions.apply(conn, principal, code, "escalate", body, version)
-        level, version = incident["level"], incident["version"]
-    return str(level)
 
 
 def open_file(
@@ -198,15 +99,6 @@ def open_file(
     )
     changed(conn, row)
     return view_or_receipt(conn, principal, code)
-
-
-def view_or_receipt(conn: Connection, principal: Caller, code: str) -> dict[str, Any]:
-    """The file, or only where it stands when the step handed it to a level the caller no
-    longer reads it at (a grid worker lifting a family dispute to the village)."""
-    row = case_for(conn, principal, code, read=False)
-    if ladder.may_read(principal.role, scope_level(principal), row.category_code, row.level):
-        return view(conn, principal, code)
-    return {"code": code, "level": row.level, "rung": ladder.rung_of(row.level), "receipt": True}
 
 
 def add_party(
@@ -373,110 +265,3 @@ def record_follow_up(
         after={"performed": values["performed"]},
     )
     return view_or_receipt(conn, principal, code)
-
-
-def _iso(value: Any) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def view(conn: Connection, principal: Caller, code: str) -> dict[str, Any]:
-    """The file of dispute ``code`` as its reader gets it (404 for anyone else, §5.7)."""
-    row = case_for(conn, principal, code)
-    limits = ladder.limits(conn)
-    attempts = conn.execute(query("attempts"), {"file_id": row.file_id}).all()
-    rung = ladder.rung_of(row.level)
-    used = {r: sum(1 for a in attempts if a.level == r) for r in ladder.RUNGS}
-    agreement = conn.execute(query("agreement"), {"file_id": row.file_id}).first()
-    overall = limits["ladder"]
-    return {
-        "code": row.code,
-        "category": {"code": row.category_code, "name": row.category_name},
-        "level": row.level,
-        "rung": rung,
-        "intake": {
-            "on": _iso(row.intake_on),
-            "dispute_type": row.dispute_type,
-            "source": row.source,
-            "summary": mask_text(row.summary),
-            "risk": row.risk,
-            "opened_at": _iso(row.opened_at),
-            "opened_by": row.opened_by,
-        },
-        "rights": {"notified": row.rights_notified, "on": _iso(row.rights_notified_on)},
-        "ladder": [
-            {
-                "level": r,
-                "label": ladder.RUNG_LABELS[r],
-                "max_attempts": limits[r].max_attempts,
-                "attempt_days": float(limits[r].amount),
-                "used": used[r],
-                "current": r == rung and row.outcome is None,
-            }
-            for r in ladder.RUNGS
-        ],
-        "rung_since": _iso(row.rung_since),
-        "due_overall": _iso(
-            datetime.combine(row.intake_on, time(0), CHINA) + timedelta(days=float(overall.amount))
-        ),
-        "outcome": row.outcome,
-        "ended_at": _iso(row.ended_at),
-        "parties": [_party(p) for p in conn.execute(query("parties"), {"file_id": row.file_id})],
-        "attempts": [_attempt(a) for a in attempts],
-        "agreement": None if agreement is None else _agreement(agreement),
-        "follow_ups": [
-            {
-                "called_on": _iso(f.called_on),
-                "performed": f.performed,
-                "satisfaction": f.satisfaction,
-                "remaining_risk": f.remaining_risk,
-                "note": mask_text(f.note),
-            }
-            for f in conn.execute(query("follow_ups"), {"file_id": row.file_id})
-        ],
-        "version": row.version,
-    }
-
-
-def _party(p: Any) -> dict[str, Any]:
-    return {
-        "id": p.id,
-        "side": p.side,
-        "kind": p.kind,
-        "member_id": p.member_id,
-        "name": p.name if p.kind == "unit" else mask_name(p.name),
-        "phone": mask_phone(p.phone),
-        "id_number": mask_id_number(p.id_number),
-        "agent": mask_name(p.agent),
-    }
-
-
-def _attempt(a: Any) -> dict[str, Any]:
-    return {
-        "id": a.id,
-        "level": a.level,
-        "rung": a.rung,
-        "held_at": _iso(a.held_at),
-        "due_at": _iso(a.due_at),
-        "place": None if a.lon is None else {"lon": a.lon, "lat": a.lat},
-        "micro_grid": a.micro_grid,
-        "mediators": [{**m, "name": mask_name(m.get("name"))} for m in a.mediators],
-        "participants": [mask_name(p) for p in a.participants],
-        "record": mask_text(a.record),
-        "attachments": a.attachments,
-        "outcome": a.outcome,
-        "outcome_label": ladder.OUTCOME_LABELS[a.outcome],
-        "refused": a.refused,
-    }
-
-
-def _agreement(a: Any) -> dict[str, Any]:
-    return {
-        "level": a.level,
-        "rung": a.rung,
-        "form": a.form,
-        "terms": mask_text(a.terms),
-        "effective_on": _iso(a.effective_on),
-        "confirmation_due": _iso(a.confirmation_due),
-        "confirmation": a.confirmation,
-        "confirmation_on": _iso(a.confirmation_on),
-    }

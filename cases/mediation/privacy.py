@@ -3,7 +3,7 @@ case, or one above it in its chain of command (WORKFLOW.md §5.7; the rule is
 :func:`cases.mediation.ladder.may_read`): everyone else who sees the case sees that it
 exists, where it is queued and how it moves, never what the parties said.
 
-The mediation file itself answers 404 to them (:func:`cases.mediation.files.case_for`); an
+The mediation file itself answers 404 to them (:func:`cases.mediation.common.case_for`); an
 incident as the incident routes answer it goes through :func:`redacted` (its description,
 reporter, media and the reasons written on its trail are withheld). Maps, tiles and the heat
 layer only ever count incidents.
