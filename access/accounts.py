@@ -50,6 +50,7 @@ class Role(enum.StrEnum):
     DEPARTMENT = "department"
     GRID_WORKER = "grid_worker"
     PARTY_MEMBER = "party_member"
+    MEDIATOR = "mediator"
 
 
 ROLE_LABELS = {
@@ -60,6 +61,7 @@ ROLE_LABELS = {
     Role.DEPARTMENT: "职能部门",
     Role.GRID_WORKER: "网格员",
     Role.PARTY_MEMBER: "党员中心户",
+    Role.MEDIATOR: "调解员",
 }
 
 
@@ -74,17 +76,19 @@ class Permission(enum.StrEnum):
     PUBLISH = "publish"  # publish a plan as a new generation
     REVEAL = "reveal"  # see a full phone or ID number, with a reason, audited
     ACCOUNTS = "accounts"  # manage accounts and API keys
+    MEDIATE = "mediate"  # open mediation files, record attempts, agreements, follow-up calls
 
 
 _P = Permission
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.COMMAND: frozenset({_P.READ, _P.REVEAL}),
+    Role.COMMAND: frozenset({_P.READ, _P.REVEAL, _P.MEDIATE}),
     Role.PLANNER: frozenset({_P.READ, _P.PLAN, _P.PUBLISH}),
-    Role.TOWNSHIP: frozenset({_P.READ, _P.REPORT, _P.IMPORT, _P.REVEAL}),
+    Role.TOWNSHIP: frozenset({_P.READ, _P.REPORT, _P.IMPORT, _P.REVEAL, _P.MEDIATE}),
     Role.DEPARTMENT: frozenset({_P.READ, _P.REPORT, _P.REVEAL}),
-    Role.GRID_WORKER: frozenset({_P.READ, _P.REPORT, _P.REVEAL}),
+    Role.GRID_WORKER: frozenset({_P.READ, _P.REPORT, _P.REVEAL, _P.MEDIATE}),
     Role.PARTY_MEMBER: frozenset({_P.READ, _P.REPORT}),
+    Role.MEDIATOR: frozenset({_P.READ, _P.REPORT, _P.MEDIATE}),
 }
 
 #: The area level each role's ``area_code`` must be at (None: the whole banner).
@@ -96,6 +100,7 @@ SCOPE_LEVELS: dict[Role, tuple[str | None, ...]] = {
     Role.DEPARTMENT: (None,),
     Role.GRID_WORKER: ("grid",),
     Role.PARTY_MEMBER: ("micro_grid",),
+    Role.MEDIATOR: ("village", "township", None),  # the committee of a village, township, banner
 }
 
 
@@ -415,6 +420,13 @@ def demo_accounts(conn: Connection) -> list[DemoAccount]:
         ),
         {"g": worker.code},
     ).one()
+    village = conn.execute(
+        text(
+            "SELECT code FROM area WHERE level = 'village' AND code LIKE :t || '%' "
+            "AND generation_high IS NULL ORDER BY code LIMIT 1"
+        ),
+        {"t": DEMO_TOWNSHIP},
+    ).scalar_one()
     return [
         DemoAccount("admin", Role.ADMIN, None, None, None, "系统管理员"),
         DemoAccount("command", Role.COMMAND, None, None, None, "旗指挥中心值班员"),
@@ -423,6 +435,7 @@ def demo_accounts(conn: Connection) -> list[DemoAccount]:
         DemoAccount("department", Role.DEPARTMENT, None, DEMO_DEPARTMENT, None, "司法局指导员"),
         DemoAccount("grid_worker", Role.GRID_WORKER, worker.code, None, worker.id, worker.name),
         DemoAccount("party_member", Role.PARTY_MEMBER, party.code, None, party.id, party.name),
+        DemoAccount("mediator", Role.MEDIATOR, village, None, None, "村人民调解委员会调解员"),
     ]
 
 

@@ -38,6 +38,7 @@ from api.routers import (
     login,
     maps,
     maps_index,
+    mediation,
     members,
     ogc,
     open311,
@@ -198,6 +199,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         plan_review.router,
         time_limits.router,
         attachments.router,
+        mediation.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(open311.router, prefix="/open311/v2")
@@ -207,6 +209,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(login.router)
     app.include_router(maps_index.router)
     app.include_router(maps.router)
+    app.include_router(mediation.pages)
     assets.localize()
     assets.mount_static(app)
     document_security(app)

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, text
 from cases.imports.importer import import_incidents_in
 from cases.loop.history import write_trails
 from cases.loop.sql import query as loop_query
+from cases.mediation.sample import load_mediation
 from geo.loader import DEFAULT_SAMPLE_DIR, load_areas_and_people
 
 log = logging.getLogger(__name__)
@@ -84,8 +85,10 @@ def load_history(conn: Connection, path: Path, trails: Path | None = None) -> in
         raise ValueError(f"{path}: the sample history must import whole:\n{report.summary()}")
     log.info("loaded %d sample incidents in %.1f s", report.accepted, report.seconds)
     if trails is not None:
-        written = write_trails(conn, _codes_by_line(path, report.codes), trails)
+        codes = _codes_by_line(path, report.codes)
+        written = write_trails(conn, codes, trails)
         log.info("wrote %(entries)d trail entries of %(cases)d sample incidents", written)
+        log.info("loaded %d mediation files", load_mediation(conn, path.parent, codes))
     return report.accepted
 
 

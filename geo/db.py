@@ -84,7 +84,8 @@ GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {role};
 GRANT USAGE ON SCHEMA public TO {role};
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
-REVOKE UPDATE, DELETE, TRUNCATE ON audit_log, incident_event, ranking_snapshot, case_score
+REVOKE UPDATE, DELETE, TRUNCATE
+    ON audit_log, incident_event, ranking_snapshot, case_score, mediation_attempt
     FROM {role};
 """
 

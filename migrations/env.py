@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, pool
 
 # Importing registers the tables on Base.metadata: accounts and tokens, the audit log, the
 # incident workflow and (below) the boundary plans.
+import cases.mediation.models
 import cases.models  # noqa: F401
 import geo.plans.models  # noqa: F401  (registers the boundary plan tables)
 from geo.models import Base

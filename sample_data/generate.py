@@ -18,6 +18,7 @@ import numpy as np
 from sample_data.areas import build_areas
 from sample_data.checks import check_partition
 from sample_data.history import write_history
+from sample_data.mediation import write_mediation
 from sample_data.names import DEPARTMENTS
 from sample_data.output import write_csv, write_level
 from sample_data.people import MEMBER_FIELDS, build_members, department_codes
@@ -60,6 +61,7 @@ def generate(out_dir: Path = HERE) -> None:
     write_csv(out_dir / "departments.csv", ("code", "name"), departments)
     write_csv(out_dir / "members.csv", MEMBER_FIELDS, members)
     history = write_history(out_dir)
+    write_mediation(out_dir, history)
     write_readme(out_dir / "README.md", areas, members, history)
 
 

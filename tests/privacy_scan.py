@@ -2,14 +2,19 @@
 
 Every response the test clients receive and every log record of the session go through
 :class:`PrivacyScan`; the session fails at the end if any of them carried one. Only the
-answers of ``…/reveal`` (which exist to hand over the clear value, audited) are exempt.
+answers of ``…/reveal`` (which exist to hand over the clear value, audited) are exempt. The
+full names of the sample's mediation parties (``mediation_files.csv``) are looked for too.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
+import re
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
 import httpx
 import mapbox_vector_tile
@@ -35,6 +40,26 @@ def _readable(response: httpx.Response) -> str:
     return ""
 
 
+MEDIATION_FILES = Path(__file__).resolve().parents[1] / "sample_data" / "mediation_files.csv"
+
+
+@cache
+def party_names() -> re.Pattern[str] | None:
+    """The sample's mediation parties by their full names (three characters or more: a
+    two-character name is too likely to be a word), which no answer may carry in clear."""
+    if not MEDIATION_FILES.exists():
+        return None
+    with MEDIATION_FILES.open(encoding="utf-8", newline="") as f:
+        names = {r[side] for r in csv.DictReader(f) for side in ("applicant", "respondent")}
+    names = {n for n in names if len(n) >= 3}
+    return re.compile("|".join(map(re.escape, sorted(names)))) if names else None
+
+
+def clear_names(text: str) -> list[str]:
+    pattern = party_names()
+    return [] if pattern is None else sorted(set(pattern.findall(text)))
+
+
 @dataclass
 class PrivacyScan:
     findings: list[str] = field(default_factory=list)
@@ -52,13 +77,13 @@ class PrivacyScan:
             return
         body = _readable(response)
         headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
-        for found in unmasked(body) + unmasked(headers):
+        for found in unmasked(body) + unmasked(headers) + clear_names(body):
             self.findings.append(f"{request.method} {request.url} → {found}")
 
     def text(self, where: str, content: str) -> None:
         """Any other text the service produced (a page's rendered DOM, a CLI's output)."""
         self.responses += 1
-        for found in unmasked(content):
+        for found in unmasked(content) + clear_names(content):
             self.findings.append(f"{where} → {found}")
 
     def handler(self) -> logging.Handler:

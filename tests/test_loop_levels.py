@@ -143,9 +143,9 @@ def test_the_table_of_holders():
     assert {level: sorted(r.value for r in roles) for level, roles in HOLDERS.items()} == {
         "micro_grid": ["admin", "command", "grid_worker"],
         "grid": ["admin", "command", "grid_worker"],
-        "village": ["admin", "command", "township"],
-        "township": ["admin", "command", "township"],
-        "banner": ["admin", "command"],
+        "village": ["admin", "command", "mediator", "township"],
+        "township": ["admin", "command", "mediator", "township"],
+        "banner": ["admin", "command", "mediator"],
     }
     case = {"status": "accepted", "delay_state": "none", "reopened_count": 0,
             "sensitive": False, "evaluation": None}  # fmt: skip

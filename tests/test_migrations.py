@@ -9,6 +9,7 @@ from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+import cases.mediation.models
 import cases.models  # noqa: F401  (the workflow, account and audit tables join Base.metadata)
 import geo.plans.models  # noqa: F401  (and the boundary plan tables)
 from geo import db

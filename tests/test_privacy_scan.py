@@ -3,6 +3,7 @@ service's log masking leaves it nothing to find."""
 
 from __future__ import annotations
 
+import csv
 import io
 import logging
 from collections.abc import Callable
@@ -105,3 +106,15 @@ def test_rejected_input_is_hidden_in_tracebacks_and_messages():
     assert written.count("input_value=<hidden>, input_type=str]") == 2
     assert written.count("'input': <hidden>") == 4
     assert "韩梅梅" not in written and unmasked(written) == []
+
+
+def test_the_scan_finds_a_mediation_partys_clear_name():
+    from tests.privacy_scan import MEDIATION_FILES, clear_names
+
+    with MEDIATION_FILES.open(encoding="utf-8") as f:
+        name = next(r["applicant"] for r in csv.DictReader(f) if len(r["applicant"]) >= 3)
+    scan = PrivacyScan()
+    scan.response(_response("/api/v1/x", f'{{"name": "{name}"}}'))
+    scan.response(_response("/api/v1/y", f'{{"name": "{name[0]}*{name[-1]}"}}'))
+    assert scan.findings == [f"GET http://t/api/v1/x → {name}"]
+    assert clear_names("纠纷") == []

@@ -45,6 +45,8 @@ GENERATED = [
     "members.csv",
     "incidents.csv",
     "trails.csv",
+    "mediation_files.csv",
+    "mediation_attempts.csv",
     "README.md",
 ]
 

@@ -19,6 +19,7 @@ from api.etag import IfMatch, etag, expected_version
 from api.schemas import Error, Incident, Strict
 from cases.errors import VersionMissing
 from cases.loop import actions
+from cases.mediation.privacy import redacted
 from geo.geojson import dumps
 
 router = APIRouter(tags=["incidents"])
@@ -77,6 +78,7 @@ def act(
     fields = body.model_dump(exclude_none=True, exclude={"action"})
     with engine.begin() as conn:
         incident = actions.apply(conn, principal, code, body.action, fields, version)
+    incident = redacted(incident, principal)  # a family dispute's detail: WORKFLOW.md §5.7
     return Response(
         dumps(incident), media_type="application/json", headers=etag(incident["version"])
     )

@@ -21,6 +21,7 @@ from api.schemas import Error, Incident, IncidentIn, IncidentPage
 from cases import incidents as reads
 from cases.intake import Report, submit
 from cases.loop import actions
+from cases.mediation.privacy import redacted
 from geo.areas import resolve_generation
 from geo.errors import NotFound
 from geo.geojson import GEOJSON, dumps
@@ -213,6 +214,7 @@ def list_incidents(
     if generation is not None or at is not None:
         where = replace(where, generation=resolve_generation(conn, generation, at=at))
     page = reads.list_incidents(conn, where, scope=principal.scope, limit=limit, cursor=cursor)
+    page.items[:] = [redacted(item, principal) for item in page.items]
     return _page(request, page, format)
 
 
@@ -231,6 +233,7 @@ def get_incident(code: str, conn: ConnDep, principal: Reader) -> Response:
         filed = reads.get_incident(conn, code, scope=principal.scope, filed_by=principal.username)
         return Response(dumps(filed), media_type="application/json")
     headers = etag(incident["version"])
+    incident = redacted(incident, principal)
     return Response(dumps(incident), media_type="application/json", headers=headers)
 
 
@@ -269,4 +272,5 @@ def member_incidents(
         member_id=member_id, statuses=tuple(s for s in (status or "").split(",") if s)
     )
     page = reads.list_incidents(conn, where, scope=principal.scope, limit=limit, cursor=cursor)
+    page.items[:] = [redacted(item, principal) for item in page.items]
     return _page(request, page, format)

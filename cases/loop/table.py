@@ -45,10 +45,14 @@ LEVELS = ("micro_grid", "grid", "village", "township", "banner")
 HOLDERS: dict[str, dict[Role, str | None]] = {
     "micro_grid": {Role.GRID_WORKER: "grid", Role.COMMAND: None, Role.ADMIN: None},
     "grid": {Role.GRID_WORKER: "grid", Role.COMMAND: None, Role.ADMIN: None},
-    "village": {Role.TOWNSHIP: "village", Role.COMMAND: None, Role.ADMIN: None},
-    "township": {Role.TOWNSHIP: "township", Role.COMMAND: None, Role.ADMIN: None},
-    "banner": {Role.COMMAND: None, Role.ADMIN: None},
-}
+    "village": {
+        Role.TOWNSHIP: "village", Role.MEDIATOR: "village", Role.COMMAND: None, Role.ADMIN: None
+    },
+    "township": {
+        Role.TOWNSHIP: "township", Role.MEDIATOR: "township", Role.COMMAND: None, Role.ADMIN: None
+    },
+    "banner": {Role.COMMAND: None, Role.MEDIATOR: None, Role.ADMIN: None},
+}  # fmt: skip
 #: The roles bound by the level that holds a case.
 LEVEL_BOUND = frozenset(role for holders in HOLDERS.values() for role in holders)
 #: The area level of an account's scope, by the length of its area code (hierarchical codes:
@@ -237,7 +241,7 @@ ACTIONS: dict[str, Action] = {
             "escalate",
             "上报上级",
             set(_OPEN_HELD),
-            _FIELD | {Role.TOWNSHIP},
+            _FIELD | {Role.TOWNSHIP, Role.MEDIATOR},
             None,
             (N.REASON,),
             (E.ESCALATE,),
@@ -337,7 +341,7 @@ def holders_of(level: str) -> str:
     """Who holds at ``level``, for a refusal's message.
 
     >>> holders_of("village")
-    'township (scoped at village), command, admin'
+    'township (scoped at village), mediator (scoped at village), command, admin'
     """
     return ", ".join(
         r.value if at is None or r == Role.GRID_WORKER else f"{r.value} (scoped at {at})"

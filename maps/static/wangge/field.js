@@ -153,6 +153,8 @@ function wanggeField(map, cfg) {
       (notice ? "<div class='wg-notice' role='status'>" + escape(notice) + "</div>" : "") +
       "<div>" + escape(i.category.major_name || "") + " · " + escape(i.category.name) + "</div>" +
       "<div class='wg-description'>" + escape(i.description) + "</div>" +
+      (i.category.code.indexOf("01") === 0 ? "<a class='wg-mediation-link' href='/maps/mediation?case=" +
+        encodeURIComponent(i.code) + "'>调解卷宗（三二一调解）</a>" : "") +
       window.wanggeActions.deadlinesHTML(i) + "<div class='wg-actions'></div>";
     sheet.querySelector(".wg-close").addEventListener("click", closeCase);
     window.wanggeActions.render(sheet.querySelector(".wg-actions"), i, {
