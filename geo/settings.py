@@ -103,6 +103,18 @@ class Settings(BaseSettings):
         description="The working spans of a working day in China time (working hours and days).",
     )
     reveal_rate: str = Field(default="20/hour", description="Personal data reveals per account.")
+    whistle_max_accuracy_m: float = Field(
+        default=500.0,
+        gt=0,
+        le=100_000,
+        description="Whistle check-ins reporting a worse accuracy (metres) are refused.",
+    )
+    whistle_default_buffer_m: float = Field(
+        default=200.0,
+        gt=0,
+        le=100_000,
+        description="The on-site buffer (metres) of a whistle check-in sent without accuracy.",
+    )
 
     @field_validator("login_rate", "login_client_rate", "intake_rate", "reveal_rate")
     @classmethod
