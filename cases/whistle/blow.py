@@ -61,9 +61,8 @@ def _departments(conn: Connection, body: dict[str, Any], case: Any) -> dict[str,
     else:
         assisting = [c for c in assisting if c != lead]
     codes = [lead, *assisting]
-    known: dict[str, int] = dict(
-        conn.execute(query("department_ids"), {"codes": codes}).tuples().all()
-    )
+    rows = conn.execute(query("department_ids"), {"codes": codes})
+    known: dict[str, int] = {r.code: r.id for r in rows}
     for i, code in enumerate(codes):
         field = "lead_department" if i == 0 else f"assisting_departments.{i - 1}"
         if code not in known:
