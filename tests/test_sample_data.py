@@ -45,6 +45,7 @@ GENERATED = [
     "members.csv",
     "incidents.csv",
     "trails.csv",
+    "whistles.csv",
     "README.md",
 ]
 
