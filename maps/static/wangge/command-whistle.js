@@ -17,13 +17,14 @@
     const drawn = new Map();  // whistle id → {shape, marker}
     const whistles = new Map();  // whistle id → the API's whistle
 
-    const panel = document.createElement("section");
-    panel.className = "wg-whistles";
+    const panel = L.DomUtil.create("section", "wg-whistles");
     panel.setAttribute("aria-label", "吹哨报到");
     panel.innerHTML = "<h2>吹哨报到 <span class='wg-wh-count'>0</span></h2><ol></ol>";
-    map.getContainer().appendChild(panel);
     L.DomEvent.disableClickPropagation(panel);
     L.DomEvent.disableScrollPropagation(panel);
+    const control = L.control({ position: "topleft" });
+    control.onAdd = () => panel;
+    control.addTo(map);
 
     function chips(whistle) {
       return whistle.departments.map((d) =>
