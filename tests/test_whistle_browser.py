@@ -128,3 +128,44 @@ def test_a_whistle_appears_on_the_command_map_and_the_officers_arrival_turns_it_
             if not check.page.is_closed():
                 privacy_scan.text(f"page {check.page.url}", check.page.content())
             check.close(SCREENSHOTS / screenshot_name(request.node.name + f"-{i}"))
+
+
+def test_a_phone_position_too_vague_is_refused_in_the_officers_words(
+    browser: Browser, live_server, database, accounts, client, auth, case, engine, request
+) -> None:
+    blown = client.post(
+        "/api/v1/whistles",
+        json={"code": case["code"], "kind": "emergency", "reason": "精度测试"},
+        headers=auth("township"),
+    )
+    assert blown.status_code == 201, blown.text
+    whistle = blown.json()["id"]
+    officer = PageCheck(
+        browser,
+        live_server,
+        session=tokens.issue(_settings(database), accounts["department"].id, "session").token,
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"longitude": case["lon"], "latitude": case["lat"], "accuracy": 900},
+        permissions=["geolocation"],
+    )
+    try:
+        officer.goto("/maps/field")
+        card = officer.page.locator(f"article[data-whistle='{whistle}']")
+        card.locator("button.wg-arrive").tap()
+        expect(card.locator(".wg-summons-note")).to_have_text(
+            "定位误差太大，请到开阔处、打开卫星定位后重试"
+        )
+        expect(card.locator("button.wg-arrive")).to_be_enabled()  # may try again
+        # the refused check-in, and Chromium's console line about it; nothing else
+        assert officer.problems and all("422" in p for p in officer.problems), officer.problems
+    finally:
+        officer.close(SCREENSHOTS / screenshot_name(request.node.name))
+    with engine.connect() as conn:
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM whistle_checkin WHERE whistle_id = :w"), {"w": whistle}
+            ).scalar_one()
+            == 0
+        )

@@ -86,7 +86,7 @@ def east(lon: float, lat: float, metres: float) -> tuple[float, float]:
 
 
 def blown(conn, case, kind="emergency", when=None, **extra) -> dict[str, Any]:
-    body = {"code": case.code, "kind": kind, "reason": "测试吹哨", **extra}
+    body = {"code": case.code, "kind": kind, "reason": "测试吹哨"} | extra
     return blow.blow(conn, COMMAND, body, at=when)
 
 
@@ -494,3 +494,41 @@ def test_scores_are_append_only(conn, cases_d02):
         conn.execute(
             text("UPDATE whistle_score SET score = 100 WHERE whistle_id = :w"), {"w": whistle["id"]}
         )
+
+
+def test_a_phone_number_in_a_reason_comes_out_masked(conn, cases_d02):
+    whistle = blown(
+        conn, cases_d02[0], reason="联系人电话13912345678，请速到", assisting_departments=[]
+    )
+    assert "13912345678" not in str(whistle) and whistle["reason"].startswith("联系人电话139")
+    assert "13912345678" not in str(read.whistles(conn, WHOLE_BANNER, code=cases_d02[0].code))
+
+
+def test_a_department_blowing_between_departments_sees_releases_and_scores_its_whistle(
+    client, auth, cases_d02
+):
+    # the demo department (D02) summons two others, not itself
+    body = {
+        "code": cases_d02[3].code,
+        "kind": "joint_enforcement",
+        "reason": "部门间吹哨",
+        "lead_department": "D05",
+        "assisting_departments": ["D07"],
+    }
+    blown_ = client.post(URL, json=body, headers=auth("department"))
+    assert blown_.status_code == 201, blown_.text
+    whistle = blown_.json()
+    assert [d["code"] for d in whistle["departments"]] == ["D05", "D07"]
+    path = f"{URL}/{whistle['id']}"
+    assert client.get(path, headers=auth("department")).status_code == 200
+    assert client.get(path, headers=auth("department_peer")).status_code == 404  # D01
+    assert (
+        client.post(
+            f"{path}/check-ins",
+            json={"lon": cases_d02[3].lon, "lat": cases_d02[3].lat, "datum": "cgcs2000"},
+            headers=auth("department"),
+        ).status_code
+        == 403
+    )
+    released = client.post(f"{path}/release", headers=auth("department"))
+    assert released.status_code == 200 and released.json()["status"] == "released"

@@ -65,7 +65,14 @@ def list_whistles(
     open_only: Annotated[bool, Query(alias="open", description="Only open ones.")] = False,
     limit: Annotated[int, Query(ge=1, le=read.MAX_LIST)] = 100,
 ) -> dict[str, Any]:
-    items = read.whistles(conn, principal.scope, code=code, open_only=open_only, limit=limit)
+    items = read.whistles(
+        conn,
+        principal.scope,
+        code=code,
+        open_only=open_only,
+        limit=limit,
+        whistler=principal.username,
+    )
     return {"items": items}
 
 
@@ -75,7 +82,7 @@ def list_whistles(
     summary="同一部门被多个哨令同时召集（旗指挥中心）",
 )
 def whistle_conflicts(conn: ConnDep, principal: Reader) -> dict[str, Any]:
-    return {"items": read.conflicts(conn, principal.scope)}
+    return {"items": read.conflicts(conn, principal.scope, principal.username)}
 
 
 @router.get(
@@ -85,7 +92,7 @@ def whistle_conflicts(conn: ConnDep, principal: Reader) -> dict[str, Any]:
     summary="哨令详情与报到情况",
 )
 def get_whistle(whistle_id: WhistleId, conn: ConnDep, principal: Reader) -> dict[str, Any]:
-    return read.whistle(conn, whistle_id, scope=principal.scope)
+    return read.whistle(conn, whistle_id, scope=principal.scope, whistler=principal.username)
 
 
 @router.post(

@@ -38,7 +38,8 @@ MAX_ACCURACY_M = 500.0
 
 def _lock(conn: Connection, caller: Caller, whistle_id: int) -> Any:
     row = conn.execute(
-        query("whistle_lock"), {"id": whistle_id, **caller.scope.params()}
+        query("whistle_lock"),
+        {"id": whistle_id, "whistler": caller.actor.username, **caller.scope.params()},
     ).one_or_none()
     if row is None:
         raise NotFound(f"whistle {whistle_id} does not exist")
@@ -61,8 +62,8 @@ def _summoned(conn: Connection, caller: Caller, row: Any, what: str) -> Any:
     found = conn.execute(
         query("whistle_attendance"), {"whistle_id": row.id, "department": caller.scope.department}
     ).one_or_none()
-    if found is None:  # the scope already hides such a whistle; kept for internal callers
-        raise NotFound(f"whistle {row.id} does not exist")
+    if found is None:  # one the caller blew between departments, without its own
+        raise Forbidden(f"department {caller.scope.department} is not summoned by whistle {row.id}")
     return found
 
 

@@ -2,7 +2,9 @@
 
 A department's attendance is derived, never stored: ``arrived`` (its first check-in on site
 was on time), ``late`` (on site after the deadline), ``absent`` (no check-in on site and the
-deadline passed) or ``awaiting``. The map colours them 已到 green, 迟到 red, 未到 grey.
+deadline passed) or ``awaiting``. The map colours them 已到 green, 迟到 red, 未到 grey. Free
+text (a whistle's reason, a score's) comes out masked like every text: a phone or ID number
+written into it is masked.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import Connection
 from cases.whistle.rules import CLOSED, CRITERIA, KINDS
 from cases.whistle.sql import query
 from geo.errors import NotFound
+from geo.privacy import mask_text
 from geo.scope import WHOLE_BANNER, Scope
 
 #: The most whistles one list answers.
@@ -74,7 +77,7 @@ def _views(conn: Connection, rows: list[Any], now: datetime | None) -> list[dict
                 "criterion": s.criterion,
                 "criterion_label": CRITERIA[s.criterion],
                 "score": s.score,
-                "reason": s.reason,
+                "reason": mask_text(s.reason),
                 "at": _iso(s.at),
             }
         )
@@ -84,7 +87,7 @@ def _views(conn: Connection, rows: list[Any], now: datetime | None) -> list[dict
             "code": r.code,
             "kind": r.kind,
             "kind_label": KINDS[r.kind],
-            "reason": r.reason,
+            "reason": mask_text(r.reason),
             "status": _status(r),
             "area_code": r.area_code,
             "blown_role": r.blown_role,
@@ -109,8 +112,10 @@ def _rows(
     open_only: bool = False,
     with_area: bool = True,
     limit: int = MAX_LIST,
+    whistler: str | None = None,
 ) -> list[Any]:
     params = {
+        "whistler": whistler,
         "id": whistle_id,
         "code": code,
         "open_only": open_only,
@@ -122,10 +127,16 @@ def _rows(
 
 
 def whistle(
-    conn: Connection, whistle_id: int, *, scope: Scope = WHOLE_BANNER, now: datetime | None = None
+    conn: Connection,
+    whistle_id: int,
+    *,
+    scope: Scope = WHOLE_BANNER,
+    whistler: str | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Whistle ``whistle_id`` as the caller with ``scope`` sees it (404 outside it)."""
-    rows = _rows(conn, scope, whistle_id=whistle_id)
+    """Whistle ``whistle_id`` as the caller with ``scope`` (and account name ``whistler``)
+    sees it (404 outside it)."""
+    rows = _rows(conn, scope, whistle_id=whistle_id, whistler=whistler)
     if not rows:
         raise NotFound(f"whistle {whistle_id} does not exist")
     return _views(conn, rows, now)[0]
@@ -138,14 +149,17 @@ def whistles(
     code: str | None = None,
     open_only: bool = False,
     limit: int = MAX_LIST,
+    whistler: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The whistles inside ``scope``, newest first; of case ``code`` or only open ones."""
-    return _views(conn, _rows(conn, scope, code=code, open_only=open_only, limit=limit), None)
+    """The whistles inside ``scope`` (or blown by ``whistler``), newest first; of case
+    ``code`` or only open ones."""
+    rows = _rows(conn, scope, code=code, open_only=open_only, limit=limit, whistler=whistler)
+    return _views(conn, rows, None)
 
 
-def conflicts(conn: Connection, scope: Scope) -> list[dict[str, Any]]:
+def conflicts(conn: Connection, scope: Scope, whistler: str | None = None) -> list[dict[str, Any]]:
     """Departments summoned by two or more whistles open at once (WORKFLOW.md §3.5)."""
-    rows = conn.execute(query("whistle_conflicts"), scope.params())
+    rows = conn.execute(query("whistle_conflicts"), {"whistler": whistler, **scope.params()})
     return [
         {
             "department_code": r.code,

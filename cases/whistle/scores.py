@@ -20,6 +20,7 @@ from cases.whistle.attend import _lock, may_oversee
 from cases.whistle.rules import CRITERIA, MAX_REASON, text_field
 from cases.whistle.sql import query
 from geo.errors import InvalidInput
+from geo.privacy import mask_strings
 
 MAX_ITEMS = 3 * 9
 
@@ -76,5 +77,6 @@ def score(
                 status="scored",
                 allowed=[],
             )
-    audit.record(conn, caller.actor, "whistle.score", "whistle", row.id, after=checked)
+    audited = mask_strings(checked)
+    audit.record(conn, caller.actor, "whistle.score", "whistle", row.id, after=audited)
     return read.whistle(conn, row.id)

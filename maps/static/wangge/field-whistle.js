@@ -81,6 +81,14 @@ function wanggeSummons(map, cfg) {
     });
   }
 
+  /* A refusal in the officer's words: a position too vague is the phone's, not a form's. */
+  function explain(error) {
+    const fields = ((error.body && error.body.errors) || []).map((e) => e.field);
+    if (fields.includes("accuracy")) { return "定位误差太大，请到开阔处、打开卫星定位后重试"; }
+    if (fields.includes("lon") || fields.includes("lat")) { return "没有取得有效位置，请开启定位后重试"; }
+    return error.message;
+  }
+
   box.addEventListener("click", (e) => {
     const button = e.target.closest("button.wg-arrive");
     if (!button || button.disabled) { return; }
@@ -89,7 +97,7 @@ function wanggeSummons(map, cfg) {
     button.disabled = true;
     say(id, "正在定位……");
     navigator.geolocation.getCurrentPosition(
-      (position) => send(id, position).catch((error) => { say(id, error.message); button.disabled = false; }),
+      (position) => send(id, position).catch((error) => { say(id, explain(error)); button.disabled = false; }),
       () => { say(id, "无法获取位置，请允许定位后重试"); button.disabled = false; },
       { enableHighAccuracy: true, timeout: 20000, maximumAge: 0 },
     );
