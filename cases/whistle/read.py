@@ -65,7 +65,7 @@ def _views(conn: Connection, rows: list[Any], now: datetime | None) -> list[dict
     ids = [r.id for r in rows]
     if not ids:
         return []
-    clock = now or conn.exec_driver_sql("SELECT now()").scalar_one()
+    clock = now or rows[0].now
     departments: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     for d in conn.execute(query("whistle_departments"), {"ids": ids}):
         departments[d.whistle_id].append(_department(d, clock))

@@ -2,7 +2,7 @@
 -- ones (not released and the case not closed); with the point to draw (the meeting point, else
 -- the case's) and the case's area as GeoJSON when there is no meeting point.
 SELECT w.id, w.kind, w.reason, w.area_code, w.blown_role, w.blown_at, w.released_at,
-       i.code, i.status AS incident_status,
+       i.code, i.status AS incident_status, now() AS now,
        w.meeting_geom IS NOT NULL AS has_meeting,
        ST_X(coalesce(w.meeting_geom, i.geom)) AS lon, ST_Y(coalesce(w.meeting_geom, i.geom)) AS lat,
        CASE WHEN w.meeting_geom IS NULL AND :with_area
