@@ -8,6 +8,7 @@ against pyproj's geodesic, an oracle independent of PostGIS.
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections import Counter
@@ -17,6 +18,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 from pyproj import Geod
 from shapely import wkt
@@ -24,7 +26,7 @@ from sqlalchemy import text
 
 from access.accounts import Role
 from access.audit import Actor
-from api.broadcast import Subscriber
+from api.broadcast import Subscriber, conninfo
 from api.whistle_schemas import CheckInOut, ConflictList, Whistle, WhistleList
 from cases import live
 from cases.loop import supervision
@@ -532,3 +534,37 @@ def test_a_department_blowing_between_departments_sees_releases_and_scores_its_w
     )
     released = client.post(f"{path}/release", headers=auth("department"))
     assert released.status_code == 200 and released.json()["status"] == "released"
+
+
+def test_each_step_is_one_notification_on_the_live_channel(client, auth, database, cases_d02):
+    listener = psycopg.connect(conninfo(database.service_url), autocommit=True)
+    listener.execute(f'LISTEN "{live.CHANNEL}"')
+    try:
+        whistle = _blow_api(client, auth, cases_d02[2].code, assisting_departments=["D05"])
+        point = {"lon": cases_d02[2].lon, "lat": cases_d02[2].lat, "datum": "cgcs2000"}
+        path = f"{URL}/{whistle['id']}"
+        assert (
+            client.post(f"{path}/check-ins", json=point, headers=auth("department")).status_code
+            == 201
+        )
+        assert client.post(f"{path}/release", headers=auth("township")).status_code == 200
+        events = []  # among whatever else the channel carries (the service's own sweep)
+        for notice in listener.notifies(timeout=10):
+            event = json.loads(notice.payload)
+            if event.get("kind") == "whistle" and event.get("id") == whistle["id"]:
+                events.append(event)
+            if len(events) == 3:
+                break
+    finally:
+        listener.close()
+    same = {
+        "kind": "whistle", "id": whistle["id"], "code": cases_d02[2].code,
+        "queue_area": whistle["area_code"], "departments": ["D02", "D05"], "overdue": [],
+        "lon": whistle["point"]["lon"], "lat": whistle["point"]["lat"],
+    }  # fmt: skip
+    assert events == [
+        same | {"event": "blown", "status": "open", "department": None, "judgement": None},
+        same
+        | {"event": "checked_in", "status": "open", "department": "D02", "judgement": "on_time"},
+        same | {"event": "released", "status": "released", "department": None, "judgement": None},
+    ]
