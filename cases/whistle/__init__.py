@@ -11,7 +11,10 @@ department (一哨一考核). Overdue steps are noticed once by the supervision 
 
 Rooms: :mod:`.rules` (kinds, deadlines, checks), :mod:`.blow`, :mod:`.attend`
 (acknowledge, check in, leave, release), :mod:`.scores`, :mod:`.read` (views, lists,
-conflicts), :mod:`.supervision` (``sweep_whistles``), :mod:`.models` (the tables).
+conflicts), :mod:`.supervision` (``sweep_whistles``), :mod:`.sample` (the sample whistles,
+played through the same functions), :mod:`.models` (the tables). Who sees a whistle is one
+SQL fragment, ``sql/fragments/whistle_in_scope.sql``: the case's area in the caller's area
+and, for department staff, the department summoned (or the account blew it).
 Every change is one transaction: its rows, its audit entry and its live ``whistle`` event
 (:func:`cases.live.whistle`), so a refused request writes nothing.
 """
