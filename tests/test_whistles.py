@@ -231,6 +231,14 @@ def test_a_released_whistle_or_a_closed_case_is_not_swept(conn, cases_d02):
     t = datetime.now(CHINA).replace(microsecond=0) - timedelta(hours=1)
     whistle = blown(conn, cases_d02[0], "emergency", t, assisting_departments=[])
     attend.release(conn, COMMAND, whistle["id"], at=t + timedelta(minutes=1))
+    blown(conn, cases_d02[1], "emergency", t, assisting_departments=[])
+    assert sweep_whistles(conn, t + timedelta(minutes=40)) == Counter(
+        {"whistle_acknowledge": 1, "whistle_arrive": 1}
+    )
+    blown(conn, cases_d02[2], "emergency", t, assisting_departments=[])
+    conn.execute(
+        text("UPDATE incident SET status = 'closed' WHERE code = :c"), {"c": cases_d02[2].code}
+    )
     assert sweep_whistles(conn, t + timedelta(minutes=40)) == Counter()
 
 
@@ -506,7 +514,7 @@ def test_a_phone_number_in_a_reason_comes_out_masked(conn, cases_d02):
     assert "13912345678" not in str(read.whistles(conn, WHOLE_BANNER, code=cases_d02[0].code))
 
 
-def test_a_department_blowing_between_departments_sees_releases_and_scores_its_whistle(
+def test_a_department_blowing_between_departments_sees_and_releases_its_whistle(
     client, auth, cases_d02
 ):
     # the demo department (D02) summons two others, not itself
