@@ -49,6 +49,7 @@ from api.routers import (
     stream,
     tiles,
     time_limits,
+    whistles,
 )
 from cases.intake import purge_expired_keys
 from cases.loop import calendar, supervision
@@ -200,6 +201,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         time_limits.router,
         attachments.router,
         mediation.router,
+        whistles.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(open311.router, prefix="/open311/v2")

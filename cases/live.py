@@ -16,6 +16,16 @@ Server-Sent Event of ``GET /api/v1/stream`` named by the message's ``kind``
     event each, not a batch: a notification holds at most 8,000 bytes, and each event reaches
     exactly the callers whose scope holds the incident's old or new desk. A publication that
     moves more incidents than a stream's queue holds gets that stream a ``reset`` instead.
+``whistle``: a whistle blown, acknowledged, checked in at, left, released or overdue
+    ``{"kind", "event", "id", "code", "status", "queue_area", "departments", "department",
+    "judgement", "overdue", "lon", "lat"}``: ``event`` is ``blown``, ``acknowledged``,
+    ``checked_in``, ``left``, ``released`` or ``overdue``; ``id`` the whistle's, ``code`` the
+    case's; ``status`` the whistle's (open, released, closed); ``queue_area`` the code of the
+    case's area; ``departments`` the codes of every department summoned; ``department`` the
+    one that acted (or null), ``judgement`` its check-in's (on_time, late, outside; or null);
+    ``overdue`` the departments an ``overdue`` event is about (else empty); ``lon``/``lat``
+    CGCS2000, the meeting point or else the case's. It reaches the callers whose scope holds
+    the case's area with one of the summoned departments (:func:`desks`).
 ``import``: a bulk import committed ``{"kind", "count"}``; callers narrower than the whole
     banner get it without ``count`` (:func:`narrowed`).
 ``reset``: reload what you show ``{"kind", "reason"}``; sent by a worker to its own streams
@@ -30,6 +40,8 @@ Examples
 [('1506210010010101', 'D02'), ('1506210010010102', 'D02')]
 >>> desks(imported(7)) is None
 True
+>>> desks({"kind": "whistle", "queue_area": "150621001001", "departments": ["D02", "D05"]})
+[('150621001001', 'D02'), ('150621001001', 'D05')]
 """
 
 from __future__ import annotations
@@ -56,6 +68,7 @@ class Event(enum.StrEnum):
     CREATED = "created"
     CHANGED = "changed"
     IMPORT = "import"
+    WHISTLE = "whistle"
     RESET = "reset"
 
 
@@ -86,6 +99,31 @@ def changed(row: Any) -> dict[str, Any]:
     }
 
 
+def whistle(
+    event: str,
+    view: dict[str, Any],
+    department: str | None = None,
+    judgement: str | None = None,
+    overdue: Sequence[str] = (),
+) -> dict[str, Any]:
+    """A whistle's ``event``, from the whistle as :func:`cases.whistle.read.whistle` answers
+    it (codes and states only: no names, no free text)."""
+    return {
+        "kind": Event.WHISTLE.value,
+        "event": event,
+        "id": view["id"],
+        "code": view["code"],
+        "status": view["status"],
+        "queue_area": view["area_code"],
+        "departments": [d["code"] for d in view["departments"]],
+        "department": department,
+        "judgement": judgement,
+        "overdue": list(overdue),
+        "lon": view["point"]["lon"],
+        "lat": view["point"]["lat"],
+    }
+
+
 def imported(count: int) -> dict[str, Any]:
     """A bulk import of ``count`` incidents."""
     return {"kind": Event.IMPORT.value, "count": count}
@@ -107,6 +145,9 @@ def desks(message: dict[str, Any]) -> list[tuple[str, str | None]] | None:
     when one of them lies inside their scope. None: everyone hears it (import, reset)."""
     if message.get("kind") in (Event.IMPORT, Event.RESET):
         return None
+    if message.get("kind") == Event.WHISTLE:
+        area = str(message.get("queue_area", ""))
+        return [(area, str(d)) for d in message.get("departments") or []]
     found = [(str(message.get("queue_area", "")), message.get("department"))]
     if "from_queue_area" in message:
         found.append((str(message["from_queue_area"]), message.get("from_department")))

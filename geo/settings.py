@@ -118,6 +118,18 @@ class Settings(BaseSettings):
         le=1000,
         description="A rate whose denominator is under this is 样本不足: no value, not ranked.",
     )
+    whistle_max_accuracy_m: float = Field(
+        default=500.0,
+        gt=0,
+        le=100_000,
+        description="Whistle check-ins reporting a worse accuracy (metres) are refused.",
+    )
+    whistle_default_buffer_m: float = Field(
+        default=200.0,
+        gt=0,
+        le=100_000,
+        description="The on-site buffer (metres) of a whistle check-in sent without accuracy.",
+    )
 
     @field_validator("login_rate", "login_client_rate", "intake_rate", "reveal_rate")
     @classmethod

@@ -153,6 +153,8 @@ def command_page(
     header.add_child(CssLink("/static/wangge/command.css"), name="command.css")
     header.add_child(JavascriptLink("/static/wangge/command-live.js"), name="command-live.js")
     header.add_child(JavascriptLink("/static/wangge/command-case.js"), name="command-case.js")
+    header.add_child(CssLink("/static/wangge/whistle.css"), name="whistle.css")
+    header.add_child(JavascriptLink("/static/wangge/command-whistle.js"), name="command-whistle.js")
     attach_script(
         m,
         "command.js",

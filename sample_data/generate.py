@@ -24,6 +24,7 @@ from sample_data.output import write_csv, write_level
 from sample_data.people import MEMBER_FIELDS, build_members, department_codes
 from sample_data.readme import write_readme
 from sample_data.spec import LEVELS, SEED
+from sample_data.whistles import write_whistles
 
 __all__ = ["generate", "main"]
 
@@ -62,6 +63,7 @@ def generate(out_dir: Path = HERE) -> None:
     write_csv(out_dir / "members.csv", MEMBER_FIELDS, members)
     history = write_history(out_dir)
     write_mediation(out_dir, history)
+    write_whistles(out_dir)
     write_readme(out_dir / "README.md", areas, members, history)
 
 

@@ -582,6 +582,8 @@ def test_field_page_of_a_member_in_scope_and_outside(client, auth, accounts, eng
     own = client.get("/maps/field", headers=headers)
     if accounts[username].member_id is not None:
         assert own.status_code == 200 and "/static/wangge/field.js" in own.text
+    elif accounts[username].department_code is not None:  # 部门报到: the whistle's summons
+        assert own.status_code == 200 and "/static/wangge/field-whistle.js" in own.text
     else:
         assert own.status_code == 404 and "不对应网格成员" in own.text
 

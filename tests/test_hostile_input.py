@@ -112,6 +112,7 @@ def real(client, engine, sweeper):
     with engine.connect() as conn:
         incident = conn.execute(text("SELECT code FROM incident ORDER BY id LIMIT 1")).scalar()
         member = conn.execute(text("SELECT min(id) FROM member")).scalar()
+        whistle = conn.execute(text("SELECT min(id) FROM whistle")).scalar()
         micro = conn.execute(
             text(
                 "SELECT min(code) FROM area WHERE level = 'micro_grid' AND generation_high IS NULL"
@@ -140,6 +141,7 @@ def real(client, engine, sweeper):
         "y": 0,
         "quarter": "2023-Q3",
         "appeal_id": 1,
+        "whistle_id": whistle,
     }
     client.delete(f"/api/v1/plans/{plan_id}")
     client.app.state.limiter.reset()  # the sign-in attempts of the sweep

@@ -47,6 +47,7 @@ GENERATED = [
     "trails.csv",
     "mediation_files.csv",
     "mediation_attempts.csv",
+    "whistles.csv",
     "README.md",
 ]
 

@@ -25,6 +25,7 @@ from maps.field import field_page
 from maps.heat import heat_page
 from maps.pages import Viewer, error_page
 from maps.plan import plan_page
+from maps.summons import summons_page
 
 router = APIRouter(prefix="/maps", tags=["maps"], default_response_class=HTMLResponse)
 
@@ -83,6 +84,9 @@ def field(
     ] = None,
 ) -> HTMLResponse:
     member_id = member if member is not None else principal.member_id
+    if member_id is None and principal.scope.department is not None:  # 部门报到 (the whistle)
+        html = summons_page(settings, viewer(principal), principal.scope.department)
+        return HTMLResponse(html)
     if member_id is None:
         message = "此账号不对应网格成员，请在地图首页输入成员编号。"
         return HTMLResponse(error_page(404, "找不到", message, viewer(principal)), 404)
