@@ -103,6 +103,16 @@ class Settings(BaseSettings):
         description="The working spans of a working day in China time (working hours and days).",
     )
     reveal_rate: str = Field(default="20/hour", description="Personal data reveals per account.")
+    privacy_k: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description=(
+            "Aggregate counts from 1 to k-1 are suppressed for roles without access to the cases "
+            "(planner, party member) in heat layers and tiles: a single case cannot be read off "
+            "the map."
+        ),
+    )
 
     @field_validator("login_rate", "login_client_rate", "intake_rate", "reveal_rate")
     @classmethod
