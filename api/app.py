@@ -40,6 +40,7 @@ from api.routers import (
     members,
     ogc,
     open311,
+    party,
     plan_review,
     plans,
     routing,
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         plan_review.router,
         time_limits.router,
         attachments.router,
+        party.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(open311.router, prefix="/open311/v2")

@@ -317,3 +317,6 @@ class IncidentCounter(Base):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last: Mapped[int] = mapped_column(Integer)
+
+
+import cases.party.models  # noqa: E402, F401  (the party members' tables join Base.metadata)
