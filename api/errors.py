@@ -30,6 +30,7 @@ from cases.errors import (
     IdempotencyKeyMissing,
     IdempotencyKeyReused,
 )
+from cases.indicators.errors import AlreadyDone
 from cases.loop.attachments import AttachmentTooLarge, StoreError
 from geo.errors import (
     DatabaseSetupError,
@@ -63,6 +64,7 @@ STATUS: dict[type[WanggeError], int] = {
     VersionConflict: 412,
     PlanConflict: 409,
     ActionNotAllowed: 409,
+    AlreadyDone: 409,
     TopologyRefused: 422,
     AttachmentTooLarge: 413,
     InvalidInput: 422,

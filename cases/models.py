@@ -201,7 +201,10 @@ class IncidentEvent(Base):
     """One entry of an incident's append-only trail (a trigger refuses UPDATE and DELETE)."""
 
     __tablename__ = "incident_event"
-    __table_args__ = (Index("ix_incident_event_incident_id_id", "incident_id", "id"),)
+    __table_args__ = (
+        Index("ix_incident_event_incident_id_id", "incident_id", "id"),
+        Index("ix_incident_event_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
@@ -224,6 +227,11 @@ class IncidentEvent(Base):
     where_geom = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=False))
     #: ``[{"id", "sha256", "type", "bytes"}]`` of the attachments the action carried.
     attachments: Mapped[list[Any]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    #: The deadline of the step this action ended, as it stood when the action was taken
+    #: (the indicators' "on time": ``at <= due_at``).
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The case's handling deadline after the action (its last entry says the one in force).
+    deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class TimeLimit(Base):
@@ -319,4 +327,6 @@ class IncidentCounter(Base):
     last: Mapped[int] = mapped_column(Integer)
 
 
+# the indicators room's tables join Base.metadata
+import cases.indicators.models  # noqa: E402
 import cases.party.models  # noqa: E402, F401  (the party members' tables join Base.metadata)

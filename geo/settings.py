@@ -108,10 +108,15 @@ class Settings(BaseSettings):
         ge=1,
         le=100,
         description=(
-            "Aggregate counts from 1 to k-1 are suppressed for roles without access to the cases "
-            "(planner, party member) in heat layers and tiles: a single case cannot be read off "
-            "the map."
+            "Aggregates shown to a role without access to the cases hide any count under k "
+            "(indicators, heat, tiles), so a small village's single case cannot be read off."
         ),
+    )
+    indicator_min_sample: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="A rate whose denominator is under this is 样本不足: no value, not ranked.",
     )
 
     @field_validator("login_rate", "login_client_rate", "intake_rate", "reveal_rate")

@@ -355,6 +355,8 @@ def _write(
             "lon": point.lon if point else None,
             "lat": point.lat if point else None,
             "attachments": json.dumps(request.attachments),
+            "due_at": before.step_due_at,
+            "deadline_at": after.deadline_at,
         },
     )
     audit.record(

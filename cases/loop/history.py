@@ -39,7 +39,8 @@ _NULL = "\\N"
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _EVENT_COLUMNS = (
     "incident_id", "at", "actor", "kind", "action", "from_status", "to_status",
-    "from_department_id", "to_department_id", "reason", "data", "where_geom",
+    "from_department_id", "to_department_id", "reason", "data", "where_geom", "due_at",
+    "deadline_at",
 )  # fmt: skip
 
 
@@ -123,8 +124,19 @@ def _event(row: Any, entry: Entry, reason: str, before: State, after: State) -> 
             str(row.id), entry.at.isoformat(), _text(entry.actor_role), entry.kind, entry.action,
             before.status, after.status, department, department, _text(reason or None),
             _text(json.dumps(data, ensure_ascii=False)) if data else _NULL, where,
+            *(_NULL if t is None else t.isoformat() for t in _deadlines(entry, before, after)),
         )
     ) + "\n"  # fmt: skip
+
+
+def _deadlines(
+    entry: Entry, before: State, after: State
+) -> tuple[datetime | None, datetime | None]:
+    """The deadlines an action's entry records (as :func:`cases.loop.actions._write`): the
+    step deadline it answered and the handling deadline after it; none for a notice."""
+    if entry.kind != "action":
+        return None, None
+    return before.step_due_at, after.deadline_at
 
 
 def _copy_events(conn: Connection, text: str) -> None:

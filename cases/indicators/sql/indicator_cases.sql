@@ -1,0 +1,9 @@
+-- The ids of the cases behind one count of indicator_counts (:flag, a column of
+-- fragments/indicator_flags) in the one period asked, newest first, a page at a time.
+WITH {{indicator_flags()}}
+SELECT i.id
+FROM f
+JOIN incident i ON i.id = f.id
+WHERE CAST(to_jsonb(f) ->> CAST(:flag AS text) AS boolean)
+ORDER BY i.reported_at DESC, i.id DESC
+LIMIT :limit OFFSET :offset
