@@ -19,6 +19,13 @@ function wanggeDashboard(map, cfg) {
     drawer: null, mapLayer: null, stream: null, errors: [],
   };
   window.wanggeDashboardState = state;
+  /* Where on the screen an area of the choropleth can be clicked (for tests and the tour). */
+  state.screenPoint = (index) => {
+    const layer = state.mapLayer.getLayers()[index];
+    const at = map.latLngToContainerPoint(layer.getCenter());
+    const box = map.getContainer().getBoundingClientRect();
+    return [box.left + at.x, box.top + at.y, layer.feature.properties.code];
+  };
 
   /* the folium map into its panel */
   const container = map.getContainer();
@@ -219,6 +226,7 @@ function wanggeDashboard(map, cfg) {
     const list = $("wg-drawer-list");
     $("wg-drawer-title").textContent = spec.title;
     $("wg-drawer-count").textContent = "加载中…";
+    delete $("wg-drawer-count").dataset.count;
     list.innerHTML = "";
     drawer.classList.add("wg-open");
     drawer.setAttribute("aria-hidden", "false");
@@ -282,7 +290,10 @@ function wanggeDashboard(map, cfg) {
 
   function loadPeriod() {
     state.loads += 1;
-    return loadHeadline().then(() => Promise.all([loadTrend(), loadCategories(), loadRanking(), loadMap()]));
+    state.periodReady = false;
+    const asked = state.period;
+    return loadHeadline().then(() => Promise.all([loadTrend(), loadCategories(), loadRanking(), loadMap()]))
+      .then(() => { state.periodReady = state.period === asked; });
   }
   function loadAll() {
     return Promise.all([loadToday(), loadPeriod()]).then(() => { state.ready = true; });
