@@ -144,6 +144,12 @@ def list_incidents(
     return IncidentPage([view(r) for r in rows], next_cursor)
 
 
+def incidents_by_ids(conn: Connection, ids: list[int]) -> list[dict[str, Any]]:
+    """The incidents ``ids`` (already filtered by the caller's scope) as the list shows them,
+    newest first: the cases behind an indicator (:mod:`cases.indicators.compute`)."""
+    return [view(r) for r in conn.execute(query("incident_by_ids"), {"ids": ids})]
+
+
 def _find(conn: Connection, code: str, scope: Scope) -> Any:
     found = conn.execute(query("incident_find"), {"code": code, **scope.params()}).one_or_none()
     if found is None:

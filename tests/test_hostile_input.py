@@ -137,6 +137,8 @@ def real(client, engine, sweeper):
         "z": 0,
         "x": 0,
         "y": 0,
+        "quarter": "2023-Q3",
+        "appeal_id": 1,
         "task_id": 1,
     }
     client.delete(f"/api/v1/plans/{plan_id}")

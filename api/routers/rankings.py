@@ -16,7 +16,9 @@ from api.deps import ConnDep, SettingsDep
 from api.indicator_schemas import PublishRequest, Ranking
 from api.schemas import Error, Strict
 from cases.indicators import evaluation, rankings, scores
+from cases.indicators.periods import last_quarter
 from geo.errors import Forbidden
+from geo.periods import china_today
 
 router = APIRouter(tags=["rankings"])
 
@@ -27,7 +29,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": Error},
 }
 Kind = Literal["township", "department", "village"]
-Quarter = Annotated[str, Query(description="A quarter such as 2026-Q3.")]
+Quarter = Annotated[
+    str | None, Query(description="A quarter such as 2026-Q3; default the last one ended.")
+]
 Township = Annotated[str | None, Query(description="For a village ranking: the township's code.")]
 
 
@@ -63,12 +67,12 @@ def get_ranking(
     principal: CaseReader,
     conn: ConnDep,
     settings: SettingsDep,
-    quarter: Quarter,
-    kind: Annotated[Kind, Query()],
+    quarter: Quarter = None,
+    kind: Annotated[Kind, Query()] = "township",
     township: Township = None,
 ) -> Response:
     found = rankings.ranking(
-        conn, quarter, kind, township, min_sample=settings.indicator_min_sample
+        conn, quarter or last_quarter(), kind, township, min_sample=settings.indicator_min_sample
     )
     return _json(found)
 
@@ -208,11 +212,11 @@ def score_case(body: ScoreRequest, principal: Reader, conn: ConnDep) -> dict[str
 def list_scores(
     principal: CaseReader,
     conn: ConnDep,
-    quarter: Quarter,
+    quarter: Quarter = None,
     township: Township = None,
     department: Annotated[str | None, Query(max_length=16)] = None,
 ) -> list[dict[str, Any]]:
-    return scores.scores(conn, quarter, township, department)
+    return scores.scores(conn, quarter or last_quarter(), township, department)
 
 
 @router.get("/evaluations", responses=ERRORS, summary="年终评一评")
@@ -220,12 +224,13 @@ def get_evaluation(
     principal: CaseReader,
     conn: ConnDep,
     settings: SettingsDep,
-    year: Annotated[int, Query(ge=2000, le=2100)],
-    kind: Annotated[Kind, Query()],
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="Default last year.")] = None,
+    kind: Annotated[Kind, Query()] = "township",
     township: Township = None,
 ) -> dict[str, Any]:
+    the_year = year or china_today().year - 1
     return evaluation.evaluation(
-        conn, year, kind, township, min_sample=settings.indicator_min_sample
+        conn, the_year, kind, township, min_sample=settings.indicator_min_sample
     )
 
 

@@ -24,15 +24,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from cases.incidents import incidents_by_ids
 from cases.indicators.periods import Window, month
 from cases.indicators.registry import INDICATORS, SETS, Indicator
 from cases.indicators.sql import query
-from cases.sql import query as cases_query
-from cases.views import view
-from geo.areas import current_generation
+from geo.areas import current_generation, find_area
 from geo.errors import InvalidInput, NotFound
 from geo.scope import Scope
-from geo.sql import query as geo_query
 
 #: The level of a map by area → how many characters of an area code name it.
 LEVEL_CODE_LENGTH = {"township": 9, "village": 12, "grid": 14}
@@ -66,11 +64,10 @@ def named_area(
         return None
     if not code.isdigit() or len(code) > 19:
         raise InvalidInput(field, f"{code[:40]!r} is not an area code", where="query")
-    row = conn.execute(
-        geo_query("find_area"), {"code": code, "g": current_generation(conn), **scope.params()}
-    ).one_or_none()
-    if row is None:
-        raise NotFound(f"area {code} does not exist")
+    try:
+        row = find_area(conn, code, current_generation(conn), scope=scope)
+    except NotFound:
+        raise NotFound(f"area {code} does not exist") from None
     return {"code": row.code, "name": row.name}
 
 
@@ -220,8 +217,7 @@ def cases(
     )
     if not ids:
         return []
-    rows = conn.execute(cases_query("incident_by_ids"), {"ids": list(ids)})
-    return [view(r) for r in rows]
+    return incidents_by_ids(conn, list(ids))
 
 
 def by_area(

@@ -137,6 +137,19 @@ def parse_quarter(text: str | None, field: str = "quarter") -> Window:
     return quarter(_year(found[1]), int(found[2]))
 
 
+def last_quarter(now: datetime | None = None) -> str:
+    """The last quarter that has ended in China, as ``2026-Q3``.
+
+    >>> last_quarter(datetime(2026, 12, 4, tzinfo=CHINA))
+    '2026-Q3'
+    >>> last_quarter(datetime(2026, 2, 1, tzinfo=CHINA))
+    '2025-Q4'
+    """
+    today = china_today(now)
+    q = (today.month - 1) // 3
+    return f"{today.year - 1}-Q4" if q == 0 else f"{today.year}-Q{q}"
+
+
 def previous_quarter(window: Window) -> Window:
     year, q = int(window.text[:4]), int(window.text[-1])
     return quarter(year - 1, 4) if q == 1 else quarter(year, q - 1)

@@ -9,7 +9,9 @@
 -- :as_ofs[k] = least(end, now) is when "still within the deadline" and "overdue" are
 -- judged. Cases in view: held in :area (a code prefix, the node and its descendants), routed
 -- to :department now, inside the caller's scope, reported before the period's end. A case
--- handled before the period is not due in it again because its deadline falls in it.
+-- handled before the period is not due in it again because its deadline falls in it. "On
+-- time" is the case's last handling in the period (last closing) at or before its deadline:
+-- a handling that failed 核查 and was redone late is late.
 p AS (
     SELECT p.k, p.start, p.end_, p.as_of
     FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[]),
@@ -39,12 +41,15 @@ t AS (
            bool_or(e.action = 'dispatch' AND e.at >= p.start) AS dispatched_in,
            bool_or(e.action = 'return' AND e.at >= p.start) AS returned_in,
            bool_or(e.action = 'handle' AND e.at >= p.start) AS handled_in,
-           bool_or(e.action = 'handle' AND e.at >= p.start AND e.at <= e.due_at) AS handled_on_time_in,
+           coalesce((array_agg(e.at <= e.due_at ORDER BY e.id DESC)
+               FILTER (WHERE e.action = 'handle' AND e.at >= p.start))[1], false)
+               AS handled_on_time_in,
            bool_or(e.action = 'apply_delay') AS delay_applied,
            bool_or(e.action = 'hang') AS hung_ever,
            bool_or(e.kind = 'action' AND e.to_status = 'rework') AS reworked_ever,
            bool_or(e.kind = 'action' AND e.to_status = 'closed') AS closed_ever,
-           bool_or(e.kind = 'action' AND e.to_status = 'closed' AND e.at <= e.deadline_at)
+           coalesce((array_agg(e.at <= e.deadline_at ORDER BY e.id DESC)
+               FILTER (WHERE e.kind = 'action' AND e.to_status = 'closed'))[1], false)
                AS closed_on_time_ever,
            bool_or(e.kind = 'action' AND e.to_status = 'closed' AND e.at >= p.start) AS closed_in,
            bool_or(e.action = 'reopen' AND e.at >= p.start) AS reopened_in,
