@@ -16,6 +16,8 @@ Examples
 datetime.datetime(2026, 10, 1, 2, 0)
 >>> cell({"note": "电话13812345678"}, "note")
 '电话138****5678'
+>>> cell({"top": [{"code": "01", "name": "矛盾纠纷"}, {"code": "06", "name": "民生诉求"}]}, "top")
+'矛盾纠纷、民生诉求'
 """
 
 from __future__ import annotations
@@ -84,6 +86,13 @@ def _time_text(text: str) -> datetime | None:
     return _china_time(parsed) if parsed.tzinfo is not None else None
 
 
+def _item(value: Any) -> str:
+    """One item of a list as a cell shows it: a named object by its name."""
+    if isinstance(value, Mapping):
+        return str(value.get("name") or value.get("code") or "")
+    return str(value)
+
+
 def cell(item: Mapping[str, Any], key: str) -> Any:
     """The value of ``key`` (a dotted path) in ``item`` as a cell holds it."""
     value: Any = item
@@ -98,9 +107,9 @@ def cell(item: Mapping[str, Any], key: str) -> Any:
     if isinstance(value, str):
         return _time_text(value) or mask_text(value)
     if isinstance(value, list | tuple):
-        return mask_text("、".join(str(v) for v in value))
+        return mask_text("、".join(_item(v) for v in value))
     if isinstance(value, Mapping):
-        return mask_text(str(value.get("name") or value.get("code") or ""))
+        return mask_text(_item(value))
     return value
 
 
@@ -139,3 +148,28 @@ def workbook_response(
     data = workbook(rows, columns, title=filename.removesuffix(".xlsx"))
     disposition = f"attachment; filename=\"table.xlsx\"; filename*=UTF-8''{quote(filename)}"
     return Response(data, media_type=MEDIA_TYPE, headers={"Content-Disposition": disposition})
+
+
+#: The figures of ``GET /api/v1/indicators`` (rates as fractions: 0.975 is 97.5 %).
+INDICATOR_COLUMNS: list[Column] = [
+    ("name", "指标代码", 24),
+    ("label", "指标", 14),
+    ("numerator", "分子（件）", 12),
+    ("denominator", "分母（件）", 12),
+    ("value", "数值", 12),
+    ("insufficient", "样本不足", 10),
+    ("suppressed", "不公开", 8),
+]
+#: One area of ``GET /api/v1/indicators/by-area``.
+AREA_COLUMNS: list[Column] = [("code", "区域代码", 18), ("name", "区域", 20)] + [
+    c for c in INDICATOR_COLUMNS if c[0] not in ("name", "label")
+]
+#: One row of ``GET /api/v1/rankings``.
+RANKING_COLUMNS: list[Column] = [
+    ("rank", "名次", 6),
+    ("code", "代码", 14),
+    ("name", "名称", 26),
+    ("score", "得分", 10),
+    ("change", "较上季度", 10),
+    ("top_categories", "高发问题", 30),
+]

@@ -9,7 +9,14 @@ from urllib.parse import unquote
 import openpyxl
 import pytest
 
-from api.xlsx import INCIDENT_COLUMNS, MEDIA_TYPE, workbook, workbook_response
+from api.xlsx import (
+    INCIDENT_COLUMNS,
+    INDICATOR_COLUMNS,
+    MEDIA_TYPE,
+    RANKING_COLUMNS,
+    workbook,
+    workbook_response,
+)
 from geo.privacy import unmasked
 
 COLUMNS = [("code", "编号", 12), ("n", "数量", 8), ("rate", "比率", 9.5), ("at", "时间", 18)]
@@ -121,3 +128,62 @@ def test_the_privacy_scan_reads_inside_workbooks():
         )
     )
     assert scan.findings == ["GET http://t/api/v1/incidents?format=xlsx → 13912345678"]
+
+
+def _rows(sheet) -> list[tuple]:
+    return list(sheet.iter_rows(min_row=2, values_only=True))
+
+
+def test_indicators_as_a_workbook(client, auth):
+    params = {"period": "2024", "names": "satisfaction_rate,red_cards"}
+    figures = client.get("/api/v1/indicators", params=params, headers=auth("command")).json()
+    book = client.get(
+        "/api/v1/indicators", params={**params, "format": "xlsx"}, headers=auth("command")
+    )
+    sheet = _sheet(book.content)
+    assert [c.value for c in sheet[1]] == [h for _, h, _ in INDICATOR_COLUMNS]
+    assert _rows(sheet) == [
+        (
+            i["name"],
+            i["label"],
+            i["numerator"],
+            i["denominator"],
+            i["value"],
+            "是" if i["insufficient"] else "否",
+            "是" if i["suppressed"] else "否",
+        )
+        for i in figures["indicators"]
+    ]
+
+
+def test_by_area_and_rankings_as_workbooks(client, auth):
+    params = {"name": "satisfaction_rate", "period": "2024", "level": "township"}
+    areas = client.get("/api/v1/indicators/by-area", params=params, headers=auth("command")).json()
+    book = client.get(
+        "/api/v1/indicators/by-area", params={**params, "format": "xlsx"}, headers=auth("command")
+    )
+    assert book.headers["content-type"] == MEDIA_TYPE
+    rows = _rows(_sheet(book.content))
+    expected = [(f["properties"]["code"], f["properties"]["numerator"]) for f in areas["features"]]
+    assert [(r[0], r[2]) for r in rows] == expected and len(rows) == 8
+    ranking_params = {"quarter": "2024-Q4", "kind": "department"}
+    ranked = client.get("/api/v1/rankings", params=ranking_params, headers=auth("command")).json()
+    book = client.get(
+        "/api/v1/rankings", params={**ranking_params, "format": "xlsx"}, headers=auth("command")
+    )
+    sheet = _sheet(book.content)
+    assert [c.value for c in sheet[1]] == [h for _, h, _ in RANKING_COLUMNS]
+    assert [(r[0], r[1], r[3]) for r in _rows(sheet)] == [
+        (r["rank"], r["code"], r["score"]) for r in ranked["rows"]
+    ]
+    assert sheet.column_dimensions["C"].width == 26
+
+
+def test_the_cases_behind_a_figure_as_a_workbook(client, auth):
+    params = {"name": "red_cards", "period": "2024", "limit": "500"}
+    items = client.get("/api/v1/indicators/cases", params=params, headers=auth("command")).json()
+    book = client.get(
+        "/api/v1/indicators/cases", params={**params, "format": "xlsx"}, headers=auth("command")
+    )
+    codes = [r[0] for r in _rows(_sheet(book.content))]
+    assert codes == [i["code"] for i in items["items"]] and len(codes) == 50
