@@ -86,4 +86,6 @@ def field_page(
         },
         uses=("actions.js",),
     )
+    if member["kind"] == "party_member":  # 达拉特红: points, 在线报到, the community's tasks
+        attach_script(m, "field-party.js", "wanggeFieldParty", {"api": "/api/v1"})
     return render(m)

@@ -45,6 +45,9 @@ GENERATED = [
     "members.csv",
     "incidents.csv",
     "trails.csv",
+    "party_registrations.csv",
+    "party_tasks.csv",
+    "party_claims.csv",
     "README.md",
 ]
 
