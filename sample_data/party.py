@@ -68,7 +68,9 @@ def build_party(
     for m in members:
         if m["kind"] == "party_member":
             by_village[_village(str(m["area_code"]))].append(m)
-    registrations, tasks, claims = [], [], []
+    registrations: list[dict[str, str]] = []
+    tasks: list[dict[str, str]] = []
+    claims: list[dict[str, str]] = []
     for village in sorted(by_village):
         people = sorted(by_village[village], key=lambda m: int(m["id"]))
         short = rng.random() < SHORT_SHARE
