@@ -30,8 +30,11 @@ def load_party(conn: Connection, folder: Path) -> None:
     if not (folder / FILES[0]).exists():
         return
     registrations, tasks, claims = (_rows(folder / name) for name in FILES)
-    for name, rows in (("sample_registrations", registrations), ("sample_tasks", tasks)):
-        written = conn.execute(query(name), rows).rowcount
+    for name, rows, statement in (
+        (FILES[0], registrations, query("sample_registrations")),
+        (FILES[1], tasks, query("sample_tasks")),
+    ):
+        written = conn.execute(statement, rows).rowcount
         if written != len(rows):
             raise ValueError(f"{name}: {len(rows) - written} rows name no current area")
     conn.execute(query("sample_claims"), claims)
