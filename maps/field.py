@@ -87,5 +87,6 @@ def field_page(
         uses=("actions.js",),
     )
     if member["kind"] == "party_member":  # 达拉特红: points, 在线报到, the community's tasks
-        attach_script(m, "field-party.js", "wanggeFieldParty", {"api": "/api/v1"})
+        party = {"api": "/api/v1", "member": member["id"]}  # shown to that member only
+        attach_script(m, "field-party.js", "wanggeFieldParty", party)
     return render(m)
