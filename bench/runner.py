@@ -26,6 +26,7 @@ from bench import (
     bulk,
     data,
     heat,
+    indicators,
     load,
     lookups,
     page,
@@ -54,7 +55,8 @@ MODES = tuple(SIZES)
 #: or would not fit in the time: see "What was run").
 PROVINCE = {"P1", "P2", "P3", "P5", "P6", "P7", "P10", "MEM"}
 ALL = [
-    "P1", "P2", "P3", "P4", "P11", "P5", "P6", "P7", "P8", "P9", "P10", "P12", "MEM", "LOAD", "TOPO"
+    "P1", "P2", "P3", "P4", "P11", "P5", "P6", "P7", "P8", "P9", "P10", "P12", "P13", "MEM",
+    "LOAD", "TOPO",
 ]  # fmt: skip
 log = logging.getLogger("bench")
 
@@ -154,7 +156,7 @@ def run_scale(
         lon, lat = frame.lon.to_numpy()[:m], frame.lat.to_numpy()[:m]
         _guard(results, "P2", scale, lambda: bulk.assign(ctx, lon, lat))
     del frame
-    http = want & {"P1", "P4", "P11", "P5", "P6", "P7", "P8", "P10", "P12", "MEM", "LOAD"}
+    http = want & {"P1", "P4", "P11", "P5", "P6", "P7", "P8", "P10", "P12", "P13", "MEM", "LOAD"}
     if http:
         with serve_service(url) as service, serve_bare() as bare:
             ctx.service, ctx.bare = service, bare
@@ -168,7 +170,8 @@ def run_scale(
                 "P8": lambda: stream.measure(ctx),
                 "P10": lambda: page.command_page(ctx),
                 "P5": lambda: tiles.measure(ctx, use_tipg=use_tipg),
-                "P12": lambda: view.measure(ctx),
+                "P12": lambda: indicators.measure(ctx),
+                "P13": lambda: view.measure(ctx),
                 "LOAD": lambda: load.measure(ctx),
                 "MEM": lambda: page.memory(ctx),
             }

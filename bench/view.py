@@ -1,4 +1,4 @@
-"""P12 markers after a zoom: what the command page waits for, per-level tiles against combined.
+"""P13 markers after a zoom: what the command page waits for, per-level tiles against combined.
 
 At a zoom change the page asks for the area outlines of every tile position in view, the
 incident count tiles and the view's markers; a browser sends them over six HTTP/1.1
@@ -119,7 +119,7 @@ def measure(ctx: Context) -> list[Result]:
     b, a = statistics.median(before), statistics.median(after)
     return [
         Result(
-            "P12",
+            "P13",
             "markers after a zoom, combined tile and markers first ÷ per-level tiles first",
             ctx.scale,
             {

@@ -70,7 +70,8 @@ def downgrade(url: str, revision: str) -> None:
 
 
 #: The role the embedded server's service connects as: it may read and write the tables but
-#: not alter them, and may only append to the audit log and the incident trails.
+#: not alter them, and may only append to the audit log, the incident trails, the published
+#: rankings and the townships' scores.
 SERVICE_ROLE = "wangge_service"
 
 _GRANTS = """
@@ -83,7 +84,8 @@ GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {role};
 GRANT USAGE ON SCHEMA public TO {role};
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
-REVOKE UPDATE, DELETE, TRUNCATE ON audit_log, incident_event FROM {role};
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_log, incident_event, ranking_snapshot, case_score
+    FROM {role};
 """
 
 

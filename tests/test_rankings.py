@@ -277,3 +277,19 @@ def test_rankings_need_access_to_the_cases(client, auth) -> None:
         URL, params={"quarter": "2024-Q3", "kind": "township"}, headers=auth("party_member")
     )
     assert answer.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("table", "column"), [("ranking_snapshot", "kind"), ("case_score", "reason")]
+)
+def test_the_service_may_only_append_rankings_and_scores(database, table: str, column: str) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import ProgrammingError
+
+    service = create_engine(database.service_url)
+    try:
+        for statement in (f"UPDATE {table} SET {column} = {column}", f"DELETE FROM {table}"):
+            with service.connect() as conn, pytest.raises(ProgrammingError, match="permission"):
+                conn.execute(text(statement))
+    finally:
+        service.dispose()

@@ -11,14 +11,15 @@
 -- to :department now, inside the caller's scope, reported before the period's end. A case
 -- handled before the period is not due in it again because its deadline falls in it. "On
 -- time" is the case's last handling in the period (last closing) at or before its deadline:
--- a handling that failed 核查 and was redone late is late.
+-- a handling that failed 核查 and was redone late is late. A case whose trail ended, closed
+-- or void, before a period counts in none of its sets and is left out of it early.
 p AS (
     SELECT p.k, p.start, p.end_, p.as_of
     FROM unnest(CAST(:starts AS timestamptz[]), CAST(:ends AS timestamptz[]),
                 CAST(:as_ofs AS timestamptz[])) WITH ORDINALITY AS p(start, end_, as_of, k)
 ),
 c AS (
-    SELECT i.id, i.reported_at,
+    SELECT i.id, i.reported_at, l.at AS last_at, l.to_status AS last_status,
            CASE CAST(:group_by AS text)
                WHEN 'department' THEN d.code
                WHEN 'area' THEN left(q.code, CAST(:key_len AS int))
@@ -26,6 +27,12 @@ c AS (
     FROM incident i
     JOIN area q ON q.id = i.queue_area_id
     JOIN department d ON d.id = i.department_id
+    LEFT JOIN LATERAL (
+        SELECT e.at, e.to_status FROM incident_event e
+        WHERE e.incident_id = i.id AND e.to_status IS NOT NULL
+          AND e.at < (SELECT max(p.end_) FROM p)
+        ORDER BY e.id DESC LIMIT 1
+    ) l ON true
     WHERE i.reported_at < (SELECT max(p.end_) FROM p)
       AND (CAST(:area AS text) IS NULL OR left(q.code, length(:area)) = :area)
       AND (CAST(:department AS text) IS NULL OR d.code = :department)
@@ -69,6 +76,7 @@ t AS (
                FILTER (WHERE e.data ? 'level'))[1], 'micro_grid') AS level_end
     FROM c
     JOIN p ON c.reported_at < p.end_
+          AND NOT (c.last_status IN ('closed', 'evaluated', 'void') AND c.last_at < p.start)
     JOIN incident_event e ON e.incident_id = c.id AND e.at < p.end_
     GROUP BY e.incident_id, p.k, p.start, p.end_, p.as_of
 ),
