@@ -250,3 +250,25 @@ def test_claim_trail_is_append_only(conn, place, staff):
     _task_done(conn, staff, member, place, "completed")
     with pytest.raises(Exception, match="append-only"):
         conn.execute(text("UPDATE party_confirmation SET outcome = 'no_show'"))
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [
+        ("party_registration", "availability"),
+        ("party_claim", "member_id"),
+        ("party_confirmation", "outcome"),
+    ],
+)
+def test_the_service_may_only_append_to_the_party_tables(database, table, column):
+    """party_task keeps UPDATE (a claim locks its task FOR UPDATE), not DELETE."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import ProgrammingError
+
+    service = create_engine(database.service_url)
+    try:
+        for statement in (f"UPDATE {table} SET {column} = {column}", f"DELETE FROM {table}"):
+            with service.connect() as conn, pytest.raises(ProgrammingError, match="permission"):
+                conn.execute(text(statement))
+    finally:
+        service.dispose()
