@@ -53,7 +53,7 @@ LAYOUT_HTML = """
     <label>统计期 <select id="wg-period"></select></label>
     <span class="wg-asof" id="wg-asof"></span>
     <span class="wg-livebadge" id="wg-live">实时</span>
-    <a class="wg-xlsx" id="wg-xlsx" href="#">导出Excel</a>
+    <a class="wg-xlsx" id="wg-xlsx" href="#">导出表格</a>
   </section>
   <section class="wg-cards" id="wg-today" aria-label="今日"></section>
   <section class="wg-cards" id="wg-headline" aria-label="本期指标"></section>

@@ -108,6 +108,10 @@ def test_dashboard_on_the_wall_screen(screen, client, auth, sample_areas):
     page.mouse.click(x, y)  # the map draws on a canvas: a click where the township lies
     assert _drawer_count(check) == numerators[code] > 0
 
+    # Chinese only: the Latin words left are incident codes and the scale's unit
+    page.click("#wg-drawer-close")
+    words = set(re.findall(r"[A-Za-z]+", page.inner_text("body")))
+    assert words <= {"DLT", "km", "m"}, words
     check.assert_clean()
 
 
