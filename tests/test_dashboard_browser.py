@@ -132,3 +132,36 @@ def test_dashboard_on_a_laptop(screen):
     )
     assert all(right <= 1366 and bottom <= 768 for right, bottom in boxes), boxes
     check.assert_clean()
+
+
+@pytest.mark.parametrize("screen", [(1920, 1080)], indirect=True)
+def test_a_new_case_refreshes_todays_figures(screen, live_server, admin_headers):
+    import uuid
+
+    import httpx
+
+    check = screen
+    check.goto("/maps/dashboard", wait_until="load")
+    page = check.page
+    page.wait_for_function("window.wanggeDashboardState?.ready === true", timeout=60_000)
+    page.wait_for_selector("#wg-live.wg-on")  # the event stream is open
+    before = int(page.inner_text("#wg-today .wg-card[data-key='new_today'] .wg-card-value"))
+    response = httpx.post(
+        f"{live_server}/api/v1/incidents",
+        json={
+            "lon": 110.0403,
+            "lat": 40.4013,
+            "datum": "cgcs2000",
+            "category": "0101",
+            "description": "浏览器实时测试：数据看板",
+        },
+        headers={"Idempotency-Key": str(uuid.uuid4()), **admin_headers},
+    )
+    assert response.status_code == 201, response.text
+    page.wait_for_function("window.wanggeDashboardState.refreshes >= 1", timeout=15_000)
+    card = "#wg-today .wg-card[data-key='new_today'] .wg-card-value"
+    page.wait_for_function(
+        f'Number(document.querySelector("{card}").textContent) === {before + 1}',
+        timeout=15_000,
+    )
+    check.assert_clean()
