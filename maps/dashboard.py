@@ -113,9 +113,15 @@ def _indicator(name: str) -> dict[str, str]:
 
 
 def dashboard_page(
-    conn: Connection, settings: Settings, viewer: Viewer, bounds: list[list[float]] | None = None
+    conn: Connection,
+    settings: Settings,
+    viewer: Viewer,
+    bounds: list[list[float]] | None = None,
+    *,
+    rankings: bool = True,
 ) -> str:
-    """The page's HTML; ``bounds`` (south-west, north-east) frame the viewer's own area."""
+    """The page's HTML; ``bounds`` (south-west, north-east) frame the viewer's own area;
+    ``rankings``: whether the viewer may read them (roles with access to the cases)."""
     m = new_page(settings, TITLE, viewer, links=[("/maps/command", "指挥中心地图")])
     m.fit_bounds(bounds or DALAD_BOUNDS)
     figure = root(m)
@@ -139,6 +145,7 @@ def dashboard_page(
             "rankingKinds": [{"value": v, "label": label} for v, label in RANKING_KINDS],
             "status": status_config(),
             "command": "/maps/command",
+            "rankings": rankings,
         },
     )
     return render(m)

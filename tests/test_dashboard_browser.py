@@ -165,3 +165,24 @@ def test_a_new_case_refreshes_todays_figures(screen, live_server, admin_headers)
         timeout=15_000,
     )
     check.assert_clean()
+
+
+def test_a_party_member_sees_the_dashboard_without_rankings(
+    browser, live_server, database, accounts, privacy_scan
+):
+    from api import tokens
+
+    from .conftest import _settings
+
+    session = tokens.issue(_settings(database), accounts["party_member"].id, "session").token
+    check = PageCheck(
+        browser, live_server, session=session, viewport={"width": 1366, "height": 768}
+    )
+    try:
+        check.goto("/maps/dashboard", wait_until="load")
+        check.page.wait_for_function("window.wanggeDashboardState?.ready === true", timeout=60_000)
+        assert check.page.inner_text("#wg-ranking-quarter") == "此账号无权查看排名"
+        privacy_scan.text("party member's dashboard", check.page.content())
+        check.assert_clean()  # nothing asked that the role is refused
+    finally:
+        check.close(SCREENSHOTS / "test_a_party_member_sees_the_dashboard_without_rankings.png")

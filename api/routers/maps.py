@@ -77,7 +77,9 @@ def heat(conn: ConnDep, settings: SettingsDep, principal: Reader) -> HTMLRespons
 @page
 def dashboard(conn: ConnDep, settings: SettingsDep, principal: Reader) -> HTMLResponse:
     frame = _frame(conn, principal.scope)
-    return HTMLResponse(dashboard_page(conn, settings, viewer(principal), frame))
+    rankings = principal.can(Permission.REVEAL)  # as /api/v1/rankings decides
+    html = dashboard_page(conn, settings, viewer(principal), frame, rankings=rankings)
+    return HTMLResponse(html)
 
 
 @router.get("/field", summary="我的网格（手机）")

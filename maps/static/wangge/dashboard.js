@@ -70,7 +70,8 @@ function wanggeDashboard(map, cfg) {
     div.type = "button";
     div.className = "wg-card";
     div.dataset.key = key;
-    div.innerHTML = "<span class='wg-card-label'>" + escape(label) + "</span><span class='wg-card-value'>" +
+    const words = /^[\d.%—-]+$/.test(String(value)) ? "" : " wg-words";  // 样本不足, 不公开
+    div.innerHTML = "<span class='wg-card-label'>" + escape(label) + "</span><span class='wg-card-value" + words + "'>" +
       escape(value) + "</span><span class='wg-card-note'>" + escape(note || "") + "</span>";
     div.addEventListener("click", () => openDrawer(spec));
     return div;
@@ -167,6 +168,12 @@ function wanggeDashboard(map, cfg) {
     const kind = $("wg-ranking-kind").value;
     const quarter = quarterOf(state.period);
     $("wg-ranking-quarter").textContent = quarter.replace("-Q", "年第") + "季度";
+    if (!cfg.rankings) {
+      state.ranking = { kind, quarter, rows: [] };
+      $("wg-ranking-quarter").textContent = "此账号无权查看排名";
+      chart("wg-ranking").clear();
+      return Promise.resolve();
+    }
     return getJSON(api + "/rankings?" + new URLSearchParams({ quarter, kind })).then((r) => {
       const rows = r.rows.filter((row) => row.score != null).slice(0, 15).reverse();
       chart("wg-ranking").setOption(Object.assign({}, base, {
