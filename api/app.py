@@ -42,6 +42,7 @@ from api.routers import (
     members,
     ogc,
     open311,
+    party,
     plan_review,
     plans,
     rankings,
@@ -202,6 +203,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         attachments.router,
         mediation.router,
         whistles.router,
+        party.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(open311.router, prefix="/open311/v2")

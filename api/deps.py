@@ -12,6 +12,7 @@ from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection, Engine
 
+from access.accounts import Permission
 from api.auth import PrincipalDep
 from api.ratelimit import Limiter
 from geo import db
@@ -114,3 +115,16 @@ async def intake_gate(request: Request, principal: PrincipalDep) -> Callable[[],
 
 
 IntakeGateDep = Annotated[Callable[[], None], Depends(intake_gate)]
+
+
+async def get_privacy_k(principal: PrincipalDep, settings: SettingsDep) -> int:
+    """Aggregate counts from 1 to this minus one are suppressed for the caller; 0: none are.
+
+    Roles that work on cases, those that may reveal a reporter (:data:`Permission.REVEAL`:
+    admin, command, township, department, grid worker), read every count; the others (planner,
+    party member) may not read a single case off a map, so they get ``WANGGE_PRIVACY_K``.
+    """
+    return 0 if principal.can(Permission.REVEAL) else settings.privacy_k
+
+
+PrivacyKDep = Annotated[int, Depends(get_privacy_k)]

@@ -258,7 +258,7 @@ class HeatFilterEcho(Strict):
 class HeatAreaProperties(Strict):
     code: str
     name: str
-    count: int
+    count: int | None = Field(description="Null: from 1 to k-1, suppressed for the caller.")
     rate: float | None = Field(description="Incidents per 1,000 residents.")
     population: int | None
 
@@ -273,6 +273,9 @@ class HeatAreas(BaseModel):
     type: Literal["FeatureCollection"]
     features: list[HeatAreaFeature]
     total: int
+    suppressed_below: int | None = Field(
+        description="Counts from 1 to this minus one are null (WANGGE_PRIVACY_K); null: none."
+    )
     breaks: list[float] = Field(description="Upper bounds of the count classes (Fisher-Jenks).")
     rate_breaks: list[float] = Field(description="Upper bounds of the rate classes.")
     classification: dict[str, Any]
@@ -296,6 +299,9 @@ class HeatBins(BaseModel):
     type: Literal["FeatureCollection"]
     features: list[HeatBinFeature]
     total: int
+    suppressed_below: int | None = Field(
+        description="Hexagons with fewer incidents than this are left out; null: none."
+    )
     max: int
     breaks: list[float]
     size_m: float
@@ -306,8 +312,10 @@ class HeatBins(BaseModel):
 class HotspotProperties(Strict):
     code: str
     name: str
-    count: int
-    neighbour_count: int = Field(description="Incidents of its Queen neighbours, itself not.")
+    count: int | None = Field(description="Null: from 1 to k-1, suppressed for the caller.")
+    neighbour_count: int | None = Field(
+        description="Incidents of its Queen neighbours, itself not (null: suppressed)."
+    )
     gi_z: float | None
     p_sim: float | None
     class_: Literal[

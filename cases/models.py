@@ -350,4 +350,5 @@ class IncidentCounter(Base):
 
 
 # the indicators room's tables join Base.metadata
-import cases.indicators.models  # noqa: E402, F401
+import cases.indicators.models  # noqa: E402
+import cases.party.models  # noqa: E402, F401  (the party members' tables join Base.metadata)

@@ -19,6 +19,7 @@ from cases.imports.importer import import_incidents_in
 from cases.loop.history import write_trails
 from cases.loop.sql import query as loop_query
 from cases.mediation.sample import load_mediation
+from cases.party.sample import load_party
 from cases.whistle.sample import load_whistles
 from geo.loader import DEFAULT_SAMPLE_DIR, load_areas_and_people
 
@@ -33,6 +34,7 @@ def load_sample(engine: Engine, sample_dir: Path | None = None) -> None:
         load_taxonomy(conn, folder / "categories.csv", folder / "routing_overrides.csv")
         load_history(conn, folder / "incidents.csv", folder / "trails.csv")
         load_whistles(conn, folder / "whistles.csv")
+        load_party(conn, folder)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -71,7 +71,9 @@ def downgrade(url: str, revision: str) -> None:
 
 #: The role the embedded server's service connects as: it may read and write the tables but
 #: not alter them, and may only append to the audit log, the incident trails, the published
-#: rankings and the townships' scores.
+#: rankings and the townships' scores, and to the party members' tables (their points are
+#: folded from the claims and confirmations; a task keeps UPDATE only to be locked FOR UPDATE
+#: while it is claimed or confirmed).
 SERVICE_ROLE = "wangge_service"
 
 _GRANTS = """
@@ -87,6 +89,9 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
 REVOKE UPDATE, DELETE, TRUNCATE
     ON audit_log, incident_event, ranking_snapshot, case_score, mediation_attempt
     FROM {role};
+REVOKE UPDATE, DELETE, TRUNCATE
+    ON party_registration, party_claim, party_confirmation FROM {role};
+REVOKE DELETE, TRUNCATE ON party_task FROM {role};
 """
 
 

@@ -16,8 +16,19 @@ Both count only the incidents inside the caller's :class:`~geo.scope.Scope`: hel
 inside it and, for department staff, routed to their department; the micro-grids listed are
 those inside it.
 
+Small counts are suppressed for roles without access to the cases (``k`` from
+``WANGGE_PRIVACY_K``, chosen by the caller; 0 suppresses nothing): a micro-grid whose count is
+from 1 to k−1 answers ``count`` and ``rate`` null, a hexagon with such a count is left out,
+and totals and class breaks are of the counts shown (:func:`shown`), so one family dispute in a
+small village cannot be read off the map, nor worked out from a total. A count of 0 discloses
+no one and is shown.
+
 Examples
 --------
+>>> shown([0, 1, 2, 3, 7], k=3)
+[0, None, None, 3, 7]
+>>> shown([1, 2], k=0)
+[1, 2]
 >>> natural_breaks([0, 0, 1, 1, 1, 1, 2, 2, 3, 5, 8, 13])
 [1.0, 3.0, 5.0, 8.0, 13.0]
 >>> natural_breaks([0, 2, 2, 7])
@@ -218,6 +229,11 @@ def counts_and_outlines(
     return found, np.array([r.n for r in rows], dtype=np.int64)
 
 
+def shown(counts: Sequence[int], k: int) -> list[int | None]:
+    """``counts`` with those from 1 to ``k`` − 1 suppressed (None); ``k`` 0 or 1 keeps all."""
+    return [None if 0 < n < k else n for n in counts]
+
+
 def rates(counts: np.ndarray, population: Sequence[int | None]) -> list[float | None]:
     """Incidents per 1,000 residents; ``None`` where there are no residents."""
     return [
@@ -288,26 +304,37 @@ def areas(
     generation: int,
     scope: Scope,
     simplify_m: float = 0.0,
+    k: int = 0,
 ) -> FeatureSet:
     """Micro-grids with ``count``, ``rate`` per 1,000 residents and natural class breaks.
 
     Top-level members: ``breaks`` (count classes, as upper bounds), ``rate_breaks``,
-    ``classification`` (how they were made), ``total``, ``generation`` and ``filter``.
+    ``classification`` (how they were made), ``total``, ``generation``, ``filter`` and
+    ``suppressed_below`` (``k``, or null when nothing is suppressed).
     """
-    found, counts = counts_and_outlines(
+    found, all_counts = counts_and_outlines(
         conn, where, generation=generation, scope=scope, simplify_m=simplify_m
     )
-    rate = rates(counts, found.population)
-    features = [
-        found.feature(i, f'"count":{n},"rate":{_json_number(r)},"population":{_json_number(p)}')
-        for i, (n, r, p) in enumerate(zip(counts.tolist(), rate, found.population, strict=True))
+    counts = shown(all_counts.tolist(), k)
+    rate = [
+        None if n is None else r
+        for n, r in zip(counts, rates(all_counts, found.population), strict=True)
     ]
+    features = [
+        found.feature(
+            i,
+            f'"count":{_json_number(n)},"rate":{_json_number(r)},"population":{_json_number(p)}',
+        )
+        for i, (n, r, p) in enumerate(zip(counts, rate, found.population, strict=True))
+    ]
+    visible = [n or 0 for n in counts]
     rates_or_0 = [r or 0.0 for r in rate]
     return FeatureSet(
         features,
         {
-            "total": int(counts.sum()),
-            "breaks": natural_breaks(counts),
+            "total": sum(visible),
+            "suppressed_below": k if k > 1 else None,
+            "breaks": natural_breaks(visible),
             "rate_breaks": natural_breaks(rates_or_0),
             "classification": {
                 "method": "Fisher-Jenks natural breaks (mapclassify)",
@@ -322,13 +349,19 @@ def areas(
 
 
 def bins(
-    conn: Connection, where: HeatFilter, *, scope: Scope, size_m: float = BIN_SIZE_M
+    conn: Connection,
+    where: HeatFilter,
+    *,
+    scope: Scope,
+    size_m: float = BIN_SIZE_M,
+    k: int = 0,
 ) -> FeatureSet:
     """Hexagons of edge ``size_m`` metres with the number of matching incidents inside
     ``scope`` in each.
 
-    Only hexagons with at least one incident are returned; every matching incident is counted
-    by its location, including any placed outside every micro-grid.
+    Only hexagons with at least one incident are returned (and, with ``k``, at least ``k``);
+    every matching incident is counted by its location, including any placed outside every
+    micro-grid.
     """
     if not MIN_BIN_SIZE_M <= size_m <= MAX_BIN_SIZE_M:
         raise InvalidInput(
@@ -340,6 +373,7 @@ def bins(
         query("heat_bins"),
         {**where.params(), **scope.params(), "size": size_m, "srid": BIN_SRID},
     ).all()
+    rows = [r for r in rows if r.n >= k]
     features = [
         feature_text(f"{r.i},{r.j}", r.geometry, {"i": r.i, "j": r.j, "count": r.n}) for r in rows
     ]
@@ -348,6 +382,7 @@ def bins(
         features,
         {
             "total": sum(counts),
+            "suppressed_below": k if k > 1 else None,
             "max": max(counts, default=0),
             "breaks": natural_breaks(counts),
             "size_m": size_m,

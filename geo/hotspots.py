@@ -45,7 +45,7 @@ import numpy as np
 import shapely
 from sqlalchemy import Connection
 
-from geo.heat import FeatureSet, HeatFilter, counts_and_outlines
+from geo.heat import FeatureSet, HeatFilter, counts_and_outlines, shown
 from geo.scope import WHOLE_BANNER, Scope
 from geo.sql import query
 
@@ -188,11 +188,13 @@ _CLASS_JSON = {
 }
 
 
-def _tail(count: int, around: int, z: float, p: float, key: str) -> str:
-    """The properties after ``name`` as JSON members."""
+def _tail(count: int | None, around: int | None, z: float, p: float, key: str) -> str:
+    """The properties after ``name`` as JSON members (a suppressed count is null)."""
+    count_json = "null" if count is None else count
+    around_json = "null" if around is None else around
     return (
-        f'"count":{count},"neighbour_count":{around},"gi_z":{_finite(z)},"p_sim":{_finite(p)},'
-        f"{_CLASS_JSON[key]}"
+        f'"count":{count_json},"neighbour_count":{around_json},"gi_z":{_finite(z)},'
+        f'"p_sim":{_finite(p)},{_CLASS_JSON[key]}'
     )
 
 
@@ -203,9 +205,11 @@ def hotspots(
     generation: int,
     scope: Scope,
     simplify_m: float = 0.0,
+    k: int = 0,
 ) -> FeatureSet:
     """Micro-grids with ``count``, ``neighbour_count``, ``gi_z``, ``p_sim``, ``class`` and its
-    Chinese ``label``.
+    Chinese ``label``; counts from 1 to ``k`` − 1 null and left out of ``total``
+    (:func:`geo.heat.shown`).
 
     ``neighbour_count`` is the incidents of the micro-grid's Queen neighbours (itself not
     included): a hot spot is a micro-grid in a high-value neighbourhood, and it may have no
@@ -227,17 +231,18 @@ def hotspots(
         z = p = np.full(len(counts), np.nan)
     keys = classify(z, p)
     around = np.rint(weights.graph.lag(counts)).astype(int).tolist()  # binary, no self-weight
+    own, near = shown(counts.tolist(), k), shown(around, k)
     features = [
         found.feature(i, _tail(n, a, zi, pi, key))
         for i, (n, a, zi, pi, key) in enumerate(
-            zip(counts.tolist(), around, z.tolist(), p.tolist(), keys, strict=True)
+            zip(own, near, z.tolist(), p.tolist(), keys, strict=True)
         )
     ]
     tally = {LABELS[key]: keys.count(key) for key in LABELS}
     members = {
         "classes": tally,
         **method(),
-        "total": int(counts.sum()),
+        "total": sum(n or 0 for n in own),
         "generation": generation,
         "filter": where.describe(),
     }

@@ -178,12 +178,15 @@ def tile(
     generation: int,
     scope: Scope,
     incidents: IncidentTileFilter | None = None,
+    k: int = 0,
 ) -> bytes:
     """The tile ``z/x/y`` of ``layer`` in ``generation`` inside ``scope`` as MVT bytes; empty
     when nothing is there.
 
     ``incidents`` filters the ``incidents`` layer (all statuses count towards ``total_count``,
-    those outside ``closed`` towards ``open_count``).
+    those outside ``closed`` towards ``open_count``). With ``k`` (roles without access to the
+    cases, ``WANGGE_PRIVACY_K``) a micro-grid with fewer than ``k`` matching incidents is left
+    out of it and an ``open_count`` from 1 to ``k`` − 1 is left off.
     """
     check_tile(z, x, y)
     params: dict[str, Any] = {
@@ -201,6 +204,7 @@ def tile(
             "category": where.category,
             "since": where.since,
             "closed": sorted(where.closed),
+            "k": k,
         }
         data = conn.execute(query("tile_incidents"), params).scalar_one()
         return bytes(data) if data else b""

@@ -56,6 +56,7 @@ VENDORED: dict[str, Path] = {
     "fullscreen": NODE_MODULES / "leaflet.fullscreen",
     "swagger-ui": NODE_MODULES / "swagger-ui-dist",
     "redoc": NODE_MODULES / "redoc/bundles",
+    "echarts": NODE_MODULES / "echarts/dist",
     # leaflet_heat.min.js, for HeatMap, ships inside the folium package
     "folium": Path(folium.__file__).resolve().parent / "templates",
 }
@@ -88,6 +89,7 @@ SWAGGER_JS = vendor("swagger-ui/swagger-ui-bundle.js")
 SWAGGER_CSS = vendor("swagger-ui/swagger-ui.css")
 FAVICON = vendor("swagger-ui/favicon-32x32.png")
 REDOC_JS = vendor("redoc/redoc.standalone.js")
+ECHARTS_JS = vendor("echarts/echarts.min.js")
 
 #: A transparent pixel.
 BLANK_IMAGE = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=="

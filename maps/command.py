@@ -125,7 +125,7 @@ def command_page(
     ``combined_tiles=False`` (one tile layer per area level) and ``markers_first=False`` (the
     tiles asked for before the markers at a zoom change) give the page as it was, for
     measuring what each change bought."""
-    m = new_page(settings, TITLE, viewer)
+    m = new_page(settings, TITLE, viewer, links=[("/maps/dashboard", "数据看板")])
     m.fit_bounds(bounds or DALAD_BOUNDS)
     areas = []
     for tiles, styles in _area_tiles(combined_tiles):

@@ -86,4 +86,7 @@ def field_page(
         },
         uses=("actions.js",),
     )
+    if member["kind"] == "party_member":  # 达拉特红: points, 在线报到, the community's tasks
+        party = {"api": "/api/v1", "member": member["id"]}  # shown to that member only
+        attach_script(m, "field-party.js", "wanggeFieldParty", party)
     return render(m)

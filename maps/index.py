@@ -22,6 +22,7 @@ NAV_HTML = """
   <span class="navbar-brand mb-0 h1">网格地图</span>
   <a class="nav-link" href="/maps/command">指挥中心地图</a>
   <a class="nav-link" href="/maps/heat">热力与热点</a>
+  <a class="nav-link" href="/maps/dashboard">数据看板</a>
   <form class="wg-member d-flex align-items-center gap-2" action="/maps/field" method="get">
     <label class="text-nowrap" for="wangge-member">我的网格</label>
     <input class="form-control form-control-sm" id="wangge-member" name="member"

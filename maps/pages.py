@@ -90,7 +90,7 @@ class Viewer:
 #: The page header: who is signed in, their role, and sign-out (a POST, so no link can do it).
 HEADER_HTML = """
 <header class="wg-header">
-  <a class="wg-brand" href="/maps/">网格地图</a>
+  <a class="wg-brand" href="/maps/">网格地图</a>{links}
   <span class="wg-who"><span class="wg-user">{name}</span>
     <span class="wg-role">{role}</span></span>
   <form class="wg-logout" method="post" action="/logout">
@@ -107,6 +107,7 @@ HEADER_CSS = """
     display: flex; align-items: center; gap: 1rem; padding: 0 0.75rem; background: #fff;
     border-bottom: 1px solid #ddd; font-size: 14px; }
   .wg-brand { font-weight: bold; color: #333; text-decoration: none; }
+  .wg-link { color: #2f5d8a; text-decoration: none; white-space: nowrap; }
   .wg-who { margin-left: auto; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
   .wg-role { color: #666; margin-left: 0.4rem; }
   .wg-logout { margin: 0; }
@@ -125,15 +126,26 @@ HEADER_CSS = """
 """
 
 
-def add_header(figure: Figure, viewer: Viewer) -> None:
-    """Put the signed-in account's header on top of a page."""
-    html = HEADER_HTML.format(name=escape(viewer.name), role=escape(viewer.role_label))
+def add_header(figure: Figure, viewer: Viewer, links: Sequence[tuple[str, str]] = ()) -> None:
+    """Put the signed-in account's header on top of a page, with ``links`` (href, text)
+    after the brand."""
+    extra = "".join(
+        f'\n  <a class="wg-link" href="{escape(href)}">{escape(text)}</a>' for href, text in links
+    )
+    html = HEADER_HTML.format(name=escape(viewer.name), role=escape(viewer.role_label), links=extra)
     figure.header.add_child(Element(HEADER_CSS), name="wangge_header_css")
     figure.html.add_child(Element(html), name="wangge_header")
 
 
-def new_page(settings: Settings, title: str, viewer: Viewer, **folium_kwargs: Any) -> folium.Map:
-    """A localized map with a Chinese title, our stylesheet and the viewer's header."""
+def new_page(
+    settings: Settings,
+    title: str,
+    viewer: Viewer,
+    links: Sequence[tuple[str, str]] = (),
+    **folium_kwargs: Any,
+) -> folium.Map:
+    """A localized map with a Chinese title, our stylesheet and the viewer's header (with
+    ``links``, (href, text), after its brand)."""
     m = base_map(settings, **folium_kwargs)
     figure = root(m)
     figure.header.add_child(Element(f"<title>{title}</title>"), name="title")
@@ -144,7 +156,7 @@ def new_page(settings: Settings, title: str, viewer: Viewer, **folium_kwargs: An
         ),
         name="pages_head",
     )
-    add_header(figure, viewer)
+    add_header(figure, viewer, links)
     return m
 
 

@@ -21,6 +21,7 @@ from sample_data.history import write_history
 from sample_data.mediation import write_mediation
 from sample_data.names import DEPARTMENTS
 from sample_data.output import write_csv, write_level
+from sample_data.party import write_party
 from sample_data.people import MEMBER_FIELDS, build_members, department_codes
 from sample_data.readme import write_readme
 from sample_data.spec import LEVELS, SEED
@@ -61,6 +62,7 @@ def generate(out_dir: Path = HERE) -> None:
     ]
     write_csv(out_dir / "departments.csv", ("code", "name"), departments)
     write_csv(out_dir / "members.csv", MEMBER_FIELDS, members)
+    write_party(out_dir, members)
     history = write_history(out_dir)
     write_mediation(out_dir, history)
     write_whistles(out_dir)

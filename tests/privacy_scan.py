@@ -9,6 +9,7 @@ full names of the sample's mediation parties (``mediation_files.csv``) are looke
 from __future__ import annotations
 
 import csv
+import io
 import json
 import logging
 import re
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import mapbox_vector_tile
+import openpyxl
 
 from geo.privacy import unmasked
 
@@ -25,10 +27,12 @@ from geo.privacy import unmasked
 EXEMPT_SUFFIX = "/reveal"
 
 
-#: Text formats, scanned as they are; vector tiles are decoded; fonts, images and archives
-#: (area exports) hold no personal data and their bytes would only give false matches.
+#: Text formats, scanned as they are; vector tiles and Excel workbooks are decoded; fonts,
+#: images and archives (area exports) hold no personal data and their bytes would only give
+#: false matches.
 TEXT_TYPES = ("text/", "application/json", "application/geo+json", "application/javascript")
 TILE_TYPE = "application/vnd.mapbox-vector-tile"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _readable(response: httpx.Response) -> str:
@@ -37,6 +41,15 @@ def _readable(response: httpx.Response) -> str:
         return response.content.decode("utf-8", errors="replace")
     if content_type.startswith(TILE_TYPE) and response.content:
         return json.dumps(mapbox_vector_tile.decode(response.content), ensure_ascii=False)
+    if content_type.startswith(XLSX_TYPE) and response.content:  # every cell of every sheet
+        book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+        return "\n".join(
+            str(value)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        )
     return ""
 
 

@@ -48,7 +48,7 @@ def _type(schema: dict[str, Any]) -> str | None:
 # parameters ---------------------------------------------------------------------------------
 
 #: Values for the required query parameters, so that only the hostile one is wrong.
-REQUIRED = {"level": "township", "format": "geojson"}
+REQUIRED = {"level": "township", "format": "geojson", "community": "150621001001"}
 
 
 def _parameter_cases():
@@ -142,6 +142,7 @@ def real(client, engine, sweeper):
         "quarter": "2023-Q3",
         "appeal_id": 1,
         "whistle_id": whistle,
+        "task_id": 1,
     }
     client.delete(f"/api/v1/plans/{plan_id}")
     client.app.state.limiter.reset()  # the sign-in attempts of the sweep

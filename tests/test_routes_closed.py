@@ -53,7 +53,8 @@ def test_public_routes_are_exactly_the_listed_ones():
 def test_pages_are_the_map_pages():
     pages = {p for _, p, r in ROUTES if access_of(r.endpoint) == "page"}
     assert pages == {
-        "/maps/", "/maps/command", "/maps/heat", "/maps/field", "/maps/plan", "/maps/mediation",
+        "/maps/", "/maps/command", "/maps/dashboard", "/maps/heat", "/maps/field", "/maps/plan",
+        "/maps/mediation",
     }  # fmt: skip
 
 

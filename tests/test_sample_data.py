@@ -48,6 +48,9 @@ GENERATED = [
     "mediation_files.csv",
     "mediation_attempts.csv",
     "whistles.csv",
+    "party_registrations.csv",
+    "party_tasks.csv",
+    "party_claims.csv",
     "README.md",
 ]
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.auth import Reader
-from api.deps import ConnDep, GenerationDep
+from api.deps import ConnDep, GenerationDep, PrivacyKDep
 from api.geojson import feature_set
 from api.schemas import Error, HeatAreas, HeatBins, Hotspots
 from cases.models import IncidentStatus
@@ -59,10 +59,13 @@ def heat_areas(
     conn: ConnDep,
     generation: GenerationDep,
     where: HeatFilterDep,
+    k: PrivacyKDep,
     simplify: Simplify = 0.0,
 ) -> Response:
     return feature_set(
-        heat.areas(conn, where, generation=generation, scope=principal.scope, simplify_m=simplify)
+        heat.areas(
+            conn, where, generation=generation, scope=principal.scope, simplify_m=simplify, k=k
+        )
     )
 
 
@@ -76,6 +79,7 @@ def heat_bins(
     principal: Reader,
     conn: ConnDep,
     where: HeatFilterDep,
+    k: PrivacyKDep,
     size: Annotated[
         float,
         Query(
@@ -83,7 +87,7 @@ def heat_bins(
         ),
     ] = heat.BIN_SIZE_M,
 ) -> Response:
-    return feature_set(heat.bins(conn, where, scope=principal.scope, size_m=size))
+    return feature_set(heat.bins(conn, where, scope=principal.scope, size_m=size, k=k))
 
 
 @router.get(
@@ -97,9 +101,10 @@ def heat_hotspots(
     conn: ConnDep,
     generation: GenerationDep,
     where: HeatFilterDep,
+    k: PrivacyKDep,
     simplify: Simplify = 0.0,
 ) -> Response:
     found = hotspots.hotspots(
-        conn, where, generation=generation, scope=principal.scope, simplify_m=simplify
+        conn, where, generation=generation, scope=principal.scope, simplify_m=simplify, k=k
     )
     return feature_set(found)

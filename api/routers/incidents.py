@@ -18,6 +18,7 @@ from api.deps import ConnDep, EngineDep, IntakeGateDep, SettingsDep
 from api.etag import etag
 from api.reveal import RevealIn, RevealOut, reveal
 from api.schemas import Error, Incident, IncidentIn, IncidentPage
+from api.xlsx import AS_XLSX, INCIDENT_COLUMNS, workbook_response
 from cases import incidents as reads
 from cases.intake import Report, submit
 from cases.loop import actions
@@ -107,6 +108,8 @@ def _filter(
 
 
 def _page(request: Request, page: reads.IncidentPage, fmt: str) -> Response:
+    if fmt == "xlsx":  # one page, as the JSON answer holds it
+        return workbook_response(page.items, INCIDENT_COLUMNS, "事件列表")
     links = [{"rel": "self", "href": str(request.url)}]
     if page.next_cursor:
         links.append(
@@ -139,7 +142,9 @@ def _page(request: Request, page: reads.IncidentPage, fmt: str) -> Response:
     return Response(dumps(body), media_type="application/json")
 
 
-Format = Annotated[str, Query(pattern="^(json|geojson)$", description="json or geojson")]
+Format = Annotated[
+    str, Query(pattern="^(json|geojson|xlsx)$", description="json, geojson or xlsx (Excel)")
+]
 
 
 #: With ``format=geojson`` a page is a FeatureCollection of points, served as GeoJSON.
@@ -157,7 +162,8 @@ AS_GEOJSON: dict[int | str, dict[str, Any]] = {
                         "next_cursor": {"type": ["string", "null"]},
                     },
                 }
-            }
+            },
+            **AS_XLSX,
         }
     }
 }

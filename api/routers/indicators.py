@@ -15,6 +15,7 @@ from api.auth import Principal, Reader
 from api.deps import ConnDep, SettingsDep
 from api.indicator_schemas import CategoryCount, IndicatorName, Indicators, Trend
 from api.schemas import Error, IncidentPage
+from api.xlsx import AREA_COLUMNS, AS_XLSX, INCIDENT_COLUMNS, INDICATOR_COLUMNS, workbook_response
 from cases.indicators import compute
 from cases.indicators.periods import YEARS, parse_period
 from cases.indicators.registry import INDICATORS, indicator, resolve_names
@@ -36,6 +37,8 @@ Area = Annotated[
 ]
 Department = Annotated[str | None, Query(description="Department code, e.g. D02.")]
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": Error}, 422: {"model": Error}}
+TableFormat = Annotated[str, Query(pattern="^(json|xlsx)$", description="json or xlsx (Excel)")]
+AS_TABLE: dict[int | str, dict[str, Any]] = {**ERRORS, 200: {"content": AS_XLSX}}
 
 
 def rules(principal: Principal, settings: Settings) -> compute.Rules:
@@ -54,7 +57,7 @@ def indicator_names(principal: Reader) -> list[IndicatorName]:
 
 
 @router.get(
-    "/indicators", response_model=Indicators, responses=ERRORS, summary="指标：按期间、区域、部门"
+    "/indicators", response_model=Indicators, responses=AS_TABLE, summary="指标：按期间、区域、部门"
 )
 def indicators(
     principal: Reader,
@@ -64,14 +67,19 @@ def indicators(
     area: Area = None,
     department: Department = None,
     names: Annotated[str | None, Query(description="Comma-separated names; default all.")] = None,
-) -> dict[str, Any]:
+    format: TableFormat = "json",
+) -> Any:
     window = parse_period(period)
     where = compute.View(principal.scope, area, department)
-    return compute.figures(conn, window, where, resolve_names(names), rules(principal, settings))
+    found = compute.figures(conn, window, where, resolve_names(names), rules(principal, settings))
+    if format == "xlsx":
+        name = f"指标{found['period']['label']}"
+        return workbook_response(found["indicators"], INDICATOR_COLUMNS, name)
+    return found
 
 
 @router.get(
-    "/indicators/cases", response_model=IncidentPage, responses=ERRORS, summary="指标背后的事件"
+    "/indicators/cases", response_model=IncidentPage, responses=AS_TABLE, summary="指标背后的事件"
 )
 def indicator_cases(
     request: Request,
@@ -84,13 +92,16 @@ def indicator_cases(
     department: Department = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> dict[str, Any]:
+    format: TableFormat = "json",
+) -> Any:
     found = indicator(name)
     flag = found.numerator if part == "numerator" else found.denominator
     if flag is None:
         raise InvalidInput("part", f"{found.name} is a count: it has no denominator", where="query")
     where = compute.View(principal.scope, area, department)
     items = compute.cases(conn, parse_period(period), where, flag, limit=limit, offset=offset)
+    if format == "xlsx":  # one page, as the JSON answer holds it
+        return workbook_response(items, INCIDENT_COLUMNS, f"{found.label}事件")
     links = [{"rel": "self", "href": str(request.url)}]
     if len(items) == limit:
         links.append(
@@ -101,7 +112,7 @@ def indicator_cases(
 
 @router.get(
     "/indicators/by-area",
-    responses={**ERRORS, 200: {"content": {GEOJSON: {}}}},
+    responses={**ERRORS, 200: {"content": {GEOJSON: {}, **AS_XLSX}}},
     summary="按区域的指标（GeoJSON）",
 )
 def indicators_by_area(
@@ -112,6 +123,7 @@ def indicators_by_area(
     period: Period = None,
     level: Annotated[str, Query(description="township | village | grid")] = "township",
     within: Annotated[str | None, Query(description="Only areas inside this area code.")] = None,
+    format: TableFormat = "json",
 ) -> Response:
     found = indicator(name)
     areas = compute.by_area(
@@ -123,6 +135,9 @@ def indicators_by_area(
         principal.scope,
         rules(principal, settings),
     )
+    if format == "xlsx":
+        rows = [f["properties"] for f in areas]
+        return workbook_response(rows, AREA_COLUMNS, f"{found.label}分区")
     return Response(dumps({"type": "FeatureCollection", "features": areas}), media_type=GEOJSON)
 
 

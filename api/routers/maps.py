@@ -21,6 +21,7 @@ from geo.plans.drafts import get_plan
 from geo.privacy import mask_name
 from geo.scope import Scope
 from maps.command import command_page
+from maps.dashboard import dashboard_page
 from maps.field import field_page
 from maps.heat import heat_page
 from maps.pages import Viewer, error_page
@@ -71,6 +72,15 @@ def command(conn: ConnDep, settings: SettingsDep, principal: Reader) -> HTMLResp
 def heat(conn: ConnDep, settings: SettingsDep, principal: Reader) -> HTMLResponse:
     frame = _frame(conn, principal.scope)
     return HTMLResponse(heat_page(conn, settings, viewer(principal), frame))
+
+
+@router.get("/dashboard", summary="数据看板（指挥大屏）")
+@page
+def dashboard(conn: ConnDep, settings: SettingsDep, principal: Reader) -> HTMLResponse:
+    frame = _frame(conn, principal.scope)
+    rankings = principal.can(Permission.REVEAL)  # as /api/v1/rankings decides
+    html = dashboard_page(conn, settings, viewer(principal), frame, rankings=rankings)
+    return HTMLResponse(html)
 
 
 @router.get("/field", summary="我的网格（手机）")

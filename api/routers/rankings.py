@@ -4,6 +4,7 @@ the annual evaluation (issue #15, WORKFLOW.md §4). Each handler calls one funct
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -15,6 +16,7 @@ from api.auth import Principal, Reader, require
 from api.deps import ConnDep, SettingsDep
 from api.indicator_schemas import PublishRequest, Ranking
 from api.schemas import Error, Strict
+from api.xlsx import AS_XLSX, RANKING_COLUMNS, workbook_response
 from cases.indicators import evaluation, rankings, scores
 from cases.indicators.periods import last_quarter
 from geo.errors import Forbidden
@@ -62,7 +64,12 @@ def _json(body: dict[str, Any] | bytes, status: int = 200) -> Response:
     return Response(content, status_code=status, media_type="application/json")
 
 
-@router.get("/rankings", response_model=Ranking, responses=ERRORS, summary="季度排名（每季晒一晒）")
+@router.get(
+    "/rankings",
+    response_model=Ranking,
+    responses={**ERRORS, 200: {"content": AS_XLSX}},
+    summary="季度排名（每季晒一晒）",
+)
 def get_ranking(
     principal: CaseReader,
     conn: ConnDep,
@@ -70,10 +77,14 @@ def get_ranking(
     quarter: Quarter = None,
     kind: Annotated[Kind, Query()] = "township",
     township: Township = None,
+    format: Annotated[str, Query(pattern="^(json|xlsx)$", description="json or xlsx")] = "json",
 ) -> Response:
     found = rankings.ranking(
         conn, quarter or last_quarter(), kind, township, min_sample=settings.indicator_min_sample
     )
+    if format == "xlsx":
+        body = json.loads(found) if isinstance(found, bytes) else found
+        return workbook_response(body["rows"], RANKING_COLUMNS, f"{body['quarter']}排名")
     return _json(found)
 
 

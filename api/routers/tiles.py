@@ -21,7 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
 from api.auth import Reader
-from api.deps import AtQuery, GenerationQuery
+from api.deps import AtQuery, GenerationQuery, PrivacyKDep
 from api.schemas import Error
 from cases.models import CLOSED_STATUSES
 from geo import tiles
@@ -120,6 +120,7 @@ async def areas_tile(
 async def tile(
     request: Request,
     principal: Reader,
+    k: PrivacyKDep,
     layer: Annotated[str, Path(description=f"One of {tiles.LAYER_CHOICES}.")],
     z: Annotated[int, Path(description=f"Zoom, 0–{tiles.MAX_ZOOM}.")],
     x: Annotated[int, Path(description="Column, 0–2^z-1.")],
@@ -145,6 +146,6 @@ async def tile(
             frozenset(s.value for s in CLOSED_STATUSES), category, since
         )
         data = await run_in_threadpool(
-            _build, engine, kind, z, x, y, generation=g, scope=principal.scope, incidents=where
+            _build, engine, kind, z, x, y, generation=g, scope=principal.scope, incidents=where, k=k
         )
     return _answer(data, kind.max_age)

@@ -7,6 +7,8 @@
 -- Scope: only micro-grids inside the caller's area (fragment area_in_scope), and only
 -- incidents in the caller's scope (fragment incident_in_scope: held in an area inside it and
 -- routed to the caller's department); an assigned incident is held in its micro-grid.
+-- Privacy: with :k above 1 (roles without access to the cases), a micro-grid with fewer than
+-- :k matching incidents is left out and an open_count from 1 to :k - 1 is left off (null).
 WITH bounds AS (
     SELECT ST_TileEnvelope(:z, :x, :y) AS env,
            ST_Transform(ST_TileEnvelope(:z, :x, :y), 4490) AS env_storage
@@ -64,10 +66,11 @@ counted AS (
 features AS (
     SELECT ST_AsMVTGeom(ST_Transform(k.geom, 3857), b.env, :extent, :buffer, true) AS geom,
            k.code,
-           k.open_count,
+           CASE WHEN k.open_count > 0 AND k.open_count < :k THEN NULL
+                ELSE k.open_count END AS open_count,
            k.total_count
     FROM counted k, bounds b
-    WHERE k.total_count > 0
+    WHERE k.total_count > 0 AND k.total_count >= :k
 )
 SELECT ST_AsMVT(features.*, 'incidents', :extent, 'geom')
 FROM features

@@ -42,7 +42,8 @@ function wanggeHeat(map, cfg) {
     const own = Number(p.count);
     const around = Number(p.neighbour_count);
     const head = escape(p.name || p.code) + "<br><b>" + escape(p.label) + "</b><br>";
-    const figures = "本微网格 " + own + " 件，相邻微网格共 " + around + " 件";
+    const few = (raw, n) => (raw == null ? "件数过少，不公开" : n + " 件");
+    const figures = "本微网格 " + few(p.count, own) + "，相邻微网格共 " + few(p.neighbour_count, around);
     let why = "";
     if (p.class && p.class.indexOf("hot") === 0) {
       why = own === 0 ? "<br>本身没有纠纷，是相邻微网格纠纷多，使它处在热点片区" :
@@ -85,7 +86,8 @@ function wanggeHeat(map, cfg) {
       choropleth.eachLayer((layer) => {
         const p = layer.feature.properties;
         layer.setStyle({ fillColor: colourFor(p.count, breaks) });
-        layer.bindTooltip(escape(p.name) + "<br>数量 " + escape(p.count) + " 件，每千人 " + Number(p.rate || 0).toFixed(2) + " 件");
+        const few = p.count == null ? "少于 " + escape(fc.suppressed_below) + " 件（不公开）" : null;
+        layer.bindTooltip(escape(p.name) + "<br>" + (few || "数量 " + escape(p.count) + " 件，每千人 " + Number(p.rate || 0).toFixed(2) + " 件"));
       });
       state.breaks = breaks;
       state.legends.counts = countsLegend(breaks);
