@@ -164,3 +164,26 @@ def test_a_township_blows_releases_and_scores_a_whistle_from_the_case_panel(
         ("D02", "handling", 80, "到场及时，处置得力", "township"),
         ("D02", "satisfaction", 70, "到场及时，处置得力", "township"),
     ]
+
+
+def test_the_suggestion_names_the_field_and_refuses_who_may_not_blow(client, auth, engine) -> None:
+    with engine.connect() as conn:
+        case = conn.execute(text(OPEN_CASE_OF_D02)).one()
+        elsewhere = conn.execute(
+            text(
+                "SELECT i.code FROM incident i JOIN area q ON q.id = i.queue_area_id "
+                "WHERE q.code NOT LIKE '150621001%' ORDER BY i.id LIMIT 1"
+            )
+        ).scalar_one()
+    url = "/api/v1/whistles/suggestion"
+    ok = client.get(url, params={"code": case.code}, headers=auth("command"))
+    assert ok.status_code == 200 and ok.json()["lead_department"] == "D02"
+    assert ok.json()["point"] == {"lon": case.lon, "lat": case.lat}
+    assert "D02" not in ok.json()["assisting_departments"]
+    missing = client.get(url, headers=auth("township"))
+    assert missing.status_code == 422 and "code" in missing.text
+    assert (
+        client.get(url, params={"code": case.code}, headers=auth("grid_worker")).status_code == 403
+    )
+    outside = client.get(url, params={"code": elsewhere}, headers=auth("township"))
+    assert outside.status_code == 404

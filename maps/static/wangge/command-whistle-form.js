@@ -91,10 +91,12 @@
           "'>调解卷宗</a></p>" : "");
     }
 
+    let shown = null;  // the last notice, kept when the stream reloads the list
     function load(notice) {
+      if (notice !== undefined) { shown = notice; }
       return getJSON(API + "/whistles?code=" + encodeURIComponent(incident.code)).then((body) => {
         whistles = body.items;
-        if (section.isConnected) { draw(notice); }
+        if (section.isConnected) { draw(shown); }
       }).catch((error) => { section.innerHTML = "<div class='wg-problem' role='alert'>" + escape(error.message) + "</div>"; });
     }
 
