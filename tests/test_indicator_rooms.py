@@ -253,3 +253,41 @@ def test_whistle_scores_feed_the_department_ranking(conn: Connection) -> None:
     row = next(r for r in ranked["rows"] if r["code"] == d1.code)
     assert row["inputs"]["township_scores"]["count"] == 3
     assert row["inputs"]["township_scores"]["mean"] == 82.17
+
+
+URL = "/api/v1/indicators"
+ROOM_NAMES = "mediation_success_rate,mediation_local_rate,checkin_on_time_rate,whistle_rate"
+
+
+def test_the_api_drill_down_and_map_carry_the_room_indicators(client, conn) -> None:
+    names = {n["name"]: n["label"] for n in client.get(f"{URL}/names").json()}
+    assert {n: names[n] for n in BY_HAND} == {
+        "mediation_success_rate": "调解成功率",
+        "mediation_local_rate": "就地化解率",
+        "checkin_on_time_rate": "报到及时率",
+        "whistle_rate": "吹哨率",
+    }
+    body = client.get(URL, params={"period": "2024", "names": ROOM_NAMES}).json()
+    figures = {i["name"]: i for i in body["indicators"]}
+    found = compute.counts(conn, parse_period("2024"), compute.View(WHOLE_BANNER), now=NOW)[""]
+    assert (figures["whistle_rate"]["numerator"], figures["whistle_rate"]["denominator"]) == (
+        found["whistles"],
+        found["filed"],
+    )
+    settled = figures["mediation_success_rate"]["numerator"]
+    assert settled == found["disputes_settled"] > 0
+    page = client.get(
+        f"{URL}/cases",
+        params={"name": "mediation_success_rate", "period": "2024", "limit": 100},
+    )
+    assert page.status_code == 200, page.text
+    assert len(page.json()["items"]) == min(settled, 100)
+    assert all(i["category"]["code"].startswith("01") for i in page.json()["items"])
+    towns = client.get(
+        f"{URL}/by-area",
+        params={"name": "checkin_on_time_rate", "period": "2024", "level": "township"},
+    ).json()
+    assert (
+        sum(f["properties"]["denominator"] or 0 for f in towns["features"])
+        == found["checkins_required"]
+    )
