@@ -4,6 +4,8 @@ every other host blocked; the map index's own links for a department and a media
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Browser, expect
 from sqlalchemy import text
 
@@ -72,6 +74,7 @@ def test_a_township_blows_releases_and_scores_a_whistle_from_the_case_panel(
         assert set(checked.evaluate_all("xs => xs.map(x => x.value)")) == set(
             suggested["assisting_departments"]
         )
+        expect(form.locator("[name=assisting][value=D02]")).to_be_disabled()  # the 主办
         expect(form.locator("select[name=meeting]")).to_have_value("point")
         form.locator("select[name=kind]").select_option("emergency")
         form.locator("textarea[name=reason]").fill("面板吹哨测试：联合处置")
@@ -125,6 +128,8 @@ def test_a_township_blows_releases_and_scores_a_whistle_from_the_case_panel(
         link = page.locator(f".wg-case-whistles[data-code='{dispute}'] a.wg-mediation-file")
         expect(link).to_have_attribute("href", f"/maps/mediation?case={dispute}")
         expect(link).to_have_text("调解卷宗")
+        words = set(re.findall(r"[A-Za-z]+", page.evaluate("document.body.innerText")))
+        assert words - {"DLT", "km", "m"} == set(), words  # Chinese only
         township.assert_clean()
     finally:
         township.close(SCREENSHOTS / screenshot_name(request.node.name))

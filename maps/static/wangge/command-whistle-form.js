@@ -123,8 +123,18 @@
           section.querySelector(".wg-wh-new").innerHTML = blowForm(s, Object.assign({}, cfg.departments), escape);
           section.querySelector(".wg-wh-new").dataset.lon = s.point.lon;
           section.querySelector(".wg-wh-new").dataset.lat = s.point.lat;
+          const own = section.querySelector(".wg-wh-new [name=assisting][value='" + CSS.escape(s.lead_department) + "']");
+          if (own) { own.disabled = true; }
         }).catch((error) => load(error.message));
       }
+    });
+
+    section.addEventListener("change", (e) => {  // the 主办 is not also a 协办
+      if (e.target.name !== "lead") { return; }
+      e.target.form.querySelectorAll("[name=assisting]").forEach((c) => {
+        c.disabled = c.value === e.target.value;
+        if (c.disabled) { c.checked = false; }
+      });
     });
 
     section.addEventListener("submit", (e) => {
