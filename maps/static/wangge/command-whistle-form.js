@@ -175,15 +175,21 @@
         if (state.open) { attach(state, cfg, state.open); }
       });
       if (state.open) { attach(state, cfg, state.open); }
-      if (state.stream) { state.stream.addEventListener("whistle", () => live()); }
+      listen(state, 600);
       document.body.dataset.whistleForm = "ready";
     });
   }
 
+  /* The stream (command-live.js) may open after the panel: its whistle events reload the list. */
+  function listen(state, tries) {
+    if (state.stream) { state.stream.addEventListener("whistle", () => live()); return; }
+    if (tries > 0) { setTimeout(() => listen(state, tries - 1), 100); }
+  }
+
   function whenReady(tries) {
     const state = window.wanggeState;
-    if (state && state.casePanel && state.stream) { start(state); return; }
+    if (state && state.casePanel) { start(state); return; }
     if (tries > 0) { setTimeout(() => whenReady(tries - 1), 100); }
   }
-  window.addEventListener("load", () => whenReady(100));
+  window.addEventListener("load", () => whenReady(600));
 })();
