@@ -155,6 +155,9 @@ def command_page(
     header.add_child(JavascriptLink("/static/wangge/command-case.js"), name="command-case.js")
     header.add_child(CssLink("/static/wangge/whistle.css"), name="whistle.css")
     header.add_child(JavascriptLink("/static/wangge/command-whistle.js"), name="command-whistle.js")
+    header.add_child(
+        JavascriptLink("/static/wangge/command-whistle-form.js"), name="command-whistle-form.js"
+    )
     attach_script(
         m,
         "command.js",

@@ -22,7 +22,7 @@ NAV_HTML = """
   <span class="navbar-brand mb-0 h1">网格地图</span>
   <a class="nav-link" href="/maps/command">指挥中心地图</a>
   <a class="nav-link" href="/maps/heat">热力与热点</a>
-  <a class="nav-link" href="/maps/dashboard">数据看板</a>
+  <a class="nav-link" href="/maps/dashboard">数据看板</a>{own}
   <form class="wg-member d-flex align-items-center gap-2" action="/maps/field" method="get">
     <label class="text-nowrap" for="wangge-member">我的网格</label>
     <input class="form-control form-control-sm" id="wangge-member" name="member"
@@ -72,6 +72,21 @@ PAGE_CSS = """
 """
 
 
+#: Links for one role's own page: a department's summons (部门报到 on the field page) and a
+#: mediator's dispute file (the mediation page asks for the case's code).
+ROLE_LINKS = {
+    "department": '\n  <a class="nav-link wg-summons-link" href="/maps/field">部门报到</a>',
+    "mediator": """
+  <form class="wg-mediation-link d-flex align-items-center gap-2" action="/maps/mediation"
+        method="get">
+    <label class="text-nowrap" for="wangge-case">调解</label>
+    <input class="form-control form-control-sm" id="wangge-case" name="case" required
+           maxlength="32" placeholder="纠纷事件编号">
+    <button class="btn btn-sm btn-primary text-nowrap" type="submit">打开卷宗</button>
+  </form>""",
+}
+
+
 def _style(feature: dict[str, Any]) -> dict[str, Any]:
     return {"color": "#2f5d8a", "weight": 2, "fillColor": "#7fa7cf", "fillOpacity": 0.25}
 
@@ -81,10 +96,15 @@ def _highlight(feature: dict[str, Any]) -> dict[str, Any]:
 
 
 def index_page(
-    settings: Settings, townships: list[str], viewer: Viewer, member_id: int | None = None
+    settings: Settings,
+    townships: list[str],
+    viewer: Viewer,
+    member_id: int | None = None,
+    role: str | None = None,
 ) -> str:
     """The whole page as HTML; ``townships`` are RFC 7946 features as JSON text (the viewer's
-    own area when it is smaller than the banner), ``member_id`` the viewer's own member."""
+    own area when it is smaller than the banner), ``member_id`` the viewer's own member,
+    ``role`` the viewer's role (its own links, :data:`ROLE_LINKS`)."""
     collection = {"type": "FeatureCollection", "features": [json.loads(f) for f in townships]}
     m = base_map(settings)
     layer = folium.GeoJson(
@@ -101,6 +121,7 @@ def index_page(
     figure.header.add_child(Element(PAGE_CSS), name="wangge_index_css")
     nav = NAV_HTML.format(
         member=f' value="{member_id}"' if member_id is not None else "",
+        own=ROLE_LINKS.get(role or "", ""),
         name=escape(viewer.name),
         role=escape(viewer.role_label),
     )

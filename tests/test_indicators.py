@@ -47,6 +47,14 @@ from geo.errors import NotFound
 from geo.scope import WHOLE_BANNER, Scope
 
 CN = ZoneInfo("Asia/Shanghai")
+ROOM_SETS = {
+    "disputes_accepted",
+    "disputes_settled",
+    "disputes_settled_local",
+    "whistles",
+    "checkins_required",
+    "checkins_on_time",
+}
 SEPTEMBER = month(2026, 9)
 NOW = datetime(2026, 12, 4, 12, tzinfo=CN)
 
@@ -259,7 +267,9 @@ BY_HAND: dict[str, tuple[int, int | None]] = {
 
 
 def test_every_indicator_is_worked_out_by_hand() -> None:
-    assert set(BY_HAND) == set(INDICATORS)
+    from tests.test_indicator_rooms import BY_HAND as ROOMS  # mediation and whistle
+
+    assert set(BY_HAND) | set(ROOMS) == set(INDICATORS)
 
 
 @pytest.mark.parametrize("name", list(BY_HAND))
@@ -401,7 +411,9 @@ def test_every_set_on_the_sample_against_an_independent_count(
     as_of = min(window.end, NOW)
     found = compute.counts(conn, window, compute.View(WHOLE_BANNER), now=NOW)[""]
     expected = _oracle(conn, window.start, window.end, as_of)
-    assert {s: found[s] for s in sorted(SETS)} == {s: expected[s] for s in sorted(SETS)}
+    # the mediation and whistle sets have their own count in tests/test_indicator_rooms.py
+    case_sets = sorted(SETS - ROOM_SETS)
+    assert {s: found[s] for s in case_sets} == {s: expected[s] for s in case_sets}
 
 
 def test_the_sample_is_plausible(conn: Connection) -> None:

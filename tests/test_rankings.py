@@ -192,8 +192,20 @@ def _case_in(engine, prefix: str) -> tuple[str, str]:
     return row.code, row.department
 
 
+def _township_items(client, quarter: str, department: str) -> dict[str, tuple[int, float]]:
+    """The department's items by township (count, mean) in ``quarter``, as the ranking shows."""
+    body = client.get(URL, params={"quarter": quarter, "kind": "department"}).json()
+    row = next(r for r in body["rows"] if r["code"] == department)
+    scores = row["inputs"].get("township_scores") or {"by_township": []}
+    return {t["code"]: (t["count"], t["mean"]) for t in scores["by_township"]}
+
+
 def test_a_township_scores_a_department_and_the_ranking_uses_it(client, auth, engine) -> None:
     code, department = _case_in(engine, "150621001")
+    today = datetime.now(CN)  # the score counts in the quarter it is given
+    q = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    # whistle scores given today by other tests count too (一哨一考核, test_whistles.py)
+    before = _township_items(client, q, department)
     answer = client.post(
         "/api/v1/scores",
         json={"incident": code, "department": department, "score": 85.5, "reason": "处置及时"},
@@ -207,21 +219,28 @@ def test_a_township_scores_a_department_and_the_ranking_uses_it(client, auth, en
         headers=auth("township"),
     )
     assert twice.status_code == 409
-    today = datetime.now(CN)  # the score counts in the quarter it is given
-    q = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
     body = client.get(URL, params={"quarter": q, "kind": "department"}).json()
     row = next(r for r in body["rows"] if r["code"] == department)
     scores = row["inputs"]["township_scores"]
-    assert (scores["count"], scores["mean"]) == (1, 85.5)
-    assert scores["by_township"] == [
-        {"code": "150621001", "name": "树林召镇", "count": 1, "mean": 85.5}
-    ]
+    n, mean = before.get("150621001", (0, 0.0))
+    by_township = {t["code"]: t for t in scores["by_township"]}
+    assert by_township["150621001"]["name"] == "树林召镇"
+    assert by_township["150621001"]["count"] == n + 1
+    assert by_township["150621001"]["mean"] == pytest.approx((n * mean + 85.5) / (n + 1), abs=1e-3)
+    others = {c: (t["count"], t["mean"]) for c, t in by_township.items() if c != "150621001"}
+    assert others == {c: v for c, v in before.items() if c != "150621001"}
+    total = sum(t["count"] for t in by_township.values())
+    assert scores["count"] == total
+    weighted = sum(t["count"] * t["mean"] for t in by_township.values()) / total
+    assert scores["mean"] == pytest.approx(weighted, abs=0.01)
+    if not before:  # alone: exactly the one score
+        assert (scores["count"], scores["mean"]) == (1, 85.5)
     indicator = row["inputs"]["indicator_score"]
     weights = row["inputs"]["weights"]
     expected = (
-        85.5
+        scores["mean"]
         if indicator is None
-        else weights["township_scores"] * 85.5 + weights["indicators"] * indicator
+        else weights["township_scores"] * scores["mean"] + weights["indicators"] * indicator
     )
     assert row["score"] == round(max(0.0, expected - row["inputs"]["cards"]["points"]), 2)
 

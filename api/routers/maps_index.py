@@ -35,5 +35,7 @@ def maps_index(
         simplify_m=SIMPLIFY_M,
         limit=MAX_PAGE,
     )
-    html = index_page(settings, shown.features, viewer(principal), principal.member_id)
+    html = index_page(
+        settings, shown.features, viewer(principal), principal.member_id, principal.role.value
+    )
     return HTMLResponse(html)

@@ -77,6 +77,19 @@ def list_whistles(
 
 
 @router.get(
+    "/whistles/suggestion",
+    responses={403: {"model": Error}, 404: {"model": Error}, 422: {"model": Error}},
+    summary="吹哨表单的建议：主办、协办部门（按派遣矩阵）与事件位置",
+)
+def whistle_suggestion(
+    conn: ConnDep,
+    principal: Reader,
+    code: Annotated[str, Query(min_length=1, max_length=32, description="The case's code.")],
+) -> dict[str, Any]:
+    return blow.suggestion(conn, principal, code)
+
+
+@router.get(
     "/whistles/conflicts",
     response_model=ConflictList,
     summary="同一部门被多个哨令同时召集（旗指挥中心）",

@@ -4,7 +4,8 @@ cases (columns of ``sql/indicator_counts.sql``, defined once in
 
 The API, the drill-down to the cases and the rankings all read this table; adding an
 indicator is a row here and, if it counts a new set, a column of the flags fragment. The
-mediation and whistle indicators (§2) come from their own rooms and are added at merge.
+whistle sets (whistles, check-ins) are numbers per case rather than flags: a case may carry
+several whistles, each summoning several departments.
 
 Examples
 --------
@@ -127,6 +128,28 @@ INDICATORS: dict[str, Indicator] = {
             "closed_in_banner",
             "closed_in",
         ),
+        _rate(
+            "mediation_success_rate",
+            "调解成功率",
+            "调解成功数 ÷ 受理纠纷数",
+            "disputes_settled",
+            "disputes_accepted",
+        ),
+        _rate(
+            "mediation_local_rate",
+            "就地化解率",
+            "在苏木镇及以下调解成功数 ÷ 调解成功数",
+            "disputes_settled_local",
+            "disputes_settled",
+        ),
+        _rate(
+            "checkin_on_time_rate",
+            "报到及时率",
+            "按时报到数 ÷ 应报到数",
+            "checkins_on_time",
+            "checkins_required",
+        ),
+        _rate("whistle_rate", "吹哨率", "吹哨数 ÷ 立案数", "whistles", "filed"),
     )
 }
 

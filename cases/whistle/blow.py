@@ -44,6 +44,25 @@ def suggest(conn: Connection, case: Any) -> tuple[str, list[str]]:
     return case.department_code, list(rows)
 
 
+def suggestion(conn: Connection, caller: Caller, code: str) -> dict[str, Any]:
+    """The departments the form preselects for a whistle on case ``code``: 主办 and 协办
+    (404 outside the caller's scope, 403 for a role that may not blow)."""
+    if caller.role not in BLOWERS:
+        raise Forbidden(f"the role {caller.role.value} may not blow a whistle")
+    case = conn.execute(
+        query("whistle_case"), {"code": code, **caller.scope.params()}
+    ).one_or_none()
+    if case is None:
+        raise NotFound(f"code: incident {code} does not exist")
+    lead, assisting = suggest(conn, case)
+    return {
+        "code": case.code,
+        "lead_department": lead,
+        "assisting_departments": [c for c in assisting if c != lead],
+        "point": {"lon": case.lon, "lat": case.lat},
+    }
+
+
 def _departments(conn: Connection, body: dict[str, Any], case: Any) -> dict[str, int]:
     """The summoned departments' ids by code, 主办 first; 422 naming a bad one."""
     lead, assisting = suggest(conn, case)

@@ -1,7 +1,8 @@
 -- Every set of cases an indicator counts, per period k and group (:group_by none | area |
 -- department),
 -- in ONE pass over the trail: the registry (cases.indicators.registry) turns these counts
--- into numerators and denominators. The sets are defined once, in fragments/indicator_flags.
+-- into numerators and denominators. The sets are defined once, in fragments/indicator_flags;
+-- the whistle columns are numbers per case (whistles, summons), summed.
 WITH {{indicator_flags()}}
 SELECT f.k, f.key,
        count(*) FILTER (WHERE f.reported) AS reported,
@@ -30,7 +31,13 @@ SELECT f.k, f.key,
        count(*) FILTER (WHERE f.closed_in_township) AS closed_in_township,
        count(*) FILTER (WHERE f.closed_in_banner) AS closed_in_banner,
        count(*) FILTER (WHERE f.yellow_card) AS yellow_card,
-       count(*) FILTER (WHERE f.red_card) AS red_card
+       count(*) FILTER (WHERE f.red_card) AS red_card,
+       count(*) FILTER (WHERE f.disputes_accepted) AS disputes_accepted,
+       count(*) FILTER (WHERE f.disputes_settled) AS disputes_settled,
+       count(*) FILTER (WHERE f.disputes_settled_local) AS disputes_settled_local,
+       coalesce(sum(f.whistles), 0) AS whistles,
+       coalesce(sum(f.checkins_required), 0) AS checkins_required,
+       coalesce(sum(f.checkins_on_time), 0) AS checkins_on_time
 FROM f
 GROUP BY f.k, f.key
 ORDER BY f.k, f.key

@@ -46,6 +46,7 @@ function wanggeCommand(map, cfg) {
     supervisionCounts: {},
   };
   window.wanggeState = state;
+  state.departments = cfg.departments;  // the whistle form's choices (command-whistle-form.js)
 
   map.attributionControl.setPrefix("网格地图");
   const announce = (name, detail) => document.dispatchEvent(new CustomEvent(name, { detail }));

@@ -93,6 +93,34 @@ s AS (
                AS open_end
     FROM t
 ),
+-- Mediation (WORKFLOW.md §2, as cases.mediation.stats counts them): the dispute files
+-- accepted in the period (intake date, China time), those settled, and those settled at the
+-- township or below (the attempt that settled it was at village or township level).
+m AS (
+    SELECT mf.incident_id AS id, p.k, mf.outcome = 'settled' AS settled,
+           coalesce((SELECT a.level FROM mediation_attempt a
+                     WHERE a.file_id = mf.id AND a.outcome = 'settled'
+                     ORDER BY a.held_at LIMIT 1) IN ('village', 'township'), false) AS local
+    FROM mediation_file mf
+    JOIN p ON mf.intake_on >= CAST(p.start AT TIME ZONE 'Asia/Shanghai' AS date)
+          AND mf.intake_on < CAST(p.end_ AT TIME ZONE 'Asia/Shanghai' AS date)
+    WHERE mf.incident_id IN (SELECT c.id FROM c)
+),
+-- Whistles (WORKFLOW.md §2) blown in the period on the case, NUMBERS not flags: the
+-- whistles, the departments summoned (each owes a check-in) and those that checked in on time.
+w AS (
+    SELECT wh.incident_id AS id, p.k, count(DISTINCT wh.id) AS whistles,
+           count(*) AS checkins_required,
+           count(*) FILTER (WHERE EXISTS (
+               SELECT 1 FROM whistle_checkin ck
+               WHERE ck.whistle_id = wd.whistle_id AND ck.department_id = wd.department_id
+                 AND ck.judgement = 'on_time')) AS checkins_on_time
+    FROM whistle wh
+    JOIN p ON wh.blown_at >= p.start AND wh.blown_at < p.end_
+    JOIN whistle_department wd ON wd.whistle_id = wh.id
+    WHERE wh.incident_id IN (SELECT c.id FROM c)
+    GROUP BY wh.incident_id, p.k
+),
 f AS (
     SELECT c.id, s.k, c.key,
            s.reported_in AS reported,
@@ -121,6 +149,14 @@ f AS (
            s.closed_in AND s.level_end <> 'banner' AS closed_in_township,
            s.closed_in AS closed_in_banner,
            s.yellow_in AS yellow_card,
-           s.red_in AS red_card
+           s.red_in AS red_card,
+           m.id IS NOT NULL AS disputes_accepted,
+           coalesce(m.settled, false) AS disputes_settled,
+           coalesce(m.settled AND m.local, false) AS disputes_settled_local,
+           coalesce(w.whistles, 0) AS whistles,
+           coalesce(w.checkins_required, 0) AS checkins_required,
+           coalesce(w.checkins_on_time, 0) AS checkins_on_time
     FROM c JOIN s ON s.id = c.id
+    LEFT JOIN m ON m.id = c.id AND m.k = s.k
+    LEFT JOIN w ON w.id = c.id AND w.k = s.k
 )
