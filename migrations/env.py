@@ -10,6 +10,7 @@ from sqlalchemy import create_engine, pool
 # incident workflow and (below) the boundary plans.
 import cases.models  # noqa: F401
 import geo.plans.models  # noqa: F401  (registers the boundary plan tables)
+from cases.registry import models as registry_models  # noqa: F401  (the 人地事物组织 registry)
 from geo.models import Base
 from geo.settings import Settings
 

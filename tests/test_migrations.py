@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 import cases.models  # noqa: F401  (the workflow, account and audit tables join Base.metadata)
 import geo.plans.models  # noqa: F401  (and the boundary plan tables)
+from cases.registry import models as registry_models  # noqa: F401  (the registry tables)
 from geo import db
 from geo.models import Base
 
