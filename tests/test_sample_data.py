@@ -45,6 +45,11 @@ GENERATED = [
     "members.csv",
     "incidents.csv",
     "trails.csv",
+    "houses.csv",
+    "households.csv",
+    "persons.csv",
+    "facilities.csv",
+    "organisations.csv",
     "README.md",
 ]
 
