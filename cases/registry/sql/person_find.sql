@@ -1,5 +1,5 @@
 -- One person inside the caller's scope (their house's micro-grid code, area_in_scope), with
--- the household's code and the micro-grid's, locked for an edit when :lock.
+-- the household's code and the micro-grid's.
 SELECT p.id, p.household_id, hh.code AS household_code, p.name, p.id_number, p.birth_date,
        p.sex, p.ethnicity, p.phone, p.residence_type, p.party_member, mg.code AS micro_grid_code,
        coalesce(
