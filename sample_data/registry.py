@@ -188,7 +188,9 @@ def write_registry(out_dir: Path, areas: Areas) -> dict[str, int]:
         if "elderly_alone" in labels:
             ages[p] = int(rng.integers(65, 92))
 
-    houses, households, persons = [], [], []
+    houses: list[dict[str, str]] = []
+    households: list[dict[str, str]] = []
+    persons: list[dict[str, str]] = []
     house_of = 0
     for h, group in enumerate(groups):
         shares = h > 0 and micro[h] == micro[h - 1] and rng.random() < SHARED_HOUSE
