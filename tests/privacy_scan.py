@@ -3,13 +3,22 @@
 Every response the test clients receive and every log record of the session go through
 :class:`PrivacyScan`; the session fails at the end if any of them carried one. Only the
 answers of ``…/reveal`` (which exist to hand over the clear value, audited) are exempt.
+
+The sample registry's people are scanned for by name as well: a JSON answer whose personal
+field (:data:`PERSONAL_KEYS`: a name, an owner's, a legal person's) holds the clear name of a
+sample resident or legal person is a finding (their ID numbers and phones, 150621… and
+17000…, are caught by the number patterns).
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 import httpx
 import mapbox_vector_tile
@@ -18,6 +27,42 @@ from geo.privacy import unmasked
 
 #: The one kind of answer meant to carry clear values (with a reason, audited).
 EXEMPT_SUFFIX = "/reveal"
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+#: JSON fields that name a person.
+PERSONAL_KEYS = frozenset({"name", "owner_name", "legal_person", "reporter_name", "head_name"})
+
+
+@cache
+def registry_names() -> frozenset[str]:
+    """The clear names of the sample registry's residents and legal persons."""
+    names: set[str] = set()
+    for file, column in (("persons.csv", "name"), ("organisations.csv", "legal_person")):
+        with (SAMPLE / file).open(encoding="utf-8", newline="") as f:
+            names.update(row[column] for row in csv.DictReader(f))
+    return frozenset(names)
+
+
+def clear_names(value: Any) -> list[str]:
+    """Clear registry names in the personal fields of decoded JSON.
+
+    >>> some = sorted(registry_names())[0]
+    >>> clear_names({"households": [{"persons": [{"name": some}]}]}) == [some]
+    True
+    >>> clear_names({"name": some[0] + "*" * (len(some) - 1), "level": "grid"})
+    []
+    """
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if key in PERSONAL_KEYS and isinstance(child, str) and child in registry_names():
+                found.append(child)
+            else:
+                found += clear_names(child)
+    elif isinstance(value, list):
+        for child in value:
+            found += clear_names(child)
+    return found
 
 
 #: Text formats, scanned as they are; vector tiles are decoded; fonts, images and archives
@@ -33,6 +78,15 @@ def _readable(response: httpx.Response) -> str:
     if content_type.startswith(TILE_TYPE) and response.content:
         return json.dumps(mapbox_vector_tile.decode(response.content), ensure_ascii=False)
     return ""
+
+
+def _names_in(body: str) -> list[str]:
+    if not body.lstrip().startswith(("{", "[")):
+        return []
+    try:
+        return clear_names(json.loads(body))
+    except ValueError:
+        return []
 
 
 @dataclass
@@ -52,7 +106,7 @@ class PrivacyScan:
             return
         body = _readable(response)
         headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
-        for found in unmasked(body) + unmasked(headers):
+        for found in unmasked(body) + unmasked(headers) + _names_in(body):
             self.findings.append(f"{request.method} {request.url} → {found}")
 
     def text(self, where: str, content: str) -> None:

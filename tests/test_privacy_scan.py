@@ -105,3 +105,19 @@ def test_rejected_input_is_hidden_in_tracebacks_and_messages():
     assert written.count("input_value=<hidden>, input_type=str]") == 2
     assert written.count("'input': <hidden>") == 4
     assert "韩梅梅" not in written and unmasked(written) == []
+
+
+def test_the_scan_finds_a_sample_resident_s_clear_name_but_not_a_masked_one():
+    import csv
+    from pathlib import Path
+
+    with (Path(__file__).resolve().parents[1] / "sample_data" / "persons.csv").open(
+        encoding="utf-8"
+    ) as f:
+        name = next(csv.DictReader(f))["name"]
+    scan = PrivacyScan()
+    scan.response(_response("/api/v1/households", f'{{"persons": [{{"name": "{name}"}}]}}'))
+    masked = name[0] + "*" * (len(name) - 1)
+    scan.response(_response("/api/v1/households", f'{{"persons": [{{"name": "{masked}"}}]}}'))
+    scan.response(_response("/api/v1/persons/1/reveal", f'{{"fields": {{"name": "{name}"}}}}'))
+    assert scan.findings == [f"GET http://t/api/v1/households → {name}"]

@@ -323,3 +323,61 @@ def test_a_party_member_claims_a_household_of_their_micro_grid_only(client, engi
     assert (
         client.post(f"/api/v1/households/{other}/claim", headers=auth("command")).status_code == 403
     )
+
+
+def test_an_area_answer_gains_its_households_and_population(client, engine, auth, accounts):
+    grid = accounts["grid_worker"].area_code
+    with engine.connect() as conn:
+        expected = conn.execute(
+            text(
+                "SELECT count(DISTINCT hh.id), count(p.id) FROM household hh "
+                "JOIN house h ON h.id = hh.house_id JOIN area a ON a.id = h.micro_grid_id "
+                "LEFT JOIN person p ON p.household_id = hh.id WHERE a.code LIKE :g || '%'"
+            ),
+            {"g": grid},
+        ).one()
+    answer = client.get(f"/api/v1/areas/{grid}", headers=auth("planner"))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["properties"]["registry"] == {
+        "households": expected[0],
+        "population": expected[1],
+    }
+    assert expected[0] > 0
+
+
+P3_WORDS = P3_TAGS | {"社区矫正对象", "社区戒毒康复人员", "严重精神障碍患者"}
+
+
+def test_no_p3_word_in_any_answer_to_a_department_or_a_planner(client, engine, auth, accounts):
+    grid = accounts["grid_worker"].area_code
+    code, _, _ = _micro_grid_with_p3(engine, grid)
+    with engine.connect() as conn:
+        person = conn.execute(
+            text(
+                "SELECT p.id FROM person p JOIN person_tag t ON t.person_id = p.id "
+                "WHERE t.tag = ANY(:p3) ORDER BY p.id LIMIT 1"
+            ),
+            {"p3": sorted(P3_TAGS)},
+        ).scalar_one()
+    urls = [
+        ("/api/v1/households", {"micro_grid": code, "limit": 500}),
+        ("/api/v1/households", {"grid": grid, "limit": 500}),
+        (f"/api/v1/persons/{person}", {}),
+        (f"/api/v1/areas/{grid}", {}),
+        ("/api/v1/incidents", {"limit": 100}),
+        (
+            "/api/v1/heat/areas",
+            {"from": "2023-01-01T00:00:00+08:00", "to": "2025-01-01T00:00:00+08:00"},
+        ),
+    ]
+    for role in ("department", "planner"):
+        for url, params in urls:
+            answer = client.get(url, params=params, headers=auth(role))
+            assert answer.status_code in (200, 404), (role, url, answer.text)
+            for word in P3_WORDS:
+                assert word not in answer.text, (role, url, word)
+    # the same household list does carry them to the command centre
+    body = client.get(
+        "/api/v1/households", params={"micro_grid": code, "limit": 500}, headers=auth("command")
+    ).text
+    assert any(word in body for word in P3_TAGS)
