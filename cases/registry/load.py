@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import logging
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -63,53 +64,78 @@ def _bool(value: str) -> bool | None:
     return {"true": True, "false": False}.get(value)
 
 
+def copy_into(conn: Connection, table: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
+    """``COPY`` ``rows`` straight into ``table (columns)``; trusted names, never user input."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def load_registry(conn: Connection, folder: Path, *, key: str) -> dict[str, int]:
-    """Load the sample registry CSVs of ``folder``; the counts written."""
+    """Load the sample registry CSVs of ``folder``; the counts written.
+
+    Ids are given here (after any rows already stored), so that each household's head (its
+    first person in the file) and each house's owner (the head of its first household) are
+    written with the rows, and every table is filled by one ``COPY`` with no update after."""
     started = time.perf_counter()
     houses = _rows(folder / "houses.csv")
-    ids = _placed(conn, houses, "houses")
-    copy_rows(
-        conn,
-        "registry_house_in",
-        "code text, lon float8, lat float8, micro_grid_id bigint, use text, structure text, "
-        "rented boolean",
-        (
-            (h["code"], h["lon"], h["lat"], m, h["use"], h["structure"], _bool(h["rented"]))
-            for h, m in zip(houses, ids, strict=True)
-        ),
-    )
-    conn.execute(query("sample_houses"))
-    copy_rows(
-        conn,
-        "registry_household_in",
-        "code text, house_code text",
-        ((r["code"], r["house_code"]) for r in _rows(folder / "households.csv")),
-    )
-    conn.execute(
-        text(
-            "INSERT INTO household (code, house_id) SELECT i.code, h.id "
-            "FROM registry_household_in i JOIN house h ON h.code = i.house_code ORDER BY i.code"
-        )
-    )
+    micro = _placed(conn, houses, "houses")
+    names = dict(conn.execute(query("area_names"), {"ids": sorted(set(micro))}).all())
+    households = _rows(folder / "households.csv")
     persons = _rows(folder / "persons.csv")
-    copy_rows(
+    highest = conn.execute(query("max_ids")).one()._mapping
+    first = {table: int(n) + 1 for table, n in highest.items()}
+    house_id = {h["code"]: first["house"] + i for i, h in enumerate(houses)}
+    household_id = {h["code"]: first["household"] + i for i, h in enumerate(households)}
+    head: dict[int, int] = {}
+    person_of: dict[int, dict[str, str]] = {}
+    for i, p in enumerate(persons):
+        hid = household_id[p["household_code"]]
+        head.setdefault(hid, first["person"] + i)
+        person_of[first["person"] + i] = p
+    owner: dict[int, dict[str, str]] = {}
+    for h in households:
+        owner.setdefault(house_id[h["house_code"]], person_of[head[household_id[h["code"]]]])
+    numbers: Counter[int] = Counter()
+    rows = []
+    for h, m in zip(houses, micro, strict=True):
+        numbers[m] += 1
+        o = owner.get(house_id[h["code"]], {})
+        rows.append((
+            house_id[h["code"]], h["code"], f"{names[m]}{numbers[m]}号",
+            f"SRID=4490;POINT({h['lon']} {h['lat']})", m, h["use"], h["structure"],
+            _bool(h["rented"]), o.get("name"), o.get("id_number"), o.get("phone") or None,
+        ))  # fmt: skip
+    copy_into(conn, "house", "id, code, name, geom, micro_grid_id, use, structure, rented, "
+              "owner_name, owner_id_number, owner_phone", rows)  # fmt: skip
+    copy_into(
+        conn, "household", "id, code, house_id, head_person_id",
+        ((household_id[h["code"]], h["code"], house_id[h["house_code"]],
+          head.get(household_id[h["code"]])) for h in households),
+    )  # fmt: skip
+    copy_into(
         conn,
-        "registry_person_in",
-        "n integer, household_code text, name text, id_number text, id_hash text, "
-        "birth_date date, sex text, ethnicity text, phone text, residence_type text, "
-        "party_member boolean, tags text",
+        "person",
+        "id, household_id, name, id_number, id_hash, birth_date, sex, ethnicity, phone, "
+        "residence_type, party_member",
         (
             (
-                n, p["household_code"], p["name"], p["id_number"],
+                pid, household_id[p["household_code"]], p["name"], p["id_number"],
                 idnumber.id_hash(p["id_number"], key), idnumber.birth_date(p["id_number"]),
                 idnumber.sex(p["id_number"]), p["ethnicity"], p["phone"] or None,
-                p["residence_type"], _bool(p["party_member"]), p["tags"],
+                p["residence_type"], _bool(p["party_member"]),
             )
-            for n, p in enumerate(persons)
+            for pid, p in person_of.items()
         ),
     )  # fmt: skip
-    conn.execute(query("sample_persons"), {"since": SAMPLE_TAGS_SINCE})
-    conn.execute(query("sample_finish"))
+    copy_into(
+        conn, "person_tag", "person_id, tag, since",
+        ((pid, tag, SAMPLE_TAGS_SINCE) for pid, p in person_of.items()
+         for tag in filter(None, p["tags"].split(";"))),
+    )  # fmt: skip
+    conn.execute(query("advance_ids"))
     _load_facilities(conn, folder)
     _load_organisations(conn, folder)
     conn.execute(text("ANALYZE house; ANALYZE household; ANALYZE person; ANALYZE person_tag"))
