@@ -82,7 +82,9 @@ def load_registry(conn: Connection, folder: Path, *, key: str) -> dict[str, int]
     started = time.perf_counter()
     houses = _rows(folder / "houses.csv")
     micro = _placed(conn, houses, "houses")
-    names = dict(conn.execute(query("area_names"), {"ids": sorted(set(micro))}).all())
+    names: dict[int, str] = dict(
+        conn.execute(query("area_names"), {"ids": sorted(set(micro))}).all()
+    )
     households = _rows(folder / "households.csv")
     persons = _rows(folder / "persons.csv")
     highest = conn.execute(query("max_ids")).one()._mapping
