@@ -46,6 +46,7 @@ from api.routers import (
     plan_review,
     plans,
     rankings,
+    registry,
     routing,
     stream,
     tiles,
@@ -204,6 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         mediation.router,
         whistles.router,
         party.router,
+        registry.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(open311.router, prefix="/open311/v2")

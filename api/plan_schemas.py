@@ -163,6 +163,10 @@ class Impact(Strict):
     members: list[dict[str, Any]]
     counts: dict[str, list[dict[str, Any]]]
     workload: dict[str, dict[str, dict[str, Any]]]
+    registry: list[dict[str, Any]] = Field(
+        description="Houses and households of retired micro-grids, by the draft micro-grid "
+        "they go to."
+    )
     warnings: list[str]
 
 
@@ -176,3 +180,11 @@ class PublishReport(Strict):
     retired: list[str]
     members: list[dict[str, Any]]
     incidents: list[dict[str, Any]]
+    registry: dict[str, Any] | None = Field(
+        default=None,
+        description="Houses, households, facilities and organisations placed again (null "
+        "until a scheduled generation is current).",
+    )
+    warnings: list[str] = Field(
+        default=[], description="Grids far outside the households norm (not a refusal)."
+    )

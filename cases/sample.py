@@ -20,8 +20,10 @@ from cases.loop.history import write_trails
 from cases.loop.sql import query as loop_query
 from cases.mediation.sample import load_mediation
 from cases.party.sample import load_party
+from cases.registry.load import load_registry
 from cases.whistle.sample import load_whistles
 from geo.loader import DEFAULT_SAMPLE_DIR, load_areas_and_people
+from geo.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ def load_sample(engine: Engine, sample_dir: Path | None = None) -> None:
         load_history(conn, folder / "incidents.csv", folder / "trails.csv")
         load_whistles(conn, folder / "whistles.csv")
         load_party(conn, folder)
+        load_registry(conn, folder, key=Settings().id_key)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -92,6 +92,7 @@ REVOKE UPDATE, DELETE, TRUNCATE
 REVOKE UPDATE, DELETE, TRUNCATE
     ON party_registration, party_claim, party_confirmation FROM {role};
 REVOKE DELETE, TRUNCATE ON party_task FROM {role};
+REVOKE UPDATE, DELETE, TRUNCATE ON registry_version FROM {role};
 """
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, pool
 import cases.mediation.models
 import cases.models  # noqa: F401
 import geo.plans.models  # noqa: F401  (registers the boundary plan tables)
+from cases.registry import models as registry_models  # noqa: F401  (the 人地事物组织 registry)
 from cases.whistle import models as _whistle_models  # noqa: F401  (the whistle's tables)
 from geo.models import Base
 from geo.settings import Settings

@@ -2,8 +2,13 @@
 
 Every response the test clients receive and every log record of the session go through
 :class:`PrivacyScan`; the session fails at the end if any of them carried one. Only the
-answers of ``…/reveal`` (which exist to hand over the clear value, audited) are exempt. The
-full names of the sample's mediation parties (``mediation_files.csv``) are looked for too.
+answers of ``…/reveal`` (which exist to hand over the clear value, audited) are exempt.
+
+The sample registry's people are scanned for by name as well: a JSON answer whose personal
+field (:data:`PERSONAL_KEYS`: a name, an owner's, a legal person's) holds the clear name of a
+sample resident or legal person is a finding (their ID numbers and phones, 150621… and
+17000…, are caught by the number patterns).
+The full names of the sample's mediation parties (``mediation_files.csv``) are looked for too.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import httpx
 import mapbox_vector_tile
@@ -25,6 +31,42 @@ from geo.privacy import unmasked
 
 #: The one kind of answer meant to carry clear values (with a reason, audited).
 EXEMPT_SUFFIX = "/reveal"
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+#: JSON fields that name a person.
+PERSONAL_KEYS = frozenset({"name", "owner_name", "legal_person", "reporter_name", "head_name"})
+
+
+@cache
+def registry_names() -> frozenset[str]:
+    """The clear names of the sample registry's residents and legal persons."""
+    names: set[str] = set()
+    for file, column in (("persons.csv", "name"), ("organisations.csv", "legal_person")):
+        with (SAMPLE / file).open(encoding="utf-8", newline="") as f:
+            names.update(row[column] for row in csv.DictReader(f))
+    return frozenset(names)
+
+
+def clear_names(value: Any) -> list[str]:
+    """Clear registry names in the personal fields of decoded JSON.
+
+    >>> some = sorted(registry_names())[0]
+    >>> clear_names({"households": [{"persons": [{"name": some}]}]}) == [some]
+    True
+    >>> clear_names({"name": some[0] + "*" * (len(some) - 1), "level": "grid"})
+    []
+    """
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if key in PERSONAL_KEYS and isinstance(child, str) and child in registry_names():
+                found.append(child)
+            else:
+                found += clear_names(child)
+    elif isinstance(value, list):
+        for child in value:
+            found += clear_names(child)
+    return found
 
 
 #: Text formats, scanned as they are; vector tiles and Excel workbooks are decoded; fonts,
@@ -68,9 +110,18 @@ def party_names() -> re.Pattern[str] | None:
     return re.compile("|".join(map(re.escape, sorted(names)))) if names else None
 
 
-def clear_names(text: str) -> list[str]:
+def party_clear_names(text: str) -> list[str]:
     pattern = party_names()
     return [] if pattern is None else sorted(set(pattern.findall(text)))
+
+
+def _names_in(body: str) -> list[str]:
+    if not body.lstrip().startswith(("{", "[")):
+        return []
+    try:
+        return clear_names(json.loads(body))
+    except ValueError:
+        return []
 
 
 @dataclass
@@ -90,13 +141,13 @@ class PrivacyScan:
             return
         body = _readable(response)
         headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
-        for found in unmasked(body) + unmasked(headers) + clear_names(body):
+        for found in unmasked(body) + unmasked(headers) + party_clear_names(body) + _names_in(body):
             self.findings.append(f"{request.method} {request.url} → {found}")
 
     def text(self, where: str, content: str) -> None:
         """Any other text the service produced (a page's rendered DOM, a CLI's output)."""
         self.responses += 1
-        for found in unmasked(content) + clear_names(content):
+        for found in unmasked(content) + party_clear_names(content):
             self.findings.append(f"{where} → {found}")
 
     def handler(self) -> logging.Handler:

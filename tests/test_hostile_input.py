@@ -113,6 +113,7 @@ def real(client, engine, sweeper):
         incident = conn.execute(text("SELECT code FROM incident ORDER BY id LIMIT 1")).scalar()
         member = conn.execute(text("SELECT min(id) FROM member")).scalar()
         whistle = conn.execute(text("SELECT min(id) FROM whistle")).scalar()
+        person = conn.execute(text("SELECT min(id) FROM person")).scalar()
         micro = conn.execute(
             text(
                 "SELECT min(code) FROM area WHERE level = 'micro_grid' AND generation_high IS NULL"
@@ -124,6 +125,7 @@ def real(client, engine, sweeper):
         "code": incident,
         "service_request_id": incident,
         "member_id": member,
+        "person_id": person,
         "account_id": sweeper[0],
         "prefix": "abcdefgh",
         "category_code": "0101",

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 import cases.mediation.models
 import cases.models  # noqa: F401  (the workflow, account and audit tables join Base.metadata)
 import geo.plans.models  # noqa: F401  (and the boundary plan tables)
+from cases.registry import models as registry_models  # noqa: F401  (the registry tables)
 from cases.whistle import models as _whistle_models  # noqa: F401  (and the whistle's)
 from geo import db
 from geo.models import Base

@@ -109,7 +109,7 @@ def test_rejected_input_is_hidden_in_tracebacks_and_messages():
 
 
 def test_the_scan_finds_a_mediation_partys_clear_name():
-    from tests.privacy_scan import MEDIATION_FILES, clear_names
+    from tests.privacy_scan import MEDIATION_FILES, party_clear_names
 
     with MEDIATION_FILES.open(encoding="utf-8") as f:
         name = next(r["applicant"] for r in csv.DictReader(f) if len(r["applicant"]) >= 3)
@@ -117,4 +117,20 @@ def test_the_scan_finds_a_mediation_partys_clear_name():
     scan.response(_response("/api/v1/x", f'{{"name": "{name}"}}'))
     scan.response(_response("/api/v1/y", f'{{"name": "{name[0]}*{name[-1]}"}}'))
     assert scan.findings == [f"GET http://t/api/v1/x → {name}"]
-    assert clear_names("纠纷") == []
+    assert party_clear_names("纠纷") == []
+
+
+def test_the_scan_finds_a_sample_resident_s_clear_name_but_not_a_masked_one():
+    import csv
+    from pathlib import Path
+
+    with (Path(__file__).resolve().parents[1] / "sample_data" / "persons.csv").open(
+        encoding="utf-8"
+    ) as f:
+        name = next(csv.DictReader(f))["name"]
+    scan = PrivacyScan()
+    scan.response(_response("/api/v1/households", f'{{"persons": [{{"name": "{name}"}}]}}'))
+    masked = name[0] + "*" * (len(name) - 1)
+    scan.response(_response("/api/v1/households", f'{{"persons": [{{"name": "{masked}"}}]}}'))
+    scan.response(_response("/api/v1/persons/1/reveal", f'{{"fields": {{"name": "{name}"}}}}'))
+    assert scan.findings == [f"GET http://t/api/v1/households → {name}"]

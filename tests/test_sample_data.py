@@ -51,6 +51,11 @@ GENERATED = [
     "party_registrations.csv",
     "party_tasks.csv",
     "party_claims.csv",
+    "houses.csv",
+    "households.csv",
+    "persons.csv",
+    "facilities.csv",
+    "organisations.csv",
     "README.md",
 ]
 

@@ -8,7 +8,8 @@ from api.auth import Reader
 from api.deps import ConnDep, GenerationDep
 from api.geojson import feature_collection, feature_response
 from api.schemas import Error, Feature, FeatureCollection
-from geo.areas import MAX_PAGE, area_feature, list_areas, parse_level
+from cases.registry.counts import area_with_counts
+from geo.areas import MAX_PAGE, list_areas, parse_level
 from geo.points import parse_bbox
 
 router = APIRouter(tags=["areas"])
@@ -55,7 +56,7 @@ def areas(
     "/areas/{code}",
     response_model=Feature,
     responses={404: {"model": Error}},
-    summary="单个区域：上级链、下级数量、责任人",
+    summary="单个区域：上级链、下级数量、责任人、户数和人口",
 )
 def area(code: str, principal: Reader, conn: ConnDep, generation: GenerationDep) -> Response:
-    return feature_response(area_feature(conn, code, generation, scope=principal.scope))
+    return feature_response(area_with_counts(conn, code, generation, scope=principal.scope))

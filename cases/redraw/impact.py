@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Row
 
 from cases.models import CLOSED_STATUSES
 from cases.redraw.sql import query
+from cases.registry.redraw import grid_size_warnings, registry_moves
 from geo.areas import current_generation
 from geo.plans.drafts import get_plan
 from geo.privacy import mask_name
@@ -103,6 +104,11 @@ def _figures(row: Row[Any]) -> dict[str, Any]:
     return {k: getattr(row, k) for k in _FIGURES}
 
 
+def _registry(row: Row[Any]) -> dict[str, Any]:
+    """The households and population (the registry's persons) of a changing area."""
+    return {"households": row.households, "population": row.population}
+
+
 def _workload(rows: list[Row[Any]]) -> dict[str, dict[str, dict[str, Any]]]:
     """Per side and level: areas, km², open incidents and members per area, and the ratios."""
     groups: dict[tuple[str, str], list[Row[Any]]] = defaultdict(list)
@@ -164,18 +170,19 @@ def impact(conn: Connection, plan_id: int, *, scope: Scope) -> dict[str, Any]:
         "members": [m.view() for m in members],
         "counts": {
             "before": [
-                {"code": r.ref, "level": r.level, **_figures(r)}
+                {"code": r.ref, "level": r.level, **_figures(r), **_registry(r)}
                 for r in changed
                 if r.side == "before"
             ],
             "after": [
-                {"ref": r.ref, "level": r.level, "status": r.status, **_figures(r)}
+                {"ref": r.ref, "level": r.level, "status": r.status, **_figures(r), **_registry(r)}
                 for r in changed
                 if r.side == "after"
             ],
         },
         "workload": _workload(rows),
-        "warnings": _warnings(rows),
+        "registry": registry_moves(conn, plan_id),
+        "warnings": _warnings(rows) + grid_size_warnings(conn, plan_id),
     }
 
 
@@ -209,6 +216,7 @@ def impact_features(conn: Connection, plan_id: int, *, scope: Scope) -> dict[str
                     "status": row.status,
                     "source_code": row.source_code,
                     **figures,
+                    **_registry(row),
                     "before": source,
                     "delta": delta,
                 },

@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Engine, text
 from cases.redraw.impact import member_moves
 from cases.redraw.reassign import reassign_open
 from cases.redraw.sql import query
+from cases.registry.redraw import grid_size_warnings, rehome
 from geo.areas import CHINA_TIME
 from geo.errors import InvalidInput
 from geo.plans.apply import allocate_codes, changes_since, estimate_population, insert_rows, retire
@@ -117,6 +118,7 @@ def publish(
     _refuse_if_stale(conn, plan, scope)
     _refuse_if_unchanged(conn, plan)
     _refuse_if_tangled(conn, plan)
+    warnings = grid_size_warnings(conn, plan_id)
     generation = conn.execute(
         text(
             "INSERT INTO generation (description, activated_at) "
@@ -151,6 +153,8 @@ def publish(
         "retired": [code for _, code in retired],
         "members": [],
         "incidents": [],
+        "registry": None,
+        "warnings": warnings,
     }
     if not scheduled:
         report.update(_move(conn, plan_id, generation, [i for i, _ in retired], limit_m))
@@ -190,6 +194,7 @@ def _move(
             text("UPDATE member SET area_id = :to WHERE id = :id"),
             [{"id": m.id, "to": m.to_area_id} for m in members],
         )
+    registry = rehome(conn, retired, generation)
     moves = reassign_open(
         conn,
         retired,
@@ -205,6 +210,7 @@ def _move(
         for r in conn.execute(text("SELECT id, code FROM area WHERE id = ANY(:ids)"), {"ids": ids})
     }
     return {
+        "registry": registry,
         "members": [{**m.view(), "to": codes.get(m.to_area_id or 0)} for m in members],
         "incidents": [
             {**asdict(m), "from": codes[m.from_area_id], "to": codes[m.to_area_id]} for m in moves

@@ -3,6 +3,8 @@
 -- inside it, staff (grid workers, instructors, leaders) serving it, km². :staff_refs/:staff_kinds
 -- are the draft refs and kinds staff move to (from member_moves.sql). Department staff
 -- (:scope_department, as in geo/scope.py) count only the incidents routed to their department.
+-- Households and population (the registry's persons) of the houses inside, for areas that
+-- change only (an unchanged area's are its own; NULL there).
 {{plan_status}}
 , scope AS (SELECT a.geom FROM plan p JOIN area a ON a.id = p.scope_area_id WHERE p.id = :plan),
 open_points AS MATERIALIZED (
@@ -44,6 +46,13 @@ SELECT s.side, s.ref, s.level, s.status, s.source_code,
          + (SELECT count(*) FROM moved
             WHERE s.side = 'after' AND moved.ref = s.ref AND moved.kind = 'grid_worker')
          AS grid_workers,
+       CASE WHEN s.status <> 'unchanged' THEN
+         (SELECT count(hh.id) FROM house h JOIN household hh ON hh.house_id = h.id
+          WHERE ST_Intersects(s.geom, h.geom)) END AS households,
+       CASE WHEN s.status <> 'unchanged' THEN
+         (SELECT count(p.id) FROM house h JOIN household hh ON hh.house_id = h.id
+          JOIN person p ON p.household_id = hh.id WHERE ST_Intersects(s.geom, h.geom)) END
+         AS population,
        CASE WHEN :geometry THEN ST_AsGeoJSON(ST_ForcePolygonCCW(s.geom), 7, 0) END AS geometry
 FROM sides s
 ORDER BY s.side DESC, array_position(ARRAY['township', 'village', 'grid', 'micro_grid'],

@@ -1,0 +1,2 @@
+-- Names of areas :ids.
+SELECT id, name FROM area WHERE id = ANY(CAST(:ids AS bigint[]))
