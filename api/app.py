@@ -42,6 +42,7 @@ from api.routers import (
     open311,
     plan_review,
     plans,
+    routines,
     routing,
     stream,
     tiles,
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         plan_review.router,
         time_limits.router,
         attachments.router,
+        routines.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(open311.router, prefix="/open311/v2")

@@ -84,6 +84,8 @@ GRANT USAGE ON SCHEMA public TO {role};
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_log, incident_event FROM {role};
+REVOKE UPDATE, DELETE, TRUNCATE ON contact, contact_household, meeting, routine_reminder
+    FROM {role};
 """
 
 

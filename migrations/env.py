@@ -8,7 +8,8 @@ from sqlalchemy import create_engine, pool
 
 # Importing registers the tables on Base.metadata: accounts and tokens, the audit log, the
 # incident workflow and (below) the boundary plans.
-import cases.models  # noqa: F401
+import cases.models
+import cases.routines.models  # noqa: F401  (contacts, meetings, routine reminders)
 import geo.plans.models  # noqa: F401  (registers the boundary plan tables)
 from geo.models import Base
 from geo.settings import Settings

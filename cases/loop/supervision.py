@@ -32,6 +32,7 @@ from sqlalchemy import Connection, Engine
 from cases import live
 from cases.loop import calendar
 from cases.loop.sql import query
+from cases.routines.cadence import sweep_routines
 
 #: How often the service sweeps.
 EVERY_S = 60.0
@@ -65,7 +66,7 @@ def sweep(conn: Connection, now: datetime | None = None) -> Counter[str] | None:
     desks = {r.incident_id: (r.queue_area_id, r.department_id) for r in rows}
     ids = sorted(desks)
     live.notify_changed(conn, ids, [desks[i][0] for i in ids], [desks[i][1] for i in ids])
-    return Counter(r.kind for r in rows)
+    return Counter(r.kind for r in rows) + sweep_routines(conn, now)
 
 
 def run(engine: Engine, now: datetime | None = None) -> Counter[str] | None:
