@@ -86,6 +86,7 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role};
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_log, incident_event FROM {role};
 REVOKE UPDATE, DELETE, TRUNCATE ON contact, contact_household, meeting, routine_reminder
     FROM {role};
+REVOKE UPDATE, DELETE, TRUNCATE ON registry_version FROM {role};
 """
 
 

@@ -1,7 +1,7 @@
 """routines: contacts (visits and calls) with their households, meetings, routine reminders
 
 Revision ID: 0012
-Revises: 0005 (the lead re-chains it after 0011, the registry it refers to)
+Revises: 0011 (the registry it refers to; the lead re-chains)
 Create Date: 2026-12-04
 """
 
@@ -13,7 +13,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0012"
-down_revision: str | None = "0005"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
