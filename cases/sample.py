@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, text
 from cases.imports.importer import import_incidents_in
 from cases.loop.history import write_trails
 from cases.loop.sql import query as loop_query
+from cases.routines.sample import load_routines
 from geo.loader import DEFAULT_SAMPLE_DIR, load_areas_and_people
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ def load_sample(engine: Engine, sample_dir: Path | None = None) -> None:
         load_areas_and_people(conn, folder)
         load_taxonomy(conn, folder / "categories.csv", folder / "routing_overrides.csv")
         load_history(conn, folder / "incidents.csv", folder / "trails.csv")
+        load_routines(conn, folder)  # after the registry's households and the history
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -41,6 +41,7 @@ LEVELS = {
     "grids": "grid",
     "micro_grids": "micro_grid",
     "incident_counts": "micro_grid",
+    "coverage": "micro_grid",
 }
 MAJORS = [f"0{i}" for i in range(1, 8)]
 #: Around the banner seat (树林召镇): dozens of micro-grids, several villages, cut edges.

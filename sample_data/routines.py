@@ -1,0 +1,209 @@
+"""A year of routines in the sample: contacts with households and meetings (issue #16).
+
+Reads what the registry sample wrote (``houses.csv``, ``households.csv``, ``persons.csv``)
+with the micro-grids and ``members.csv``; writes ``contacts.csv`` (one row per contact, one
+household each) and ``meetings.csv``. Each household is contacted about as often as its
+strictest tag asks (:data:`CADENCE`; ordinary households twice a year), by the micro-grid's
+party member (党员中心户) or the grid's grid worker, with gaps drawn around that cadence so
+that some households fall overdue. :data:`NEGLECTED` of the micro-grids are neglected: no
+contact at all in the last 20 to 120 days before :data:`END`. Grids meet every half month
+(半月碰一碰), villages hold a council at the end of each month (月底议一议). Own seed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from sample_data.output import format_coord, write_csv
+
+SEED = 20261216
+CHINA = timezone(timedelta(hours=8))
+#: The sample's routines end here (China time) and start a year before.
+END = datetime(2026, 12, 4, 8, 0, tzinfo=CHINA)
+START = END - timedelta(days=365)
+#: Visit cadence in days by tag (the registry's tag_kind data; ordinary 182).
+CADENCE = {
+    "elderly_alone": 30,
+    "low_income": 30,
+    "migrant": 30,
+    "community_correction": 30,
+    "drug_rehab": 30,
+    "mental_health": 30,
+    "disabled": 90,
+    "left_behind": 90,
+}
+ORDINARY = 182
+#: Share of micro-grids neglected at the end of the year.
+NEGLECTED = 0.04
+CHANNELS = ("visit", "phone", "wechat", "chance")
+CHANNEL_SHARES = (0.55, 0.25, 0.15, 0.05)
+NEEDS = (
+    "反映楼道照明损坏",
+    "咨询低保年审材料",
+    "希望增设健身器材",
+    "反映邻里噪音",
+    "咨询医保缴费",
+    "反映路面积水",
+    "需要代办老年证",
+    "反映供暖不热",
+)
+ISSUES = ("环境卫生整治", "矛盾纠纷排查", "重点人员走访情况", "安全隐患排查", "民生诉求汇总")
+DECISIONS = ("责任到人，限期整改", "提交村（社区）两委研究", "上报镇网格中心", "纳入下月议事")
+CONTACT_FIELDS = ("id", "at", "member_id", "channel", "household_code", "needs", "lon", "lat")
+MEETING_FIELDS = ("kind", "area_code", "at", "attendees", "issues", "decisions")
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _micro_grids(folder: Path) -> tuple[list[str], list[shapely.Geometry]]:
+    data = json.loads((folder / "areas" / "micro_grid.geojson").read_text(encoding="utf-8"))
+    codes = [f["properties"]["code"] for f in data["features"]]
+    shapes = [shapely.geometry.shape(f["geometry"]) for f in data["features"]]
+    return codes, shapes
+
+
+def place_houses(folder: Path) -> dict[str, tuple[str, float, float]]:
+    """Each house's micro-grid code and point, by house code (point in polygon)."""
+    codes, shapes = _micro_grids(folder)
+    houses = _rows(folder / "houses.csv")
+    points = shapely.points([float(h["lon"]) for h in houses], [float(h["lat"]) for h in houses])
+    tree = shapely.STRtree(shapes)
+    found, grid = tree.query(points, predicate="within")
+    where = dict(zip(found.tolist(), grid.tolist(), strict=True))
+    return {
+        h["code"]: (codes[where[i]], float(h["lon"]), float(h["lat"]))
+        for i, h in enumerate(houses)
+        if i in where
+    }
+
+
+def cadences(folder: Path) -> dict[str, int]:
+    """Each household's cadence in days: its persons' strictest tag, else ordinary."""
+    every: dict[str, int] = defaultdict(lambda: ORDINARY)
+    for p in _rows(folder / "persons.csv"):
+        for tag in filter(None, re.split(r"[;,|\s]+", p.get("tags") or "")):
+            every[p["household_code"]] = min(every[p["household_code"]], CADENCE.get(tag, ORDINARY))
+    return every
+
+
+def _daytime(rng: np.random.Generator, day: datetime) -> datetime:
+    minutes = int(rng.integers(8 * 60, 19 * 60))
+    return day.replace(hour=0, minute=0) + timedelta(minutes=minutes)
+
+
+def build_contacts(folder: Path, rng: np.random.Generator) -> list[dict[str, str]]:
+    """The year's contacts, oldest first, numbered from 1."""
+    houses = place_houses(folder)
+    every = cadences(folder)
+    party: dict[str, str] = {}
+    workers: dict[str, str] = {}
+    for m in _rows(folder / "members.csv"):
+        if m["kind"] == "party_member":
+            party.setdefault(m["area_code"], m["id"])
+        elif m["kind"] == "grid_worker":
+            workers.setdefault(m["area_code"], m["id"])
+    micro_grids = sorted({mg for mg, _, _ in houses.values()})
+    neglect = {
+        mg: END - timedelta(days=int(rng.integers(20, 121)))
+        for mg in micro_grids
+        if rng.random() < NEGLECTED
+    }
+    contacts: list[tuple[datetime, dict[str, str]]] = []
+    for h in _rows(folder / "households.csv"):
+        if h["house_code"] not in houses:
+            continue
+        mg, lon, lat = houses[h["house_code"]]
+        cadence = every[h["code"]]
+        stop = neglect.get(mg, END)
+        at = START + timedelta(days=float(rng.uniform(0, cadence)))
+        while at < stop:
+            when = _daytime(rng, at)
+            if when < stop:
+                contacts.append((when, _contact(rng, h["code"], mg, lon, lat, party, workers)))
+            at += timedelta(days=cadence * float(rng.uniform(0.55, 1.2)))
+    contacts.sort(key=lambda c: (c[0], c[1]["household_code"]))
+    return [
+        {"id": str(i), "at": when.isoformat(timespec="minutes"), **row}
+        for i, (when, row) in enumerate(contacts, start=1)
+    ]
+
+
+def _contact(
+    rng: np.random.Generator,
+    household: str,
+    mg: str,
+    lon: float,
+    lat: float,
+    party: dict[str, str],
+    workers: dict[str, str],
+) -> dict[str, str]:
+    member = party.get(mg) if rng.random() < 0.6 else None
+    channel = CHANNELS[int(rng.choice(len(CHANNELS), p=CHANNEL_SHARES))]
+    near = channel in ("visit", "chance")
+    return {
+        "member_id": member or workers[mg[:14]],
+        "channel": channel,
+        "household_code": household,
+        "needs": NEEDS[int(rng.integers(len(NEEDS)))] if rng.random() < 0.1 else "",
+        "lon": format_coord(lon + float(rng.normal(0, 0.00005))) if near else "",
+        "lat": format_coord(lat + float(rng.normal(0, 0.00005))) if near else "",
+    }
+
+
+def build_meetings(folder: Path, rng: np.random.Generator) -> list[dict[str, str]]:
+    """Half-monthly grid meetings and monthly village councils over the year."""
+    names: dict[str, list[str]] = defaultdict(list)
+    for m in _rows(folder / "members.csv"):
+        if m["kind"] in ("party_member", "grid_worker"):
+            names[m["area_code"][:14]].append(m["name"])
+    meetings = []
+    for grid in sorted(names):
+        day = START + timedelta(days=int(rng.integers(0, 15)))
+        while day < END:
+            meetings.append(_meeting(rng, "grid_meeting", grid, _daytime(rng, day), names[grid]))
+            day += timedelta(days=15)
+    villages = sorted({grid[:12] for grid in names})
+    month = START.replace(day=28)
+    while month < END:
+        for village in villages:
+            attendees = [n for g, ns in names.items() if g.startswith(village) for n in ns[:1]]
+            meetings.append(
+                _meeting(rng, "village_council", village, _daytime(rng, month), attendees)
+            )
+        month = (month + timedelta(days=7)).replace(day=28)
+    meetings.sort(key=lambda m: (m["at"], m["area_code"]))
+    return meetings
+
+
+def _meeting(
+    rng: np.random.Generator, kind: str, area: str, at: datetime, attendees: list[str]
+) -> dict[str, str]:
+    return {
+        "kind": kind,
+        "area_code": area,
+        "at": at.isoformat(timespec="minutes"),
+        "attendees": ";".join(attendees[:8]),
+        "issues": ISSUES[int(rng.integers(len(ISSUES)))],
+        "decisions": DECISIONS[int(rng.integers(len(DECISIONS)))],
+    }
+
+
+def write_routines(out_dir: Path) -> tuple[int, int]:
+    """Write ``contacts.csv`` and ``meetings.csv``; how many of each."""
+    rng = np.random.default_rng(SEED)
+    contacts = build_contacts(out_dir, rng)
+    meetings = build_meetings(out_dir, rng)
+    write_csv(out_dir / "contacts.csv", CONTACT_FIELDS, contacts)
+    write_csv(out_dir / "meetings.csv", MEETING_FIELDS, meetings)
+    return len(contacts), len(meetings)
