@@ -153,6 +153,8 @@ def command_page(
     header.add_child(CssLink("/static/wangge/command.css"), name="command.css")
     header.add_child(JavascriptLink("/static/wangge/command-live.js"), name="command-live.js")
     header.add_child(JavascriptLink("/static/wangge/command-case.js"), name="command-case.js")
+    coverage = "command-coverage.js"  # the routines' layer (#16), hooked in command.js
+    header.add_child(JavascriptLink(f"/static/wangge/{coverage}"), name=coverage)
     attach_script(
         m,
         "command.js",

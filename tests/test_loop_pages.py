@@ -37,7 +37,12 @@ def test_field_and_command_pages_load_actions_js_with_the_table(client, engine) 
         "wanggeField": ["/static/wangge/field.js"],
         "wanggeCommand": ["/static/wangge/command.js"],
     }
-    extra = {"/static/wangge/report.js", "/static/wangge/command-live.js"}
+    extra = {
+        "/static/wangge/report.js",
+        "/static/wangge/command-live.js",
+        "/static/wangge/command-coverage.js",
+        "/static/wangge/field-visit.js",
+    }
     for entry, page in pages.items():
         assert page.status_code == 200
         scripts = [s for s in SCRIPTS.findall(page.text) if s not in extra]

@@ -72,7 +72,12 @@ def my_area(
     }
     for r in conn.execute(query("my_area"), params):
         grids[r.micro_grid]["household_list"].append(_household(r, p3))
-    return {"area_code": area, "at": now.isoformat(), "micro_grids": list(grids.values())}
+    return {
+        "member_id": who.member_id,
+        "area_code": area,
+        "at": now.isoformat(),
+        "micro_grids": list(grids.values()),
+    }
 
 
 def _household(r: Any, p3: bool) -> dict[str, Any]:
