@@ -306,7 +306,9 @@ def test_two_sweeps_at_once_issue_each_notice_once(engine, swept_cases):
     assert _issued(engine, swept_cases) == EXPECTED
     # and later, past the red limit of the waiting case (5 WD after its deadline: 2 WD on)
     later = Calendar().add(NOW, D(2), "work_days")
-    assert supervision.run(engine, later) == Counter({"red": 1})
+    swept = supervision.run(engine, later) or Counter()
+    del swept["routine_reminder"]  # a new China day: the routines' reminders (#16) go out too
+    assert swept == Counter({"red": 1})
 
 
 def test_a_sweep_that_does_not_get_the_lock_does_nothing(engine, swept_cases):

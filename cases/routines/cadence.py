@@ -27,6 +27,7 @@ from cases.codes import TIMEZONE
 from cases.routines.coverage import share
 from cases.routines.sql import query
 from cases.routines.visits import Member
+from geo.areas import current_generation
 from geo.errors import Forbidden
 from geo.privacy import mask_name
 
@@ -105,5 +106,6 @@ def sweep_routines(conn: Connection, now: datetime) -> Counter[str]:
     day = now.astimezone(ZoneInfo(TIMEZONE)).date()
     if conn.execute(query("reminded_today"), {"day": day}).scalar_one():
         return Counter()
-    reminded = conn.execute(query("routine_reminders"), {"day": day, "now": now}).all()
+    params = {"day": day, "now": now, "g": current_generation(conn)}
+    reminded = conn.execute(query("routine_reminders"), params).all()
     return Counter({"routine_reminder": len(reminded)})

@@ -1,7 +1,8 @@
--- The supervision sweep's routine reminders for the China day :day: one row per grid worker
--- or party member with overdue routines in their area (a grid worker's grid, a party
--- member's micro-grid): households past their visit cadence (fragment household_seen) and
--- micro-grids with no contact in the 7 days before :now (each needs one a week). A member
+-- The supervision sweep's routine reminders for the China day :day (micro-grids live in the
+-- current generation :g): one row per grid worker or party member with overdue routines in
+-- their area (a grid worker's grid, a party member's micro-grid): households past their
+-- visit cadence (fragment household_seen) and micro-grids with no contact in the 7 days
+-- before :now (each needs one a week). A member
 -- already reminded that day is skipped by the key (member_id, day): at most one a day, not
 -- one per household.
 WITH mg AS MATERIALIZED (
