@@ -42,6 +42,7 @@ from api.routers import (
     open311,
     plan_review,
     plans,
+    registry,
     routines,
     routing,
     stream,
@@ -196,6 +197,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         time_limits.router,
         attachments.router,
         routines.router,
+        registry.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(open311.router, prefix="/open311/v2")

@@ -30,6 +30,7 @@ from access.accounts import (
 )
 from api.app import create_app, prepare_database
 from cases.imports.importer import ImportReport, import_incidents
+from cases.registry.imports import import_registry
 from geo import db
 from geo.areas import resolve_generation
 from geo.errors import NotFound, WanggeError
@@ -201,6 +202,33 @@ def incidents_import(
         database.close()
     typer.echo(report.summary())
     raise typer.Exit(0 if not report.refused else 2)
+
+
+@app.command("import-registry")
+def import_registry_file(
+    file: Annotated[Path, typer.Argument(help="Households and persons: CSV (UTF-8) or .xlsx.")],
+) -> None:
+    """Import households and persons, all or nothing; exit 0 if written, 2 if refused."""
+    _logging()
+    settings = Settings()
+    database = prepare_database(settings)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())  # fmt: skip
+    try:
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("读取 reading", total=None)
+            report = import_registry(
+                database.engine,
+                file,
+                key=settings.id_key,
+                progress=lambda step, done, total: bar.update(
+                    task, description=step, completed=done, total=total
+                ),
+            )
+    finally:
+        database.close()
+    typer.echo(report.summary())
+    raise typer.Exit(0 if report.written else 2)
 
 
 @areas_app.command("export")

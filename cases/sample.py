@@ -18,8 +18,10 @@ from sqlalchemy import Connection, Engine, text
 from cases.imports.importer import import_incidents_in
 from cases.loop.history import write_trails
 from cases.loop.sql import query as loop_query
+from cases.registry.load import load_registry
 from cases.routines.sample import load_routines
 from geo.loader import DEFAULT_SAMPLE_DIR, load_areas_and_people
+from geo.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,7 @@ def load_sample(engine: Engine, sample_dir: Path | None = None) -> None:
         load_areas_and_people(conn, folder)
         load_taxonomy(conn, folder / "categories.csv", folder / "routing_overrides.csv")
         load_history(conn, folder / "incidents.csv", folder / "trails.csv")
+        load_registry(conn, folder, key=Settings().id_key)
         load_routines(conn, folder)  # after the registry's households and the history
 
 

@@ -103,6 +103,29 @@ class Settings(BaseSettings):
         description="The working spans of a working day in China time (working hours and days).",
     )
     reveal_rate: str = Field(default="20/hour", description="Personal data reveals per account.")
+    privacy_k: int = Field(
+        default=3,
+        ge=1,
+        description="The smallest count an aggregate of special populations (P3) may show.",
+    )
+    id_hash_key: str | None = Field(
+        default=None,
+        min_length=32,
+        description=(
+            "HMAC key of the registry's ID-number hashes (matching without serving the number); "
+            "unset: derived from secret_key. Changing it needs the hashes recomputed."
+        ),
+    )
+
+    @property
+    def id_key(self) -> str:
+        """The key the registry hashes ID numbers with (:attr:`id_hash_key`, else one
+        derived from :attr:`secret_key`, so production never uses a placeholder)."""
+        if self.id_hash_key:
+            return self.id_hash_key
+        import hashlib
+
+        return hashlib.sha256(b"wangge-id-hash:" + self.secret_key.encode()).hexdigest()
 
     @field_validator("login_rate", "login_client_rate", "intake_rate", "reveal_rate")
     @classmethod

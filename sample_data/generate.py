@@ -22,6 +22,7 @@ from sample_data.names import DEPARTMENTS
 from sample_data.output import write_csv, write_level
 from sample_data.people import MEMBER_FIELDS, build_members, department_codes
 from sample_data.readme import write_readme
+from sample_data.registry import write_registry
 from sample_data.routines import write_routines
 from sample_data.spec import LEVELS, SEED
 
@@ -61,6 +62,7 @@ def generate(out_dir: Path = HERE) -> None:
     write_csv(out_dir / "departments.csv", ("code", "name"), departments)
     write_csv(out_dir / "members.csv", MEMBER_FIELDS, members)
     history = write_history(out_dir)
+    write_registry(out_dir, areas)
     write_routines(out_dir)  # after the registry's households (reads them)
     write_readme(out_dir / "README.md", areas, members, history)
 

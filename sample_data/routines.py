@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from sample_data.output import format_coord, write_csv
+from sample_data.output import write_csv
 
 SEED = 20261216
 CHINA = timezone(timedelta(hours=8))
@@ -45,6 +45,7 @@ ORDINARY = 182
 NEGLECTED = 0.04
 CHANNELS = ("visit", "phone", "wechat", "chance")
 CHANNEL_SHARES = (0.55, 0.25, 0.15, 0.05)
+CUMULATIVE = np.cumsum(CHANNEL_SHARES)[:-1]
 NEEDS = (
     "反映楼道照明损坏",
     "咨询低保年审材料",
@@ -57,7 +58,10 @@ NEEDS = (
 )
 ISSUES = ("环境卫生整治", "矛盾纠纷排查", "重点人员走访情况", "安全隐患排查", "民生诉求汇总")
 DECISIONS = ("责任到人，限期整改", "提交村（社区）两委研究", "上报镇网格中心", "纳入下月议事")
-CONTACT_FIELDS = ("id", "at", "member_id", "channel", "household_code", "needs", "lon", "lat")
+CONTACT_FIELDS = ("at", "member_id", "channel", "household_code", "needs")
+#: How far apart a household's contacts fall, as multiples of its cadence: monthly ones are
+#: often late (compliance is the point of the coverage map), ordinary ones about on time.
+GAPS = {30: (0.9, 2.0), 90: (0.8, 1.6), ORDINARY: (0.6, 1.3)}
 MEETING_FIELDS = ("kind", "area_code", "at", "attendees", "issues", "decisions")
 
 
@@ -73,19 +77,15 @@ def _micro_grids(folder: Path) -> tuple[list[str], list[shapely.Geometry]]:
     return codes, shapes
 
 
-def place_houses(folder: Path) -> dict[str, tuple[str, float, float]]:
-    """Each house's micro-grid code and point, by house code (point in polygon)."""
+def place_houses(folder: Path) -> dict[str, str]:
+    """Each house's micro-grid code by house code (point in polygon)."""
     codes, shapes = _micro_grids(folder)
     houses = _rows(folder / "houses.csv")
     points = shapely.points([float(h["lon"]) for h in houses], [float(h["lat"]) for h in houses])
     tree = shapely.STRtree(shapes)
     found, grid = tree.query(points, predicate="within")
     where = dict(zip(found.tolist(), grid.tolist(), strict=True))
-    return {
-        h["code"]: (codes[where[i]], float(h["lon"]), float(h["lat"]))
-        for i, h in enumerate(houses)
-        if i in where
-    }
+    return {h["code"]: codes[where[i]] for i, h in enumerate(houses) if i in where}
 
 
 def cadences(folder: Path) -> dict[str, int]:
@@ -113,7 +113,7 @@ def build_contacts(folder: Path, rng: np.random.Generator) -> list[dict[str, str
             party.setdefault(m["area_code"], m["id"])
         elif m["kind"] == "grid_worker":
             workers.setdefault(m["area_code"], m["id"])
-    micro_grids = sorted({mg for mg, _, _ in houses.values()})
+    micro_grids = sorted(set(houses.values()))
     neglect = {
         mg: END - timedelta(days=int(rng.integers(20, 121)))
         for mg in micro_grids
@@ -123,41 +123,38 @@ def build_contacts(folder: Path, rng: np.random.Generator) -> list[dict[str, str
     for h in _rows(folder / "households.csv"):
         if h["house_code"] not in houses:
             continue
-        mg, lon, lat = houses[h["house_code"]]
+        mg = houses[h["house_code"]]
         cadence = every[h["code"]]
         stop = neglect.get(mg, END)
         at = START + timedelta(days=float(rng.uniform(0, cadence)))
         while at < stop:
             when = _daytime(rng, at)
             if when < stop:
-                contacts.append((when, _contact(rng, h["code"], mg, lon, lat, party, workers)))
-            at += timedelta(days=cadence * float(rng.uniform(0.55, 1.2)))
+                contacts.append((when, _contact(rng, h["code"], mg, party, workers)))
+            at += timedelta(days=cadence * float(rng.uniform(*GAPS[cadence])))
     contacts.sort(key=lambda c: (c[0], c[1]["household_code"]))
-    return [
-        {"id": str(i), "at": when.isoformat(timespec="minutes"), **row}
-        for i, (when, row) in enumerate(contacts, start=1)
-    ]
+    return [{"at": _when(when), **row} for when, row in contacts]
+
+
+def _when(at: datetime) -> str:
+    """China time to the minute, short: ``2026-03-14T09:35+08``."""
+    return at.strftime("%Y-%m-%dT%H:%M+08")
 
 
 def _contact(
     rng: np.random.Generator,
     household: str,
     mg: str,
-    lon: float,
-    lat: float,
     party: dict[str, str],
     workers: dict[str, str],
 ) -> dict[str, str]:
     member = party.get(mg) if rng.random() < 0.6 else None
-    channel = CHANNELS[int(rng.choice(len(CHANNELS), p=CHANNEL_SHARES))]
-    near = channel in ("visit", "chance")
+    channel = CHANNELS[int(np.searchsorted(CUMULATIVE, rng.random(), side="right"))]
     return {
         "member_id": member or workers[mg[:14]],
         "channel": channel,
         "household_code": household,
         "needs": NEEDS[int(rng.integers(len(NEEDS)))] if rng.random() < 0.1 else "",
-        "lon": format_coord(lon + float(rng.normal(0, 0.00005))) if near else "",
-        "lat": format_coord(lat + float(rng.normal(0, 0.00005))) if near else "",
     }
 
 
@@ -192,7 +189,7 @@ def _meeting(
     return {
         "kind": kind,
         "area_code": area,
-        "at": at.isoformat(timespec="minutes"),
+        "at": _when(at),
         "attendees": ";".join(attendees[:8]),
         "issues": ISSUES[int(rng.integers(len(ISSUES)))],
         "decisions": DECISIONS[int(rng.integers(len(DECISIONS)))],

@@ -45,6 +45,13 @@ GENERATED = [
     "members.csv",
     "incidents.csv",
     "trails.csv",
+    "houses.csv",
+    "households.csv",
+    "persons.csv",
+    "facilities.csv",
+    "organisations.csv",
+    "contacts.csv",
+    "meetings.csv",
     "README.md",
 ]
 

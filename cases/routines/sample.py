@@ -27,7 +27,9 @@ def load_routines(conn: Connection, folder: Path) -> tuple[int, int]:
     assert raw is not None
     with raw.cursor() as cur:
         for table, path in (("contact_stage", contacts), ("meeting_stage", meetings)):
-            with cur.copy(f"COPY {table} FROM STDIN (FORMAT csv, HEADER true)") as copy:
+            header = path.open(encoding="utf-8").readline().strip()
+            columns = f"{table} ({header})"  # the generator's own header names the columns
+            with cur.copy(f"COPY {columns} FROM STDIN (FORMAT csv, HEADER true)") as copy:
                 copy.write(path.read_bytes())
     written = conn.execute(query("sample_contacts")).rowcount
     conn.execute(query("sample_identity"))

@@ -1,10 +1,8 @@
--- The staged sample contacts: each one contact with its explicit id and one household, at
--- the micro-grid of the household's house; then the identity moves past them.
+-- The staged sample contacts: each one contact numbered by its line and one household, at the
+-- micro-grid of the household's house, with no position (the phone's comes with new visits).
 WITH c AS (
-    INSERT INTO contact (id, member_id, account, at, channel, needs, geom, micro_grid_id)
-    SELECT s.id, s.member_id, 'sample', s.at, s.channel, nullif(s.needs, ''),
-           CASE WHEN s.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4490) END,
-           ho.micro_grid_id
+    INSERT INTO contact (id, member_id, account, at, channel, needs, micro_grid_id)
+    SELECT s.id, s.member_id, 'sample', s.at, s.channel, nullif(s.needs, ''), ho.micro_grid_id
     FROM contact_stage s
     JOIN household h ON h.code = s.household_code
     JOIN house ho ON ho.id = h.house_id

@@ -1,0 +1,2 @@
+-- The id of household :code.
+SELECT id FROM household WHERE code = :code
