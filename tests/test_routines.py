@@ -35,17 +35,20 @@ class Who:
 
 @pytest.fixture
 def made(conn: Connection, accounts) -> dict:
-    """Five households in two micro-grids of the demo grid worker's grid (A: three, B: two)
-    and one in another grid; one in A tagged low-income (30 days), one in A claimed."""
+    """Two micro-grids made inside the demo grid worker's grid (A with a party member and
+    three households, B with two and no member) and one household in another grid's sample
+    micro-grid; in A one household tagged low-income (30 days) and one claimed."""
     worker = accounts["grid_worker"]
     grid = worker.area_code
-    mgs = conn.execute(
+    a = _micro_grid(conn, grid, "98")
+    b = _micro_grid(conn, grid, "99")
+    conn.execute(
         text(
-            "SELECT id, code FROM area WHERE level = 'micro_grid' AND generation_high IS NULL "
-            "AND left(code, length(:g)) = :g ORDER BY code LIMIT 2"
+            "INSERT INTO member (id, kind, name, area_id) "
+            "SELECT max(id) + 1, 'party_member', '测试党员', :a FROM member"
         ),
-        {"g": grid},
-    ).all()
+        {"a": a.id},
+    )
     other = conn.execute(
         text(
             "SELECT id, code FROM area WHERE level = 'micro_grid' AND generation_high IS NULL "
@@ -53,8 +56,8 @@ def made(conn: Connection, accounts) -> dict:
         ),
         {"g": grid},
     ).one()
-    plan = [("TA1", mgs[0]), ("TA2", mgs[0]), ("TA3", mgs[0]), ("TB1", mgs[1]), ("TB2", mgs[1])]
-    ids = {code: _household(conn, code, mg.id) for code, mg in [*plan, ("TX1", other)]}
+    plan = [("TA1", a), ("TA2", a), ("TA3", a), ("TB1", b), ("TB2", b), ("TX1", other)]
+    ids = {code: _household(conn, code, mg.id) for code, mg in plan}
     person = conn.execute(
         text(
             "INSERT INTO person (household_id, name, id_number, id_hash, sex) "
@@ -71,7 +74,21 @@ def made(conn: Connection, accounts) -> dict:
         {"m": worker.member_id, "h": ids["TA1"]},
     )
     who = Who("grid_worker", worker.member_id, Scope(area_prefix=grid))
-    return {"who": who, "ids": ids, "a": mgs[0].code, "b": mgs[1].code, "other": other.code}
+    return {"who": who, "ids": ids, "a": a.code, "b": b.code, "other": other.code, "grid": grid}
+
+
+def _micro_grid(conn: Connection, grid: str, suffix: str):
+    """A small live micro-grid ``<grid><suffix>`` in the current generation, inside the grid."""
+    return conn.execute(
+        text(
+            "INSERT INTO area (code, name, level, parent_id, generation_low, geom) "
+            "SELECT :code, '测试微网格' || :s, 'micro_grid', g.id, g.generation_low, "
+            "ST_Multi(ST_Buffer(ST_PointOnSurface(g.geom), 0.0001, 4)) "
+            "FROM area g WHERE g.code = :grid AND g.generation_high IS NULL "
+            "RETURNING id, code"
+        ),
+        {"code": grid + suffix, "s": suffix, "grid": grid},
+    ).one()
 
 
 def _household(conn: Connection, code: str, micro_grid_id: int) -> int:
@@ -157,33 +174,23 @@ def test_coverage_of_the_made_micro_grids_figure_by_figure(conn, made):
     _visit(conn, made, ["TB1"], 20)  # ordinary: visited, but B had no contact in 14 days
     g = current_generation(conn)
     scope = made["who"].scope
-    by_code = {
-        a["code"]: a
-        for a in coverage.coverage(conn, scope, g, level="micro_grid", now=NOW)["areas"]
-    }
-    members = dict(
-        conn.execute(
-            text(
-                "SELECT a.code, count(m.id) FROM area a LEFT JOIN member m ON m.area_id = a.id "
-                "WHERE a.code IN (:a, :b) GROUP BY a.code"
-            ),
-            {"a": made["a"], "b": made["b"]},
-        ).all()
-    )
+    listed = coverage.coverage(conn, scope, g, level="micro_grid", now=NOW)["areas"]
+    by_code = {x["code"]: x for x in listed}
     a, b = by_code[made["a"]], by_code[made["b"]]
     assert (a["households"], a["claimed"], a["visited"], a["overdue"]) == (3, 1, 1, 2)
     assert (a["claimed_share"], a["visited_share"]) == (0.3333, 0.3333)
     assert a["last_contact"] == (NOW - timedelta(days=10)).isoformat()
-    assert a["members"] == members[made["a"]]
-    assert a["uncovered"] == (1 if members[made["a"]] == 0 else 0)
-    assert (b["households"], b["claimed"], b["visited"], b["overdue"], b["uncovered"]) == (
-        2, 0, 1, 1, 1,
-    )  # fmt: skip
+    assert (a["members"], a["micro_grids"], a["uncovered"]) == (1, 1, 0)
+    assert (b["households"], b["claimed"], b["visited"], b["overdue"]) == (2, 0, 1, 1)
+    assert (b["members"], b["uncovered"]) == (0, 1)  # no member, and 20 days since a contact
+    assert b["last_contact"] == (NOW - timedelta(days=20)).isoformat()
     assert made["other"] not in by_code  # outside the grid worker's scope
     grid = coverage.coverage(conn, scope, g, level="grid", now=NOW)["areas"]
-    assert len(grid) == 1
-    assert grid[0]["households"] == sum(x["households"] for x in by_code.values())
-    assert grid[0]["uncovered"] == sum(x["uncovered"] for x in by_code.values())
+    assert [x["code"] for x in grid] == [made["grid"]]
+    for key in ("households", "claimed", "visited", "overdue", "uncovered"):
+        assert grid[0][key] == sum(x[key] for x in listed), key
+    assert grid[0]["micro_grids"] == len(listed)
+    assert grid[0]["last_contact"] == max(x["last_contact"] for x in listed if x["last_contact"])
     with pytest.raises(InvalidInput) as refused:
         coverage.coverage(conn, scope, g, level="street")
     assert refused.value.field == "level"
@@ -226,7 +233,7 @@ def test_the_sweep_reminds_each_member_once_a_day(conn, made):
     ).all()
     assert len(rows) == first["routine_reminder"] == len({r.member_id for r in rows})
     mine = next(r for r in rows if r.member_id == worker)
-    assert mine.households >= 5  # the five made households were never visited
+    assert mine.households >= 5 and mine.micro_grids >= 2  # the made ones: never visited
     again = supervision.sweep(conn, NOW + timedelta(hours=3))
     assert again is not None and again["routine_reminder"] == 0
     assert cadence.sweep_routines(conn, NOW + timedelta(hours=13)) == Counter()  # 23:00 China

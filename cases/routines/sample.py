@@ -34,5 +34,6 @@ def load_routines(conn: Connection, folder: Path) -> tuple[int, int]:
     written = conn.execute(query("sample_contacts")).rowcount
     conn.execute(query("sample_identity"))
     held = conn.execute(query("sample_meetings"), {"g": current_generation(conn)}).rowcount
+    conn.execute(query("sample_analyze"))
     log.info("sample routines: %d contacts, %d meetings", written, held)
     return written, held
