@@ -43,6 +43,8 @@ CADENCE = {
 ORDINARY = 182
 #: Share of micro-grids neglected at the end of the year.
 NEGLECTED = 0.04
+#: Share of a micro-grid's empty weeks that stay without its weekly contact.
+WEEKS_MISSED = 0.08
 CHANNELS = ("visit", "phone", "wechat", "chance")
 CHANNEL_SHARES = (0.55, 0.25, 0.15, 0.05)
 CUMULATIVE = np.cumsum(CHANNEL_SHARES)[:-1]
@@ -120,7 +122,8 @@ def build_contacts(folder: Path, rng: np.random.Generator) -> list[dict[str, str
         if rng.random() < NEGLECTED
     }
     contacts: list[tuple[datetime, dict[str, str]]] = []
-    for h in _rows(folder / "households.csv"):
+    rows = _rows(folder / "households.csv")
+    for h in rows:
         if h["house_code"] not in houses:
             continue
         mg = houses[h["house_code"]]
@@ -132,8 +135,40 @@ def build_contacts(folder: Path, rng: np.random.Generator) -> list[dict[str, str
             if when < stop:
                 contacts.append((when, _contact(rng, h["code"], mg, party, workers)))
             at += timedelta(days=cadence * float(rng.uniform(*GAPS[cadence])))
+    by_mg: dict[str, list[str]] = defaultdict(list)
+    for h in rows:
+        if h["house_code"] in houses:
+            by_mg[houses[h["house_code"]]].append(h["code"])
+    contacts += _weekly(rng, contacts, by_mg, neglect, party, workers)
     contacts.sort(key=lambda c: (c[0], c[1]["household_code"]))
     return [{"at": _when(when), **row} for when, row in contacts]
+
+
+def _weekly(
+    rng: np.random.Generator,
+    contacts: list[tuple[datetime, dict[str, str]]],
+    households: dict[str, list[str]],
+    neglect: dict[str, datetime],
+    party: dict[str, str],
+    workers: dict[str, str],
+) -> list[tuple[datetime, dict[str, str]]]:
+    """每周问一问: a week of a micro-grid without any contact gets one (a call or a word with a
+    household), but for :data:`WEEKS_MISSED` of such weeks and after a neglected micro-grid's
+    last contact."""
+    of = {h: mg for mg, hs in households.items() for h in hs}
+    weeks_seen = {(of[c["household_code"]], (at - START).days // 7) for at, c in contacts}
+    added = []
+    for mg in sorted(households):
+        for week in range(53):
+            day = START + timedelta(days=7 * week + int(rng.integers(0, 7)))
+            if (mg, week) in weeks_seen or rng.random() < WEEKS_MISSED:
+                continue
+            when = _daytime(rng, day)
+            if when >= neglect.get(mg, END):
+                continue
+            household = households[mg][int(rng.integers(len(households[mg])))]
+            added.append((when, _contact(rng, household, mg, party, workers)))
+    return added
 
 
 def _when(at: datetime) -> str:
