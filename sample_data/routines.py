@@ -6,7 +6,8 @@ household each) and ``meetings.csv``. Each household is contacted about as often
 strictest tag asks (:data:`CADENCE`; ordinary households twice a year), by the micro-grid's
 party member (党员中心户) or the grid's grid worker, with gaps drawn around that cadence so
 that some households fall overdue. :data:`NEGLECTED` of the micro-grids are neglected: no
-contact at all in the last 20 to 120 days before :data:`END`. Grids meet every half month
+contact at all in the last 20 to 120 days before :data:`END`; every other micro-grid has a
+contact in each week (每周问一问) but :data:`WEEKS_MISSED` of them. Grids meet every half month
 (半月碰一碰), villages hold a council at the end of each month (月底议一议). Own seed.
 """
 
@@ -105,7 +106,7 @@ def _daytime(rng: np.random.Generator, day: datetime) -> datetime:
 
 
 def build_contacts(folder: Path, rng: np.random.Generator) -> list[dict[str, str]]:
-    """The year's contacts, oldest first, numbered from 1."""
+    """The year's contacts, oldest first (the loader numbers them by line)."""
     houses = place_houses(folder)
     every = cadences(folder)
     party: dict[str, str] = {}
