@@ -86,7 +86,7 @@ strict AS (
     GROUP BY p.household_id
 ),
 mg AS (
-    SELECT a.id, a.code FROM area a
+    SELECT a.id, a.code, a.parent_id FROM area a
     WHERE a.level = 'micro_grid' AND a.generation_low <= %(g)s
       AND (a.generation_high IS NULL OR a.generation_high >= %(g)s)
 ),
@@ -102,10 +102,13 @@ per_mg AS (
     LEFT JOIN seen s ON s.household_id = h.id
     GROUP BY mg.code
 ),
-staffed AS (SELECT DISTINCT m.area_id FROM member m)
+staffed AS (
+    SELECT DISTINCT m.area_id FROM member m WHERE m.kind IN ('grid_worker', 'party_member')
+)
 SELECT left(p.code, 9) AS township, sum(p.households), sum(p.claimed), sum(p.visited),
        sum(p.households - p.visited), max(p.last_contact),
-       count(*) FILTER (WHERE mg.id NOT IN (SELECT area_id FROM staffed)
+       count(*) FILTER (WHERE (mg.id NOT IN (SELECT area_id FROM staffed)
+                               AND mg.parent_id NOT IN (SELECT area_id FROM staffed))
                          OR p.last_contact IS NULL
                          OR p.last_contact <= %(now)s - interval '14 days')
 FROM per_mg p JOIN mg ON mg.code = p.code

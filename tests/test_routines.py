@@ -180,9 +180,9 @@ def test_coverage_of_the_made_micro_grids_figure_by_figure(conn, made):
     assert (a["households"], a["claimed"], a["visited"], a["overdue"]) == (3, 1, 1, 2)
     assert (a["claimed_share"], a["visited_share"]) == (0.3333, 0.3333)
     assert a["last_contact"] == (NOW - timedelta(days=10)).isoformat()
-    assert (a["members"], a["micro_grids"], a["uncovered"]) == (1, 1, 0)
+    assert (a["members"], a["micro_grids"], a["uncovered"]) == (2, 1, 0)  # and the grid worker
     assert (b["households"], b["claimed"], b["visited"], b["overdue"]) == (2, 0, 1, 1)
-    assert (b["members"], b["uncovered"]) == (0, 1)  # no member, and 20 days since a contact
+    assert (b["members"], b["uncovered"]) == (1, 1)  # the grid worker; 20 days since a contact
     assert b["last_contact"] == (NOW - timedelta(days=20)).isoformat()
     assert made["other"] not in by_code  # outside the grid worker's scope
     grid = coverage.coverage(conn, scope, g, level="grid", now=NOW)["areas"]

@@ -105,7 +105,7 @@ def test_a_household_outside_the_area_is_not_found_and_a_non_member_may_not_visi
     body = {"households": [elsewhere], "channel": "visit"}
     outside = client.post("/api/v1/visits", json=body, headers=auth("grid_worker"))
     assert outside.status_code == 404
-    assert outside.json()["code"] == "NotFound"
+    assert outside.json()["code"] == "not_found"
     admin = client.post(
         "/api/v1/visits", json={"households": [household.code], "channel": "visit"},
         headers=auth("admin"),

@@ -2,7 +2,7 @@
 -- areas of generation :g at that level inside the caller's scope and inside :within (an area
 -- code prefix, null for all), each with the sums of its micro-grids' coverage (fragment
 -- micro_grid_coverage): households, claimed, visited, overdue, the latest contact, members
--- serving areas inside it (any kind, the area itself included) and how many of its
+-- doing routines inside it (grid workers and party members) and how many of its
 -- micro-grids are uncovered. Micro-grids are matched to their area by code prefix, the way
 -- scope is (codes are hierarchical).
 WITH mg AS MATERIALIZED (
@@ -32,7 +32,8 @@ SELECT up.code, up.name, up.level,
        count(c.id)::int AS micro_grids,
        (count(c.id) FILTER (WHERE c.uncovered))::int AS uncovered,
        (SELECT count(*) FROM member m JOIN area ma ON ma.id = m.area_id
-        WHERE left(ma.code, length(up.code)) = up.code)::int AS members
+        WHERE m.kind IN ('grid_worker', 'party_member')
+          AND left(ma.code, length(up.code)) = up.code)::int AS members
 FROM up
 JOIN per_mg c ON left(c.code, length(up.code)) = up.code
 GROUP BY up.id, up.code, up.name, up.level
