@@ -105,7 +105,10 @@ def oracle(conn: Connection, now: datetime, level: str = "micro_grid") -> dict[s
         if row["last"] is not None and (up["last"] is None or row["last"] > up["last"]):
             up["last"] = row["last"]
     for code, up in out.items():
-        up["members"] = sum(n for c, n in members.items() if c.startswith(code))
+        if level == "micro_grid":
+            up["members"] = per_mg[code]["members"]
+        else:
+            up["members"] = sum(n for c, n in members.items() if c.startswith(code))
     return out
 
 

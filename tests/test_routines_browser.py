@@ -56,19 +56,6 @@ def test_the_coverage_layer_on_the_command_map(page_as, client, auth, engine) ->
     page = check.page
     check.goto("/maps/command", wait_until="load")
     page.wait_for_function("() => window.wanggeState && window.wanggeState.lastLoad")
-    toggle = page.locator(".leaflet-control-layers-overlays label", has_text="走访覆盖").locator(
-        "input"
-    )
-    toggle.click()
-    page.wait_for_function(
-        "() => window.wanggeState.coverage.totals && window.wanggeState.coverage.loaded > 0",
-        timeout=180_000,  # the banner's roll-up and its tiles, on a shared machine
-    )
-    served = client.get("/api/v1/coverage", params={"level": "township"}, headers=auth("command"))
-    uncovered = sum(a["uncovered"] for a in served.json()["areas"])
-    assert uncovered > 0
-    expect(page.locator(".wg-uncovered-count")).to_have_text(str(uncovered))
-    expect(page.locator(".wg-coverage-legend")).to_contain_text("未覆盖：无成员或14天无联系")
     # zoom to an uncovered micro-grid: its outline is drawn thick and red
     with engine.connect() as conn:
         lat, lon = conn.execute(
@@ -83,6 +70,19 @@ def test_the_coverage_layer_on_the_command_map(page_as, client, auth, engine) ->
             )
         ).one()
     page.evaluate(f"([lat, lon]) => {MAP}.setView([lat, lon], 14, {{animate: false}})", [lat, lon])
+    toggle = page.locator(".leaflet-control-layers-overlays label", has_text="走访覆盖").locator(
+        "input"
+    )
+    toggle.click()
+    page.wait_for_function(
+        "() => window.wanggeState.coverage.totals && window.wanggeState.coverage.loaded > 0",
+        timeout=180_000,  # the banner's roll-up and its tiles, on a shared machine
+    )
+    served = client.get("/api/v1/coverage", params={"level": "township"}, headers=auth("command"))
+    uncovered = sum(a["uncovered"] for a in served.json()["areas"])
+    assert uncovered > 0
+    expect(page.locator(".wg-uncovered-count")).to_have_text(str(uncovered))
+    expect(page.locator(".wg-coverage-legend")).to_contain_text("未覆盖：无成员或14天无联系")
     page.wait_for_function(
         f"() => document.querySelectorAll('path[stroke=\"{UNCOVERED}\"]').length > 0",
         timeout=120_000,
