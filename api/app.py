@@ -47,6 +47,7 @@ from api.routers import (
     plans,
     rankings,
     registry,
+    routines,
     routing,
     stream,
     tiles,
@@ -205,6 +206,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         mediation.router,
         whistles.router,
         party.router,
+        routines.router,
         registry.router,
     ):
         app.include_router(router, prefix=API_PREFIX)

@@ -27,6 +27,7 @@ from sqlalchemy import text
 from bench import (
     actions,
     bulk,
+    coverage,
     data,
     heat,
     indicators,
@@ -59,8 +60,8 @@ MODES = tuple(SIZES)
 #: or would not fit in the time: see "What was run").
 PROVINCE = {"P1", "P2", "P3", "P5", "P6", "P7", "P10", "MEM"}
 ALL = [
-    "P1", "P2", "P3", "P4", "P11", "P5", "P6", "P7", "P8", "P9", "P10", "P12", "P13", "MEM",
-    "LOAD", "TOPO",
+    "P1", "P2", "P3", "P4", "P11", "P5", "P6", "P7", "P8", "P9", "P10", "P12", "P13", "P14",
+    "MEM", "LOAD", "TOPO",
 ]  # fmt: skip
 log = logging.getLogger("bench")
 
@@ -186,6 +187,8 @@ def run_scale(
             for mid, step in steps.items():
                 if mid in want:
                     _guard(results, mid, scale, step)
+    if "P14" in want and scale == "banner":  # before P9's redraw; it twins households
+        _guard(results, "P14", scale, lambda: coverage.measure(ctx))
     if "P9" in want:
         _guard(results, "P9", scale, lambda: publish.measure(ctx))
     ctx.close()

@@ -21,6 +21,7 @@ from cases.loop.sql import query as loop_query
 from cases.mediation.sample import load_mediation
 from cases.party.sample import load_party
 from cases.registry.load import load_registry
+from cases.routines.sample import load_routines
 from cases.whistle.sample import load_whistles
 from geo.loader import DEFAULT_SAMPLE_DIR, load_areas_and_people
 from geo.settings import Settings
@@ -38,6 +39,7 @@ def load_sample(engine: Engine, sample_dir: Path | None = None) -> None:
         load_whistles(conn, folder / "whistles.csv")
         load_party(conn, folder)
         load_registry(conn, folder, key=Settings().id_key)
+        load_routines(conn, folder)  # after the registry's households and the history
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

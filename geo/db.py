@@ -92,6 +92,8 @@ REVOKE UPDATE, DELETE, TRUNCATE
 REVOKE UPDATE, DELETE, TRUNCATE
     ON party_registration, party_claim, party_confirmation FROM {role};
 REVOKE DELETE, TRUNCATE ON party_task FROM {role};
+REVOKE UPDATE, DELETE, TRUNCATE ON contact, contact_household, meeting, routine_reminder
+    FROM {role};
 REVOKE UPDATE, DELETE, TRUNCATE ON registry_version FROM {role};
 """
 

@@ -1,8 +1,9 @@
 """OGC API - Features over the area hierarchy: Part 1 Core and Part 2 (CRS by reference).
 
 The collections are the four levels of the current generation (``townships``, ``villages``,
-``grids``, ``micro_grids``) and ``incident_counts``: the micro-grids with their incidents
-counted per major category, open and in total, and nothing else about the incidents. Features
+``grids``, ``micro_grids``), ``incident_counts``: the micro-grids with their incidents
+counted per major category, open and in total, and nothing else about the incidents, and
+``coverage``: the micro-grids with their households' coverage (issue #16), counts only. Features
 are built as GeoJSON text inside PostGIS (``geo/sql/ogc_*.sql``) and spliced, as the area
 listings are; this module holds the vocabulary (CRS, conformance, collections), the parsing
 of the query parameters the standard defines, and the queries. No web framework here: the
@@ -39,7 +40,7 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -164,6 +165,7 @@ class CollectionId(enum.StrEnum):
     GRIDS = "grids"
     MICRO_GRIDS = "micro_grids"
     INCIDENT_COUNTS = "incident_counts"
+    COVERAGE = "coverage"
 
     @property
     def level(self) -> AreaLevel:
@@ -175,6 +177,8 @@ class CollectionId(enum.StrEnum):
         """The collection's title: the level's Chinese name and the id."""
         if self is CollectionId.INCIDENT_COUNTS:
             return "微网格事件统计 incident counts per micro-grid"
+        if self is CollectionId.COVERAGE:
+            return "微网格覆盖情况 coverage per micro-grid"
         return f"{self.level.label} {self.value.replace('_', '-')}"
 
 
@@ -184,6 +188,7 @@ _LEVELS = {
     CollectionId.GRIDS: AreaLevel.GRID,
     CollectionId.MICRO_GRIDS: AreaLevel.MICRO_GRID,
     CollectionId.INCIDENT_COUNTS: AreaLevel.MICRO_GRID,
+    CollectionId.COVERAGE: AreaLevel.MICRO_GRID,
 }
 
 
@@ -242,6 +247,12 @@ def _majors(conn: Connection) -> list[tuple[str, str]]:
 
 
 def _description(conn: Connection, collection: CollectionId, generation: int) -> str:
+    if collection is CollectionId.COVERAGE:
+        return (
+            f"Every micro-grid of boundary generation {generation} with its coverage now: "
+            "households, claimed, visited (inside their cadence), overdue, members, "
+            "last_contact and uncovered (no member, or no contact in 14 days). Counts only."
+        )
     if collection is not CollectionId.INCIDENT_COUNTS:
         return (
             f"The {collection.level.label} ({collection.level.value}) areas of boundary "
@@ -357,6 +368,9 @@ def items(
             for r in rows
             if r.code is not None
         ]
+    elif collection is CollectionId.COVERAGE:
+        rows = conn.execute(query("ogc_coverage"), {**params, "now": datetime.now(UTC)}).all()
+        features = [(r.code, r.feature) for r in rows if r.code is not None]
     else:
         rows = conn.execute(
             query("ogc_area_items"), {**params, "level": collection.level.value}

@@ -4,7 +4,8 @@ Tiles use the XYZ scheme in Web Mercator (EPSG:3857, ``ST_TileEnvelope``); geome
 transformed from storage (EPSG:4490) inside the query, after an ``&&`` prefilter against the
 envelope transformed to storage, so the GiST index picks the candidates. A tile carries one
 layer named after the request: the area levels carry ``code, name, level, parent_code``; the
-``incidents`` layer carries ``code, open_count, total_count`` per micro-grid. No personal data
+``incidents`` layer carries ``code, open_count, total_count`` per micro-grid, the ``coverage``
+layer the coverage counts per micro-grid (``tile_coverage.sql``). No personal data
 is ever in a tile. A tile holds only what lies inside the caller's :class:`~geo.scope.Scope`:
 areas inside it and the incidents held in them (for department staff, those routed to their
 department); a tile with nothing inside the scope is empty.
@@ -36,7 +37,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -66,13 +67,16 @@ class Layer(enum.StrEnum):
     GRID = "grid"
     MICRO_GRID = "micro_grid"
     INCIDENTS = "incidents"
+    COVERAGE = "coverage"
 
     @property
     def max_age(self) -> int:
         """Seconds a client may cache the tile: counts change all day, boundaries rarely."""
-        return 60 if self is Layer.INCIDENTS else 3600
+        return 60 if self in COUNTED else 3600
 
 
+#: The layers of counts, built on every request and never kept.
+COUNTED = frozenset({Layer.INCIDENTS, Layer.COVERAGE})
 LAYER_CHOICES = ", ".join(layer.value for layer in Layer)
 
 
@@ -208,6 +212,9 @@ def tile(
         }
         data = conn.execute(query("tile_incidents"), params).scalar_one()
         return bytes(data) if data else b""
+    if layer is Layer.COVERAGE:  # routines (#16): counts at this moment
+        data = conn.execute(query("tile_coverage"), params | {"now": datetime.now(UTC)})
+        return bytes(mvt) if (mvt := data.scalar_one()) else b""
     key = _key(conn.engine, layer, z, x, y, generation, scope)
     found = _area_tiles.get(key)
     if found is None:
@@ -271,7 +278,7 @@ def kept(
 ) -> bytes | None:
     """The area tile :func:`tile` built before for the same database, generation and scope,
     or ``None`` (always for the ``incidents`` layer, which is never kept)."""
-    if layer is Layer.INCIDENTS:
+    if layer in COUNTED:
         return None
     return _area_tiles.get(_key(engine, layer, z, x, y, generation, scope))
 

@@ -158,6 +158,8 @@ def command_page(
     header.add_child(
         JavascriptLink("/static/wangge/command-whistle-form.js"), name="command-whistle-form.js"
     )
+    coverage = "command-coverage.js"  # the routines' layer (#16), hooked in command.js
+    header.add_child(JavascriptLink(f"/static/wangge/{coverage}"), name=coverage)
     attach_script(
         m,
         "command.js",

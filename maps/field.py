@@ -64,6 +64,7 @@ def field_page(
     ).add_to(m)
     if can_report:
         root(m).header.add_child(JavascriptLink("/static/wangge/report.js"), name="report.js")
+    root(m).header.add_child(JavascriptLink("/static/wangge/field-visit.js"), name="field-visit.js")
     attach_script(
         m,
         "field.js",

@@ -9,7 +9,8 @@ from sqlalchemy import create_engine, pool
 # Importing registers the tables on Base.metadata: accounts and tokens, the audit log, the
 # incident workflow and (below) the boundary plans.
 import cases.mediation.models
-import cases.models  # noqa: F401
+import cases.models
+import cases.routines.models  # noqa: F401  (contacts, meetings, routine reminders)
 import geo.plans.models  # noqa: F401  (registers the boundary plan tables)
 from cases.registry import models as registry_models  # noqa: F401  (the 人地事物组织 registry)
 from cases.whistle import models as _whistle_models  # noqa: F401  (the whistle's tables)

@@ -25,6 +25,7 @@ from sample_data.party import write_party
 from sample_data.people import MEMBER_FIELDS, build_members, department_codes
 from sample_data.readme import write_readme
 from sample_data.registry import write_registry
+from sample_data.routines import write_routines
 from sample_data.spec import LEVELS, SEED
 from sample_data.whistles import write_whistles
 
@@ -68,6 +69,7 @@ def generate(out_dir: Path = HERE) -> None:
     write_mediation(out_dir, history)
     write_whistles(out_dir)
     write_registry(out_dir, areas)
+    write_routines(out_dir)  # after the registry's households (reads them)
     write_readme(out_dir / "README.md", areas, members, history)
 
 

@@ -313,6 +313,7 @@ def test_two_sweeps_at_once_issue_each_notice_once(engine, swept_cases):
     # 2 WD on): each once, by two sweeps at once and a third after them.
     later = Calendar().add(NOW, D(2), "work_days")
     total = sum((r for r in _two_at_once(engine, later) if r), Counter())
+    del total["routine_reminder"]  # a new China day: the routines' reminders (#16) go out too
     assert total == Counter({"red": 1, "notice": 1})
     assert supervision.run(engine, later) == Counter()
     assert _issued(engine, swept_cases) == EXPECTED | {

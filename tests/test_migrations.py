@@ -10,7 +10,8 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 import cases.mediation.models
-import cases.models  # noqa: F401  (the workflow, account and audit tables join Base.metadata)
+import cases.models  # (the workflow, account and audit tables join Base.metadata)
+import cases.routines.models  # noqa: F401  (contacts, meetings, routine reminders)
 import geo.plans.models  # noqa: F401  (and the boundary plan tables)
 from cases.registry import models as registry_models  # noqa: F401  (the registry tables)
 from cases.whistle import models as _whistle_models  # noqa: F401  (and the whistle's)

@@ -41,6 +41,7 @@ LEVELS = {
     "grids": "grid",
     "micro_grids": "micro_grid",
     "incident_counts": "micro_grid",
+    "coverage": "micro_grid",
 }
 MAJORS = [f"0{i}" for i in range(1, 8)]
 #: Around the banner seat (树林召镇): dozens of micro-grids, several villages, cut edges.
@@ -92,7 +93,8 @@ def test_collections_describe_each_level_with_extent_and_crs(client, sample_area
         assert _rels(c.links)["items"].endswith(f"/ogc/collections/{c.id}/items")
         one = client.get(f"/ogc/collections/{c.id}")
         assert Collection.model_validate(one.json()) == c
-    assert "open_07/total_07 生态保护" in body.collections[-1].description
+    counts = next(c for c in body.collections if c.id == "incident_counts")
+    assert "open_07/total_07 生态保护" in counts.description
 
 
 def test_paging_walks_every_micro_grid_exactly_once(client, sample_areas):

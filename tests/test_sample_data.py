@@ -56,6 +56,8 @@ GENERATED = [
     "persons.csv",
     "facilities.csv",
     "organisations.csv",
+    "contacts.csv",
+    "meetings.csv",
     "README.md",
 ]
 

@@ -34,6 +34,7 @@ from cases import live
 from cases.loop import calendar
 from cases.loop.sql import query
 from cases.mediation.sweep import sweep_mediation
+from cases.routines.cadence import sweep_routines
 from cases.whistle.supervision import sweep_whistles
 
 #: How often the service sweeps.
@@ -71,7 +72,12 @@ def sweep(conn: Connection, now: datetime | None = None) -> Counter[str] | None:
     desks = {r.incident_id: (r.queue_area_id, r.department_id) for r in rows}
     ids = sorted(desks)
     live.notify_changed(conn, ids, [desks[i][0] for i in ids], [desks[i][1] for i in ids])
-    return Counter(r.kind for r in rows) + sweep_mediation(conn, now) + sweep_whistles(conn, now)
+    return (
+        Counter(r.kind for r in rows)
+        + sweep_mediation(conn, now)
+        + sweep_whistles(conn, now)
+        + sweep_routines(conn, now)
+    )
 
 
 def run(engine: Engine, now: datetime | None = None) -> Counter[str] | None:

@@ -15,6 +15,7 @@
  *   open           the case shown in the panel (GET /api/v1/incidents/{code}'s answer) or null
  *   figures, lastLoad, lastLocate, lastIncident, feed, live, stream, townships, counts
  *   showIncident(code)  open a case in the panel; closeIncident() closes it
+ *   layerControl   the layer control (another script's overlay: addOverlay(layer, name))
  *   setSupervision(value)  choose a 时限督办 filter ("" for none)
  *
  * Events dispatched on document (CustomEvent, `detail` as shown):
@@ -174,7 +175,7 @@ function wanggeCommand(map, cfg) {
       className: "marker-cluster marker-cluster-" + size, iconSize: L.point(40, 40) });
   };
   overlays["事件"] = cluster;
-  L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
+  state.layerControl = L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
 
   /* As the list API's due= reckons it: the deadline of the step a case waits on (else the
    * handling one); a hung case's clock stands still. */
@@ -461,6 +462,7 @@ function wanggeCommand(map, cfg) {
   setInterval(() => { loadFigures(); loadSupervision(); }, 60 * 1000);  // cases fall due and overdue as time passes
   showLabels();
 
+  if (window.wanggeCommandCoverage) { window.wanggeCommandCoverage(map, cfg, state); }  // command-coverage.js
   wanggeCommandLive(map, cfg, {
     state, getJSON, report, addIncident, showIncident, loadIncidents, loadFigures, matches, recolour,
     caseChanged: (item) => caseView.changed(item), supervisionSoon,

@@ -219,4 +219,5 @@ function wanggeField(map, cfg) {
   });
 
   if (cfg.canReport) { wanggeReport(map, cfg, state); }
+  if (window.wanggeFieldVisit) { window.wanggeFieldVisit(map, cfg, state); }  // field-visit.js
 }
