@@ -48,7 +48,15 @@ def _type(schema: dict[str, Any]) -> str | None:
 # parameters ---------------------------------------------------------------------------------
 
 #: Values for the required query parameters, so that only the hostile one is wrong.
-REQUIRED = {"level": "township", "format": "geojson", "community": "150621001001"}
+REQUIRED = {
+    "level": "township",
+    "format": "geojson",
+    "community": "150621001001",
+    "village": "150621001001",
+    "month": "2024-06",
+    "code": "WG-NO-SUCH-CASE",
+    "case": "WG-NO-SUCH-CASE",
+}
 
 
 def _parameter_cases():
