@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic.warnings import UnsupportedFieldAttributeWarning
 from sqlalchemy import Engine
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -63,6 +65,12 @@ from geo.privacy import install_log_masking
 from geo.settings import Settings
 from maps import assets
 
+# FastAPI hands a path parameter's name to pydantic as its alias, and pydantic >= 2.12 warns
+# that the alias has no effect; it has (a known false positive, pydantic/pydantic#12356), and
+# the warning would print a library path into the service's log on the first request.
+warnings.filterwarnings(
+    "ignore", category=UnsupportedFieldAttributeWarning, module=r"pydantic\._internal"
+)
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
