@@ -70,9 +70,11 @@ INCIDENT_COLUMNS: list[Column] = [
 
 
 def _china_time(value: datetime) -> datetime:
-    """A time as a naive China-time value (Excel has no offsets); a naive one is taken as UTC."""
+    """A time as a naive China-time value to the second (Excel has no offsets, and keeps
+    milliseconds at best, so a cell never disagrees with its JSON below a second); a naive one
+    is taken as UTC."""
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return aware.astimezone(CHINA).replace(tzinfo=None)
+    return aware.astimezone(CHINA).replace(tzinfo=None, microsecond=0)
 
 
 def _time_text(text: str) -> datetime | None:

@@ -48,9 +48,11 @@ def field_page(
     *,
     scope: Scope,
     can_report: bool,
+    own: bool = False,
 ) -> str:
     """The member's area among its neighbours, locate-me, open cases, tap to identify, and
-    for an account that may report (``can_report``) the report form.
+    for an account that may report (``can_report``) the report form; on the member's ``own``
+    page (the signed-in account is that member) 我的片区 · 走访 (``field-visit.js``).
 
     Raises :class:`geo.errors.NotFound` for an unknown member or one outside ``scope``.
     """
@@ -64,7 +66,9 @@ def field_page(
     ).add_to(m)
     if can_report:
         root(m).header.add_child(JavascriptLink("/static/wangge/report.js"), name="report.js")
-    root(m).header.add_child(JavascriptLink("/static/wangge/field-visit.js"), name="field-visit.js")
+    if own:  # 我的片区 (#16): the households this member answers for
+        visit = JavascriptLink("/static/wangge/field-visit.js")
+        root(m).header.add_child(visit, name="field-visit.js")
     attach_script(
         m,
         "field.js",

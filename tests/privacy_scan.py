@@ -141,7 +141,8 @@ class PrivacyScan:
             return
         body = _readable(response)
         headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
-        for found in unmasked(body) + unmasked(headers) + party_clear_names(body) + _names_in(body):
+        clear = party_clear_names(body) + _names_in(body)  # a name may be in both samples
+        for found in unmasked(body) + unmasked(headers) + list(dict.fromkeys(clear)):
             self.findings.append(f"{request.method} {request.url} → {found}")
 
     def text(self, where: str, content: str) -> None:

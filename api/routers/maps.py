@@ -108,6 +108,7 @@ def field(
             viewer(principal),
             scope=principal.scope,
             can_report=principal.can(Permission.REPORT),
+            own=member_id == principal.member_id,
         )
     except NotFound:
         message = f"找不到成员 {member_id} 或其网格。"

@@ -19,9 +19,9 @@ function wanggeFieldVisit(map, cfg, fieldState) {
   fieldState.visits = own;
 
   const sheet = document.createElement("div");
-  sheet.className = "wg-sheet wg-visit-sheet";
+  sheet.className = "wg-visit-sheet";  // not .wg-sheet: that is the case sheet
   sheet.hidden = true;
-  sheet.innerHTML = "<div class='wg-sheet-head'><h2>我的片区 · 走访</h2>" +
+  sheet.innerHTML = "<div class='wg-sheet-head'><h3 class='wg-visit-title'>我的片区 · 走访</h3>" +
     "<button type='button' class='wg-visit-close'>关闭</button></div>" +
     "<div class='wg-visit-message' role='alert'></div><div class='wg-visit-list'>加载中…</div>";
   document.body.appendChild(sheet);
