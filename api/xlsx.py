@@ -4,7 +4,8 @@ One sheet: a bold header row of Chinese column names, frozen, each column at its
 row per item. A column's key is a dotted path into the item (``category.name``), so the items
 of a JSON answer go in as they are. Numbers stay numbers; a time (a ``datetime`` or an ISO 8601
 text with an offset) becomes an Excel date-time in China time (UTC+8), so a column can be
-sorted and summed; a flag reads 是/否; a list is joined with 、. Items come from answers that
+sorted and summed; a flag reads 是/否; a list is joined with 、, unless the key picks one of
+its items by position (``quarters.0``). Items come from answers that
 are already masked, and every text cell is masked once more (:func:`geo.privacy.mask_text`),
 so no workbook carries a phone or ID number in clear whatever its rows were built from.
 
@@ -18,6 +19,8 @@ datetime.datetime(2026, 10, 1, 2, 0)
 '电话138****5678'
 >>> cell({"top": [{"code": "01", "name": "矛盾纠纷"}, {"code": "06", "name": "民生诉求"}]}, "top")
 '矛盾纠纷、民生诉求'
+>>> cell({"quarters": [91.5, None, 88.0, 90.0]}, "quarters.2"), cell({"quarters": []}, "quarters.0")
+(88.0, None)
 """
 
 from __future__ import annotations
@@ -99,9 +102,12 @@ def cell(item: Mapping[str, Any], key: str) -> Any:
     """The value of ``key`` (a dotted path) in ``item`` as a cell holds it."""
     value: Any = item
     for part in key.split("."):
-        if not isinstance(value, Mapping):
+        if isinstance(value, list | tuple) and part.isdigit():
+            value = value[int(part)] if int(part) < len(value) else None
+        elif isinstance(value, Mapping):
+            value = value.get(part)
+        else:
             return None
-        value = value.get(part)
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, datetime):
@@ -175,3 +181,91 @@ RANKING_COLUMNS: list[Column] = [
     ("change", "较上季度", 10),
     ("top_categories", "高发问题", 30),
 ]
+
+
+def trend_columns(year: int) -> list[Column]:
+    """One month of ``GET /api/v1/indicators/trend`` (:func:`trend_rows`); the two years'
+    headers name the years."""
+    return [
+        ("month", "月份", 10),
+        ("this_year", f"{year}年", 12),
+        ("last_year", f"{year - 1}年（上年同期）", 18),
+    ]
+
+
+def trend_rows(trend: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A trend answer's parallel lists as one row per month.
+
+    >>> trend_rows({"months": ["2024-01"], "this_year": [0.5], "last_year": [None]})
+    [{'month': '2024-01', 'this_year': 0.5, 'last_year': None}]
+    """
+    return [
+        {"month": m, "this_year": this, "last_year": last}
+        for m, this, last in zip(
+            trend["months"], trend["this_year"], trend["last_year"], strict=True
+        )
+    ]
+
+
+#: One category of ``GET /api/v1/indicators/categories``.
+CATEGORY_COLUMNS: list[Column] = [
+    ("code", "类别代码", 10),
+    ("name", "问题类别", 20),
+    ("count", "件数", 8),
+]
+#: One unit of ``GET /api/v1/evaluations`` (年终评一评).
+EVALUATION_COLUMNS: list[Column] = [
+    ("rank", "名次", 6),
+    ("code", "代码", 14),
+    ("name", "名称", 26),
+    ("quarters.0", "第一季度", 10),
+    ("quarters.1", "第二季度", 10),
+    ("quarters.2", "第三季度", 10),
+    ("quarters.3", "第四季度", 10),
+    ("quarter_mean", "季度平均", 10),
+    ("review", "年终评议", 10),
+    ("score", "总分", 8),
+    ("grade", "等级", 8),
+    ("complete", "已评定", 8),
+]
+#: One score of ``GET /api/v1/scores`` (苏木镇对部门赋分).
+SCORE_COLUMNS: list[Column] = [
+    ("id", "编号", 8),
+    ("incident", "事件编号", 20),
+    ("township_code", "苏木镇代码", 12),
+    ("department", "部门代码", 10),
+    ("score", "分数", 8),
+    ("reason", "理由", 40),
+    ("by", "评分账号", 14),
+    ("at", "评分时间", 18),
+]
+#: One appeal of ``GET /api/v1/appeals`` (``kind`` and ``outcome`` in words: :func:`appeal_row`).
+APPEAL_COLUMNS: list[Column] = [
+    ("id", "编号", 8),
+    ("quarter", "季度", 10),
+    ("kind", "排名类别", 12),
+    ("township", "所属苏木镇", 12),
+    ("code", "申诉单位代码", 14),
+    ("reason", "申诉理由", 40),
+    ("by", "申诉账号", 14),
+    ("at", "申诉时间", 18),
+    ("outcome", "处理结果", 10),
+    ("outcome_note", "处理说明", 30),
+    ("decided_by", "处理账号", 14),
+    ("decided_at", "处理时间", 18),
+]
+KIND_WORDS = {"township": "苏木镇", "department": "职能部门", "village": "嘎查村社区"}
+OUTCOME_WORDS = {"upheld": "申诉成立", "rejected": "驳回", None: "待处理"}
+
+
+def appeal_row(appeal: Mapping[str, Any]) -> dict[str, Any]:
+    """An appeal as its workbook row: the ranking's kind and the outcome in words.
+
+    >>> appeal_row({"kind": "township", "outcome": None})
+    {'kind': '苏木镇', 'outcome': '待处理'}
+    """
+    return {
+        **appeal,
+        "kind": KIND_WORDS.get(appeal["kind"], appeal["kind"]),
+        "outcome": OUTCOME_WORDS.get(appeal["outcome"], appeal["outcome"]),
+    }

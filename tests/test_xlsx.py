@@ -8,12 +8,17 @@ from urllib.parse import unquote
 
 import openpyxl
 import pytest
+from sqlalchemy import text
 
 from api.xlsx import (
+    APPEAL_COLUMNS,
+    CHINA,
+    EVALUATION_COLUMNS,
     INCIDENT_COLUMNS,
     INDICATOR_COLUMNS,
     MEDIA_TYPE,
     RANKING_COLUMNS,
+    SCORE_COLUMNS,
     workbook,
     workbook_response,
 )
@@ -187,3 +192,148 @@ def test_the_cases_behind_a_figure_as_a_workbook(client, auth):
     )
     codes = [r[0] for r in _rows(_sheet(book.content))]
     assert codes == [i["code"] for i in items["items"]] and len(codes) == 50
+
+
+def _both(client, auth, url: str, params: dict[str, str], user: str = "command"):
+    """The JSON answer and the workbook of the same request (``?format=xlsx``)."""
+    as_json = client.get(url, params=params, headers=auth(user))
+    book = client.get(url, params={**params, "format": "xlsx"}, headers=auth(user))
+    assert as_json.status_code == 200 and book.status_code == 200, book.text
+    assert book.headers["content-type"] == MEDIA_TYPE
+    sheet = _sheet(book.content)
+    assert sheet.freeze_panes == "A2" and all(c.font.bold for c in sheet[1])
+    return as_json.json(), sheet
+
+
+def _china(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    return datetime.fromisoformat(text).astimezone(CHINA).replace(tzinfo=None, microsecond=0)
+
+
+def test_the_trend_as_a_workbook(client, auth):
+    params = {"name": "satisfaction_rate", "year": "2024"}
+    trend, sheet = _both(client, auth, "/api/v1/indicators/trend", params)
+    assert [c.value for c in sheet[1]] == ["月份", "2024年", "2023年（上年同期）"]
+    assert [sheet.column_dimensions[c].width for c in "ABC"] == [10, 12, 18]
+    rows = _rows(sheet)
+    assert rows == list(zip(trend["months"], trend["this_year"], trend["last_year"], strict=True))
+    assert [r[0] for r in rows] == [f"2024-{m:02d}" for m in range(1, 13)]
+    assert all(isinstance(v, float) and 0.9 < v <= 1 for r in rows for v in r[1:])
+    disposition = client.get(
+        "/api/v1/indicators/trend", params={**params, "format": "xlsx"}, headers=auth("command")
+    ).headers["content-disposition"]
+    assert unquote(disposition.split("UTF-8''")[1]) == "满意率2024年月度走势.xlsx"
+
+
+def test_the_categories_as_a_workbook(client, auth):
+    params = {"period": "2024", "top": "8"}
+    found, sheet = _both(client, auth, "/api/v1/indicators/categories", params)
+    assert [c.value for c in sheet[1]] == ["类别代码", "问题类别", "件数"]
+    assert _rows(sheet) == [(c["code"], c["name"], c["count"]) for c in found]
+    assert len(found) == 7 and all(c["count"] > 0 for c in found)  # every major category
+
+
+def test_the_annual_evaluation_as_a_workbook(client, auth):
+    params = {"year": "2024", "kind": "township"}
+    found, sheet = _both(client, auth, "/api/v1/evaluations", params)
+    assert [c.value for c in sheet[1]] == [h for _, h, _ in EVALUATION_COLUMNS]
+    assert [c.value for c in sheet[1]][3:8] == [
+        "第一季度",
+        "第二季度",
+        "第三季度",
+        "第四季度",
+        "季度平均",
+    ]
+    assert _rows(sheet) == [
+        (
+            r["rank"], r["code"], r["name"], *r["quarters"], r["quarter_mean"], r["review"],
+            r["score"], r["grade"], "是" if r["complete"] else "否",
+        )
+        for r in found["rows"]
+    ]  # fmt: skip
+    assert len(found["rows"]) == 8
+    quarters = [q for r in _rows(sheet) for q in r[3:7]]
+    assert all(q is None or isinstance(q, int | float) for q in quarters)
+    assert sum(q is not None for q in quarters) >= 8  # scored quarters are numbers, not text
+
+
+def _evaluated_case(engine, township: str, offset: int) -> tuple[str, str]:
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT i.code, d.code AS department FROM incident i JOIN area q ON "
+                "q.id = i.queue_area_id JOIN department d ON d.id = i.department_id "
+                "WHERE left(q.code, 9) = :p AND i.status = 'evaluated' ORDER BY i.id "
+                "LIMIT 1 OFFSET :o"
+            ),
+            {"p": township, "o": offset},
+        ).one()
+    return row.code, row.department
+
+
+def test_the_townships_scores_as_a_workbook(client, auth, engine):
+    code, department = _evaluated_case(engine, "150621001", 7)
+    made = client.post(
+        "/api/v1/scores",
+        json={"incident": code, "department": department, "score": 77.5, "reason": "回访及时"},
+        headers=auth("township"),
+    )
+    assert made.status_code == 201, made.text
+    today = datetime.now(CHINA)
+    params = {"quarter": f"{today.year}-Q{(today.month - 1) // 3 + 1}"}
+    found, sheet = _both(client, auth, "/api/v1/scores", params)
+    assert [c.value for c in sheet[1]] == [h for _, h, _ in SCORE_COLUMNS]
+    assert _rows(sheet) == [
+        (
+            s["id"], s["incident"], s["township_code"], s["department"], s["score"],
+            s["reason"], s["by"], _china(s["at"]),
+        )
+        for s in found
+    ]  # fmt: skip
+    mine = [r for r in _rows(sheet) if r[0] == made.json()["id"]]
+    assert mine == [
+        (made.json()["id"], code, "150621001", department, 77.5, "回访及时", "township",
+         _china(made.json()["at"]))
+    ]  # fmt: skip
+
+
+def test_the_appeals_as_a_workbook(client, auth):
+    published = client.post(
+        "/api/v1/rankings/2023-Q2/publish", json={"kind": "township"}, headers=auth("admin")
+    )
+    assert published.status_code in (201, 409)
+    body = {"kind": "township", "code": "150621002", "reason": "第三件事件的回访记录有误"}
+    made = client.post("/api/v1/rankings/2023-Q2/appeals", json=body, headers=auth("township_peer"))
+    assert made.status_code == 201, made.text
+    found, sheet = _both(client, auth, "/api/v1/appeals", {"quarter": "2023-Q2"})
+    assert [c.value for c in sheet[1]] == [h for _, h, _ in APPEAL_COLUMNS]
+    words = {"upheld": "申诉成立", "rejected": "驳回", None: "待处理"}
+    assert _rows(sheet) == [
+        (
+            a["id"], a["quarter"], "苏木镇", a["township"], a["code"], a["reason"], a["by"],
+            _china(a["at"]), words[a["outcome"]], a["outcome_note"], a["decided_by"],
+            _china(a["decided_at"]),
+        )
+        for a in found
+    ]  # fmt: skip
+    mine = [r for r in _rows(sheet) if r[0] == made.json()["id"]]
+    assert [(r[2], r[4], r[5], r[8]) for r in mine] == [
+        ("苏木镇", "150621002", "第三件事件的回访记录有误", "待处理")
+    ]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/indicators/trend",
+        "/api/v1/indicators/categories",
+        "/api/v1/evaluations",
+        "/api/v1/scores",
+        "/api/v1/appeals",
+    ],
+)
+def test_an_unknown_format_is_refused_on_every_new_table(client, auth, url):
+    response = client.get(url, params={"format": "xls"}, headers=auth("command"))
+    assert response.status_code == 422
+    assert "format" in {e["field"] for e in response.json()["errors"]}

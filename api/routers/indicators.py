@@ -15,7 +15,16 @@ from api.auth import Principal, Reader
 from api.deps import ConnDep, SettingsDep
 from api.indicator_schemas import CategoryCount, IndicatorName, Indicators, Trend
 from api.schemas import Error, IncidentPage
-from api.xlsx import AREA_COLUMNS, AS_XLSX, INCIDENT_COLUMNS, INDICATOR_COLUMNS, workbook_response
+from api.xlsx import (
+    AREA_COLUMNS,
+    AS_XLSX,
+    CATEGORY_COLUMNS,
+    INCIDENT_COLUMNS,
+    INDICATOR_COLUMNS,
+    trend_columns,
+    trend_rows,
+    workbook_response,
+)
 from cases.indicators import compute
 from cases.indicators.periods import YEARS, parse_period
 from cases.indicators.registry import INDICATORS, indicator, resolve_names
@@ -142,7 +151,7 @@ def indicators_by_area(
 
 
 @router.get(
-    "/indicators/trend", response_model=Trend, responses=ERRORS, summary="指标月度趋势与去年同期"
+    "/indicators/trend", response_model=Trend, responses=AS_TABLE, summary="指标月度趋势与去年同期"
 )
 def indicator_trend(
     principal: Reader,
@@ -151,17 +160,22 @@ def indicator_trend(
     name: Annotated[str | None, Query(description="An indicator name.")] = None,
     area: Area = None,
     year: Annotated[int | None, Query(ge=YEARS[0] + 1, le=YEARS[-1])] = None,
-) -> dict[str, Any]:
+    format: TableFormat = "json",
+) -> Any:
     found = indicator(name)
     the_year = year or datetime.now(UTC).year
     where = compute.View(principal.scope, area)
-    return compute.trend(conn, found, the_year, where, rules(principal, settings))
+    trend = compute.trend(conn, found, the_year, where, rules(principal, settings))
+    if format == "xlsx":
+        title = f"{found.label}{the_year}年月度走势"
+        return workbook_response(trend_rows(trend), trend_columns(the_year), title)
+    return trend
 
 
 @router.get(
     "/indicators/categories",
     response_model=list[CategoryCount],
-    responses=ERRORS,
+    responses=AS_TABLE,
     summary="高发问题类别",
 )
 def indicator_categories(
@@ -171,6 +185,11 @@ def indicator_categories(
     period: Period = None,
     area: Area = None,
     top: Annotated[int, Query(ge=1, le=50)] = 5,
-) -> list[dict[str, Any]]:
+    format: TableFormat = "json",
+) -> Any:
+    window = parse_period(period)
     where = compute.View(principal.scope, area)
-    return compute.categories(conn, parse_period(period), where, top, rules(principal, settings))
+    found = compute.categories(conn, window, where, top, rules(principal, settings))
+    if format == "xlsx":
+        return workbook_response(found, CATEGORY_COLUMNS, f"高发问题类别{window.label}")
+    return found

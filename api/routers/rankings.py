@@ -16,7 +16,16 @@ from api.auth import Principal, Reader, require
 from api.deps import ConnDep, SettingsDep
 from api.indicator_schemas import PublishRequest, Ranking
 from api.schemas import Error, Strict
-from api.xlsx import AS_XLSX, RANKING_COLUMNS, workbook_response
+from api.xlsx import (
+    APPEAL_COLUMNS,
+    AS_XLSX,
+    EVALUATION_COLUMNS,
+    KIND_WORDS,
+    RANKING_COLUMNS,
+    SCORE_COLUMNS,
+    appeal_row,
+    workbook_response,
+)
 from cases.indicators import evaluation, rankings, scores
 from cases.indicators.periods import last_quarter
 from geo.errors import Forbidden
@@ -35,6 +44,8 @@ Quarter = Annotated[
     str | None, Query(description="A quarter such as 2026-Q3; default the last one ended.")
 ]
 Township = Annotated[str | None, Query(description="For a village ranking: the township's code.")]
+TableFormat = Annotated[str, Query(pattern="^(json|xlsx)$", description="json or xlsx (Excel)")]
+AS_TABLE: dict[int | str, dict[str, Any]] = {**ERRORS, 200: {"content": AS_XLSX}}
 
 
 async def command_only(
@@ -67,7 +78,7 @@ def _json(body: dict[str, Any] | bytes, status: int = 200) -> Response:
 @router.get(
     "/rankings",
     response_model=Ranking,
-    responses={**ERRORS, 200: {"content": AS_XLSX}},
+    responses=AS_TABLE,
     summary="季度排名（每季晒一晒）",
 )
 def get_ranking(
@@ -77,7 +88,7 @@ def get_ranking(
     quarter: Quarter = None,
     kind: Annotated[Kind, Query()] = "township",
     township: Township = None,
-    format: Annotated[str, Query(pattern="^(json|xlsx)$", description="json or xlsx")] = "json",
+    format: TableFormat = "json",
 ) -> Response:
     found = rankings.ranking(
         conn, quarter or last_quarter(), kind, township, min_sample=settings.indicator_min_sample
@@ -162,11 +173,18 @@ def appeal_ranking(
     return answer
 
 
-@router.get("/appeals", response_model=list[Appeal], responses=ERRORS, summary="申诉及结果")
+@router.get("/appeals", response_model=list[Appeal], responses=AS_TABLE, summary="申诉及结果")
 def list_appeals(
-    principal: CaseReader, conn: ConnDep, quarter: Annotated[str | None, Query()] = None
-) -> list[dict[str, Any]]:
-    return scores.appeals(conn, quarter)
+    principal: CaseReader,
+    conn: ConnDep,
+    quarter: Annotated[str | None, Query()] = None,
+    format: TableFormat = "json",
+) -> Any:
+    found = scores.appeals(conn, quarter)
+    if format == "xlsx":
+        rows = [appeal_row(a) for a in found]
+        return workbook_response(rows, APPEAL_COLUMNS, f"排名申诉{quarter or ''}")
+    return found
 
 
 @router.post(
@@ -219,18 +237,23 @@ def score_case(body: ScoreRequest, principal: Reader, conn: ConnDep) -> dict[str
     return answer
 
 
-@router.get("/scores", response_model=list[Score], responses=ERRORS, summary="赋分记录")
+@router.get("/scores", response_model=list[Score], responses=AS_TABLE, summary="赋分记录")
 def list_scores(
     principal: CaseReader,
     conn: ConnDep,
     quarter: Quarter = None,
     township: Township = None,
     department: Annotated[str | None, Query(max_length=16)] = None,
-) -> list[dict[str, Any]]:
-    return scores.scores(conn, quarter or last_quarter(), township, department)
+    format: TableFormat = "json",
+) -> Any:
+    the_quarter = quarter or last_quarter()
+    found = scores.scores(conn, the_quarter, township, department)
+    if format == "xlsx":
+        return workbook_response(found, SCORE_COLUMNS, f"{the_quarter}苏木镇对部门赋分")
+    return found
 
 
-@router.get("/evaluations", responses=ERRORS, summary="年终评一评")
+@router.get("/evaluations", responses=AS_TABLE, summary="年终评一评")
 def get_evaluation(
     principal: CaseReader,
     conn: ConnDep,
@@ -238,11 +261,16 @@ def get_evaluation(
     year: Annotated[int | None, Query(ge=2000, le=2100, description="Default last year.")] = None,
     kind: Annotated[Kind, Query()] = "township",
     township: Township = None,
-) -> dict[str, Any]:
+    format: TableFormat = "json",
+) -> Any:
     the_year = year or china_today().year - 1
-    return evaluation.evaluation(
+    found = evaluation.evaluation(
         conn, the_year, kind, township, min_sample=settings.indicator_min_sample
     )
+    if format == "xlsx":
+        title = f"{the_year}年{KIND_WORDS[kind]}年终评一评"
+        return workbook_response(found["rows"], EVALUATION_COLUMNS, title)
+    return found
 
 
 class Review(Strict):
