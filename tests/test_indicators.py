@@ -198,7 +198,7 @@ def built(conn: Connection) -> Connection:
     c = case(at(9, 5)).filed(5).dispatched(5, at(9, 12, 10))
     c.card(at(9, 20), "yellow").card(at(9, 25), "red")
 
-    case(at(9, 10)).filed(10).dispatched(10, at(10, 15, 10))
+    d = case(at(9, 10)).filed(10).dispatched(10, at(10, 15, 10))
 
     e = case(at(9, 11))
     e.act("accept", at(9, 11, 9, 10), "accepted", deadline=at(9, 14, 9))
@@ -232,7 +232,9 @@ def built(conn: Connection) -> Connection:
     r.act("request_check", at(9, 15, 9, 30), "reported")
     r.act("accept", at(9, 16, 9, 10), "accepted")
     r.act("void", at(9, 16, 10), "void")
-    conn.info["codes"] = {"A": a.code, "B": b.code, "C": c.code, "F": f.code}
+    conn.info["codes"] = {
+        "A": a.code, "B": b.code, "C": c.code, "D": d.code, "F": f.code, "G": g.code,
+    }  # fmt: skip
     return conn
 
 
@@ -311,6 +313,68 @@ def test_the_cases_behind_a_figure(built: Connection) -> None:
     assert [i["code"] for i in overdue] == [codes["C"]]
     assert [i["code"] for i in handled] == [codes["F"], codes["B"], codes["A"]]  # newest first
     assert len(compute.cases(built, SEPTEMBER, where, "due_handling", now=NOW)) == 5
+
+
+def test_a_department_keeps_the_figures_of_what_it_held(built: Connection) -> None:
+    """The category is re-routed to another department (T98) after the cases were dispatched,
+    and on October 3 a publication re-assigns the open cases C, D and G by today's routing, as
+    the service writes it (a ``reassigned`` trail entry naming the new department, the case's
+    department moved). September stays T99's to the case; October counts them for T98."""
+    from access.audit import Actor
+    from cases import routing
+
+    t98 = built.execute(
+        text("INSERT INTO department (code, name) VALUES ('T98', '测试二局') RETURNING id")
+    ).scalar_one()
+    codes = built.info["codes"]
+    by_department = compute.View(WHOLE_BANNER)
+    before = {
+        m: compute.counts(built, month(2026, m), by_department, group_by="department", now=NOW)
+        for m in (9, 10)
+    }
+    category = built.execute(
+        text("SELECT category_code FROM incident WHERE code = :c"), {"c": codes["C"]}
+    ).scalar_one()
+    routing.set_default(built, category, "T98", actor=Actor("admin", "admin"))
+    built.execute(
+        text(
+            "INSERT INTO incident_event (incident_id, at, actor, kind, from_department_id, "
+            "to_department_id, reason) SELECT i.id, :at, 'system', 'reassigned', "
+            "i.department_id, :t98, '网格调整' FROM incident i WHERE i.code = ANY(:codes)"
+        ),
+        {"at": at(10, 3), "t98": t98, "codes": [codes["C"], codes["D"], codes["G"]]},
+    )
+    built.execute(
+        text("UPDATE incident SET department_id = :t98 WHERE code = ANY(:codes)"),
+        {"t98": t98, "codes": [codes["C"], codes["D"], codes["G"]]},
+    )
+
+    september = compute.View(WHOLE_BANNER, department="T99")
+    found = compute.counts(built, SEPTEMBER, september, now=NOW)[""]
+    for name, (numerator, denominator) in BY_HAND.items():
+        got = compute.figure(INDICATORS[name], found, compute.Rules(min_sample=1))
+        assert (got["numerator"], got["denominator"]) == (numerator, denominator), name
+    overdue = compute.cases(built, SEPTEMBER, september, "overdue_open", now=NOW)
+    assert [i["code"] for i in overdue] == [codes["C"]]
+    t98_september = compute.View(WHOLE_BANNER, department="T98")
+    assert compute.counts(built, SEPTEMBER, t98_september, now=NOW) == {}
+    grouped = compute.counts(built, SEPTEMBER, by_department, group_by="department", now=NOW)
+    assert grouped == before[9] and grouped["T99"]["overdue_open"] == 1
+
+    # October: D falls due (10/15) and is still open at the end, now T98's
+    october = compute.counts(built, month(2026, 10), by_department, group_by="department", now=NOW)
+    assert "T98" not in before[10] and before[10]["T99"]["due_handling"] == 1
+    assert (october["T98"]["due_handling"], october["T98"]["overdue_open"]) == (1, 1)
+    assert october["T99"]["due_handling"] == 0
+    moved = compute.cases(
+        built, month(2026, 10), compute.View(WHOLE_BANNER, department="T98"), "due_handling",
+        now=NOW,
+    )  # fmt: skip
+    assert [i["code"] for i in moved] == [codes["D"]]
+    # the most frequent categories of a department follow the same rule
+    top = compute.categories(built, SEPTEMBER, september, 5, compute.Rules())
+    assert sum(r["count"] for r in top) == BY_HAND["reported"][0]
+    assert compute.categories(built, SEPTEMBER, t98_september, 5, compute.Rules()) == []
 
 
 # -- the sample, against an independent computation ------------------------------------------

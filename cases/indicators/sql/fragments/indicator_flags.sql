@@ -7,8 +7,11 @@
 -- entries; `due_at` is the step deadline an action answered, `deadline_at` the handling
 -- deadline after it), for each period k (1, 2 …) of [:starts[k], :ends[k]) in China time;
 -- :as_ofs[k] = least(end, now) is when "still within the deadline" and "overdue" are
--- judged. Cases in view: held in :area (a code prefix, the node and its descendants), routed
--- to :department now, inside the caller's scope, reported before the period's end. A case
+-- judged. Cases in view: held in :area (a code prefix, the node and its descendants), inside
+-- the caller's scope, reported before the period's end; for a department (:department, or
+-- :group_by 'department') a case counts in a period for the department that held it at the
+-- period's end (fragments/held_by, the trail's say), never for today's routing, so a
+-- re-routed category or a later transfer leaves earlier periods alone. A case
 -- handled before the period is not due in it again because its deadline falls in it. "On
 -- time" is the case's last handling in the period (last closing) at or before its deadline:
 -- a handling that failed 核查 and was redone late is late. A case whose trail ended, closed
@@ -21,12 +24,10 @@ p AS (
 c AS (
     SELECT i.id, i.reported_at, l.at AS last_at, l.to_status AS last_status,
            CASE CAST(:group_by AS text)
-               WHEN 'department' THEN d.code
                WHEN 'area' THEN left(q.code, CAST(:key_len AS int))
                ELSE '' END AS key
     FROM incident i
     JOIN area q ON q.id = i.queue_area_id
-    JOIN department d ON d.id = i.department_id
     LEFT JOIN LATERAL (
         SELECT e.at, e.to_status FROM incident_event e
         WHERE e.incident_id = i.id AND e.to_status IS NOT NULL
@@ -35,7 +36,11 @@ c AS (
     ) l ON true
     WHERE i.reported_at < (SELECT max(p.end_) FROM p)
       AND (CAST(:area AS text) IS NULL OR left(q.code, length(:area)) = :area)
-      AND (CAST(:department AS text) IS NULL OR d.code = :department)
+      AND (CAST(:department AS text) IS NULL OR EXISTS (
+               SELECT 1 FROM incident_event e
+               WHERE e.incident_id = i.id
+                 AND e.to_department_id = (SELECT d.id FROM department d
+                                           WHERE d.code = :department)))
       AND {{incident_in_scope(i)}}
 ),
 t AS (
@@ -90,7 +95,12 @@ s AS (
            t.filed_in AND NOT (t.status_end NOT IN ('closed', 'evaluated')
                                AND t.deadline_end >= t.as_of) AS due_closing,
            t.status_end IN ('dispatched', 'returned', 'in_progress', 'rework', 'reopened')
-               AS open_end
+               AS open_end,
+           -- the department holding the case at the period's end, by the trail; looked up
+           -- only when a department is asked for (a banner-wide figure pays nothing)
+           CASE WHEN CAST(:group_by AS text) = 'department'
+                     OR CAST(:department AS text) IS NOT NULL
+                THEN {{held_by(t.id, t.end_)}} END AS department
     FROM t
 ),
 -- Mediation (WORKFLOW.md §2, as cases.mediation.stats counts them): the dispute files
@@ -122,7 +132,9 @@ w AS (
     GROUP BY wh.incident_id, p.k
 ),
 f AS (
-    SELECT c.id, s.k, c.key,
+    SELECT c.id, s.k,
+           CASE WHEN CAST(:group_by AS text) = 'department' THEN s.department ELSE c.key END
+               AS key,
            s.reported_in AS reported,
            s.accepted_in AS accepted,
            s.filed_in AS filed,
@@ -159,4 +171,5 @@ f AS (
     FROM c JOIN s ON s.id = c.id
     LEFT JOIN m ON m.id = c.id AND m.k = s.k
     LEFT JOIN w ON w.id = c.id AND w.k = s.k
+    WHERE CAST(:department AS text) IS NULL OR s.department = :department
 )
