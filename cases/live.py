@@ -26,6 +26,10 @@ Server-Sent Event of ``GET /api/v1/stream`` named by the message's ``kind``
     ``overdue`` the departments an ``overdue`` event is about (else empty); ``lon``/``lat``
     CGCS2000, the meeting point or else the case's. It reaches the callers whose scope holds
     the case's area with one of the summoned departments (:func:`desks`).
+``ranking``: a quarter's ranking published (frozen) ``{"kind", "quarter", "ranking",
+    "township"}``: ``ranking`` is its kind (township, department, village), ``township`` the
+    township of a village ranking (else null). News for everyone (:func:`desks`): it names no
+    case, and who may read the ranking is the rankings API's business.
 ``import``: a bulk import committed ``{"kind", "count"}``; callers narrower than the whole
     banner get it without ``count`` (:func:`narrowed`).
 ``reset``: reload what you show ``{"kind", "reason"}``; sent by a worker to its own streams
@@ -40,6 +44,8 @@ Examples
 [('1506210010010101', 'D02'), ('1506210010010102', 'D02')]
 >>> desks(imported(7)) is None
 True
+>>> published("2024-Q4", "township", None), desks(published("2024-Q4", "township", None))
+({'kind': 'ranking', 'quarter': '2024-Q4', 'ranking': 'township', 'township': None}, None)
 >>> desks({"kind": "whistle", "queue_area": "150621001001", "departments": ["D02", "D05"]})
 [('150621001001', 'D02'), ('150621001001', 'D05')]
 """
@@ -70,6 +76,7 @@ class Event(enum.StrEnum):
     IMPORT = "import"
     WHISTLE = "whistle"
     RESET = "reset"
+    RANKING = "ranking"
 
 
 def created(
@@ -124,6 +131,16 @@ def whistle(
     }
 
 
+def published(quarter: str, ranking: str, township: str | None) -> dict[str, Any]:
+    """A quarter's ``ranking`` (township, department or village: of ``township``) frozen."""
+    return {
+        "kind": Event.RANKING.value,
+        "quarter": quarter,
+        "ranking": ranking,
+        "township": township,
+    }
+
+
 def imported(count: int) -> dict[str, Any]:
     """A bulk import of ``count`` incidents."""
     return {"kind": Event.IMPORT.value, "count": count}
@@ -143,7 +160,7 @@ def narrowed(message: dict[str, Any]) -> dict[str, Any]:
 def desks(message: dict[str, Any]) -> list[tuple[str, str | None]] | None:
     """The (queue area code, department code) pairs a message concerns: a caller hears it
     when one of them lies inside their scope. None: everyone hears it (import, reset)."""
-    if message.get("kind") in (Event.IMPORT, Event.RESET):
+    if message.get("kind") in (Event.IMPORT, Event.RESET, Event.RANKING):
         return None
     if message.get("kind") == Event.WHISTLE:
         area = str(message.get("queue_area", ""))

@@ -109,6 +109,31 @@ def test_each_caller_hears_only_incidents_inside_its_scope(
     assert streams["grid_worker"].get(timeout=2)[1] == {"kind": "import"}
 
 
+def test_a_published_ranking_is_news_for_every_stream(live_server, auth, listen):
+    """The ranking event names no case: every caller hears it, a grid worker included (who
+    may not read rankings: the page asks the API, which refuses)."""
+    everything, grid_worker = listen(), listen(username="grid_worker")
+    response = httpx.post(
+        f"{live_server}/api/v1/rankings/2023-Q3/publish",
+        json={"kind": "village", "township": "150621001"},
+        headers=auth("command"),
+    )
+    assert response.status_code == 201, response.text
+    expected = {
+        "kind": "ranking", "quarter": "2023-Q3", "ranking": "village", "township": "150621001",
+    }  # fmt: skip
+    assert everything.get(timeout=2)[:2] == ("ranking", expected)
+    assert grid_worker.get(timeout=2)[:2] == ("ranking", expected)
+    again = httpx.post(
+        f"{live_server}/api/v1/rankings/2023-Q3/publish",
+        json={"kind": "village", "township": "150621001"},
+        headers=auth("command"),
+    )
+    assert again.status_code == 409  # refused: rolled back, nothing sent
+    with pytest.raises(queue.Empty):
+        everything.get(timeout=0.5)
+
+
 def test_the_stream_needs_a_credential(anon):
     response = anon.get("/api/v1/stream")
     assert response.status_code == 401

@@ -7,7 +7,8 @@ scores of it (:mod:`cases.indicators.scores`; weights ``department_weights`` of 
 evaluation rules), less the supervision cards' points; every input is in ``inputs``. Rows
 with no score are listed last, unranked. A published ranking is the exact JSON bytes served
 at publication, stored once (``ranking_snapshot``, append-only): later corrections of cases
-change the live figures, never a published ranking.
+change the live figures, never a published ranking. Publishing queues a ``ranking`` live event
+(:mod:`cases.live`), sent when the caller commits, so open dashboards redraw their bars.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from cases import live
 from cases.indicators import compute
 from cases.indicators.errors import AlreadyDone
 from cases.indicators.periods import Window, parse_quarter, previous_quarter
@@ -269,4 +271,5 @@ def publish(
     ).scalar_one_or_none()
     if stored is None:
         raise AlreadyDone(f"the {kind} ranking of {window.text} is published already")
+    live.notify(conn, [live.published(window.text, kind, within or None)])  # sent on commit
     return body
