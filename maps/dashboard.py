@@ -2,7 +2,9 @@
 
 Today's four figures (``/api/v1/incidents/summary``), the period's headline rates and cards
 (``/api/v1/indicators``), the month's trend against last year's, the most frequent categories,
-a ranking and a choropleth of any indicator by township, village or grid. Every figure opens
+a ranking and a choropleth of any indicator by township, village or grid. The page opens on
+this month, or on the last earlier month with cases while this month has no rate yet (a
+sample whose history ended long ago; the first days of a month). Every figure opens
 the cases behind it in a drawer (the indicators' ``/cases``, or the incident list with the
 filter the figure stands for), each linking to the command page. The charts are Apache ECharts
 served from ``node_modules`` like every other asset; the map is the folium page map moved into
@@ -19,6 +21,8 @@ from datetime import date
 from branca.element import CssLink, Element, JavascriptLink
 from sqlalchemy import Connection
 
+from cases.indicators.compute import latest_month_before
+from cases.indicators.periods import Window, month
 from cases.indicators.registry import INDICATORS
 from geo.periods import china_today, reported_years
 from geo.settings import Settings
@@ -83,12 +87,20 @@ def _quarter(day: date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
-def periods(today: date, years: tuple[int, int] | None) -> list[dict[str, str]]:
-    """本月, 本季, 本年, then each earlier year with reported cases, as the indicators API's
-    ``period`` values.
+def periods(
+    today: date, years: tuple[int, int] | None, latest: Window | None = None
+) -> list[dict[str, str]]:
+    """本月, 本季, 本年, the ``latest`` earlier month with reported cases, then each earlier
+    year with reported cases, as the indicators API's ``period`` values.
 
-    >>> [p["label"] for p in periods(date(2026, 12, 4), (2023, 2024))]
-    ['本月（2026年12月）', '本季（2026年第4季度）', '本年（2026年）', '2024年', '2023年']
+    >>> for p in periods(date(2026, 12, 4), (2023, 2024), month(2024, 12)):
+    ...     print(p["value"], p["label"])
+    2026-12 本月（2026年12月）
+    2026-Q4 本季（2026年第4季度）
+    2026 本年（2026年）
+    2024-12 2024年12月（最近有数据的月份）
+    2024 2024年
+    2023 2023年
     >>> periods(date(2026, 12, 4), None)[1]["value"]
     '2026-Q4'
     """
@@ -98,6 +110,8 @@ def periods(today: date, years: tuple[int, int] | None) -> list[dict[str, str]]:
         {"value": quarter, "label": f"本季（{today.year}年第{quarter[-1]}季度）"},
         {"value": str(today.year), "label": f"本年（{today.year}年）"},
     ]
+    if latest is not None:
+        found.append({"value": latest.text, "label": f"{latest.label}（最近有数据的月份）"})
     if years is not None:
         first, last = years
         found += [
@@ -129,13 +143,16 @@ def dashboard_page(
     figure.header.add_child(JavascriptLink(ECHARTS_JS), name="echarts")
     figure.html.add_child(Element(LAYOUT_HTML), name="wangge_dashboard")
     today = china_today()
+    latest = latest_month_before(conn, month(today.year, today.month))
     attach_script(
         m,
         "dashboard.js",
         "wanggeDashboard",
         {
             "api": "/api/v1",
-            "periods": periods(today, reported_years(conn)),
+            "periods": periods(today, reported_years(conn), latest),
+            # opened while this month has no rate yet (every headline rate 样本不足)
+            "fallback": None if latest is None else latest.text,
             "today": today.isoformat(),
             "headline": [_indicator(n) for n in HEADLINE],
             "trend": [_indicator(n) for n in TREND],

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from cases.incidents import incidents_by_ids
-from cases.indicators.periods import Window, month
+from cases.indicators.periods import Window, month, parse_period
 from cases.indicators.registry import INDICATORS, SETS, Indicator
 from cases.indicators.sql import query
 from geo.areas import current_generation, find_area
@@ -311,3 +311,9 @@ def categories(
         },
     )
     return [{"code": r.code, "name": r.name, "count": r.n} for r in rows if not _hidden(r.n, rules)]
+
+
+def latest_month_before(conn: Connection, before: Window) -> Window | None:
+    """The last month before ``before`` (its start) in which a case was reported, or None."""
+    found = conn.execute(query("latest_month_before"), {"before": before.start}).scalar()
+    return None if found is None else parse_period(found)

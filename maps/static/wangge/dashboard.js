@@ -2,7 +2,11 @@
  * year, the top categories, a ranking and a choropleth, each opening the cases behind it in a
  * drawer; Apache ECharts for the charts, the page's folium map for the choropleth. Refreshed
  * from the event stream: a new or changed case reloads the live figures (at most every few
- * seconds), `reset` and `import` everything. State for tests: window.wanggeDashboardState. */
+ * seconds), `reset` and `import` everything, a published ranking (`ranking`) its bars. It opens
+ * on this month, or, while this month has no rate yet (every headline rate 样本不足 or hidden),
+ * on the last earlier month with cases (cfg.fallback). The first figure drawn is marked
+ * (performance mark `wg-first-figure`, read by bench/indicators.py's paint row). State for
+ * tests: window.wanggeDashboardState. */
 "use strict";
 
 function wanggeDashboard(map, cfg) {
@@ -16,7 +20,7 @@ function wanggeDashboard(map, cfg) {
   const TEXT = "#dfe8f2";
   const state = {
     period: cfg.periods[0].value, periodInfo: null, charts: {}, loads: 0, refreshes: 0,
-    drawer: null, mapLayer: null, stream: null, errors: [],
+    drawer: null, mapLayer: null, stream: null, errors: [], rankingLoads: 0, rankingEvents: 0,
   };
   window.wanggeDashboardState = state;
   /* Where on the screen an area of the choropleth can be clicked (for tests and the tour). */
@@ -65,6 +69,13 @@ function wanggeDashboard(map, cfg) {
     if (slot) { slot.innerHTML = "<p class='wg-failed'>" + escape(error.message) + "</p>"; }
   };
 
+  /* the first figure on the screen, once: marked when the frame that shows it is drawn */
+  function drawn() {
+    if (state.firstFigure) { return; }
+    state.firstFigure = true;
+    requestAnimationFrame(() => performance.mark("wg-first-figure"));
+  }
+
   function card(key, label, value, note, spec) {
     const div = document.createElement("button");
     div.type = "button";
@@ -91,26 +102,41 @@ function wanggeDashboard(map, cfg) {
         card("overdue", "已超期", s.overdue, "件", { title: "已超期的事件（当前环节）", list: { due: "overdue" } }),
       );
       $("wg-asof").textContent = "数据截至 " + chinaTime(s.as_of) + "（北京时间）";
+      drawn();
     }).catch(failed("wg-today"));
   }
 
   /* the period's headline figures */
+  const headlineNames = cfg.headline.map((i) => i.name).join(",");
+  const headlineOf = (period) => getJSON(api + "/indicators?" + new URLSearchParams({ period, names: headlineNames }));
+  const rateless = (body) => body.indicators.every((i) => indicatorOf[i.name].unit !== "rate" || i.value == null);
   function loadHeadline() {
-    const names = cfg.headline.map((i) => i.name).join(",");
-    return getJSON(api + "/indicators?" + new URLSearchParams({ period: state.period, names })).then((body) => {
-      state.periodInfo = body.period;
-      const box = $("wg-headline");
-      box.innerHTML = "<h2>" + escape(body.period.label) + "</h2>";
-      body.indicators.forEach((item) => {
-        const unit = indicatorOf[item.name].unit;
-        const note = unit === "rate" && item.denominator != null ? item.numerator + " / " + item.denominator : "件";
-        box.append(card(item.name, item.label, shown(item, unit), note, {
-          title: item.label + "（" + body.period.label + "）", indicator: { name: item.name, part: "numerator" },
-          expected: item.numerator,
-        }));
-      });
-      $("wg-xlsx").href = api + "/indicators?" + new URLSearchParams({ period: state.period, format: "xlsx" });
-    }).catch(failed("wg-headline"));
+    return headlineOf(state.period).then(drawHeadline).catch(failed("wg-headline"));
+  }
+  /* on opening: this month, or the fallback month while this month has no rate yet */
+  function openingHeadline() {
+    return headlineOf(state.period).then((body) => {
+      if (!cfg.fallback || cfg.fallback === state.period || !rateless(body)) { return body; }
+      state.period = cfg.fallback;
+      $("wg-period").value = cfg.fallback;
+      state.fellBack = true;
+      return headlineOf(state.period);
+    }).then(drawHeadline).catch(failed("wg-headline"));
+  }
+  function drawHeadline(body) {
+    state.periodInfo = body.period;
+    const box = $("wg-headline");
+    box.innerHTML = "<h2>" + escape(body.period.label) + "</h2>";
+    body.indicators.forEach((item) => {
+      const unit = indicatorOf[item.name].unit;
+      const note = unit === "rate" && item.denominator != null ? item.numerator + " / " + item.denominator : "件";
+      box.append(card(item.name, item.label, shown(item, unit), note, {
+        title: item.label + "（" + body.period.label + "）", indicator: { name: item.name, part: "numerator" },
+        expected: item.numerator,
+      }));
+    });
+    $("wg-xlsx").href = api + "/indicators?" + new URLSearchParams({ period: state.period, format: "xlsx" });
+    drawn();
   }
 
   /* a chart follows its panel's size (the cards above it fill in after it was made) */
@@ -167,7 +193,8 @@ function wanggeDashboard(map, cfg) {
   function loadRanking() {
     const kind = $("wg-ranking-kind").value;
     const quarter = quarterOf(state.period);
-    $("wg-ranking-quarter").textContent = quarter.replace("-Q", "年第") + "季度";
+    const named = quarter.replace("-Q", "年第") + "季度";
+    $("wg-ranking-quarter").textContent = named;
     if (!cfg.rankings) {
       state.ranking = { kind, quarter, rows: [] };
       $("wg-ranking-quarter").textContent = "此账号无权查看排名";
@@ -176,14 +203,17 @@ function wanggeDashboard(map, cfg) {
     }
     return getJSON(api + "/rankings?" + new URLSearchParams({ quarter, kind })).then((r) => {
       const rows = r.rows.filter((row) => row.score != null).slice(0, 15).reverse();
+      const published = Boolean(r.published);  // frozen: solid bars; live: muted, said so
+      $("wg-ranking-quarter").textContent = named + (published ? "（已发布）" : "（未发布，实时计算）");
       chart("wg-ranking").setOption(Object.assign({}, base, {
         grid: { left: 10, right: 60, top: 10, bottom: 24, containLabel: true },
         tooltip: {},
         xAxis: { type: "value", max: 100, axisLabel: axisText },
         yAxis: { type: "category", data: rows.map((row) => row.rank + ". " + row.name), axisLabel: Object.assign({ width: 9 * axisText.fontSize, overflow: "truncate" }, axisText) },
-        series: [{ type: "bar", data: rows.map((row) => row.score), itemStyle: { color: "#5fbfc9" }, barMaxWidth: 32, label: { show: true, position: "right", color: TEXT, fontSize: axisText.fontSize } }],
+        series: [{ type: "bar", data: rows.map((row) => row.score), itemStyle: { color: published ? "#5fbfc9" : "#7f8fa6" }, barMaxWidth: 32, label: { show: true, position: "right", color: TEXT, fontSize: axisText.fontSize } }],
       }), true);
-      state.ranking = { kind, quarter, rows };
+      state.ranking = { kind, quarter, rows, published };
+      state.rankingLoads += 1;
     }).catch((error) => {
       if (error.status === 403) {
         chart("wg-ranking").clear();
@@ -295,17 +325,19 @@ function wanggeDashboard(map, cfg) {
       indicator: Object.assign({ name: "due_handling", part: "numerator" }, where) });
   });
 
-  function loadPeriod() {
+  function loadPeriod(opening) {
     state.loads += 1;
     state.periodReady = false;
-    const asked = state.period;
-    return loadHeadline().then(() => Promise.all([loadTrend(), loadCategories(), loadRanking(), loadMap()]))
-      .then(() => { state.periodReady = state.period === asked; });
+    return (opening ? openingHeadline() : loadHeadline()).then(() => {
+      const asked = state.period;
+      return Promise.all([loadTrend(), loadCategories(), loadRanking(), loadMap()])
+        .then(() => { state.periodReady = state.period === asked; });
+    });
   }
   function loadAll() {
-    return Promise.all([loadToday(), loadPeriod()]).then(() => { state.ready = true; });
+    return Promise.all([loadToday(), loadPeriod(false)]).then(() => { state.ready = true; });
   }
-  $("wg-period").addEventListener("change", (e) => { state.period = e.target.value; loadPeriod(); });
+  $("wg-period").addEventListener("change", (e) => { state.period = e.target.value; loadPeriod(false); });
   $("wg-trend-name").addEventListener("change", loadTrend);
   $("wg-map-name").addEventListener("change", loadMap);
   $("wg-map-level").addEventListener("change", loadMap);
@@ -331,10 +363,16 @@ function wanggeDashboard(map, cfg) {
   stream.addEventListener("changed", soon);
   stream.addEventListener("reset", loadAll);
   stream.addEventListener("import", loadAll);
+  /* a ranking published: the bars of the quarter and kind on screen redraw (now frozen) */
+  stream.addEventListener("ranking", (e) => {
+    const m = JSON.parse(e.data);
+    state.rankingEvents += 1;
+    if (state.ranking && m.quarter === state.ranking.quarter && m.ranking === state.ranking.kind) { loadRanking(); }
+  });
   stream.addEventListener("open", () => $("wg-live").classList.add("wg-on"));
   stream.addEventListener("error", () => $("wg-live").classList.remove("wg-on"));
   window.wangge.watchSession(stream, api);
   state.stream = stream;
 
-  loadAll();
+  Promise.all([loadToday(), loadPeriod(true)]).then(() => { state.ready = true; });
 }
