@@ -16,7 +16,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 MEASURES = ["P1", "P2", "P3", "P4", "P11", "P11 sweep", "P5 z12–14", "P5 z10", "P6", "P7",
-            "P8 ×1", "P8 ×3", "P9", "P10", "P12", "P13", "P14", "MEM", "LOAD", "TOPO"]  # fmt: skip
+            "P8 ×1", "P8 ×3", "P9", "P10", "P12", "P13", "P14", "MEM", "LOAD", "TOPO",
+            "P12 paint"]  # fmt: skip
 NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?(×| KB| MiB| %| s)$")
 
 
