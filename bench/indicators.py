@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import time
 
-from bench.common import Result, client, ms, p50
+from bench.common import Result, auth_headers, client, ms, p50
 from bench.context import Context
 from cases.indicators.periods import parse_period
 from cases.indicators.registry import INDICATORS
@@ -106,6 +106,8 @@ def measure(ctx: Context) -> list[Result]:
     raw: list[float] = []
     with client(ctx.service.base, ctx.url) as http, ctx.raw() as conn:
         for i in range(n + 1):  # the first pair warms both up, untimed
+            # at a million cases under load the requests can outlast one access token
+            http.headers.update(auth_headers(ctx.url))
             started = time.perf_counter()
             response = http.get("/api/v1/indicators", params={"period": YEAR, "names": names})
             took = time.perf_counter() - started
