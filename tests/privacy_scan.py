@@ -28,6 +28,7 @@ import mapbox_vector_tile
 import openpyxl
 
 from geo.privacy import unmasked
+from sample_data.output import read_csv
 
 #: The one kind of answer meant to carry clear values (with a reason, audited).
 EXEMPT_SUFFIX = "/reveal"
@@ -41,9 +42,8 @@ PERSONAL_KEYS = frozenset({"name", "owner_name", "legal_person", "reporter_name"
 def registry_names() -> frozenset[str]:
     """The clear names of the sample registry's residents and legal persons."""
     names: set[str] = set()
-    for file, column in (("persons.csv", "name"), ("organisations.csv", "legal_person")):
-        with (SAMPLE / file).open(encoding="utf-8", newline="") as f:
-            names.update(row[column] for row in csv.DictReader(f))
+    for file, column in (("persons.csv.gz", "name"), ("organisations.csv", "legal_person")):
+        names.update(row[column] for row in read_csv(SAMPLE / file))
     return frozenset(names)
 
 
