@@ -8,28 +8,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from tests.helpers import counts
+from tests.helpers import contacts_removed, counts, households_in
 
 
 @pytest.fixture
 def household(engine, accounts):
     """A sample household of the demo grid worker's grid and its micro-grid; the contacts the
-    test writes are deleted afterwards (as the owner: the service may not)."""
-    grid = accounts["grid_worker"].area_code
+    test writes are deleted afterwards."""
     with engine.connect() as conn:
-        row = conn.execute(
-            text(
-                "SELECT h.code, a.code AS micro_grid FROM household h "
-                "JOIN house ho ON ho.id = h.house_id JOIN area a ON a.id = ho.micro_grid_id "
-                "WHERE left(a.code, length(:g)) = :g ORDER BY h.code LIMIT 1"
-            ),
-            {"g": grid},
-        ).one()
-        last = conn.execute(text("SELECT max(id) FROM contact")).scalar_one()
-    yield row
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM contact_household WHERE contact_id > :l"), {"l": last})
-        conn.execute(text("DELETE FROM contact WHERE id > :l"), {"l": last})
+        (row,) = households_in(conn, accounts["grid_worker"].area_code)
+    with contacts_removed(engine):
+        yield row
 
 
 def _contacts(engine) -> int:
@@ -91,18 +80,10 @@ def test_a_refused_visit_names_its_field_and_writes_nothing(
 def test_a_household_outside_the_area_is_not_found_and_a_non_member_may_not_visit(
     client, auth, engine, household, accounts
 ):
-    grid = accounts["grid_worker"].area_code
     with engine.connect() as conn:
-        elsewhere = conn.execute(
-            text(
-                "SELECT h.code FROM household h JOIN house ho ON ho.id = h.house_id "
-                "JOIN area a ON a.id = ho.micro_grid_id "
-                "WHERE left(a.code, length(:g)) <> :g ORDER BY h.code LIMIT 1"
-            ),
-            {"g": grid},
-        ).scalar_one()
+        (elsewhere,) = households_in(conn, accounts["grid_worker"].area_code, outside=True)
     before = _contacts(engine)
-    body = {"households": [elsewhere], "channel": "visit"}
+    body = {"households": [elsewhere.code], "channel": "visit"}
     outside = client.post("/api/v1/visits", json=body, headers=auth("grid_worker"))
     assert outside.status_code == 404
     assert outside.json()["code"] == "not_found"

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from api import tokens
 from tests.browser import SCREENSHOTS, PageCheck, screenshot_name
 from tests.conftest import _settings
+from tests.helpers import contacts_removed
 
 MAP = "Object.values(window).find(v => v instanceof L.Map)"
 PHONE = {"width": 390, "height": 844}
@@ -42,13 +43,8 @@ def page_as(
 
 @pytest.fixture
 def contacts_after(engine) -> Iterator[None]:
-    """Deletes the contacts the test recorded (as the owner; the service may not)."""
-    with engine.connect() as conn:
-        last = conn.execute(text("SELECT coalesce(max(id), 0) FROM contact")).scalar_one()
-    yield
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM contact_household WHERE contact_id > :l"), {"l": last})
-        conn.execute(text("DELETE FROM contact WHERE id > :l"), {"l": last})
+    with contacts_removed(engine):
+        yield
 
 
 def test_the_coverage_layer_on_the_command_map(page_as, client, auth, engine) -> None:
