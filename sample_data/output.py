@@ -87,9 +87,11 @@ def write_csv(path: Path, fields: Sequence[str], rows: Iterable[dict[str, str]])
     """Write rows as UTF-8 CSV with a header and ``\\n`` line ends; a ``.csv.gz`` path is
     gzip-compressed, byte-stable too (no time stamp, the stored file name without ``.gz``)."""
     with path.open("wb") as raw:
-        binary: IO[bytes] = raw
-        if path.suffix == ".gz":
-            binary = gzip.GzipFile(filename=path.stem, mode="wb", fileobj=raw, mtime=0)
+        binary = (
+            gzip.GzipFile(filename=path.stem, mode="wb", fileobj=raw, mtime=0)
+            if path.suffix == ".gz"
+            else raw
+        )
         with io.TextIOWrapper(binary, encoding="utf-8", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=list(fields), lineterminator="\n")
             writer.writeheader()
