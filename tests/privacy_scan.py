@@ -77,7 +77,8 @@ TILE_TYPE = "application/vnd.mapbox-vector-tile"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _readable(response: httpx.Response) -> str:
+def readable(response: httpx.Response) -> str:
+    """The text of an answer as the scan reads it (tiles and workbooks decoded)."""
     content_type = response.headers.get("content-type", "")
     if content_type.startswith(TEXT_TYPES):
         return response.content.decode("utf-8", errors="replace")
@@ -139,7 +140,7 @@ class PrivacyScan:
         self.responses += 1
         if request.url.path.endswith(EXEMPT_SUFFIX):
             return
-        body = _readable(response)
+        body = readable(response)
         headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
         clear = party_clear_names(body) + _names_in(body)  # a name may be in both samples
         for found in unmasked(body) + unmasked(headers) + list(dict.fromkeys(clear)):
