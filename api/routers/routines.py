@@ -150,7 +150,7 @@ class Coverage(Strict):
     "/visits",
     response_model=VisitOut,
     status_code=201,
-    responses={**WRITE_ERRORS, 409: {"model": Error}, 429: {"model": Error}},
+    responses={**WRITE_ERRORS, 400: {"model": Error}, 409: {"model": Error}, 429: {"model": Error}},
     summary="记录走访或联系（入户、电话、微信、偶遇），可当场立案（同一事务）",
 )
 def record_visit(
