@@ -140,24 +140,24 @@ def test_a_grid_worker_records_a_visit_that_opens_a_case(page_as, engine, contac
     check = page_as("grid_worker", viewport=PHONE, has_touch=True, is_mobile=True)
     page = check.page
     check.goto("/maps/field", wait_until="load")
-    page.locator(".wg-visits-open").tap()
+    page.locator(".wg-visits-open").tap()  # a touch screen
     first = page.locator(".wg-visit-sheet li.wg-household").first
     expect(first).to_be_visible()
     code = first.get_attribute("data-code")
-    first.get_by_role("button", name="电话联系").tap()
+    first.get_by_role("button", name="电话联系").click()
     first.locator(".wg-visit-needs").fill("反映邻居装修噪音")
-    first.get_by_role("button", name="记录").tap()  # a plain call first
+    first.get_by_role("button", name="记录").click()  # a plain call first
     expect(page.locator(".wg-visit-message")).to_contain_text("已记录")
     # the next one opens a case
     first = page.locator(f".wg-visit-sheet li.wg-household[data-code='{code}']")
-    first.get_by_role("button", name="电话联系").tap()
-    first.locator(".wg-visit-case").tap()
+    first.get_by_role("button", name="电话联系").click()
+    first.locator(".wg-visit-case").check()
     expect(first.locator(".wg-visit-case-fields")).to_be_visible()
-    first.get_by_role("button", name="记录").tap()
+    first.get_by_role("button", name="记录").click()
     expect(page.locator(".wg-visit-message")).to_have_text("请选择事件类别")
     first.locator(".wg-visit-category").select_option("0101")
     first.locator(".wg-visit-case-text").fill("邻里装修噪音纠纷，双方争执")
-    first.get_by_role("button", name="记录").tap()
+    first.get_by_role("button", name="记录").click()
     shown = page.locator(".wg-visit-message .wg-visit-case-code")
     expect(shown).to_have_text(re.compile(r"^DLT-\d{4}-\d{6}$"))
     recorded = page.evaluate("() => window.wanggeFieldState.visits.recorded")

@@ -150,10 +150,12 @@ function wanggeFieldVisit(map, cfg, fieldState) {
     })).then((recorded) => {
       own.recorded = recorded;
       own.open = null;
-      $(".wg-visit-message").innerHTML = "已记录：" + escape(chinaTime(recorded.at)) + (recorded.case ?
+      const said = "已记录：" + escape(chinaTime(recorded.at)) + (recorded.case ?
         "；已立案，事件编号 <b class='wg-visit-case-code'>" + escape(recorded.case.code) + "</b>" : "");
-      return getJSON(api + "/my-area/households");
-    }).then((area) => { own.area = area; draw(area); }).catch((error) => {
+      // redrawn first, then said: a form opened after the message is not wiped by the redraw
+      return getJSON(api + "/my-area/households").then((area) => { own.area = area; draw(area); },
+        () => {}).then(() => { $(".wg-visit-message").innerHTML = said; });
+    }).catch((error) => {
       const said = error.body ? window.wangge.errorText(error.body, error.status, LABELS) : error.message;
       $(".wg-visit-message").textContent = "记录失败：" + said;
       form.querySelector(".wg-visit-save").disabled = false;
