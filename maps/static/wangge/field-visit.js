@@ -134,11 +134,16 @@ function wanggeFieldVisit(map, cfg, fieldState) {
     return { category, description };
   }
 
+  function say(html) {  // the sheet's message, scrolled into sight (the form may be far below)
+    $(".wg-visit-message").innerHTML = html;
+    $(".wg-visit-message").scrollIntoView({ block: "nearest" });
+  }
+
   function save(code, form) {
     const channel = form.querySelector(".wg-visit-channel").value;
     const needs = form.querySelector(".wg-visit-needs").value.trim();
     const opened = openedCase(form);
-    if (opened && opened.problem) { $(".wg-visit-message").textContent = opened.problem; return; }
+    if (opened && opened.problem) { say(escape(opened.problem)); return; }
     const headers = { "Content-Type": "application/json" };
     if (opened) { headers["Idempotency-Key"] = own.key; }
     form.querySelector(".wg-visit-save").disabled = true;
@@ -154,10 +159,10 @@ function wanggeFieldVisit(map, cfg, fieldState) {
         "；已立案，事件编号 <b class='wg-visit-case-code'>" + escape(recorded.case.code) + "</b>" : "");
       // redrawn first, then said: a form opened after the message is not wiped by the redraw
       return getJSON(api + "/my-area/households").then((area) => { own.area = area; draw(area); },
-        () => {}).then(() => { $(".wg-visit-message").innerHTML = said; });
+        () => {}).then(() => say(said));
     }).catch((error) => {
       const said = error.body ? window.wangge.errorText(error.body, error.status, LABELS) : error.message;
-      $(".wg-visit-message").textContent = "记录失败：" + said;
+      say("记录失败：" + escape(said));
       form.querySelector(".wg-visit-save").disabled = false;
     });
   }
