@@ -107,3 +107,41 @@ class RegistryImport(Strict):
     households: int
     persons: int
     refused: list[RefusedRow]
+
+
+class Facility(Strict):
+    """A facility (物): every field P0/P1, served as stored."""
+
+    code: str
+    kind: str
+    owner_unit: str | None
+    state: str | None
+    lon: float
+    lat: float
+    micro_grid: str
+
+
+class FacilityPage(Strict):
+    facilities: list[Facility]
+    next: str | None = Field(description="The `after` of the next page; null on the last.")
+
+
+class Organisation(Strict):
+    """A unit or organisation (组织): legal person and contact phone (P2) masked."""
+
+    code: str
+    name: str
+    address: str | None
+    kind: str | None
+    key_unit: bool
+    party_members: int | None
+    legal_person: str | None
+    contact_phone: str | None
+    lon: float | None
+    lat: float | None
+    micro_grid: str | None = Field(description="Null for one known by address only.")
+
+
+class OrganisationPage(Strict):
+    organisations: list[Organisation]
+    next: str | None = Field(description="The `after` of the next page; null on the last.")

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -119,6 +120,7 @@ def submit(
     source: str = "api",
     admit: Callable[[], None] | None = None,
     scope: Scope = WHOLE_BANNER,
+    within: Connection | None = None,
 ) -> Outcome:
     """File ``report`` as an incident for ``actor``, or replay the answer already given for
     the key ``owner`` (an account id) sent before.
@@ -129,6 +131,10 @@ def submit(
     A report may be filed anywhere, but the answer (the first and every replay) holds only
     what the reporter's ``scope`` may see: possible duplicates they may read, and the chain,
     queue area and member cut by :func:`cases.views.as_seen_by`.
+
+    ``within`` is the caller's open transaction (a visit that opens a case,
+    :mod:`cases.routines.visit_case`): the report is written in it and commits or rolls back
+    with the rest of it.
     """
     key = check_key(idempotency_key)
     stored_key = f"{owner}:{key}"
@@ -137,7 +143,7 @@ def submit(
     _check_reporter(report)
     fingerprint = report.fingerprint()
     try:
-        with engine.connect() as conn, conn.begin():
+        with _transaction(engine, within) as conn:
             start = conn.execute(
                 query("intake_begin"),
                 {"wait": KEY_WAIT, "key": stored_key, "ttl": KEY_TTL, "timezone": TIMEZONE,
@@ -167,6 +173,16 @@ def submit(
                 f"a request with Idempotency-Key {key!r} is still being processed; retry shortly"
             ) from None
         raise
+
+
+@contextmanager
+def _transaction(engine: Engine, within: Connection | None) -> Iterator[Connection]:
+    """``within`` as it is, or a new connection in a transaction of its own."""
+    if within is not None:
+        yield within
+        return
+    with engine.connect() as conn, conn.begin():
+        yield conn
 
 
 def purge_expired_keys(engine: Engine) -> int:

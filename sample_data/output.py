@@ -6,16 +6,19 @@ Output is byte-stable: fixed key order, fixed number formatting, ``\\n`` line en
 from __future__ import annotations
 
 import csv
+import gzip
+import io
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import shapely
 
 from sample_data.areas import Level
 
-__all__ = ["feature_collection", "format_coord", "write_csv", "write_level"]
+__all__ = ["feature_collection", "format_coord", "open_csv", "read_csv", "write_csv", "write_level"]
 
 
 def format_coord(value: float) -> str:
@@ -81,8 +84,37 @@ def write_level(path: Path, level: Level, parent_codes: Sequence[str] | None) ->
 
 
 def write_csv(path: Path, fields: Sequence[str], rows: Iterable[dict[str, str]]) -> None:
-    """Write rows as UTF-8 CSV with a header and ``\\n`` line ends."""
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(fields), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    """Write rows as UTF-8 CSV with a header and ``\\n`` line ends; a ``.csv.gz`` path is
+    gzip-compressed, byte-stable too (no time stamp, the stored file name without ``.gz``)."""
+    with path.open("wb") as raw:
+        binary = (
+            gzip.GzipFile(filename=path.stem, mode="wb", fileobj=raw, mtime=0)
+            if path.suffix == ".gz"
+            else raw
+        )
+        with io.TextIOWrapper(binary, encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(fields), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+
+
+def open_csv(path: Path) -> IO[str]:
+    """A sample CSV opened for reading as text, ``.csv.gz`` decompressed on the fly."""
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8", newline="")
+    return path.open(encoding="utf-8", newline="")
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """The rows of a sample CSV (plain or ``.csv.gz``) as dicts.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     write_csv(Path(d) / "t.csv.gz", ("a", "b"), [{"a": "1", "b": "甲"}])
+    ...     gzip.decompress((Path(d) / "t.csv.gz").read_bytes()), read_csv(Path(d) / "t.csv.gz")
+    (b'a,b\\n1,\\xe7\\x94\\xb2\\n', [{'a': '1', 'b': '甲'}])
+    """
+    with open_csv(path) as f:
+        return list(csv.DictReader(f))

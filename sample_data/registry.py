@@ -1,6 +1,6 @@
 """The 人地事物组织 registry of the sample: houses, households, persons with tags, facilities
-and organisations, for the whole banner (writes ``houses.csv``, ``households.csv``,
-``persons.csv``, ``facilities.csv``, ``organisations.csv``).
+and organisations, for the whole banner (writes ``houses.csv.gz``, ``households.csv.gz``,
+``persons.csv.gz``, ``facilities.csv``, ``organisations.csv``).
 
 Every resident the areas were counted from (:attr:`sample_data.areas.Areas.residents`) is one
 person, so each micro-grid holds exactly its population. A micro-grid's residents are cut
@@ -229,9 +229,9 @@ def write_registry(out_dir: Path, areas: Areas) -> dict[str, int]:
             )
     facilities = _facilities(areas, rng)
     organisations = _organisations(areas, namer, numbers, rng)
-    write_csv(out_dir / "houses.csv", HOUSE_FIELDS, houses)
-    write_csv(out_dir / "households.csv", HOUSEHOLD_FIELDS, households)
-    write_csv(out_dir / "persons.csv", PERSON_FIELDS, persons)
+    write_csv(out_dir / "houses.csv.gz", HOUSE_FIELDS, houses)
+    write_csv(out_dir / "households.csv.gz", HOUSEHOLD_FIELDS, households)
+    write_csv(out_dir / "persons.csv.gz", PERSON_FIELDS, persons)
     write_csv(out_dir / "facilities.csv", FACILITY_FIELDS, facilities)
     write_csv(out_dir / "organisations.csv", ORGANISATION_FIELDS, organisations)
     return {

@@ -1,11 +1,11 @@
 """A year of routines in the sample: contacts with households and meetings (issue #16).
 
-Reads what the registry sample wrote (``houses.csv``, ``households.csv``, ``persons.csv``)
-with the micro-grids and ``members.csv``; writes ``contacts.csv`` (one row per contact, one
-household each) and ``meetings.csv``. Each household is contacted about as often as its
-strictest tag asks (:data:`CADENCE`; ordinary households twice a year), by the micro-grid's
-party member (党员中心户) or the grid's grid worker, with gaps drawn around that cadence so
-that some households fall overdue. :data:`NEGLECTED` of the micro-grids are neglected: no
+Reads what the registry sample wrote (``houses.csv.gz``, ``households.csv.gz``,
+``persons.csv.gz``) with the micro-grids and ``members.csv``; writes ``contacts.csv.gz`` (one
+row per contact, one household each) and ``meetings.csv``. Each household is contacted about as
+often as its strictest tag asks (:data:`CADENCE`; ordinary households twice a year), by the
+micro-grid's party member (党员中心户) or the grid's grid worker, with gaps drawn around that
+cadence so that some households fall overdue. :data:`NEGLECTED` of the micro-grids are neglected: no
 contact at all in the last 20 to 120 days before :data:`END`; every other micro-grid has a
 contact in each week (每周问一问) but :data:`WEEKS_MISSED` of them. Grids meet every half month
 (半月碰一碰), villages hold a council at the end of each month (月底议一议). Own seed.
@@ -13,7 +13,6 @@ contact in each week (每周问一问) but :data:`WEEKS_MISSED` of them. Grids m
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections import defaultdict
@@ -23,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from sample_data.output import write_csv
+from sample_data.output import read_csv, write_csv
 
 SEED = 20261216
 CHINA = timezone(timedelta(hours=8))
@@ -69,8 +68,7 @@ MEETING_FIELDS = ("kind", "area_code", "at", "attendees", "issues", "decisions")
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+    return read_csv(path)
 
 
 def _micro_grids(folder: Path) -> tuple[list[str], list[shapely.Geometry]]:
@@ -83,7 +81,7 @@ def _micro_grids(folder: Path) -> tuple[list[str], list[shapely.Geometry]]:
 def place_houses(folder: Path) -> dict[str, str]:
     """Each house's micro-grid code by house code (point in polygon)."""
     codes, shapes = _micro_grids(folder)
-    houses = _rows(folder / "houses.csv")
+    houses = _rows(folder / "houses.csv.gz")
     points = shapely.points([float(h["lon"]) for h in houses], [float(h["lat"]) for h in houses])
     tree = shapely.STRtree(shapes)
     found, grid = tree.query(points, predicate="within")
@@ -94,7 +92,7 @@ def place_houses(folder: Path) -> dict[str, str]:
 def cadences(folder: Path) -> dict[str, int]:
     """Each household's cadence in days: its persons' strictest tag, else ordinary."""
     every: dict[str, int] = defaultdict(lambda: ORDINARY)
-    for p in _rows(folder / "persons.csv"):
+    for p in _rows(folder / "persons.csv.gz"):
         for tag in filter(None, re.split(r"[;,|\s]+", p.get("tags") or "")):
             every[p["household_code"]] = min(every[p["household_code"]], CADENCE.get(tag, ORDINARY))
     return every
@@ -123,7 +121,7 @@ def build_contacts(folder: Path, rng: np.random.Generator) -> list[dict[str, str
         if rng.random() < NEGLECTED
     }
     contacts: list[tuple[datetime, dict[str, str]]] = []
-    rows = _rows(folder / "households.csv")
+    rows = _rows(folder / "households.csv.gz")
     for h in rows:
         if h["house_code"] not in houses:
             continue
@@ -233,10 +231,10 @@ def _meeting(
 
 
 def write_routines(out_dir: Path) -> tuple[int, int]:
-    """Write ``contacts.csv`` and ``meetings.csv``; how many of each."""
+    """Write ``contacts.csv.gz`` and ``meetings.csv``; how many of each."""
     rng = np.random.default_rng(SEED)
     contacts = build_contacts(out_dir, rng)
     meetings = build_meetings(out_dir, rng)
-    write_csv(out_dir / "contacts.csv", CONTACT_FIELDS, contacts)
+    write_csv(out_dir / "contacts.csv.gz", CONTACT_FIELDS, contacts)
     write_csv(out_dir / "meetings.csv", MEETING_FIELDS, meetings)
     return len(contacts), len(meetings)

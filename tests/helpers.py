@@ -140,3 +140,83 @@ def read_events(
                 out.put((event, json.loads(line[6:]), time.monotonic()))
             if stop.is_set():
                 return
+
+
+# --- the registry and the routines (tests/test_registry*.py, tests/test_routines*.py) -------
+
+#: The tags of special populations and health (P3).
+P3_TAGS = frozenset({"community_correction", "drug_rehab", "mental_health"})
+
+#: A household with its house's live micro-grid: ``FROM`` this, ``WHERE`` on ``a.code``.
+_HOUSEHOLDS = (
+    "FROM household h JOIN house ho ON ho.id = h.house_id JOIN area a ON a.id = ho.micro_grid_id "
+)
+
+
+def households_in(conn: Any, prefix: str, *, outside: bool = False, limit: int = 1) -> list[Any]:
+    """The first ``limit`` sample households (code, micro_grid) in code order whose micro-grid
+    lies inside the area ``prefix`` (or, with ``outside``, anywhere else)."""
+    where = "<>" if outside else "="
+    return conn.execute(
+        text(
+            f"SELECT h.code, a.code AS micro_grid {_HOUSEHOLDS}"
+            f"WHERE left(a.code, length(:p)) {where} :p ORDER BY h.code LIMIT :n"
+        ),
+        {"p": prefix, "n": limit},
+    ).all()
+
+
+def household_count(conn: Any, prefix: str) -> int:
+    """How many households the micro-grids inside the area ``prefix`` hold."""
+    return int(
+        conn.execute(
+            text(f"SELECT count(*) {_HOUSEHOLDS}WHERE left(a.code, length(:p)) = :p"),
+            {"p": prefix},
+        ).scalar_one()
+    )
+
+
+def micro_grid_with_p3(engine: Engine, prefix: str) -> tuple[str, int, int]:
+    """The first micro-grid under ``prefix`` holding a P3 person: its code, its households and
+    its P3 persons."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT a.code, (SELECT count(*) FROM household hh JOIN house h2 "
+                "  ON h2.id = hh.house_id WHERE h2.micro_grid_id = a.id) AS households, "
+                " count(DISTINCT p.id) AS p3 "
+                "FROM person_tag t JOIN person p ON p.id = t.person_id "
+                "JOIN household hh ON hh.id = p.household_id JOIN house h ON h.id = hh.house_id "
+                "JOIN area a ON a.id = h.micro_grid_id "
+                "WHERE t.tag = ANY(:p3) AND a.code LIKE :prefix || '%' "
+                "GROUP BY a.id, a.code ORDER BY a.code LIMIT 1"
+            ),
+            {"p3": sorted(P3_TAGS), "prefix": prefix},
+        ).one()
+    return row.code, row.households, row.p3
+
+
+def point_inside(conn: Any, code: str) -> tuple[float, float]:
+    """A point (lon, lat, 7 decimals) inside the live area ``code``."""
+    row = conn.execute(
+        text(
+            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM area "
+            "WHERE code = :c AND generation_high IS NULL) s"
+        ),
+        {"c": code},
+    ).one()
+    return round(row[0], 7), round(row[1], 7)
+
+
+@contextmanager
+def contacts_removed(engine: Engine) -> Iterator[None]:
+    """Deletes the contacts (visits) written inside the block, as the owner (the service may
+    not: contacts are append-only for it)."""
+    with engine.connect() as conn:
+        last = conn.execute(text("SELECT coalesce(max(id), 0) FROM contact")).scalar_one()
+    try:
+        yield
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM contact_household WHERE contact_id > :l"), {"l": last})
+            conn.execute(text("DELETE FROM contact WHERE id > :l"), {"l": last})

@@ -28,6 +28,7 @@ import mapbox_vector_tile
 import openpyxl
 
 from geo.privacy import unmasked
+from sample_data.output import read_csv
 
 #: The one kind of answer meant to carry clear values (with a reason, audited).
 EXEMPT_SUFFIX = "/reveal"
@@ -41,9 +42,8 @@ PERSONAL_KEYS = frozenset({"name", "owner_name", "legal_person", "reporter_name"
 def registry_names() -> frozenset[str]:
     """The clear names of the sample registry's residents and legal persons."""
     names: set[str] = set()
-    for file, column in (("persons.csv", "name"), ("organisations.csv", "legal_person")):
-        with (SAMPLE / file).open(encoding="utf-8", newline="") as f:
-            names.update(row[column] for row in csv.DictReader(f))
+    for file, column in (("persons.csv.gz", "name"), ("organisations.csv", "legal_person")):
+        names.update(row[column] for row in read_csv(SAMPLE / file))
     return frozenset(names)
 
 
@@ -77,7 +77,8 @@ TILE_TYPE = "application/vnd.mapbox-vector-tile"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _readable(response: httpx.Response) -> str:
+def readable(response: httpx.Response) -> str:
+    """The text of an answer as the scan reads it (tiles and workbooks decoded)."""
     content_type = response.headers.get("content-type", "")
     if content_type.startswith(TEXT_TYPES):
         return response.content.decode("utf-8", errors="replace")
@@ -139,7 +140,7 @@ class PrivacyScan:
         self.responses += 1
         if request.url.path.endswith(EXEMPT_SUFFIX):
             return
-        body = _readable(response)
+        body = readable(response)
         headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
         clear = party_clear_names(body) + _names_in(body)  # a name may be in both samples
         for found in unmasked(body) + unmasked(headers) + list(dict.fromkeys(clear)):

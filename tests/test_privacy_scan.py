@@ -121,12 +121,11 @@ def test_the_scan_finds_a_mediation_partys_clear_name():
 
 
 def test_the_scan_finds_a_sample_resident_s_clear_name_but_not_a_masked_one():
-    import csv
     from pathlib import Path
 
-    with (Path(__file__).resolve().parents[1] / "sample_data" / "persons.csv").open(
-        encoding="utf-8"
-    ) as f:
+    from sample_data.output import open_csv
+
+    with open_csv(Path(__file__).resolve().parents[1] / "sample_data" / "persons.csv.gz") as f:
         name = next(csv.DictReader(f))["name"]
     scan = PrivacyScan()
     scan.response(_response("/api/v1/households", f'{{"persons": [{{"name": "{name}"}}]}}'))

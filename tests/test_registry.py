@@ -13,8 +13,12 @@ from sqlalchemy import text
 
 from cases.registry import idnumber
 from geo.privacy import mask_id_number, mask_name, mask_phone
-
-P3_TAGS = {"community_correction", "drug_rehab", "mental_health"}
+from tests.helpers import (
+    P3_TAGS,
+    household_count,
+    households_in,
+    micro_grid_with_p3,
+)
 
 
 def test_id_check_character_valid_wrong_and_x():
@@ -72,25 +76,6 @@ def test_sample_counts_and_tag_shares(conn):
     assert wrong == 0
 
 
-def _micro_grid_with_p3(engine, prefix: str) -> tuple[str, int, int]:
-    """A micro-grid under ``prefix`` holding a P3 person: its code, households, P3 persons."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            text(
-                "SELECT a.code, (SELECT count(*) FROM household hh JOIN house h2 "
-                "  ON h2.id = hh.house_id WHERE h2.micro_grid_id = a.id) AS households, "
-                " count(DISTINCT p.id) AS p3 "
-                "FROM person_tag t JOIN person p ON p.id = t.person_id "
-                "JOIN household hh ON hh.id = p.household_id JOIN house h ON h.id = hh.house_id "
-                "JOIN area a ON a.id = h.micro_grid_id "
-                "WHERE t.tag = ANY(:p3) AND a.code LIKE :prefix || '%' "
-                "GROUP BY a.id, a.code ORDER BY a.code LIMIT 1"
-            ),
-            {"p3": sorted(P3_TAGS), "prefix": prefix},
-        ).one()
-    return row.code, row.households, row.p3
-
-
 def _tags_in(body) -> set[str]:
     return {t["tag"] for h in body["households"] for p in h["persons"] for t in p["tags"]}
 
@@ -99,7 +84,7 @@ def test_households_of_a_micro_grid_masked_with_p3_for_the_grid_worker_only(
     client, engine, auth, accounts
 ):
     grid = accounts["grid_worker"].area_code
-    code, households, _p3 = _micro_grid_with_p3(engine, grid)
+    code, households, _p3 = micro_grid_with_p3(engine, grid)
     seen = {}
     for role in ("grid_worker", "command", "township", "department", "planner"):
         answer = client.get(
@@ -139,7 +124,7 @@ def test_p3_reads_are_audited_and_p3_filters_refused_to_department_and_planner(
     client, engine, auth, accounts
 ):
     grid = accounts["grid_worker"].area_code
-    code, _, _ = _micro_grid_with_p3(engine, grid)
+    code, _, _ = micro_grid_with_p3(engine, grid)
     with engine.connect() as conn:
         before = conn.execute(
             text("SELECT count(*) FROM audit_log WHERE action = 'registry.p3_read'")
@@ -171,20 +156,8 @@ def test_p3_reads_are_audited_and_p3_filters_refused_to_department_and_planner(
 def test_a_grid_worker_sees_only_their_grid(client, engine, auth, accounts):
     grid = accounts["grid_worker"].area_code
     with engine.connect() as conn:
-        inside = conn.execute(
-            text(
-                "SELECT count(*) FROM household hh JOIN house h ON h.id = hh.house_id "
-                "JOIN area a ON a.id = h.micro_grid_id WHERE a.code LIKE :g || '%'"
-            ),
-            {"g": grid},
-        ).scalar_one()
-        elsewhere = conn.execute(
-            text(
-                "SELECT hh.code FROM household hh JOIN house h ON h.id = hh.house_id "
-                "JOIN area a ON a.id = h.micro_grid_id WHERE a.code NOT LIKE :g || '%' LIMIT 1"
-            ),
-            {"g": grid},
-        ).scalar_one()
+        inside = household_count(conn, grid)
+        (elsewhere,) = households_in(conn, grid, outside=True)
     got, after = 0, None
     while True:
         page = client.get(
@@ -198,7 +171,7 @@ def test_a_grid_worker_sees_only_their_grid(client, engine, auth, accounts):
             break
     assert got == inside
     assert (
-        client.get(f"/api/v1/households/{elsewhere}", headers=auth("grid_worker")).status_code
+        client.get(f"/api/v1/households/{elsewhere.code}", headers=auth("grid_worker")).status_code
         == 404
     )
 
@@ -350,7 +323,7 @@ P3_WORDS = P3_TAGS | {"社区矫正对象", "社区戒毒康复人员", "严重�
 
 def test_no_p3_word_in_any_answer_to_a_department_or_a_planner(client, engine, auth, accounts):
     grid = accounts["grid_worker"].area_code
-    code, _, _ = _micro_grid_with_p3(engine, grid)
+    code, _, _ = micro_grid_with_p3(engine, grid)
     with engine.connect() as conn:
         person = conn.execute(
             text(

@@ -20,6 +20,7 @@ from geo.errors import InvalidFile
 from geo.scope import Scope
 from geo.settings import Settings
 from sample_data.registry import id_number
+from tests.helpers import point_inside
 
 #: The key the sample was hashed with: a person already registered is found by it.
 KEY = Settings().id_key
@@ -32,17 +33,6 @@ HEADER = [COLUMNS[f] for f in (
 def _id(day: str, seq: int) -> str:
     """An ID number from the 800s, a range neither the sample nor anybody uses."""
     return id_number(np.datetime64(day), seq)
-
-
-def _inside(conn, code: str) -> tuple[float, float]:
-    row = conn.execute(
-        text(
-            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM area "
-            "WHERE code = :c AND generation_high IS NULL) s"
-        ),
-        {"c": code},
-    ).one()
-    return round(row[0], 7), round(row[1], 7)
 
 
 def _csv(path: Path, rows: list[list[object]], header: list[str] = HEADER) -> Path:
@@ -68,7 +58,7 @@ def micro(conn, accounts) -> str:
 
 
 def test_a_good_file_writes_houses_households_persons_tags_and_the_head(conn, micro, tmp_path):
-    lon, lat = _inside(conn, micro)
+    lon, lat = point_inside(conn, micro)
     before = _counts(conn)
     rows = [
         ["T-HH-1", "T-H-1", "测试路1号", lon, lat, "测试甲", _id("1950-03-04", 801), "17000999101",
@@ -97,7 +87,7 @@ def test_a_good_file_writes_houses_households_persons_tags_and_the_head(conn, mi
 def test_bad_rows_are_each_reported_with_line_and_field_and_nothing_is_written(
     conn, micro, tmp_path
 ):
-    lon, lat = _inside(conn, micro)
+    lon, lat = point_inside(conn, micro)
     sample = conn.execute(
         text("SELECT p.id_number, hh.code FROM person p JOIN household hh "
              "ON hh.id = p.household_id ORDER BY p.id LIMIT 1")
@@ -135,7 +125,7 @@ def test_bad_rows_are_each_reported_with_line_and_field_and_nothing_is_written(
 
 def test_a_township_officer_cannot_import_into_another_township(conn, accounts, tmp_path):
     peer_micro = accounts["party_member_peer"].area_code
-    lon, lat = _inside(conn, peer_micro)
+    lon, lat = point_inside(conn, peer_micro)
     rows = [["T-HH-1", "T-H-1", "外镇路", lon, lat, "外镇", _id("1990-01-01", 821), "", "", "",
              "", ""]]  # fmt: skip
     report = check_and_write(
@@ -147,7 +137,7 @@ def test_a_township_officer_cannot_import_into_another_township(conn, accounts, 
 
 
 def test_a_missing_column_and_a_merged_header_refuse_the_whole_xlsx(conn, micro, tmp_path):
-    lon, lat = _inside(conn, micro)
+    lon, lat = point_inside(conn, micro)
     book = Workbook()
     sheet = book.active
     sheet.append([h for h in HEADER if h != "身份证号"])
@@ -168,7 +158,7 @@ def test_a_missing_column_and_a_merged_header_refuse_the_whole_xlsx(conn, micro,
 
 
 def test_an_xlsx_with_bad_rows_reports_each_by_its_sheet_row(conn, micro, tmp_path):
-    lon, lat = _inside(conn, micro)
+    lon, lat = point_inside(conn, micro)
     good = _id("1960-06-06", 831)
     book = Workbook()
     sheet = book.active

@@ -3,33 +3,23 @@ field named and nothing written, meetings and the council's agenda, names always
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
-from tests.helpers import counts
+from tests.helpers import contacts_removed, counts, households_in
 
 
 @pytest.fixture
 def household(engine, accounts):
     """A sample household of the demo grid worker's grid and its micro-grid; the contacts the
-    test writes are deleted afterwards (as the owner: the service may not)."""
-    grid = accounts["grid_worker"].area_code
+    test writes are deleted afterwards."""
     with engine.connect() as conn:
-        row = conn.execute(
-            text(
-                "SELECT h.code, a.code AS micro_grid FROM household h "
-                "JOIN house ho ON ho.id = h.house_id JOIN area a ON a.id = ho.micro_grid_id "
-                "WHERE left(a.code, length(:g)) = :g ORDER BY h.code LIMIT 1"
-            ),
-            {"g": grid},
-        ).one()
-        last = conn.execute(text("SELECT max(id) FROM contact")).scalar_one()
-    yield row
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM contact_household WHERE contact_id > :l"), {"l": last})
-        conn.execute(text("DELETE FROM contact WHERE id > :l"), {"l": last})
+        (row,) = households_in(conn, accounts["grid_worker"].area_code)
+    with contacts_removed(engine):
+        yield row
 
 
 def _contacts(engine) -> int:
@@ -91,18 +81,10 @@ def test_a_refused_visit_names_its_field_and_writes_nothing(
 def test_a_household_outside_the_area_is_not_found_and_a_non_member_may_not_visit(
     client, auth, engine, household, accounts
 ):
-    grid = accounts["grid_worker"].area_code
     with engine.connect() as conn:
-        elsewhere = conn.execute(
-            text(
-                "SELECT h.code FROM household h JOIN house ho ON ho.id = h.house_id "
-                "JOIN area a ON a.id = ho.micro_grid_id "
-                "WHERE left(a.code, length(:g)) <> :g ORDER BY h.code LIMIT 1"
-            ),
-            {"g": grid},
-        ).scalar_one()
+        (elsewhere,) = households_in(conn, accounts["grid_worker"].area_code, outside=True)
     before = _contacts(engine)
-    body = {"households": [elsewhere], "channel": "visit"}
+    body = {"households": [elsewhere.code], "channel": "visit"}
     outside = client.post("/api/v1/visits", json=body, headers=auth("grid_worker"))
     assert outside.status_code == 404
     assert outside.json()["code"] == "not_found"
@@ -173,3 +155,68 @@ def test_my_area_is_the_members_own(client, auth, accounts):
     tags = {t["tag"] for g in party["micro_grids"] for h in g["household_list"] for t in h["tags"]}
     assert not tags & {"community_correction", "drug_rehab", "mental_health"}  # P3
     assert client.get("/api/v1/my-area/households", headers=auth("command")).status_code == 403
+
+
+def _case_visit(household, **case) -> dict:
+    return {
+        "households": [household.code],
+        "channel": "phone",
+        "needs": "反映邻居装修噪音",
+        "case": {"category": "0101", "description": "邻里装修噪音纠纷", **case},
+    }
+
+
+def test_a_visit_opens_a_case_in_the_same_request_once_per_key(client, auth, engine, household):
+    headers = {**auth("grid_worker"), "Idempotency-Key": str(uuid.uuid4())}
+    before = (_contacts(engine), counts(engine)[0])
+    first = client.post("/api/v1/visits", json=_case_visit(household), headers=headers)
+    assert first.status_code == 201, first.text
+    visit = first.json()
+    code = visit["case"]["code"]
+    assert visit["incident_codes"] == [code] and visit["case"]["replayed"] is False
+    with engine.connect() as conn:
+        case = conn.execute(
+            text(
+                "SELECT i.category_code, i.description, i.source, a.code AS micro_grid, i.status "
+                "FROM incident i JOIN area a ON a.id = i.micro_grid_id WHERE i.code = :c"
+            ),
+            {"c": code},
+        ).one()
+        stored = conn.execute(
+            text("SELECT incident_codes FROM contact WHERE id = :id"), {"id": visit["id"]}
+        ).scalar_one()
+    # a call has no position: the case lies at the household's house, in its micro-grid
+    assert tuple(case) == ("0101", "邻里装修噪音纠纷", "visit", household.micro_grid, "reported")
+    assert stored == [code] and visit["case"]["status"] == "reported"
+    again = client.post("/api/v1/visits", json=_case_visit(household), headers=headers)
+    assert again.status_code == 201, again.text
+    assert again.json()["id"] == visit["id"] and again.json()["case"] == {
+        "code": code, "status": "reported", "replayed": True
+    }  # fmt: skip
+    assert (_contacts(engine), counts(engine)[0]) == (before[0] + 1, before[1] + 1)
+
+
+@pytest.mark.parametrize(
+    ("change", "case", "status", "field"),
+    [
+        ({}, {"category": "0199"}, 422, "case.category"),
+        ({}, {"category": "01"}, 422, "case.category"),
+        ({}, {"description": ""}, 422, "case.description"),
+        ({"at": (datetime.now(UTC) + timedelta(hours=1)).isoformat()}, {}, 422, "at"),
+        ({"households": ["HH9999999"]}, {}, 404, None),
+        ({"key": None}, {}, 400, "Idempotency-Key"),
+    ],
+)
+def test_a_refused_visit_or_case_writes_neither(
+    client, auth, engine, household, change, case, status, field
+):
+    before = (_contacts(engine), counts(engine))
+    headers = auth("grid_worker")
+    if change.pop("key", "") is not None:
+        headers["Idempotency-Key"] = str(uuid.uuid4())
+    body = {**_case_visit(household, **case), **change}
+    response = client.post("/api/v1/visits", json=body, headers=headers)
+    assert response.status_code == status, response.text
+    if field is not None:
+        assert field in [e["field"] for e in response.json()["errors"]]
+    assert (_contacts(engine), counts(engine)) == before

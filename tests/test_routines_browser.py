@@ -5,6 +5,7 @@ test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import text
 from api import tokens
 from tests.browser import SCREENSHOTS, PageCheck, screenshot_name
 from tests.conftest import _settings
+from tests.helpers import contacts_removed
 
 MAP = "Object.values(window).find(v => v instanceof L.Map)"
 PHONE = {"width": 390, "height": 844}
@@ -42,13 +44,8 @@ def page_as(
 
 @pytest.fixture
 def contacts_after(engine) -> Iterator[None]:
-    """Deletes the contacts the test recorded (as the owner; the service may not)."""
-    with engine.connect() as conn:
-        last = conn.execute(text("SELECT coalesce(max(id), 0) FROM contact")).scalar_one()
-    yield
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM contact_household WHERE contact_id > :l"), {"l": last})
-        conn.execute(text("DELETE FROM contact WHERE id > :l"), {"l": last})
+    with contacts_removed(engine):
+        yield
 
 
 def test_the_coverage_layer_on_the_command_map(page_as, client, auth, engine) -> None:
@@ -136,4 +133,44 @@ def test_a_grid_worker_records_a_visit_that_shows_as_the_last_contact(
             {"id": recorded["id"]},
         ).one()
     assert tuple(stored) == ("visit", "反映楼道照明损坏", code)
+    check.assert_clean()
+
+
+def test_a_grid_worker_records_a_visit_that_opens_a_case(page_as, engine, contacts_after) -> None:
+    check = page_as("grid_worker", viewport=PHONE, has_touch=True, is_mobile=True)
+    page = check.page
+    check.goto("/maps/field", wait_until="load")
+    page.locator(".wg-visits-open").tap()  # a touch screen
+    first = page.locator(".wg-visit-sheet li.wg-household").first
+    expect(first).to_be_visible()
+    code = first.get_attribute("data-code")
+    first.get_by_role("button", name="电话联系").click()
+    first.locator(".wg-visit-needs").fill("反映邻居装修噪音")
+    first.get_by_role("button", name="记录").click()  # a plain call first
+    expect(page.locator(".wg-visit-message")).to_contain_text("已记录")
+    # the next one opens a case
+    first = page.locator(f".wg-visit-sheet li.wg-household[data-code='{code}']")
+    first.get_by_role("button", name="电话联系").click()
+    first.locator(".wg-visit-case").check()
+    expect(first.locator(".wg-visit-case-fields")).to_be_visible()
+    first.get_by_role("button", name="记录").click()
+    expect(page.locator(".wg-visit-message")).to_have_text("请选择事件类别")
+    first.locator(".wg-visit-category").select_option("0101")
+    first.locator(".wg-visit-case-text").fill("邻里装修噪音纠纷，双方争执")
+    first.get_by_role("button", name="记录").click()
+    shown = page.locator(".wg-visit-message .wg-visit-case-code")
+    expect(shown).to_have_text(re.compile(r"^DLT-\d{4}-\d{6}$"))
+    recorded = page.evaluate("() => window.wanggeFieldState.visits.recorded")
+    assert shown.inner_text() == recorded["case"]["code"]
+    with engine.connect() as conn:
+        stored = conn.execute(
+            text(
+                "SELECT c.incident_codes, h.code, i.category_code, i.source FROM contact c "
+                "JOIN contact_household ch ON ch.contact_id = c.id "
+                "JOIN household h ON h.id = ch.household_id "
+                "JOIN incident i ON i.code = c.incident_codes ->> 0 WHERE c.id = :id"
+            ),
+            {"id": recorded["id"]},
+        ).one()
+    assert tuple(stored) == ([recorded["case"]["code"]], code, "0101", "visit")
     check.assert_clean()

@@ -1,5 +1,6 @@
 """The 人地事物组织 registry: households, persons and houses (masked, P3 by role, audited),
-claims, versioned edits, reveals with a reason, and imports of households and persons."""
+facilities and organisations, claims, versioned edits, reveals with a reason, and imports of
+households and persons."""
 
 from __future__ import annotations
 
@@ -13,18 +14,22 @@ from fastapi import APIRouter, Form, Query, Request, UploadFile
 from api.auth import Importer, Principal, Reader, Revealer
 from api.deps import EngineDep, SettingsDep
 from api.registry_schemas import (
+    Facility,
+    FacilityPage,
     House,
     Household,
     HouseholdPage,
     HouseholdPatch,
     HousePatch,
+    Organisation,
+    OrganisationPage,
     Person,
     PersonPatch,
     RegistryImport,
 )
 from api.reveal import RevealIn, RevealOut, reveal
 from api.schemas import Error
-from cases.registry import households, houses, imports, people
+from cases.registry import households, houses, imports, people, things
 from cases.registry.households import Reader as RegistryReader
 
 router = APIRouter(tags=["registry"])
@@ -39,6 +44,13 @@ def _reader(principal: Principal) -> RegistryReader:
     return RegistryReader(principal.role, principal.scope, principal.actor)
 
 
+MicroGrid = Annotated[str | None, Query(max_length=32, description="Micro-grid code.")]
+Grid = Annotated[str | None, Query(max_length=32, description="Grid code.")]
+Kind = Annotated[str | None, Query(max_length=32, description="Kind, as stored (e.g. 消防栓).")]
+After = Annotated[str | None, Query(max_length=32, description="Last code of the page.")]
+PageLimit = Annotated[int, Query(ge=1, le=households.MAX_PAGE)]
+
+
 @router.get(
     "/households",
     response_model=HouseholdPage,
@@ -51,13 +63,16 @@ def list_households(
     micro_grid: Annotated[str | None, Query(max_length=32, description="Micro-grid code.")] = None,
     grid: Annotated[str | None, Query(max_length=32, description="Grid code.")] = None,
     tag: Annotated[str | None, Query(max_length=32, description="A person tag.")] = None,
+    overdue: Annotated[
+        bool, Query(description="Only households overdue for a visit (as coverage counts).")
+    ] = False,
     after: Annotated[str | None, Query(max_length=32, description="Last code of the page.")] = None,
     limit: Annotated[int, Query(ge=1, le=households.MAX_PAGE)] = 100,
 ) -> HouseholdPage:
     with engine.begin() as conn:
         page = households.list_households(
-            conn, _reader(principal), micro_grid=micro_grid, grid=grid, tag=tag, after=after,
-            limit=limit,
+            conn, _reader(principal), micro_grid=micro_grid, grid=grid, tag=tag,
+            overdue=overdue, after=after, limit=limit,
         )  # fmt: skip
     return HouseholdPage.model_validate(page)
 
@@ -172,3 +187,63 @@ def import_registry(
             actor=principal.actor, name=name,
         )  # fmt: skip
     return RegistryImport.model_validate(report.as_dict())
+
+
+@router.get("/facilities", response_model=FacilityPage, responses=ERRORS, summary="物：设施列表")
+def list_facilities(
+    principal: Reader, engine: EngineDep, micro_grid: MicroGrid = None, grid: Grid = None,
+    kind: Kind = None, after: After = None, limit: PageLimit = 100,
+) -> FacilityPage:  # fmt: skip
+    with engine.begin() as conn:
+        page = things.list_facilities(
+            conn, _reader(principal), micro_grid=micro_grid, grid=grid, kind=kind, after=after,
+            limit=limit,
+        )  # fmt: skip
+    return FacilityPage.model_validate(page)
+
+
+@router.get("/facilities/{code}", response_model=Facility, responses=ERRORS, summary="单个设施")
+def get_facility(code: str, principal: Reader, engine: EngineDep) -> Facility:
+    with engine.begin() as conn:
+        return Facility.model_validate(things.get_facility(conn, _reader(principal), code))
+
+
+@router.get(
+    "/organisations",
+    response_model=OrganisationPage,
+    responses=ERRORS,
+    summary="组织：单位和组织列表（法人、联系电话脱敏）",
+)
+def list_organisations(
+    principal: Reader, engine: EngineDep, micro_grid: MicroGrid = None, grid: Grid = None,
+    kind: Kind = None, after: After = None, limit: PageLimit = 100,
+) -> OrganisationPage:  # fmt: skip
+    with engine.begin() as conn:
+        page = things.list_organisations(
+            conn, _reader(principal), micro_grid=micro_grid, grid=grid, kind=kind, after=after,
+            limit=limit,
+        )  # fmt: skip
+    return OrganisationPage.model_validate(page)
+
+
+@router.get(
+    "/organisations/{code}", response_model=Organisation, responses=ERRORS, summary="单个组织"
+)
+def get_organisation(code: str, principal: Reader, engine: EngineDep) -> Organisation:
+    with engine.begin() as conn:
+        found = things.get_organisation(conn, _reader(principal), code)
+    return Organisation.model_validate(found)
+
+
+@router.post(
+    "/organisations/{code}/reveal",
+    response_model=RevealOut,
+    responses={**ERRORS, 429: {"model": Error}},
+    summary="查看组织法人和联系电话（须说明理由，留痕，限频）",
+)
+def reveal_organisation(
+    code: str, body: RevealIn, request: Request, principal: Revealer, engine: EngineDep
+) -> RevealOut:
+    with engine.begin() as conn:
+        fields = things.reveal_organisation(conn, _reader(principal), code)
+        return reveal(request, conn, principal, "organisation", code, fields, body.reason)

@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 from pydantic import Field
 
 from api.auth import Reader, Reporter
-from api.deps import ConnDep, EngineDep, GenerationDep
+from api.deps import ConnDep, EngineDep, GenerationDep, IntakeGateDep, SettingsDep
 from api.schemas import Error, Strict
-from cases.routines import cadence, coverage, meetings, visits
+from cases import report
+from cases.routines import cadence, coverage, meetings, visit_case, visits
 
 router = APIRouter(tags=["routines"])
 
@@ -27,6 +28,18 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
 Limit = Annotated[int, Query(ge=1, le=visits.MAX_LIMIT)]
 
 
+class CaseIn(Strict):
+    """A case opened from the visit (需要立案), filed through the ordinary report intake."""
+
+    category: str = Field(
+        pattern="^[0-9]{4}$", description="Four-digit minor category code, e.g. 0101 邻里纠纷."
+    )
+    description: str = Field(
+        min_length=1, max_length=report.MAX_DESCRIPTION, description="What was found."
+    )
+    urgent: bool = False
+
+
 class VisitIn(Strict):
     households: list[Code] = Field(min_length=1, max_length=20, description="Household codes.")
     channel: Literal["visit", "phone", "wechat", "chance"] = Field(
@@ -38,6 +51,17 @@ class VisitIn(Strict):
     lon: float | None = None
     lat: float | None = None
     datum: str | None = Field(None, max_length=16, description="cgcs2000, wgs84, gcj02, bd09.")
+    case: CaseIn | None = Field(
+        None,
+        description="Open a case from the visit: visit and case are written together or not at "
+        "all; needs an Idempotency-Key header, as a report does.",
+    )
+
+
+class OpenedCase(Strict):
+    code: str
+    status: str
+    replayed: bool = Field(description="A retry: the case and the visit were written before.")
 
 
 class MemberRef(Strict):
@@ -58,6 +82,7 @@ class VisitOut(Strict):
     member: MemberRef | None
     lon: float | None
     lat: float | None
+    case: OpenedCase | None = None
 
 
 class MeetingIn(Strict):
@@ -125,13 +150,25 @@ class Coverage(Strict):
     "/visits",
     response_model=VisitOut,
     status_code=201,
-    responses=WRITE_ERRORS,
-    summary="记录走访或联系（入户、电话、微信、偶遇）",
+    responses={**WRITE_ERRORS, 400: {"model": Error}, 409: {"model": Error}, 429: {"model": Error}},
+    summary="记录走访或联系（入户、电话、微信、偶遇），可当场立案（同一事务）",
 )
-def record_visit(body: VisitIn, engine: EngineDep, principal: Reporter) -> dict[str, Any]:
-    visit = visits.Visit(**body.model_dump())
-    with engine.begin() as conn:
-        return visits.record(conn, principal, visit)
+def record_visit(
+    body: VisitIn,
+    engine: EngineDep,
+    settings: SettingsDep,
+    principal: Reporter,
+    admit: IntakeGateDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> dict[str, Any]:
+    visit = visits.Visit(**body.model_dump(exclude={"case"}))
+    if body.case is None:
+        with engine.begin() as conn:
+            return visits.record(conn, principal, visit)
+    return visit_case.record_with_case(
+        engine, principal, visit, visit_case.Case(**body.case.model_dump()),
+        idempotency_key=idempotency_key, nearest_limit_m=settings.nearest_limit_m, admit=admit,
+    )  # fmt: skip
 
 
 @router.get("/visits", response_model=list[VisitOut], summary="走访记录（最新在前）")

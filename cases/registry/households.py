@@ -8,6 +8,7 @@ carries a P3 tag is audited (:data:`cases.registry.marks.P3_READ`) in the same t
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -66,10 +67,14 @@ def list_households(
     micro_grid: str | None = None,
     grid: str | None = None,
     tag: str | None = None,
+    overdue: bool = False,
     after: str | None = None,
     limit: int = 100,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """A page of households (see the module doc); ``next`` is the ``after`` of the next page."""
+    """A page of households (see the module doc); ``next`` is the ``after`` of the next page.
+    With ``overdue`` only the households overdue for a visit at ``now`` (default: now), by
+    the rule the coverage figures count (``geo/sql/fragments/household_seen.sql``)."""
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput("limit", f"must be between 1 and {MAX_PAGE}, got {limit}")
     if tag is not None:
@@ -85,6 +90,8 @@ def list_households(
             "micro_grid": micro_grid,
             "grid": grid,
             "tag": tag,
+            "overdue": overdue,
+            "now": now or datetime.now(UTC),
             "after": after,
             "limit": limit,
             **reader.scope.params(),

@@ -1,5 +1,6 @@
-"""Loading the sample registry (``sample_data/houses.csv`` … ``organisations.csv``, written
-by :mod:`sample_data.registry`) with ``COPY``, in the caller's transaction.
+"""Loading the sample registry (``sample_data/houses.csv.gz`` … ``organisations.csv``, written
+by :mod:`sample_data.registry`; the big files gzip-compressed) with ``COPY``, in the caller's
+transaction.
 
 Houses, facilities and organisations are placed by :mod:`cases.registry.places` in the
 current generation; a point outside every micro-grid fails the load. Persons' birth date and
@@ -9,6 +10,7 @@ sex come from their ID number, the ID hash from :func:`cases.registry.idnumber.i
 from __future__ import annotations
 
 import csv
+import gzip
 import logging
 import time
 from collections import Counter
@@ -31,7 +33,9 @@ SAMPLE_TAGS_SINCE = "2026-01-01"
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
+    """The rows of a sample CSV, plain or ``.csv.gz``."""
+    opened = gzip.open if path.suffix == ".gz" else open
+    with opened(path, "rt", encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
 
 
@@ -80,13 +84,13 @@ def load_registry(conn: Connection, folder: Path, *, key: str) -> dict[str, int]
     first person in the file) and each house's owner (the head of its first household) are
     written with the rows, and every table is filled by one ``COPY`` with no update after."""
     started = time.perf_counter()
-    houses = _rows(folder / "houses.csv")
+    houses = _rows(folder / "houses.csv.gz")
     micro = _placed(conn, houses, "houses")
     names: dict[int, str] = dict(
         conn.execute(query("area_names"), {"ids": sorted(set(micro))}).all()
     )
-    households = _rows(folder / "households.csv")
-    persons = _rows(folder / "persons.csv")
+    households = _rows(folder / "households.csv.gz")
+    persons = _rows(folder / "persons.csv.gz")
     highest = conn.execute(query("max_ids")).one()._mapping
     first = {table: int(n) + 1 for table, n in highest.items()}
     house_id = {h["code"]: first["house"] + i for i, h in enumerate(houses)}

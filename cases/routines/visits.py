@@ -60,12 +60,21 @@ class Visit:
     datum: str | None = None
 
 
-def record(
-    conn: Connection, who: Member, visit: Visit, now: datetime | None = None
-) -> dict[str, Any]:
-    """Write ``visit`` for the member of ``who``; the contact as :func:`contacts` answers it."""
-    now = now or datetime.now(UTC)
-    at = _check_time(visit.at, now)
+@dataclass(frozen=True)
+class Checked:
+    """A visit that passed every check of :func:`check`, ready to write."""
+
+    visit: Visit
+    at: datetime
+    member_id: int
+    households: list[dict[str, Any]]  # id, micro_grid_id, lon, lat (the house's point)
+    lon: float | None
+    lat: float | None
+
+
+def check(conn: Connection, who: Member, visit: Visit, now: datetime | None = None) -> Checked:
+    """Every check of :func:`record`, writing nothing."""
+    at = _check_time(visit.at, now or datetime.now(UTC))
     if visit.channel not in CHANNELS:
         raise InvalidInput(
             "channel", f"expected one of {', '.join(CHANNELS)}, got {visit.channel!r}"
@@ -81,21 +90,36 @@ def record(
     if (visit.lon, visit.lat, visit.datum) != (None, None, None):
         point = parse_point(visit.lon, visit.lat, visit.datum)
         lon, lat = point.lon, point.lat
-    contact_id = conn.execute(
-        query("contact_insert"),
-        {
-            "member_id": who.member_id,
-            "account": who.username,
-            "at": at,
-            "channel": visit.channel,
-            "needs": visit.needs,
-            "incident_codes": json.dumps(visit.incident_codes),
-            "lon": lon,
-            "lat": lat,
-            "micro_grid_id": households[0]["micro_grid_id"],
-            "household_ids": [h["id"] for h in households],
-        },
-    ).scalar_one()
+    return Checked(visit, at, who.member_id, households, lon, lat)
+
+
+def write(conn: Connection, who: Member, checked: Checked, opened: str | None = None) -> int:
+    """Write a checked visit (with the code of the case ``opened`` from it, if any); its id."""
+    codes = [*checked.visit.incident_codes, *([opened] if opened else [])]
+    return int(
+        conn.execute(
+            query("contact_insert"),
+            {
+                "member_id": checked.member_id,
+                "account": who.username,
+                "at": checked.at,
+                "channel": checked.visit.channel,
+                "needs": checked.visit.needs,
+                "incident_codes": json.dumps(codes),
+                "lon": checked.lon,
+                "lat": checked.lat,
+                "micro_grid_id": checked.households[0]["micro_grid_id"],
+                "household_ids": [h["id"] for h in checked.households],
+            },
+        ).scalar_one()
+    )
+
+
+def record(
+    conn: Connection, who: Member, visit: Visit, now: datetime | None = None
+) -> dict[str, Any]:
+    """Write ``visit`` for the member of ``who``; the contact as :func:`contacts` answers it."""
+    contact_id = write(conn, who, check(conn, who, visit, now))
     return contacts(conn, who.scope, contact_id=contact_id)[0]
 
 
@@ -166,7 +190,11 @@ def _households(
     for code in codes:
         if code not in found:
             raise NotFound(f"household {code} does not exist in your area")
-    return [{"id": found[c].id, "micro_grid_id": found[c].micro_grid_id} for c in codes]
+    return [
+        {"id": found[c].id, "micro_grid_id": found[c].micro_grid_id, "lon": found[c].lon,
+         "lat": found[c].lat}
+        for c in codes
+    ]  # fmt: skip
 
 
 def _check_incidents(conn: Connection, codes: list[str], scope: Scope) -> None:

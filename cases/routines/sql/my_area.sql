@@ -12,7 +12,7 @@ WITH mg AS MATERIALIZED (
 seen AS ({{household_seen(mg)}})
 SELECT mg.code AS micro_grid, mg.name AS micro_grid_name, s.code, s.house_name, s.every_days,
        s.seen_at, s.seen_at + s.every_days * interval '1 day' AS due_at,
-       (s.seen_at IS NULL OR s.seen_at <= :now - s.every_days * interval '1 day') AS overdue,
+       s.overdue,
        hp.name AS head_name, cm.name AS claimed_by_name, cm.id AS claimed_by_id,
        coalesce((SELECT json_agg(DISTINCT jsonb_build_object('tag', k.tag, 'label', k.label,
                                                              'mark', k.mark))

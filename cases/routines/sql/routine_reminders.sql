@@ -11,8 +11,7 @@ WITH mg AS MATERIALIZED (
 seen AS MATERIALIZED ({{household_seen(mg)}}),
 per_mg AS MATERIALIZED (
     SELECT mg.id, mg.parent_id,
-           count(s.id) FILTER (WHERE s.seen_at IS NULL
-                                  OR s.seen_at <= :now - s.every_days * interval '1 day') AS overdue,
+           count(s.id) FILTER (WHERE s.overdue) AS overdue,
            (max(s.seen_at) IS NULL OR max(s.seen_at) <= :now - interval '7 days') AS quiet
     FROM mg
     LEFT JOIN seen s ON s.micro_grid_id = mg.id

@@ -3,13 +3,12 @@
 -- households, claimed (认领), visited inside their cadence window (走访), overdue (the rest),
 -- last contact, members assigned (the party members whose area is the micro-grid and the grid
 -- workers of its grid: those who do the routines) and uncovered: no member, or no contact in
--- the 14 days before {now}. Households come from household_seen.
+-- the 14 days before {now}. Households, visited and overdue come from household_seen.
 SELECT mg.id, mg.code,
        count(h.id) AS households,
        count(h.claimed_by_member_id) AS claimed,
-       count(h.id) FILTER (WHERE h.seen_at > {now} - h.every_days * interval '1 day') AS visited,
-       count(h.id) FILTER (WHERE h.seen_at IS NULL
-                              OR h.seen_at <= {now} - h.every_days * interval '1 day') AS overdue,
+       count(h.id) FILTER (WHERE NOT h.overdue) AS visited,
+       count(h.id) FILTER (WHERE h.overdue) AS overdue,
        max(h.seen_at) AS last_contact,
        (SELECT count(*) FROM member m WHERE m.kind IN ('grid_worker', 'party_member') AND m.area_id IN (mg.id, (SELECT a.parent_id FROM area a WHERE a.id = mg.id))) AS members,
        ((SELECT count(*) FROM member m WHERE m.kind IN ('grid_worker', 'party_member') AND m.area_id IN (mg.id, (SELECT a.parent_id FROM area a WHERE a.id = mg.id))) = 0

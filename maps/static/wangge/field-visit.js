@@ -3,11 +3,16 @@
  * them), who is responsible and when it was last contacted; a visit or a call is recorded in
  * a few taps (channel, needs raised) with the phone's position (WGS 84, as GPS gives it) for a
  * visit in person. The sheet reloads after each record, so the micro-grid's 最近联系 shows it.
+ * 需要立案 opens a case from the visit (category and description, for accounts that may report):
+ * the visit and the case go in ONE request, written together or not at all, with an
+ * Idempotency-Key made once per form (a retry after a lost answer files nothing twice); the
+ * case's code is shown once filed.
  * Shown only on the member's own page (the answer's member is the page's). field.js calls
  * wanggeFieldVisit once its panel exists.
  *
  * window.wanggeFieldState.visits: {area (GET /api/v1/my-area/households), recorded (last POST
- * /api/v1/visits answer), open (household code of the open form or null)}
+ * /api/v1/visits answer, with `case` when one was opened), open (household code of the open
+ * form or null), key (the open form's Idempotency-Key)}
  */
 "use strict";
 
@@ -15,7 +20,8 @@ function wanggeFieldVisit(map, cfg, fieldState) {
   const api = cfg.api;
   const { escape, getJSON, chinaTime } = window.wangge;
   const CHANNELS = [["visit", "入户走访"], ["phone", "电话"], ["wechat", "微信"], ["chance", "偶遇"]];
-  const own = { area: null, recorded: null, open: null };
+  const own = { area: null, recorded: null, open: null, key: null };
+  const LABELS = { "case.category": "事件类别", "case.description": "事件描述", needs: "群众诉求" };
   fieldState.visits = own;
 
   const sheet = document.createElement("div");
@@ -67,18 +73,46 @@ function wanggeFieldVisit(map, cfg, fieldState) {
       "<button type='button' class='wg-visit-do' data-channel='phone'>电话联系</button></div></li>";
   }
 
+  function newKey() {  // a UUID v4; crypto.randomUUID needs https, getRandomValues does not
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+  }
+
+  function caseFields() {  // 需要立案: the minor categories grouped by their major class
+    if (!cfg.canReport || !(cfg.categories || []).length) { return ""; }
+    const majors = [];
+    cfg.categories.forEach((c) => { if (!majors.includes(c.major_name)) { majors.push(c.major_name); } });
+    const options = majors.map((m) => "<optgroup label='" + escape(m) + "'>" + cfg.categories
+      .filter((c) => c.major_name === m).map((c) => "<option value='" + escape(c.code) + "'>" +
+        escape(c.name) + "</option>").join("") + "</optgroup>").join("");
+    return "<label class='wg-visit-case-toggle'><input type='checkbox' class='wg-visit-case'> 需要立案</label>" +
+      "<div class='wg-visit-case-fields' hidden><label>事件类别<select class='wg-visit-category'>" +
+      "<option value=''>请选择</option>" + options + "</select></label><label>事件描述" +
+      "<textarea class='wg-visit-case-text' maxlength='4000' placeholder='发现了什么问题'></textarea></label></div>";
+  }
+
   function openForm(li, channel) {
     sheet.querySelectorAll(".wg-action-form").forEach((f) => f.remove());
     own.open = li.dataset.code;
+    own.key = newKey();  // one per form: a retry of this form sends it again
     const form = document.createElement("div");
     form.className = "wg-action-form";
     form.innerHTML = "<label>方式<select class='wg-visit-channel'>" + CHANNELS.map(([v, label]) =>
       "<option value='" + v + "'" + (v === channel ? " selected" : "") + ">" + label + "</option>").join("") +
       "</select></label><label>群众诉求<textarea class='wg-visit-needs' maxlength='2000' " +
-      "placeholder='没有可不填'></textarea></label><div class='wg-action-buttons'>" +
+      "placeholder='没有可不填'></textarea></label>" + caseFields() + "<div class='wg-action-buttons'>" +
       "<button type='button' class='wg-visit-save wg-primary'>记录</button>" +
       "<button type='button' class='wg-visit-cancel'>取消</button></div>";
     li.appendChild(form);
+    const toggle = form.querySelector(".wg-visit-case");
+    if (toggle) {
+      toggle.addEventListener("change", () => {
+        form.querySelector(".wg-visit-case-fields").hidden = !toggle.checked;
+      });
+    }
     form.querySelector(".wg-visit-cancel").addEventListener("click", () => { form.remove(); own.open = null; });
     form.querySelector(".wg-visit-save").addEventListener("click", () => save(li.dataset.code, form));
   }
@@ -90,21 +124,45 @@ function wanggeFieldVisit(map, cfg, fieldState) {
       () => resolve(null), { timeout: 8000, maximumAge: 60000 }));
   }
 
+  function openedCase(form) {  // the case to open with the visit, null without, or a problem
+    const toggle = form.querySelector(".wg-visit-case");
+    if (!toggle || !toggle.checked) { return null; }
+    const category = form.querySelector(".wg-visit-category").value;
+    const description = form.querySelector(".wg-visit-case-text").value.trim();
+    if (!category) { return { problem: "请选择事件类别" }; }
+    if (!description) { return { problem: "请填写事件描述" }; }
+    return { category, description };
+  }
+
+  function say(html) {  // the sheet's message, scrolled into sight (the form may be far below)
+    $(".wg-visit-message").innerHTML = html;
+    $(".wg-visit-message").scrollIntoView({ block: "nearest" });
+  }
+
   function save(code, form) {
     const channel = form.querySelector(".wg-visit-channel").value;
     const needs = form.querySelector(".wg-visit-needs").value.trim();
+    const opened = openedCase(form);
+    if (opened && opened.problem) { say(escape(opened.problem)); return; }
+    const headers = { "Content-Type": "application/json" };
+    if (opened) { headers["Idempotency-Key"] = own.key; }
     form.querySelector(".wg-visit-save").disabled = true;
     position(channel).then((where) => getJSON(api + "/visits", {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(Object.assign({ households: [code], channel, needs: needs || null }, where || {})),
+      headers,
+      body: JSON.stringify(Object.assign({ households: [code], channel, needs: needs || null },
+        where || {}, opened ? { case: opened } : {})),
     })).then((recorded) => {
       own.recorded = recorded;
       own.open = null;
-      $(".wg-visit-message").textContent = "已记录：" + chinaTime(recorded.at);
-      return getJSON(api + "/my-area/households");
-    }).then((area) => { own.area = area; draw(area); }).catch((error) => {
-      $(".wg-visit-message").textContent = "记录失败：" + error.message;
+      const said = "已记录：" + escape(chinaTime(recorded.at)) + (recorded.case ?
+        "；已立案，事件编号 <b class='wg-visit-case-code'>" + escape(recorded.case.code) + "</b>" : "");
+      // redrawn first, then said: a form opened after the message is not wiped by the redraw
+      return getJSON(api + "/my-area/households").then((area) => { own.area = area; draw(area); },
+        () => {}).then(() => say(said));
+    }).catch((error) => {
+      const said = error.body ? window.wangge.errorText(error.body, error.status, LABELS) : error.message;
+      say("记录失败：" + escape(said));
       form.querySelector(".wg-visit-save").disabled = false;
     });
   }
