@@ -1,36 +1,52 @@
-"""/maps/plan: a draft layout over the current one — draw a split, check, preview, publish."""
+"""/maps/plan: the planner's page — pick a scope by name, move micro-grids (or grids) between
+parents, cut with snapping, fix the check's problems, balance workloads, see the impact and
+publish with an effective date.
+
+Everything the page shows comes from the plans API (``/api/v1/plans``); the scripts are split
+by panel: ``plan.js`` (the page and the shared helpers), ``plan-draw-zh.js`` (the drawing
+toolbar in Chinese), ``plan-drafts.js`` (the list of drafts and a new one), ``plan-select.js``
+(selection, lasso, move, cut), ``plan-workload.js`` (workload and the balance suggestion)
+and ``plan-panels.js`` (problems, impact, publish).
+"""
 
 from __future__ import annotations
 
-from folium.plugins import Draw
+from branca.element import CssLink, JavascriptLink
 
 from geo.settings import Settings
+from maps.assets import root, vendor
 from maps.pages import DALAD_BOUNDS, Viewer, attach_script, new_page, render
 
 TITLE = "网格调整 · 达拉特旗网格"
-#: How close to an existing corner a drawn cut may start or end and still be moved onto it.
-SNAP_METRES = 20.0
+#: How close to an existing vertex of the draft a drawn cut's vertex is moved onto it (the
+#: API's default; the planner may change it between 0 and 50 m).
+SNAP_METRES = 5.0
+#: The page's scripts that ``plan.js`` builds on, in load order.
+PARTS = (
+    "plan-draw-zh.js",
+    "plan-drafts.js",
+    "plan-select.js",
+    "plan-workload.js",
+    "plan-panels.js",
+)
 
 
 def plan_page(
-    settings: Settings, plan_id: int | None, viewer: Viewer, scope_code: str | None = None
+    settings: Settings,
+    plan_id: int | None,
+    viewer: Viewer,
+    scope_code: str | None = None,
+    username: str = "",
 ) -> str:
-    """The planner's page for draft ``plan_id``, or a form to start a draft when there is none
-    (its scope filled in with ``scope_code``, the planner's own area)."""
+    """The planner's page for draft ``plan_id``, or the planner's drafts and a form to start
+    one when there is none (the pick limited to ``scope_code``, the planner's own area)."""
     m = new_page(settings, TITLE, viewer)
     m.fit_bounds(DALAD_BOUNDS)
-    Draw(
-        export=False,
-        draw_options={
-            "polyline": {"shapeOptions": {"color": "#d7301f", "weight": 3}},
-            "polygon": False,
-            "rectangle": False,
-            "circle": False,
-            "marker": False,
-            "circlemarker": False,
-        },
-        edit_options={"edit": False, "remove": False},
-    ).add_to(m)
+    header = root(m).header
+    # leaflet-draw without folium's Draw: the script localises it before building the toolbar
+    header.add_child(CssLink(vendor("leaflet-draw/leaflet.draw.css")), name="leaflet_draw_css")
+    header.add_child(JavascriptLink(vendor("leaflet-draw/leaflet.draw.js")), name="leaflet_draw")
+    header.add_child(CssLink("/static/wangge/plan.css"), name="plan.css")
     attach_script(
         m,
         "plan.js",
@@ -39,6 +55,7 @@ def plan_page(
             "api": "/api/v1",
             "plan": plan_id,
             "scopeCode": scope_code or "",
+            "username": username,
             "snapMetres": SNAP_METRES,
             "statusColours": {
                 "unchanged": "#6baed6",
@@ -47,5 +64,6 @@ def plan_page(
                 "retired": "#969696",
             },
         },
+        uses=PARTS,
     )
     return render(m)
