@@ -11,7 +11,8 @@ and ``plan-panels.js`` (problems, impact, publish).
 
 from __future__ import annotations
 
-from branca.element import CssLink, JavascriptLink
+from branca.element import CssLink
+from folium.elements import JSCSSMixin
 
 from geo.settings import Settings
 from maps.assets import root, vendor
@@ -31,6 +32,16 @@ PARTS = (
 )
 
 
+class DrawAssets(JSCSSMixin):
+    """leaflet-draw's files after Leaflet's, without folium's toolbar: ``plan-select.js``
+    builds the toolbar once ``plan-draw-zh.js`` has put every string of it in Chinese."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.default_js = [("leaflet_draw_js", vendor("leaflet-draw/leaflet.draw.js"))]
+        self.default_css = [("leaflet_draw_css", vendor("leaflet-draw/leaflet.draw.css"))]
+
+
 def plan_page(
     settings: Settings,
     plan_id: int | None,
@@ -42,11 +53,8 @@ def plan_page(
     one when there is none (the pick limited to ``scope_code``, the planner's own area)."""
     m = new_page(settings, TITLE, viewer)
     m.fit_bounds(DALAD_BOUNDS)
-    header = root(m).header
-    # leaflet-draw without folium's Draw: the script localises it before building the toolbar
-    header.add_child(CssLink(vendor("leaflet-draw/leaflet.draw.css")), name="leaflet_draw_css")
-    header.add_child(JavascriptLink(vendor("leaflet-draw/leaflet.draw.js")), name="leaflet_draw")
-    header.add_child(CssLink("/static/wangge/plan.css"), name="plan.css")
+    DrawAssets().add_to(m)
+    root(m).header.add_child(CssLink("/static/wangge/plan.css"), name="plan.css")
     attach_script(
         m,
         "plan.js",

@@ -106,7 +106,7 @@ function wanggePlanDrafts(ctx) {
   function filter() {
     const words = search.value.trim();
     const found = state.places.filter((f) => !words || f.properties.name.includes(words) ||
-      f.properties.code.startsWith(words)).slice(0, 50);
+      f.properties.parentName.includes(words) || f.properties.code.startsWith(words)).slice(0, 50);
     choices.innerHTML = found.map((f) => "<li role='option' data-code='" + escape(f.properties.code) + "'>" +
       escape(f.properties.name) + " <span class='wg-hint'>" + LEVELS[f.properties.level] +
       (f.properties.parentName ? " · " + escape(f.properties.parentName) : "") + "</span></li>").join("") ||

@@ -15,7 +15,7 @@ function wanggePlanSelect(ctx) {
     "<div class='wg-row' role='radiogroup' aria-label='选择层级'>选择：" +
     "<label><input type='radio' name='wg-mode' value='micro_grid' checked> 微网格</label>" +
     "<label><input type='radio' name='wg-mode' value='grid'> 网格（在嘎查村之间移动）</label></div>" +
-    "<div class='wg-hint'>点击选择，按住 Shift 点击可多选；也可用地图左侧工具栏的多边形或矩形框选。</div>" +
+    "<div class='wg-hint'>点击选择，按住上档键（⇧）点击可多选；也可用地图左侧工具栏的多边形或矩形框选。</div>" +
     "<div class='wg-selection'></div>" +
     "<div class='wg-row'><label for='wg-move-to' class='wg-move-label'>移到网格…</label>" +
     "<select id='wg-move-to'></select><button name='move' class='wg-primary'>移动</button>" +
@@ -31,6 +31,9 @@ function wanggePlanSelect(ctx) {
   /* --- the draft's areas on the map --------------------------------------------------------- */
   const group = ctx.layers.draft;
   const proposalColour = "#e7298a";
+  /* Grids in the darker shade of their status, so that they stand out from their micro-grids. */
+  const GRID_COLOURS = { unchanged: "#08519c", changed: "#d94801", new: "#238b45" };
+  const labels = L.layerGroup().addTo(map);
   function style(f) {
     const level = f.properties.level;
     const picked = state.selected.has(f.id);
@@ -41,6 +44,7 @@ function wanggePlanSelect(ctx) {
       fill: level === "micro_grid" || (level === "grid" && state.mode === "grid"),
       fillOpacity: 0.12,
     };
+    if (level === "grid") { base.color = GRID_COLOURS[f.properties.status] || base.color; }
     if (level === "village") { base.color = "#54278f"; base.fill = false; }
     if (proposed) { Object.assign(base, { fillColor: proposalColour, fillOpacity: 0.45, dashArray: "4 3" }); }
     if (picked) { Object.assign(base, { color: "#000", weight: 3, fill: true, fillColor: "#ffd92f", fillOpacity: 0.55 }); }
@@ -53,6 +57,12 @@ function wanggePlanSelect(ctx) {
   ctx.restyle = () => group.eachLayer((layer) => layer.setStyle(style));
   function draw() {
     group.clearLayers();
+    labels.clearLayers();
+    state.features.filter((f) => f.properties.level === "grid").forEach((f) => {
+      const [lon, lat] = centre(f.geometry);
+      L.tooltip({ permanent: true, direction: "center", interactive: false, className: "wg-grid-label" })
+        .setLatLng([lat, lon]).setContent(escape(f.properties.name)).addTo(labels);
+    });
     ["micro_grid", "grid", "village"].forEach((level) => {
       const features = state.features.filter((f) => f.properties.level === level);
       const interactive = level === state.mode;

@@ -121,6 +121,7 @@ function wanggePlan(map, cfg) {
     L.control.layers(null, { "现行网格": current, "草案": ctx.layers.draft }, {
       collapsed: false, position: "bottomleft",
     }).addTo(map);
+    document.querySelectorAll(".leaflet-control-layers-toggle").forEach((a) => { a.title = "图层"; });
 
     const select = wanggePlanSelect(ctx);
     const panels = wanggePlanPanels(ctx);
