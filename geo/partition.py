@@ -15,11 +15,14 @@ cases); an edge joins two areas that share a boundary of positive length and car
 Problems*, in Location Science, 2019, §3): ``k`` far-apart seeds (farthest-point in hops),
 each part grown in turn, the lightest first, by the unclaimed neighbour nearest its seed.
 :func:`rebalance` then improves a partition by boundary moves (the local search of the same
-chapter; Ricca & Simeone 2008): a node on a part's edge goes to the neighbouring part when that
-lowers the objective ``(spread, sum of squared loads, cut)``, compared in that order, while the
-part it leaves stays as connected as it was (:func:`networkx.is_connected` on what is left).
-The best move is taken each round until none helps. :func:`split` runs this from several
-first seeds (the most peripheral nodes) and keeps the best result.
+chapter; Ricca & Simeone 2008): a node on a part's edge goes to the neighbouring part, or two
+nodes on either side of an edge between parts trade places, when that lowers the objective
+while every part stays as connected as it was (:func:`networkx.number_connected_components`
+on what is left). The objective is compared in order: the spread, no lower than
+:data:`EVEN_ENOUGH` (5 %: below it loads are even enough and only compactness counts), the
+sum of squared loads while the spread is above it, then the cut. The best change is taken
+each round until none helps. :func:`split` runs this from several first seeds (the most
+peripheral nodes) and keeps the best result.
 
 Everything is deterministic: nodes are visited in sorted order, ties go to the smallest node
 and part, and no random numbers are drawn, so the same graph always gives the same parts.
@@ -48,6 +51,9 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+#: A spread this small is even enough: below it, only compactness (a shorter cut) counts.
+#: Households change by more than 5 % between two registry updates.
+EVEN_ENOUGH = 0.05
 #: How many first seeds :func:`split` tries (the most peripheral nodes).
 FIRST_SEEDS = 8
 #: Rounds of boundary moves per node at most (a guard: each round strictly improves).
@@ -194,71 +200,139 @@ def _cut(graph: nx.Graph, assign: Mapping[str, int]) -> float:
 
 
 def _objective(loads: Sequence[float], cut: float) -> tuple[float, float, float]:
-    return round(spread(loads), 9), round(sum(x * x for x in loads), 6), round(cut, 3)
+    """What the search lowers, compared in order: the spread, but no lower than
+    :data:`EVEN_ENOUGH`; while above it, the sum of squared loads; then the cut."""
+    above = spread(loads) > EVEN_ENOUGH
+    squares = sum(x * x for x in loads) if above else 0.0
+    return round(max(spread(loads), EVEN_ENOUGH), 9), round(squares, 6), round(cut, 3)
 
 
 def _score(partition: Partition) -> tuple[float, float, float]:
     return _objective(partition.loads, partition.cut_m)
 
 
+Change = tuple[tuple[str, int], ...]
+"""Nodes and the part each goes to: one pair for a move, two for a swap."""
+
+
+class _Search:
+    """A partition under local search: parts, their loads, pieces and the cut, kept current."""
+
+    def __init__(
+        self,
+        graph: nx.Graph,
+        assign: Mapping[str, int],
+        k: int,
+        movable: set[str],
+        groups: Sequence[Hashable] | None,
+    ) -> None:
+        self.graph, self.k, self.movable, self.groups = graph, k, movable, groups
+        self.assign = dict(assign)
+        self.members: list[set[str]] = [set() for _ in range(k)]
+        for node, part in self.assign.items():
+            self.members[part].add(node)
+        self.loads = [sum(graph.nodes[n]["load"] for n in m) for m in self.members]
+        self.pieces = [self._pieces(m) for m in self.members]
+        self.cut = _cut(graph, self.assign)
+
+    def _pieces(self, nodes: set[str]) -> int:
+        return nx.number_connected_components(self.graph.subgraph(nodes)) if nodes else 0
+
+    def objective(self) -> tuple[float, float, float]:
+        return _objective(self.loads, self.cut)
+
+    def _targets(self, node: str) -> list[int]:
+        """The parts ``node`` may go to: bordering it, and in its part's group."""
+        here = self.assign[node]
+        near = sorted({self.assign[o] for o in self.graph[node]} - {here})
+        return [p for p in near if self.groups is None or self.groups[p] == self.groups[here]]
+
+    def moves(self) -> list[Change]:
+        return [((n, p),) for n in sorted(self.movable) for p in self._targets(n)]
+
+    def swaps(self) -> list[Change]:
+        """Pairs of boundary nodes of two parts trading places (balance and compactness in
+        finer steps than a move)."""
+        edge: dict[tuple[int, int], list[str]] = {}
+        for node in sorted(self.movable):
+            for there in self._targets(node):
+                edge.setdefault((self.assign[node], there), []).append(node)
+        return [
+            ((u, j), (v, i))
+            for (i, j), ours in sorted(edge.items())
+            if i < j
+            for u in ours
+            for v in edge.get((j, i), [])
+        ]
+
+    def score(self, change: Change) -> tuple[float, float, float] | None:
+        """The objective after ``change``, or None when it empties or cuts a part."""
+        to = dict(change)
+        loads = list(self.loads)
+        touched: dict[int, set[str]] = {}
+        for node, there in change:
+            here = self.assign[node]
+            weight = self.graph.nodes[node]["load"]
+            loads[here] -= weight
+            loads[there] += weight
+            for part in (here, there):
+                touched.setdefault(part, set(self.members[part]))
+            touched[here].discard(node)
+            touched[there].add(node)
+        for part, nodes in touched.items():
+            if not nodes or self._pieces(nodes) > self.pieces[part]:
+                return None
+        delta, seen = 0.0, set()
+        for node in to:
+            for other, data in self.graph[node].items():
+                if (other, node) in seen:
+                    continue
+                seen.add((node, other))
+                before = self.assign[node] != self.assign[other]
+                after = to.get(node, self.assign[node]) != to.get(other, self.assign[other])
+                delta += data["length"] * (int(after) - int(before))
+        return _objective(loads, self.cut + delta)
+
+    def apply(self, change: Change) -> None:
+        touched = {p for node, there in change for p in (there, self.assign[node])}
+        for node, there in change:
+            here = self.assign[node]
+            weight = self.graph.nodes[node]["load"]
+            self.members[here].discard(node)
+            self.members[there].add(node)
+            self.loads[here] -= weight
+            self.loads[there] += weight
+            self.assign[node] = there
+        for part in touched:
+            self.pieces[part] = self._pieces(self.members[part])
+        self.cut = _cut(self.graph, self.assign)
+
+    def best(self, changes: list[Change]) -> tuple[tuple[float, float, float], Change] | None:
+        """The change lowering the objective most (the first such in order), or None."""
+        current, found = self.objective(), None
+        for change in changes:
+            score = self.score(change)
+            if score is not None and score < current and (found is None or score < found[0]):
+                found = (score, change)
+        return found
+
+
 def _improve(
     graph: nx.Graph,
-    assign: dict[str, int],
+    assign: Mapping[str, int],
     k: int,
     movable: set[str],
     groups: Sequence[Hashable] | None,
 ) -> dict[str, int]:
-    """Boundary moves, best first, while one lowers the objective (see the module doc)."""
-    assign = dict(assign)
-    members: list[set[str]] = [set() for _ in range(k)]
-    for node, part in assign.items():
-        members[part].add(node)
-    loads = [sum(graph.nodes[n]["load"] for n in m) for m in members]
-    pieces = [nx.number_connected_components(graph.subgraph(m)) if m else 0 for m in members]
-    cut = _cut(graph, assign)
+    """Boundary moves, else swaps, best first, while one lowers the objective (see the
+    module doc)."""
+    search = _Search(graph, assign, k, movable, groups)
     for _ in range(ROUNDS_PER_NODE * max(len(graph), 1)):
-        current = _objective(loads, cut)
-        best: tuple[tuple[float, float, float], str, int] | None = None
-        for node in sorted(movable):
-            here = assign[node]
-            weight = graph.nodes[node]["load"]
-            shared = [0.0] * k
-            for other, data in graph[node].items():
-                shared[assign[other]] += data["length"]
-            targets = [
-                p
-                for p in range(k)
-                if p != here and shared[p] > 0 and (groups is None or groups[p] == groups[here])
-            ]
-            if not targets or len(members[here]) == 1:
-                continue
-            left = members[here] - {node}
-            if nx.number_connected_components(graph.subgraph(left)) > pieces[here]:
-                continue
-            for there in targets:
-                after = list(loads)
-                after[here] -= weight
-                after[there] += weight
-                score = _objective(after, cut + shared[here] - shared[there])
-                if score < current and (best is None or score < best[0]):
-                    best = (score, node, there)
-        if best is None:
+        found = search.best(search.moves()) or search.best(search.swaps())
+        if found is None:
             break
-        _, node, there = best
-        here = assign[node]
-        weight = graph.nodes[node]["load"]
-        cut += sum(
-            d["length"] * ((assign[o] == here) - (assign[o] == there))
-            for o, d in graph[node].items()
-        )
-        members[here].discard(node)
-        members[there].add(node)
-        loads[here] -= weight
-        loads[there] += weight
-        assign[node] = there
-        pieces[there] = nx.number_connected_components(graph.subgraph(members[there]))
-        pieces[here] = nx.number_connected_components(graph.subgraph(members[here]))
-    return assign
+        search.apply(found[1])
+    return search.assign
 
 
 def _partition(graph: nx.Graph, assign: Mapping[str, int], k: int) -> Partition:
