@@ -1,13 +1,25 @@
-"""/maps/plan in real headless Chromium: select a micro-grid, draw a split, see the impact,
-publish. It publishes a new generation, so it runs on its own scratch database and server."""
+"""/maps/plan in real headless Chromium at 1920×1080, as a planner uses it: open 网格调整 from
+/maps/, start a draft by picking a village by name, move micro-grids from one grid to its
+neighbour with clicks, watch the workload change, publish with a date after confirming, and
+see the new outline on the command map; or cut a micro-grid with a line drawn near two of its
+corners, snapped onto them. The tests make no API call themselves: they click and type, and
+read the database to check what the page did. Every state of the page is scanned for Latin
+words (none but codes and units) and saved as a screenshot under the test's tmp dir.
+
+Publishing makes a new generation, so the module runs on its own scratch database and server.
+"""
 
 from __future__ import annotations
 
-import httpx
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import geopandas as gpd
 import pytest
 import shapely
-from playwright.sync_api import expect
-from sqlalchemy import create_engine
+from playwright.sync_api import Page, expect
+from sqlalchemy import Engine, create_engine, text
 
 from access.accounts import ensure_demo_accounts, find_account
 from api import tokens
@@ -16,90 +28,285 @@ from geo.settings import Settings
 from tests.browser import SCREENSHOTS, PageCheck, screenshot_name
 from tests.helpers import scratch_database, serving
 
+FULL_HD = {"width": 1920, "height": 1080}
 MAP_JS = (
     "Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])"
     ".find(v => v instanceof L.Map)"
 )
+STATE = "window.wanggePlanState"
+#: A point's place on the screen: the map's container point plus the container's offset.
+SCREEN_JS = (
+    f"([lat, lon]) => {{ const m = {MAP_JS}; const p = m.latLngToContainerPoint([lat, lon]);"
+    " const r = m.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }"
+)
 
 
 @pytest.fixture(scope="module")
-def plan_server(engine):
-    """The service on a scratch database, with the (banner) planner's access token and page
-    session: ``(base URL, headers, session)``."""
+def plan_server(engine: Engine) -> Iterator[tuple[str, str, Engine]]:
+    """The service on a scratch database: ``(base URL, the planner's page session, engine)``."""
     with scratch_database(engine, "wangge_plan_ui") as url:
         settings = Settings(database_url=url, load_sample_data=False)
         scratch = create_engine(url)
         with scratch.begin() as conn:
             ensure_demo_accounts(conn)
             planner = find_account(conn, username="planner")
-        scratch.dispose()
         assert planner is not None
-        access = tokens.issue(settings, planner.id, "access").token
         session = tokens.issue(settings, planner.id, "session").token
-        with serving(create_app(settings)) as base:
-            yield base, {"Authorization": f"Bearer {access}"}, session
+        try:
+            with serving(create_app(settings)) as base:
+                yield base, session, scratch
+        finally:
+            scratch.dispose()
 
 
-def test_draw_a_split_see_the_impact_and_publish(browser, plan_server, sample_areas, request):
-    base, headers, session = plan_server
-    micro = sample_areas["micro_grid"].set_index("code").sort_index()
-    code = micro.index[2000]
-    target = micro.geometry[code]
-    with httpx.Client(base_url=base, headers=headers) as http:
-        plan = http.post("/api/v1/plans", json={"scope_code": code[:14]}).json()
-        areas = http.get(f"/api/v1/plans/{plan['id']}/areas").json()["features"]
-    ref = next(f["id"] for f in areas if f["properties"].get("source_code") == code)
-    check = PageCheck(browser, base, session=session)
+def neighbours(areas: dict[str, gpd.GeoDataFrame], skip: int = 0) -> dict[str, Any]:
+    """A village with a grid A of at least six micro-grids, three of which border its
+    neighbour B (the ``skip``-th such village in code order): their codes and names."""
+    grids = areas["grid"].set_index("code").sort_index()
+    micro = areas["micro_grid"].set_index("code").sort_index()
+    villages = areas["village"].set_index("code")
+    found = 0
+    for a in grids.index:
+        inside = micro[micro.index.str[:14] == a]
+        if len(inside) < 6:
+            continue
+        for b in grids.index[grids.index.str[:12] == a[:12]]:
+            border = shapely.intersection(inside.geometry.values, grids.geometry[b])
+            touching = [c for c, g in zip(inside.index, border, strict=True) if g.length > 1e-4]
+            if b == a or len(touching) < 3:
+                continue
+            if found == skip:
+                return {
+                    "village": a[:12],
+                    "village_name": villages.name[a[:12]],
+                    "a": a,
+                    "b": b,
+                    "a_name": grids.name[a],
+                    "b_name": grids.name[b],
+                    "moved": touching[:3],
+                    "points": [micro.geometry[c].representative_point() for c in touching[:3]],
+                }
+            found += 1
+    raise AssertionError("no village with two such grids in the sample")
+
+
+def click_at(page: Page, point: shapely.Point, shift: bool = False) -> None:
+    """A real mouse click on the map where ``point`` (lon/lat) is."""
+    x, y = page.evaluate(SCREEN_JS, [point.y, point.x])
+    if shift:
+        page.keyboard.down("Shift")
+    page.mouse.click(x, y)
+    if shift:
+        page.keyboard.up("Shift")
+
+
+def frame(page: Page, geometry: Any, padding: int = 150) -> None:
+    """Zoom the map onto ``geometry`` as a planner would before clicking in it."""
+    west, south, east, north = geometry.bounds
+    page.evaluate(
+        f"([b, p]) => {{ const m = {MAP_JS}; m.fitBounds(b, {{padding: [p, p], animate: false}}); }}",
+        [[[south, west], [north, east]], padding],
+    )
+
+
+def settled(page: Page, loads: int) -> None:
+    """Wait until the draft has been loaded ``loads`` times and every panel has its answer."""
+    page.wait_for_function(
+        f"() => {STATE}.loads >= {loads} && {STATE}.problems !== null && {STATE}.impact !== null"
+        f" && {STATE}.workload !== null && !{STATE}.busy",
+        timeout=60_000,
+    )
+
+
+def start_draft(check: PageCheck, place: dict[str, Any], shots: Any) -> None:
+    """From /maps/: 网格调整, the village picked by name, a new draft opened."""
+    page = check.page
+    check.goto("/maps/", wait_until="load")
+    page.get_by_role("link", name="网格调整").click()
+    expect(page).to_have_title("网格调整 · 达拉特旗网格")
+    expect(page.locator(".wg-drafts, .wg-drafts .wg-hint").first).to_be_visible()
+    page.wait_for_function(f"() => {STATE}.places.length > 600", timeout=30_000)
+    check.assert_chinese(shots / "1-drafts.png")
+    page.get_by_placeholder("输入名称查找").fill(place["village_name"])
+    option = page.locator(f".wg-pick-list li[data-code='{place['village']}']")
+    expect(option).to_contain_text(place["village_name"])
+    expect(option).to_contain_text("嘎查村")
+    option.click()
+    expect(page.locator(".wg-picked")).to_contain_text(place["village_name"])
+    check.assert_chinese(shots / "2-picked.png")
+    page.get_by_role("button", name="新建草案").click()
+    page.wait_for_url("**/maps/plan?plan=*")
+    settled(page, 1)
+    expect(page.locator(".wg-plan-head")).to_contain_text(place["village_name"])
+    bounds = page.evaluate(f"() => {MAP_JS}.getBounds().toBBoxString()")
+    west, south, east, north = (float(v) for v in bounds.split(","))
+    assert west < east and east - west < 0.5, bounds  # framed on the village, not the banner
+    check.assert_chinese(shots / "3-draft.png")
+
+
+def households(engine: Engine, grid: str) -> int:
+    """Households whose house lies in the live micro-grids under ``grid``'s code now."""
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM household hh JOIN house h ON h.id = hh.house_id "
+                    "JOIN area a ON a.id = h.micro_grid_id WHERE left(a.code, 14) = :g"
+                ),
+                {"g": grid},
+            ).scalar_one()
+        )
+
+
+def test_move_three_micro_grids_watch_the_workload_and_publish(
+    browser, plan_server, sample_areas, request, tmp_path
+):
+    base, session, scratch = plan_server
+    place = neighbours(sample_areas)
+    check = PageCheck(browser, base, session=session, viewport=FULL_HD)
+    page = check.page
     try:
-        check.goto(f"/maps/plan?plan={plan['id']}", wait_until="load")
-        page = check.page
-        expect(page).to_have_title("网格调整 · 达拉特旗网格")
-        expect(page.locator(".wg-header")).to_contain_text("旗网格规划员")
-        expect(page.locator(".wg-header")).to_contain_text("网格规划员")
-        expect(page.get_by_role("button", name="退出")).to_be_visible()
-        page.wait_for_function("() => window.wanggePlanState.impact !== null", timeout=20000)
+        start_draft(check, place, tmp_path)
+        row_a = page.locator(f".wg-workload-table tr[data-ref='{place['a']}']")
+        row_b = page.locator(f".wg-workload-table tr[data-ref='{place['b']}']")
+        expect(row_a).to_contain_text(place["a_name"])
+        before_a, before_b = households(scratch, place["a"]), households(scratch, place["b"])
+        expect(row_a.locator("td").nth(2)).to_have_text(str(before_a))
+        expect(row_b.locator("td").nth(2)).to_have_text(str(before_b))
         expect(page.locator(".wg-problems")).to_contain_text("拓扑检查：通过")
-        page.evaluate(
-            "(ref) => window.wanggePlanState.layers.draft.eachLayer("
-            "l => { if (l.feature.id === ref) { l.fire('click'); } })",
-            ref,
-        )
-        expect(page.locator(".wg-selected")).to_contain_text(ref)
-        # a cut between two opposite corners, run on a little past them as a planner draws it
-        corners = shapely.get_coordinates(
-            shapely.get_exterior_ring(shapely.get_geometry(target, 0))
-        )
-        a, b = corners[0], corners[(len(corners) - 1) // 2]
-        line = [[float(y), float(x)] for x, y in (a + (a - b) * 0.2, a, b, b + (b - a) * 0.2)]
-        page.evaluate(
-            f"(line) => {{ const m = {MAP_JS}; m.fire(L.Draw.Event.CREATED, "
-            "{layer: L.polyline(line), layerType: 'polyline'}); }",
-            line,
-        )
-        page.wait_for_function(
-            "() => (window.wanggePlanState.lastSplit || []).length === 2",
-            timeout=20000,
-        )
-        page.wait_for_function("() => window.wanggePlanState.problems === 0", timeout=20000)
+        expect(page.get_by_role("button", name="发布为新版本…")).to_be_disabled()
+        expect(page.locator(".wg-publish .wg-why")).to_have_text("草案还没有任何改动")
+
+        frame(page, shapely.union_all([p.buffer(0.002) for p in place["points"]]))
+        click_at(page, place["points"][0])
+        for point in place["points"][1:]:
+            click_at(page, point, shift=True)
+        expect(page.locator(".wg-selection")).to_contain_text("已选 3 个微网格")
+        check.assert_chinese(tmp_path / "4-selected.png")
+        page.get_by_label("移到网格…").select_option(label=place["b_name"])
+        loads = page.evaluate(f"() => {STATE}.loads")
+        page.get_by_role("button", name="移动", exact=True).click()
+        settled(page, loads + 1)
+        expect(page.locator(".wg-msg.wg-main")).to_contain_text(f"已将 3 个微网格移到{place['b_name']}")
+        moved = page.evaluate(f"() => {STATE}.lastMove.moved")
+        assert len(moved) == 3
+        with scratch.connect() as conn:
+            parents = conn.execute(
+                text("SELECT DISTINCT parent_ref FROM plan_area WHERE ref = ANY(:r)"),
+                {"r": moved},
+            ).scalars()
+            assert list(parents) == [place["b"]]
+        # the workload panel: A lost the moved micro-grids' households, B gained them
+        with scratch.connect() as conn:
+            moving = conn.execute(
+                text(
+                    "SELECT count(*) FROM household hh JOIN house h ON h.id = hh.house_id "
+                    "JOIN area a ON a.id = h.micro_grid_id WHERE a.code = ANY(:c)"
+                ),
+                {"c": place["moved"]},
+            ).scalar_one()
+        assert moving > 0
+        expect(row_a.locator("td").nth(2)).to_have_text(f"{before_a} → {before_a - moving}")
+        expect(row_b.locator("td").nth(2)).to_have_text(f"{before_b} → {before_b + moving}")
         expect(page.locator(".wg-problems")).to_contain_text("拓扑检查：通过")
-        expect(page.locator(".wg-impact")).to_contain_text("变动区域 ")
-        page.get_by_role("button", name="发布为新版本").click()
-        page.wait_for_function(
-            "() => window.wanggePlanState.published !== null "
-            "|| window.wanggePlanState.message.startsWith('发布失败')",
-            timeout=30000,
+        expect(page.locator(".wg-impact")).to_contain_text("变动区域")
+        check.assert_chinese(tmp_path / "5-moved.png")
+
+        publish = page.get_by_role("button", name="发布为新版本…")
+        expect(publish).to_be_enabled()
+        publish.click()
+        dialog = page.get_by_role("dialog", name="确认发布")
+        expect(dialog).to_be_visible()
+        today = (datetime.now(UTC) + timedelta(hours=8)).date().isoformat()
+        expect(dialog.get_by_label("生效日期（北京时间）")).to_have_value(today)
+        check.assert_chinese(tmp_path / "6-confirm.png")
+        dialog.get_by_role("button", name="确认发布").click()
+        page.wait_for_function(f"() => {STATE}.published !== null", timeout=60_000)
+        report = page.evaluate(f"() => {STATE}.published")
+        expect(page.locator(".wg-published")).to_contain_text(
+            f"已发布为第 {report['generation']} 版，立即生效"
         )
-        assert page.evaluate("() => window.wanggePlanState.message").startswith("已发布")
-        published = page.evaluate("() => window.wanggePlanState.published")
-        expect(page.locator(".wg-msg")).to_contain_text(f"已发布为第 {published['generation']} 版")
+        check.assert_chinese(tmp_path / "7-published.png")
+
+        # the command map now places the moved micro-grids in grid B
+        page.get_by_role("link", name="到指挥中心地图查看新网格").click()
+        page.wait_for_url("**/maps/command")
+        page.wait_for_function("() => window.wanggeState && window.wanggeState.townshipCount > 0")
+        frame(page, place["points"][1].buffer(0.003), padding=0)
+        click_at(page, place["points"][1])
+        popup = page.locator(".leaflet-popup .wg-area")
+        expect(popup.locator(".wg-chain")).to_contain_text(place["b_name"])
         check.assert_clean()
     finally:
         check.close(SCREENSHOTS / screenshot_name(request.node.name))
-    with httpx.Client(base_url=base, headers=headers) as http:
-        assert http.get("/api/v1/health").json()["generation"] == published["generation"]
-        pieces = http.get(
-            "/api/v1/areas", params={"parent": code[:14], "level": "micro_grid", "limit": 1000}
-        ).json()["features"]
-    assert code not in {f["id"] for f in pieces}  # the split micro-grid retired
-    assert len(pieces) == int((micro.index.str[:14] == code[:14]).sum()) + 1
-    assert code in published["retired"]
+    with scratch.connect() as conn:
+        live = conn.execute(
+            text(
+                "SELECT a.name, ST_AsBinary(a.geom) FROM area a JOIN generation g "
+                "ON g.id = :g WHERE a.level = 'grid' AND a.generation_low <= g.id "
+                "AND (a.generation_high IS NULL OR a.generation_high >= g.id) "
+                "AND a.name IN (:a, :b)"
+            ),
+            {"g": report["generation"], "a": place["a_name"], "b": place["b_name"]},
+        ).all()
+    outlines = {name: shapely.from_wkb(bytes(wkb)) for name, wkb in live}
+    for point in place["points"]:
+        assert outlines[place["b_name"]].contains(point)
+        assert not outlines[place["a_name"]].contains(point)
+
+
+def test_a_cut_near_two_corners_snaps_onto_them_and_publishes(
+    browser, plan_server, sample_areas, request, tmp_path
+):
+    base, session, scratch = plan_server
+    place = neighbours(sample_areas, skip=1)
+    micro = sample_areas["micro_grid"].set_index("code")
+    code = place["moved"][0]
+    target = shapely.get_geometry(micro.geometry[code], 0)
+    corners = shapely.get_coordinates(shapely.get_exterior_ring(target))[:-1]
+    a, b = corners[0], corners[len(corners) // 2]
+    # 2 m off each corner (inside the 5 m snap), the line run on a little past them
+    off = 2.0 / 111_000
+    near_a, near_b = a + [off, off * 0.5], b - [off * 0.5, off]
+    line = [near_a + (near_a - near_b) * 0.25, near_a, near_b, near_b + (near_b - near_a) * 0.25]
+    check = PageCheck(browser, base, session=session, viewport=FULL_HD)
+    page = check.page
+    try:
+        start_draft(check, place, tmp_path)
+        frame(page, target, padding=250)
+        click_at(page, target.representative_point())
+        expect(page.locator(".wg-selection")).to_contain_text("已选 1 个微网格")
+        page.locator(".leaflet-draw-draw-polyline").click()
+        check.assert_chinese(tmp_path / "4-drawing.png")
+        for x, y in line:
+            click_at(page, shapely.Point(x, y))
+        loads = page.evaluate(f"() => {STATE}.loads")
+        page.get_by_role("link", name="完成", exact=True).click()
+        settled(page, loads + 1)
+        assert page.evaluate(f"() => ({STATE}.lastSplit || []).length") == 2
+        expect(page.locator(".wg-problems")).to_contain_text("拓扑检查：通过")
+        check.assert_chinese(tmp_path / "5-cut.png")
+        page.get_by_role("button", name="发布为新版本…").click()
+        page.get_by_role("dialog", name="确认发布").get_by_role("button", name="确认发布").click()
+        page.wait_for_function(f"() => {STATE}.published !== null", timeout=60_000)
+        report = page.evaluate(f"() => {STATE}.published")
+        check.assert_chinese(tmp_path / "6-published.png")
+        check.assert_clean()
+    finally:
+        check.close(SCREENSHOTS / screenshot_name(request.node.name))
+    assert code in report["retired"]
+    with scratch.connect() as conn:
+        pieces = conn.execute(
+            text(
+                "SELECT ST_AsBinary(geom) FROM area WHERE generation_low = :g "
+                "AND level = 'micro_grid' AND ST_Intersects(geom, ST_GeomFromWKB(:t, 4490)) "
+                "AND ST_Area(ST_Intersection(geom, ST_GeomFromWKB(:t, 4490))) > 1e-12"
+            ),
+            {"g": report["generation"], "t": shapely.to_wkb(target)},
+        ).scalars()
+        shapes = [shapely.from_wkb(bytes(w)) for w in pieces]
+    assert len(shapes) == 2
+    # the cut runs from corner a to corner b exactly: both pieces carry both corners
+    for piece in shapes:
+        vertices = {tuple(v) for v in shapely.get_coordinates(piece).round(7)}
+        assert tuple(a.round(7)) in vertices and tuple(b.round(7)) in vertices

@@ -117,6 +117,7 @@ function wanggePlanWorkload(ctx) {
     const done = p.balance ? applyMoves(p.balance.moves.filter((m, i) =>
       body.querySelector("input[name=move][value='" + i + "']").checked)) :
       send("POST", "/plans/" + state.plan + "/apply-split", { grid: p.grid,
+        version: state.byRef.get(p.grid).properties.version,
         parts: p.split.parts.map((part) => part.micro_grids) }).then((r) => (r.ok ? "" : errorOf(r)));
     done.then((error) => {
       if (error) { ctx.say("采用失败：" + error); } else { ctx.say(p.balance ? "已采用所勾选的调整" : "已拆分网格", true); }
