@@ -61,9 +61,10 @@ function wanggePlanWorkload(ctx) {
 
   /* --- the suggestion ------------------------------------------------------------------- */
   body.querySelector("button[name=suggest]").addEventListener("click", () => {
-    const grids = [...ticked].filter((r) => state.byRef.has(r));
+    const chosen = state.mode === "grid" && !ticked.size ? state.selected : ticked;
+    const grids = [...chosen].filter((r) => state.byRef.has(r));
     const measure = body.querySelector("select[name=measure]").value;
-    if (!grids.length) { ctx.say("请先在工作量表中勾选网格"); return; }
+    if (!grids.length) { ctx.say("请先在工作量表中勾选网格（或按网格选择）"); return; }
     ctx.say("正在计算建议…", true);
     const plan = "/plans/" + state.plan;
     const asked = grids.length === 1 ?
