@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 from playwright.sync_api import Page, expect
@@ -104,7 +105,8 @@ def frame(page: Page, geometry: Any, padding: int = 150) -> None:
     """Zoom the map onto ``geometry`` as a planner would before clicking in it."""
     west, south, east, north = geometry.bounds
     page.evaluate(
-        f"([b, p]) => {{ const m = {MAP_JS}; m.fitBounds(b, {{padding: [p, p], animate: false}}); }}",
+        f"([b, p]) => {{ const m = {MAP_JS}; "
+        "m.fitBounds(b, {padding: [p, p], animate: false}); }",
         [[[south, west], [north, east]], padding],
     )
 
@@ -139,7 +141,7 @@ def start_draft(check: PageCheck, place: dict[str, Any], shots: Any) -> None:
     settled(page, 1)
     expect(page.locator(".wg-plan-head")).to_contain_text(place["village_name"])
     bounds = page.evaluate(f"() => {MAP_JS}.getBounds().toBBoxString()")
-    west, south, east, north = (float(v) for v in bounds.split(","))
+    west, _, east, _ = (float(v) for v in bounds.split(","))
     assert west < east and east - west < 0.5, bounds  # framed on the village, not the banner
     check.assert_chinese(shots / "3-draft.png")
 
@@ -187,7 +189,9 @@ def test_move_three_micro_grids_watch_the_workload_and_publish(
         loads = page.evaluate(f"() => {STATE}.loads")
         page.get_by_role("button", name="移动", exact=True).click()
         settled(page, loads + 1)
-        expect(page.locator(".wg-msg.wg-main")).to_contain_text(f"已将 3 个微网格移到{place['b_name']}")
+        expect(page.locator(".wg-msg.wg-main")).to_contain_text(
+            f"已将 3 个微网格移到{place['b_name']}"
+        )
         moved = page.evaluate(f"() => {STATE}.lastMove.moved")
         assert len(moved) == 3
         with scratch.connect() as conn:
@@ -267,7 +271,7 @@ def test_a_cut_near_two_corners_snaps_onto_them_and_publishes(
     a, b = corners[0], corners[len(corners) // 2]
     # 2 m off each corner (inside the 5 m snap), the line run on a little past them
     off = 2.0 / 111_000
-    near_a, near_b = a + [off, off * 0.5], b - [off * 0.5, off]
+    near_a, near_b = a + np.array([off, off * 0.5]), b - np.array([off * 0.5, off])
     line = [near_a + (near_a - near_b) * 0.25, near_a, near_b, near_b + (near_b - near_a) * 0.25]
     check = PageCheck(browser, base, session=session, viewport=FULL_HD)
     page = check.page
@@ -310,3 +314,97 @@ def test_a_cut_near_two_corners_snaps_onto_them_and_publishes(
     for piece in shapes:
         vertices = {tuple(v) for v in shapely.get_coordinates(piece).round(7)}
         assert tuple(a.round(7)) in vertices and tuple(b.round(7)) in vertices
+
+
+def test_lasso_balance_problems_and_repairs(browser, plan_server, sample_areas, request, tmp_path):
+    base, session, scratch = plan_server
+    place = neighbours(sample_areas, skip=2)
+    micro = sample_areas["micro_grid"].set_index("code").sort_index()
+    grid_a = sample_areas["grid"].set_index("code").geometry[place["a"]]
+    # the lasso: a rectangle around grid A; it selects the micro-grids whose centre is inside
+    west, south, east, north = grid_a.bounds
+    pad_x, pad_y = (east - west) * 0.05, (north - south) * 0.05
+    box = shapely.box(west + pad_x, south + pad_y, east - pad_x, north - pad_y)
+    village = micro[micro.index.str[:12] == place["village"]]
+    lassoed = sorted(c for c, g in village.geometry.items() if box.contains(g.centroid))
+    assert lassoed
+    check = PageCheck(browser, base, session=session, viewport=FULL_HD)
+    page = check.page
+    try:
+        start_draft(check, place, tmp_path)
+        frame(page, grid_a, padding=100)
+        page.locator(".leaflet-draw-draw-rectangle").click()
+        (x0, y0), (x1, y1) = (
+            page.evaluate(SCREEN_JS, [lat, lon])
+            for lon, lat in ((west + pad_x, north - pad_y), (east - pad_x, south + pad_y))
+        )
+        page.mouse.move(x0, y0)
+        page.mouse.down()
+        page.mouse.move(x1, y1, steps=8)
+        page.mouse.up()
+        expect(page.locator(".wg-selection")).to_contain_text(f"已选 {len(lassoed)} 个微网格")
+        assert sorted(page.evaluate(f"() => [...{STATE}.selected]")) == lassoed
+        check.assert_chinese(tmp_path / "4-lasso.png")
+        page.get_by_role("button", name="清除选择").click()
+
+        # the balance suggestion between A and B, shown, then applied
+        page.get_by_label("网格（在嘎查村之间移动）").check()
+        page.get_by_label(f"选中{place['a_name']}").check()
+        page.get_by_label(f"选中{place['b_name']}").check()
+        page.get_by_role("button", name="建议均衡划分").click()
+        proposal = page.locator(".wg-proposal")
+        expect(proposal).to_contain_text("均衡建议")
+        moves = page.evaluate(f"() => {STATE}.proposal.balance.moves")
+        assert moves, "the sample's neighbours differ in load"
+        expect(proposal.locator("input[name=move]")).to_have_count(len(moves))
+        check.assert_chinese(tmp_path / "5-balance.png")
+        loads = page.evaluate(f"() => {STATE}.loads")
+        proposal.get_by_role("button", name="采用所勾选的调整").click()
+        settled(page, loads + 1)
+        with scratch.connect() as conn:
+            plan = int(page.url.rsplit("=", 1)[1])
+            parents = dict(
+                conn.execute(
+                    text(
+                        "SELECT ref, parent_ref FROM plan_area WHERE plan_id = :p AND ref = ANY(:r)"
+                    ),
+                    {"p": plan, "r": [m["ref"] for m in moves]},
+                ).all()
+            )
+        assert parents == {m["ref"]: m["to"] for m in moves}
+
+        # a cut without snapping leaves problems: listed in Chinese, located, repaired
+        page.get_by_label("微网格", exact=True).check()
+        code = place["moved"][0]
+        target = shapely.get_geometry(micro.geometry[code], 0)
+        ring = shapely.get_coordinates(shapely.get_exterior_ring(target))
+        half = (len(ring) - 1) // 2
+        m1, m2 = (ring[0] + ring[1]) / 2, (ring[half] + ring[half + 1]) / 2
+        frame(page, target, padding=250)
+        click_at(page, target.representative_point())
+        page.locator("input[name=snap]").fill("0")
+        page.locator(".leaflet-draw-draw-polyline").click()
+        for x, y in (m1 + (m1 - m2) * 0.2, m2 + (m2 - m1) * 0.2):
+            click_at(page, shapely.Point(x, y))
+        loads = page.evaluate(f"() => {STATE}.loads")
+        page.get_by_role("link", name="完成", exact=True).click()
+        settled(page, loads + 1)
+        problems = page.evaluate(f"() => {STATE}.problems.length")
+        assert problems > 0
+        expect(page.locator(".wg-problem-list li")).to_have_count(problems)
+        expect(page.locator(".wg-publish .wg-why")).to_have_text(f"还有 {problems} 个拓扑问题")
+        expect(page.get_by_role("button", name="发布为新版本…")).to_be_disabled()
+        check.assert_chinese(tmp_path / "6-problems.png")
+        page.locator(".wg-problem-list a").first.click()
+        page.wait_for_function(f"() => {STATE}.zoomedProblem !== undefined")
+        repair = page.locator("button[name=repair]").first
+        expect(repair).to_be_visible()
+        loads = page.evaluate(f"() => {STATE}.loads")
+        repair.click()
+        settled(page, loads + 1)
+        assert page.evaluate(f"() => {STATE}.problems.length") < problems
+        expect(page.locator(".wg-msg.wg-main")).to_contain_text("已修复")
+        check.assert_chinese(tmp_path / "7-repaired.png")
+        check.assert_clean()
+    finally:
+        check.close(SCREENSHOTS / screenshot_name(request.node.name))

@@ -35,7 +35,7 @@ function wanggePlanPanels(ctx) {
       "<ul class='wg-problem-list'>" + state.problems.map((f, i) => {
         const codes = f.properties.codes || [];
         const fixes = repairs.filter((r) => codes.includes(r.properties.ref));
-        return "<li><a data-problem='" + i + "'>" + escape(problemText(f)) + "</a>" +
+        return "<li><a href='#' data-problem='" + i + "'>" + escape(problemText(f)) + "</a>" +
           (f.properties.area_m2 ? "（约 " + Number(f.properties.area_m2).toFixed(1) + " m²）" : "") +
           fixes.map((r) => " <button name='repair' data-repair='" + escape(r.id) + "'>" +
             escape(repairText(r)) + "</button>").join("") + "</li>";
@@ -45,7 +45,7 @@ function wanggePlanPanels(ctx) {
   ctx.renders.push(renderProblems);
   problemBox.addEventListener("click", (e) => {
     const link = e.target.closest("a[data-problem]");
-    if (link) { zoomTo(state.problems[Number(link.dataset.problem)]); return; }
+    if (link) { e.preventDefault(); zoomTo(state.problems[Number(link.dataset.problem)]); return; }
     const button = e.target.closest("button[name=repair], button[name=repair-all]");
     if (!button) { return; }
     const ids = button.name === "repair-all" ? state.repairs.map((r) => r.id) : [button.dataset.repair];
@@ -85,6 +85,9 @@ function wanggePlanPanels(ctx) {
     }
     return "另有一条提示，请联系管理员查看";
   }
+  /* Where an incident or member is or goes: its grid's name when the impact names the grid
+   * (the hands it changes), else its area's. */
+  const where = (grid, area) => (grid ? nameOf(grid) : nameOf(area));
   function renderImpact() {
     const body = impactBox.querySelector(".wg-body");
     const impact = state.impact;
@@ -101,12 +104,13 @@ function wanggePlanPanels(ctx) {
         warnings.map((w) => "<li class='wg-flag'>" + escape(w) + "</li>").join("") + "</ul></div>" : "") +
       (impact.incidents.length ? "<table class='wg-impact-incidents'><thead><tr><th>事件</th><th>原区域</th>" +
         "<th>新区域</th></tr></thead><tbody>" + impact.incidents.slice(0, SHOWN).map((i) => "<tr><td>" +
-        escape(i.code) + "</td><td>" + escape(i.from) + "</td><td>" + escape(nameOf(i.to)) + "</td></tr>").join("") +
+        escape(i.code) + "</td><td>" + escape(where(i.from_grid, i.from)) + "</td><td>" +
+        escape(where(i.to_grid, i.to)) + "</td></tr>").join("") +
         "</tbody></table>" : "") +
       (impact.members.length ? "<table class='wg-impact-members'><thead><tr><th>成员</th><th>身份</th>" +
         "<th>原区域</th><th>新区域</th></tr></thead><tbody>" + impact.members.slice(0, SHOWN).map((m) => "<tr><td>" +
-        escape(m.name) + "</td><td>" + (MEMBER_KINDS[m.kind] || "成员") + "</td><td>" + escape(m.from) +
-        "</td><td>" + escape(nameOf(m.to)) + "</td></tr>").join("") + "</tbody></table>" : "") +
+        escape(m.name) + "</td><td>" + (MEMBER_KINDS[m.kind] || "成员") + "</td><td>" + escape(where(m.from_grid, m.from)) +
+        "</td><td>" + escape(where(m.to_grid, m.to)) + "</td></tr>").join("") + "</tbody></table>" : "") +
       (impact.incidents.length > SHOWN || impact.members.length > SHOWN ?
         "<div class='wg-hint'>每类只列出前 " + SHOWN + " 条</div>" : "");
   }
