@@ -122,8 +122,11 @@ function wanggePlanSelect(ctx) {
   function renderSelection() {
     const refs = [...state.selected];
     const list = body.querySelector(".wg-selection");
-    list.innerHTML = refs.length ? "已选 " + refs.length + " 个" + LEVELS[state.mode] + "：" +
-      refs.map((r) => escape(nameOf(r))).join("、") : "<span class='wg-hint'>尚未选择</span>";
+    const villages = state.features.some((f) => f.properties.level === "village");
+    list.innerHTML = (refs.length ? "已选 " + refs.length + " 个" + LEVELS[state.mode] + "：" +
+      refs.map((r) => escape(nameOf(r))).join("、") : "<span class='wg-hint'>尚未选择</span>") +
+      (state.mode === "grid" && !villages ? "<div class='wg-hint'>本草案只含一个嘎查村：要在嘎查村之间移动网格，" +
+        "请以苏木镇为范围新建草案。</div>" : "");
     body.querySelector(".wg-move-label").textContent = state.mode === "grid" ? "移到嘎查村…" : "移到网格…";
     const keep = target.value;
     const options = targets();
