@@ -188,3 +188,23 @@ class PublishReport(Strict):
     warnings: list[str] = Field(
         default=[], description="Grids far outside the households norm (not a refusal)."
     )
+
+
+class MoveIn(Strict):
+    """Children handed to another parent of the draft (micro-grids to a grid, grids to a
+    village); the parents become the unions of their children."""
+
+    refs: list[str] = Field(min_length=1, max_length=500, description="Draft refs of one level.")
+    to: str = Field(max_length=32, description="Draft ref of the new parent, one level above.")
+    versions: dict[str, int] | None = Field(
+        default=None, description="The version of every area moved: {ref: version}."
+    )
+
+
+class MoveResult(Strict):
+    moved: list[str] = Field(description="The refs that changed parent.")
+    versions: dict[str, int] = Field(description="Their new versions.")
+    parents: dict[str, int] = Field(
+        description="Parents rebuilt as unions of their children, with their new versions."
+    )
+    plan_version: int
