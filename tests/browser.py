@@ -39,6 +39,8 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
 #: Latin a Chinese page may show besides codes (words holding a digit): metric units.
 UNITS = frozenset({"m", "km", "ha"})
+#: Resolves once the page has drawn a frame and a little after (a canvas map redraws late).
+_DRAWN_JS = "() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 200)))"
 #: Everything of a page a person reads: the visible text, tooltips (title) and placeholders.
 _READABLE_JS = """() => [document.title, document.body.innerText,
   ...[...document.querySelectorAll('[title]')].map((e) => e.getAttribute('title')),
@@ -137,7 +139,8 @@ class PageCheck:
     def assert_chinese(self, screenshot: Path | None = None) -> None:
         """Fail naming every Latin word (other than codes and units) in the page's visible
         text, tooltips and placeholders; first save a screenshot of the page as it is."""
-        if screenshot is not None:
+        if screenshot is not None:  # once a canvas map has drawn its last change
+            self.page.evaluate(_DRAWN_JS)
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             self.page.screenshot(path=screenshot)
         found = latin_words("\n".join(self.page.evaluate(_READABLE_JS)))

@@ -114,7 +114,8 @@ def frame(page: Page, geometry: Any, padding: int = 150) -> None:
 def settled(page: Page, loads: int) -> None:
     """Wait until the draft has been loaded ``loads`` times and every panel has its answer."""
     page.wait_for_function(
-        f"() => {STATE}.loads >= {loads} && {STATE}.problems !== null && {STATE}.impact !== null"
+        f"() => {STATE} && {STATE}.loads >= {loads} && {STATE}.problems !== null"
+        f" && {STATE}.impact !== null"
         f" && {STATE}.workload !== null && !{STATE}.busy",
         timeout=60_000,
     )
@@ -127,7 +128,7 @@ def start_draft(check: PageCheck, place: dict[str, Any], shots: Any) -> None:
     page.get_by_role("link", name="网格调整").click()
     expect(page).to_have_title("网格调整 · 达拉特旗网格")
     expect(page.locator(".wg-drafts, .wg-drafts .wg-hint").first).to_be_visible()
-    page.wait_for_function(f"() => {STATE}.places.length > 600", timeout=30_000)
+    page.wait_for_function(f"() => {STATE} && {STATE}.places.length > 600", timeout=30_000)
     check.assert_chinese(shots / "1-drafts.png")
     page.get_by_placeholder("输入名称查找").fill(place["village_name"])
     option = page.locator(f".wg-pick-list li[data-code='{place['village']}']")

@@ -87,7 +87,7 @@ function wanggePlanDrafts(ctx) {
       showLevel();
       filter();
       const all = Object.values(layers).filter((l) => l.getLayers().length);
-      if (all.length) { map.fitBounds(L.featureGroup(all).getBounds()); }
+      if (all.length) { map.fitBounds(L.featureGroup(all).getBounds(), { animate: false }); }
     });
   map.on("zoomend", showLevel);
 
@@ -122,7 +122,7 @@ function wanggePlanDrafts(ctx) {
   function pick(feature) {
     state.pick = feature;
     chosen.clearLayers().addData(feature);
-    map.fitBounds(chosen.getBounds(), { padding: [30, 30] });
+    map.fitBounds(chosen.getBounds(), { padding: [30, 30], animate: false });
     choices.querySelectorAll("li[data-code]").forEach((li) => {
       li.setAttribute("aria-selected", String(li.dataset.code === feature.properties.code));
     });

@@ -61,15 +61,15 @@ function wanggePlanPanels(ctx) {
   function zoomTo(problem) {
     state.zoomedProblem = problem;
     if (problem.geometry) {
-      map.fitBounds(L.geoJSON(problem).getBounds().pad(2), { maxZoom: 18 });
+      map.fitBounds(L.geoJSON(problem).getBounds().pad(2), { maxZoom: 18, animate: false });
       return;
     }
     const areas = (problem.properties.codes || []).map((c) => state.byRef.get(c)).filter(Boolean);
-    if (areas.length) { map.fitBounds(L.geoJSON({ type: "FeatureCollection", features: areas }).getBounds()); }
+    if (areas.length) { map.fitBounds(L.geoJSON({ type: "FeatureCollection", features: areas }).getBounds(), { animate: false }); }
   }
 
   /* --- impact ------------------------------------------------------------------------------- */
-  const impactBox = ctx.section("impact", "影响（发布后哪些事件和人员换区域）");
+  const impactBox = ctx.section("impact", "影响（发布后哪些事件和人员换网格）");
   const MEMBER_KINDS = { leader: "包联领导", instructor: "部门指导员", grid_worker: "网格员", party_member: "党员" };
   const SHOWN = 30;
   /* The impact's warnings in Chinese (the API gives them in English for its clients). */
@@ -88,6 +88,13 @@ function wanggePlanPanels(ctx) {
   /* Where an incident or member is or goes: its grid's name when the impact names the grid
    * (the hands it changes), else its area's. */
   const where = (grid, area) => (grid ? nameOf(grid) : nameOf(area));
+  /* Whether an incident or member changes hands (its grid changes); without grids in the
+   * impact, any move counts. */
+  const handed = (x) => !x.from_grid || !x.to_grid || x.from_grid !== x.to_grid;
+  function rows(list, cells) {
+    return list.slice(0, SHOWN).map((x) => "<tr>" + cells(x).map((c) => "<td>" + escape(c) + "</td>").join("") +
+      "</tr>").join("");
+  }
   function renderImpact() {
     const body = impactBox.querySelector(".wg-body");
     const impact = state.impact;
@@ -95,24 +102,24 @@ function wanggePlanPanels(ctx) {
     if (impact.error) { body.textContent = "计算失败：" + impact.error; return; }
     const areas = impact.areas;
     const warnings = impact.warnings_zh || impact.warnings.map(warningText);
+    const incidents = impact.incidents.filter(handed);
+    const members = impact.members.filter(handed);
+    const recoded = impact.incidents.length - incidents.length + impact.members.length - members.length;
     body.innerHTML = "<table class='wg-impact-summary'><tbody>" +
       "<tr><td>变动区域</td><td class='wg-num'>" + (areas.changed.length + areas.new.length) + " 个（停用 " +
         areas.retired.length + " 个）</td></tr>" +
-      "<tr><td>未办结事件换区域</td><td class='wg-num'>" + impact.incidents.length + " 件</td></tr>" +
-      "<tr><td>成员换区域</td><td class='wg-num'>" + impact.members.length + " 人</td></tr></tbody></table>" +
+      "<tr><td>未办结事件换网格</td><td class='wg-num'>" + incidents.length + " 件</td></tr>" +
+      "<tr><td>成员换网格</td><td class='wg-num'>" + members.length + " 人</td></tr></tbody></table>" +
+      (recoded ? "<div class='wg-hint'>另有 " + recoded + " 条事件或成员只是所在微网格换了编号，网格不变。</div>" : "") +
       (warnings.length ? "<div class='wg-warnings'><b>提示</b><ul>" +
         warnings.map((w) => "<li class='wg-flag'>" + escape(w) + "</li>").join("") + "</ul></div>" : "") +
-      (impact.incidents.length ? "<table class='wg-impact-incidents'><thead><tr><th>事件</th><th>原区域</th>" +
-        "<th>新区域</th></tr></thead><tbody>" + impact.incidents.slice(0, SHOWN).map((i) => "<tr><td>" +
-        escape(i.code) + "</td><td>" + escape(where(i.from_grid, i.from)) + "</td><td>" +
-        escape(where(i.to_grid, i.to)) + "</td></tr>").join("") +
-        "</tbody></table>" : "") +
-      (impact.members.length ? "<table class='wg-impact-members'><thead><tr><th>成员</th><th>身份</th>" +
-        "<th>原区域</th><th>新区域</th></tr></thead><tbody>" + impact.members.slice(0, SHOWN).map((m) => "<tr><td>" +
-        escape(m.name) + "</td><td>" + (MEMBER_KINDS[m.kind] || "成员") + "</td><td>" + escape(where(m.from_grid, m.from)) +
-        "</td><td>" + escape(where(m.to_grid, m.to)) + "</td></tr>").join("") + "</tbody></table>" : "") +
-      (impact.incidents.length > SHOWN || impact.members.length > SHOWN ?
-        "<div class='wg-hint'>每类只列出前 " + SHOWN + " 条</div>" : "");
+      (incidents.length ? "<table class='wg-impact-incidents'><thead><tr><th>事件</th><th>原网格</th>" +
+        "<th>新网格</th></tr></thead><tbody>" +
+        rows(incidents, (i) => [i.code, where(i.from_grid, i.from), where(i.to_grid, i.to)]) + "</tbody></table>" : "") +
+      (members.length ? "<table class='wg-impact-members'><thead><tr><th>成员</th><th>身份</th><th>原网格</th>" +
+        "<th>新网格</th></tr></thead><tbody>" + rows(members, (m) => [m.name, MEMBER_KINDS[m.kind] || "成员",
+        where(m.from_grid, m.from), where(m.to_grid, m.to)]) + "</tbody></table>" : "") +
+      (incidents.length > SHOWN || members.length > SHOWN ? "<div class='wg-hint'>每类只列出前 " + SHOWN + " 条</div>" : "");
   }
   ctx.renders.push(renderImpact);
 
@@ -160,8 +167,8 @@ function wanggePlanPanels(ctx) {
     dialog.innerHTML = "<div role='dialog' aria-modal='true' aria-labelledby='wg-publish-title'>" +
       "<h2 id='wg-publish-title'>确认发布</h2>" +
       "<p>将把草案“" + escape(state.summary.scope.name) + "”发布为新的网格划分版本。" +
-      (impact && !impact.error ? "未办结事件换区域 " + impact.incidents.length + " 件，成员换区域 " +
-        impact.members.length + " 人。" : "") + "发布后不能撤回。</p>" +
+      (impact && !impact.error ? "未办结事件换网格 " + impact.incidents.filter(handed).length + " 件，成员换网格 " +
+        impact.members.filter(handed).length + " 人。" : "") + "发布后不能撤回。</p>" +
       "<label for='wg-effective'>生效日期（北京时间）</label> " +
       "<input id='wg-effective' type='date' min='" + today() + "' value='" + today() + "'>" +
       "<div class='wg-hint'>选今天：立即生效；选以后的日期：当日零时起生效。</div>" +

@@ -145,7 +145,7 @@ function wanggePlan(map, cfg) {
         state.selected = new Set([...state.selected].filter((ref) => state.byRef.has(ref)));
         select.draw();
         if (state.loads === 0 && fc.features.length) {
-          map.fitBounds(L.geoJSON(fc).getBounds(), { padding: [20, 20] });
+          map.fitBounds(L.geoJSON(fc).getBounds(), { padding: [20, 20], animate: false });
         }
         state.loads += 1;
         ctx.render();
