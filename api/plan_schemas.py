@@ -122,7 +122,8 @@ class PublishIn(Strict):
 
     effective_at: datetime | None = Field(
         default=None,
-        description="When the new layout takes effect (no offset: China time); default now.",
+        description="When the new layout takes effect (no offset: China time), from now to "
+        "366 days ahead; default now.",
     )
 
 

@@ -5,8 +5,11 @@ partitioned by its children: :func:`geo.topology.check_layout` says where it is 
 features carry the parent's ref and the children's level, so a map can show them in place.
 
 Repairs are offered (:func:`geo.topology.suggest_repairs`) and applied only when a planner
-picks them by id. An id names the action, the area and the version it was computed for
-(``snap:1506210010010101@3``), so a repair of an area edited since is no longer offered.
+picks them by id. They reshape only areas the draft has already reshaped (or drawn): an area
+whose shape is still its source's is an anchor the others are brought onto, so accepting a
+repair never gives an untouched neighbour, or its children, new codes. An id names the
+action, the area and the version it was computed for (``snap:1506210010010101@3``), so a
+repair of an area edited since is no longer offered.
 """
 
 from __future__ import annotations
@@ -97,12 +100,13 @@ def offered_repairs(
             text("SELECT ref, version FROM plan_area WHERE plan_id = :plan"), {"plan": plan_id}
         )
     }
+    untouched = set(conn.execute(query("untouched"), {"plan": plan_id}).scalars())
     offered = []
     for layout in layouts(conn, plan_id, scope=scope):
         if not layout.children:
             continue
         for repair in suggest_repairs(
-            layout.children, layout.parent, snap_tolerance_m=snap_tolerance_m
+            layout.children, layout.parent, snap_tolerance_m=snap_tolerance_m, fixed=untouched
         ):
             version = versions[repair.code]
             offered.append(
