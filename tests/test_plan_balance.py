@@ -25,6 +25,7 @@ from sqlalchemy import text
 
 from api.balance_schemas import Balance, SplitApplied, SplitSuggestion
 from api.plan_schemas import PlanFeatureCollection
+from cases.redraw.balance import micro_grid_loads
 from geo.partition import adjacency, rebalance, split, spread
 from tests.helpers import counts
 
@@ -90,7 +91,7 @@ def _shapes(features, parent=None):
     return {
         ref: shape(f["geometry"])
         for ref, f in features.items()
-        if parent is None or f["properties"]["parent"] == parent
+        if parent is None or f["properties"]["parent_ref"] == parent
     }
 
 
@@ -241,18 +242,16 @@ def test_more_parts_are_each_connected_and_cover_the_grid(client, township_plan,
 
 
 def test_population_and_yearly_cases_are_measures_too(client, engine, township_plan):
+    oracle = text(
+        "SELECT (SELECT count(*) FROM person p JOIN household hh ON hh.id = p.household_id "
+        "JOIN house h ON h.id = hh.house_id JOIN area m ON m.id = h.micro_grid_id "
+        "WHERE m.code LIKE :grid), "
+        "(SELECT count(*) FROM incident i JOIN area m ON m.id = i.micro_grid_id "
+        "WHERE m.code LIKE :grid AND i.reported_at > now() - interval '365 days')"
+    )
     with engine.connect() as conn:
-        persons, cases = conn.execute(
-            text(
-                "SELECT (SELECT count(*) FROM person p JOIN household hh ON hh.id = p.household_id "
-                "JOIN house h ON h.id = hh.house_id JOIN area m ON m.id = h.micro_grid_id "
-                "WHERE m.code LIKE :grid), "
-                "(SELECT count(*) FROM incident i JOIN area m ON m.id = i.micro_grid_id "
-                "WHERE m.code LIKE :grid AND i.reported_at >= now() - interval '365 days')"
-            ),
-            {"grid": HEAVY + "%"},
-        ).one()
-    assert persons > 808 and cases > 0
+        persons, cases = conn.execute(oracle, {"grid": HEAVY + "%"}).one()
+    assert persons == 2042
     for measure, total in (("population", persons), ("cases_year", cases)):
         response = client.post(
             f"/api/v1/plans/{township_plan}/suggest-split",
@@ -260,6 +259,33 @@ def test_population_and_yearly_cases_are_measures_too(client, engine, township_p
         )
         assert response.status_code == 200, response.text
         assert sum(p["load"] for p in response.json()["parts"]) == total, measure
+
+
+def test_yearly_cases_count_the_last_365_days_per_micro_grid(conn, township_plan):
+    # the sample's cases end in 2024: bring 40 of the grid's forward, in a rolled-back transaction
+    moved = conn.execute(
+        text(
+            "UPDATE incident SET reported_at = now() - (id % 400) * interval '1 day' "
+            "WHERE id IN (SELECT i.id FROM incident i JOIN area m ON m.id = i.micro_grid_id "
+            "WHERE m.code LIKE :grid ORDER BY i.id LIMIT 40)"
+        ),
+        {"grid": HEAVY + "%"},
+    ).rowcount
+    assert moved == 40
+    expected = dict(
+        conn.execute(
+            text(
+                "SELECT m.code, count(i.id) FILTER (WHERE i.reported_at > now() - "
+                "interval '365 days') FROM area m LEFT JOIN incident i ON i.micro_grid_id = m.id "
+                "WHERE m.code LIKE :grid AND m.level = 'micro_grid' AND m.generation_high IS NULL "
+                "GROUP BY m.code"
+            ),
+            {"grid": HEAVY + "%"},
+        ).all()
+    )
+    assert 0 < sum(expected.values()) < 40  # some of the 40 fall before the last 365 days
+    loads = micro_grid_loads(conn, township_plan, sorted(expected), "cases_year")
+    assert loads == expected
 
 
 def test_an_accepted_split_makes_a_new_grid_and_the_check_passes(client, engine, village_plan):
@@ -278,11 +304,11 @@ def test_an_accepted_split_makes_a_new_grid_and_the_check_passes(client, engine,
     micro = _areas(client, village_plan, "micro_grid")
     for grid, part in zip(grids, parts, strict=True):
         props = features[grid]["properties"]
-        assert props["parent"] == VILLAGE and props["level"] == "grid"
-        assert sorted(r for r, f in micro.items() if f["properties"]["parent"] == grid) == part
+        assert props["parent_ref"] == VILLAGE and props["level"] == "grid"
+        assert sorted(r for r, f in micro.items() if f["properties"]["parent_ref"] == grid) == part
         outline = shape(features[grid]["geometry"])
         union = shapely.union_all([shape(micro[r]["geometry"]) for r in part])
-        assert outline.geom_type == "Polygon"
+        assert len(shapely.get_parts(outline)) == 1  # one piece
         assert outline.symmetric_difference(union).area < 1e-12
     assert features[HEAVY]["properties"]["version"] == version + 1
     assert features[grids[1]]["properties"]["name"].endswith("（拆分2）")
@@ -364,27 +390,21 @@ def test_a_bad_split_request_is_refused_naming_the_field(
     assert _state(engine, township_plan) == before
 
 
-def test_more_parts_than_micro_grids_is_refused(client, engine):
-    with engine.connect() as conn:
-        smallest = conn.execute(
-            text(
-                "SELECT g.code, count(*) AS n FROM area g JOIN area m ON m.parent_id = g.id "
-                "WHERE g.level = 'grid' AND g.code LIKE :t AND g.generation_high IS NULL "
-                "AND m.generation_high IS NULL GROUP BY g.code ORDER BY n, g.code LIMIT 1"
-            ),
-            {"t": TOWNSHIP + "%"},
-        ).one()
-    assert smallest.n < 6
-    plan_id = _create(client, smallest.code[:12])
-    try:
-        response = client.post(
-            f"/api/v1/plans/{plan_id}/suggest-split",
-            json={"grid": smallest.code, "parts": smallest.n + 1},
-        )
-        assert response.status_code == 422 and _field(response) == ["parts"]
-        assert f"holds {smallest.n} micro-grid" in response.json()["detail"]
-    finally:
-        client.delete(f"/api/v1/plans/{plan_id}")
+def test_six_parts_apply_and_a_grid_cannot_split_past_its_micro_grids(client, village_plan):
+    # no sample grid has fewer than 8 micro-grids, so split one into six small grids first
+    base = f"/api/v1/plans/{village_plan}"
+    suggested = client.post(f"{base}/suggest-split", json={"grid": HEAVY, "parts": 6}).json()
+    parts = [p["micro_grids"] for p in suggested["parts"]]
+    response = client.post(f"{base}/apply-split", json={"grid": HEAVY, "parts": parts})
+    assert response.status_code == 201, response.text
+    grids = response.json()["grids"]
+    assert len(grids) == 6 and grids[0] == HEAVY
+    assert client.get(f"{base}/check").json()["features"] == []
+    smallest = min(zip(grids, parts, strict=True), key=lambda gp: (len(gp[1]), gp[0]))
+    held = len(smallest[1])
+    response = client.post(f"{base}/suggest-split", json={"grid": smallest[0], "parts": held + 1})
+    assert response.status_code == 422 and _field(response) == ["parts"]
+    assert f"holds {held} micro-grid" in response.json()["detail"]
 
 
 def _apart(engine):

@@ -22,11 +22,11 @@ points AS (
     UNION
     SELECT 'incident', i.id, i.geom, i.micro_grid_id
     FROM named n JOIN incident i ON ST_Intersects(n.geom, i.geom)
-    WHERE :measure = 'cases_year' AND i.reported_at >= now() - interval '365 days'
+    WHERE :measure = 'cases_year' AND i.reported_at > now() - interval '365 days'
     UNION
     SELECT 'incident', i.id, i.geom, i.micro_grid_id
     FROM named n JOIN incident i ON i.micro_grid_id = n.source_area_id
-    WHERE :measure = 'cases_year' AND i.reported_at >= now() - interval '365 days'
+    WHERE :measure = 'cases_year' AND i.reported_at > now() - interval '365 days'
 ),
 placed AS MATERIALIZED (
     SELECT p.kind, p.id, coalesce(
