@@ -328,8 +328,6 @@ def test_lasso_balance_problems_and_repairs(browser, plan_server, sample_areas, 
     pad_x, pad_y = (east - west) * 0.05, (north - south) * 0.05
     box = shapely.box(west + pad_x, south + pad_y, east - pad_x, north - pad_y)
     village = micro[micro.index.str[:12] == place["village"]]
-    lassoed = sorted(c for c, g in village.geometry.items() if box.contains(g.centroid))
-    assert lassoed
     check = PageCheck(browser, base, session=session, viewport=FULL_HD)
     page = check.page
     try:
@@ -344,6 +342,10 @@ def test_lasso_balance_problems_and_repairs(browser, plan_server, sample_areas, 
         page.mouse.down()
         page.mouse.move(x1, y1, steps=8)
         page.mouse.up()
+        drawn = shapely.Polygon(page.evaluate(f"() => {STATE}.lasso"))
+        assert drawn.symmetric_difference(box).area < box.area * 0.01  # as dragged, to the pixel
+        lassoed = sorted(c for c, g in village.geometry.items() if drawn.contains(g.centroid))
+        assert len(lassoed) > 3
         expect(page.locator(".wg-selection")).to_contain_text(f"已选 {len(lassoed)} 个微网格")
         assert sorted(page.evaluate(f"() => [...{STATE}.selected]")) == lassoed
         check.assert_chinese(tmp_path / "4-lasso.png")

@@ -78,7 +78,13 @@ function wanggePlanSelect(ctx) {
     });
   }
 
+  /* While a tool draws, and just after (the click that ends a rectangle lands on an area too),
+   * a click is the tool's, not a selection. */
+  let toolUntil = 0;
+  map.on(L.Draw.Event.DRAWSTART, () => { toolUntil = Infinity; });
+  map.on(L.Draw.Event.DRAWSTOP, () => { toolUntil = Date.now() + 400; });
   function clicked(feature, adding) {
+    if (Date.now() < toolUntil) { return; }
     if (adding) {
       if (state.selected.has(feature.id)) { state.selected.delete(feature.id); } else { state.selected.add(feature.id); }
     } else {
@@ -180,6 +186,7 @@ function wanggePlanSelect(ctx) {
   map.on(L.Draw.Event.CREATED, (e) => {
     if (e.layerType === "polyline") { cut(e.layer.toGeoJSON().geometry); return; }
     const ring = e.layer.getLatLngs()[0].map((p) => [p.lng, p.lat]);
+    state.lasso = ring;
     const inside = state.features.filter((f) => f.properties.level === state.mode && within(centre(f.geometry), ring));
     state.selected = new Set(inside.map((f) => f.id));
     ctx.say(inside.length ? "框选了 " + inside.length + " 个" + LEVELS[state.mode] : "框内没有" + LEVELS[state.mode], inside.length > 0);
