@@ -209,3 +209,26 @@ class MoveResult(Strict):
         description="Parents rebuilt as unions of their children, with their new versions."
     )
     plan_version: int
+
+
+class GridFigures(Strict):
+    households: int
+    population: int
+    open_cases: int
+    cases_year: int = Field(description="Incidents reported inside it in the last 365 days.")
+    members: int = Field(description="Its staff and the party members at home inside it.")
+
+
+class GridWorkload(GridFigures):
+    ref: str
+    name: str
+    kind: Literal["urban", "rural"]
+    before: GridFigures | None = Field(description="The live grid it copies; null if new.")
+    flag: Literal["too_small", "too_large"] | None
+
+
+class Workload(Strict):
+    norms: dict[str, Any] = Field(
+        description='Households per grid: {"urban": [300, 500], "rural": 300} (±50 %).'
+    )
+    grids: list[GridWorkload]
