@@ -102,9 +102,14 @@ class SplitIn(Strict):
     snap_m: float = Field(
         default=5.0,
         ge=0,
-        le=100,
-        description="Move the cut onto the area's vertices within this many metres, so the "
-        "neighbours' shared edges still match vertex for vertex.",
+        le=50,
+        description="Move the cut onto the vertices of the draft's areas within this many "
+        "metres, so the neighbours' shared edges still match vertex for vertex.",
+    )
+    cut_children: bool | None = Field(
+        default=None,
+        description="Cut the areas under it along the same line, so none straddles it "
+        "(default: yes for a village or a grid).",
     )
     version: int | None = Field(default=None, ge=1, description=_VERSION)
 
