@@ -102,9 +102,14 @@ class SplitIn(Strict):
     snap_m: float = Field(
         default=5.0,
         ge=0,
-        le=100,
-        description="Move the cut onto the area's vertices within this many metres, so the "
-        "neighbours' shared edges still match vertex for vertex.",
+        le=50,
+        description="Move the cut onto the vertices of the draft's areas within this many "
+        "metres, so the neighbours' shared edges still match vertex for vertex.",
+    )
+    cut_children: bool | None = Field(
+        default=None,
+        description="Cut the areas under it along the same line, so none straddles it "
+        "(default: yes for a village or a grid).",
     )
     version: int | None = Field(default=None, ge=1, description=_VERSION)
 
@@ -209,3 +214,26 @@ class MoveResult(Strict):
         description="Parents rebuilt as unions of their children, with their new versions."
     )
     plan_version: int
+
+
+class GridFigures(Strict):
+    households: int
+    population: int
+    open_cases: int
+    cases_year: int = Field(description="Incidents reported inside it in the last 365 days.")
+    members: int = Field(description="Its staff and the party members at home inside it.")
+
+
+class GridWorkload(GridFigures):
+    ref: str
+    name: str
+    kind: Literal["urban", "rural"]
+    before: GridFigures | None = Field(description="The live grid it copies; null if new.")
+    flag: Literal["too_small", "too_large"] | None
+
+
+class Workload(Strict):
+    norms: dict[str, Any] = Field(
+        description='Households per grid: {"urban": [300, 500], "rural": 300} (±50 %).'
+    )
+    grids: list[GridWorkload]

@@ -9,10 +9,13 @@ is checked before anything is written and recorded on the generation.
 from __future__ import annotations
 
 import itertools
+import math
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 import shapely
+import shapely.ops
 from fastapi.testclient import TestClient
 from shapely.geometry import mapping, shape
 from sqlalchemy import create_engine, text
@@ -201,3 +204,86 @@ def test_the_effective_date_is_checked_and_recorded_on_the_generation(scratch):
     summary = client.get(url).json()
     assert summary["status"] == "scheduled" and summary["generation"] == report.generation
     assert summary["report"]["effective_at"] == report.effective_at
+
+
+def _cut_near_a_vertex(grid, micro):
+    """A line across ``grid`` from one of its vertices to another, passing 3 m north of a
+    vertex V where micro-grids meet inside it (no other vertex within 10 m of V), starting and
+    ending outside it; and V."""
+    outline = grid.geoms[0] if grid.geom_type == "MultiPolygon" else grid
+    rim = [xy for xy in outline.exterior.coords[:-1]]
+    inner = {
+        tuple(xy)
+        for m in micro
+        for xy in shapely.get_coordinates(m)
+        if grid.boundary.distance(shapely.Point(xy)) > 1e-6
+    }
+    everything = np.array(sorted({*inner, *rim}))
+    north = 3 / 111_320  # 3 m of latitude
+    for v in sorted(inner):
+        near = np.hypot(*(everything - v).T * np.array([[np.cos(np.radians(v[1]))], [1]]))
+        if np.sum(near < 10 / 111_320) > 1:
+            continue
+        shifted = (v[0], v[1] + north)
+        by_distance = sorted(rim, key=lambda p: math.dist(p, v))
+        for p1 in by_distance[:6]:
+            for p2 in by_distance[::-1][:12]:
+                path = shapely.LineString([p1, shifted, p2])
+                if not grid.buffer(1e-9).contains(path):
+                    continue
+                if len(shapely.get_parts(path.intersection(grid.boundary))) != 2:
+                    continue
+                p0 = (2 * p1[0] - shifted[0], 2 * p1[1] - shifted[1])
+                p3 = (2 * p2[0] - shifted[0], 2 * p2[1] - shifted[1])
+                outside = [shapely.LineString([a, b]) for a, b in ((p0, p1), (p2, p3))]
+                if any(s.intersection(grid).length > 1e-9 for s in outside):
+                    continue
+                pieces = shapely.get_parts(shapely.ops.split(grid, path))
+                if len(pieces) == 2 and min(p.area for p in pieces) > 0.2 * grid.area:
+                    return [p0, p1, shifted, p2, p3], v
+    raise AssertionError("no grid to cut near a micro-grid vertex")
+
+
+def test_a_cut_snaps_to_a_micro_grid_vertex_cuts_the_children_and_publishes(scratch):
+    client, _ = scratch
+    plan_id = _plan(client, "150621004001")
+    url = f"/api/v1/plans/{plan_id}"
+    grids = {
+        f["id"]: f for f in client.get(f"{url}/areas", params={"level": "grid"}).json()["features"]
+    }
+    micro = _micro(client, plan_id)
+    for ref in sorted(grids):
+        children = [shape(f["geometry"]) for r, f in micro.items() if r[:14] == ref]
+        try:
+            line, vertex = _cut_near_a_vertex(shape(grids[ref]["geometry"]), children)
+            break
+        except AssertionError:
+            continue
+    else:
+        raise AssertionError("no grid of the village can be cut near a vertex")
+    body = {"line": {"type": "LineString", "coordinates": line}, "datum": "cgcs2000"}
+    for snap in (51, -1):
+        refused = client.post(
+            f"{url}/areas/{ref}/split", json={**body, "snap_m": snap}, headers={"If-Match": '"1"'}
+        )
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == ["snap_m"]
+    cut = client.post(f"{url}/areas/{ref}/split", json=body, headers={"If-Match": '"1"'})
+    assert cut.status_code == 200, cut.text
+    pieces = {f["id"]: shape(f["geometry"]) for f in cut.json()["features"]}
+    new = next(r for r in pieces if r != ref)
+    for piece in pieces.values():  # the cut went through the vertex, not 3 m beside it
+        assert vertex in {tuple(xy) for xy in shapely.get_coordinates(piece)}
+    assert client.get(f"{url}/check").json()["features"] == []
+    after = _micro(client, plan_id)
+    under = {r: f["properties"]["parent_ref"] for r, f in after.items()}
+    for child, parent in under.items():  # nothing straddles: each child inside its parent
+        if parent in pieces:
+            inside = shape(after[child]["geometry"]).difference(pieces[parent]).area
+            assert inside < 1e-14, child
+    assert {p for p in under.values()} >= {ref, new}
+
+    published = client.post(f"{url}/publish", json={})
+    assert published.status_code == 200, published.text
+    report = PublishReport.model_validate(published.json())
+    assert {ref, new} <= set(report.codes)

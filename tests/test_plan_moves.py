@@ -12,7 +12,7 @@ import shapely
 from shapely.geometry import shape
 from sqlalchemy import text
 
-from api.plan_schemas import Impact, MoveResult
+from api.plan_schemas import Impact, MoveResult, Workload
 from cases.models import CLOSED_STATUSES
 
 VILLAGE = "150621001001"
@@ -187,3 +187,80 @@ def test_a_move_that_cannot_be_is_refused_naming_the_field(client, engine, plan)
         ).all()
     assert after == before
     assert client.get(url).json()["version"] == 1
+
+
+def _filed(conn, micro_codes):
+    """An independent count: what the registry, the incidents and the members file under the
+    live micro-grids ``micro_codes`` (not where their points fall)."""
+    closed = [s.value for s in CLOSED_STATUSES]
+    row = conn.execute(
+        text(
+            "WITH m AS (SELECT id FROM area WHERE code = ANY(:codes) "
+            "AND generation_high IS NULL) "
+            "SELECT (SELECT count(*) FROM household hh JOIN house h ON h.id = hh.house_id "
+            "        WHERE h.micro_grid_id IN (SELECT id FROM m)) AS households, "
+            "(SELECT count(*) FROM person pe JOIN household hh ON hh.id = pe.household_id "
+            " JOIN house h ON h.id = hh.house_id WHERE h.micro_grid_id IN (SELECT id FROM m)) "
+            "  AS population, "
+            "(SELECT count(*) FROM incident WHERE micro_grid_id IN (SELECT id FROM m) "
+            " AND status <> ALL(:closed)) AS open_cases, "
+            "(SELECT count(*) FROM incident WHERE micro_grid_id IN (SELECT id FROM m) "
+            " AND reported_at > now() - interval '365 days') AS cases_year, "
+            "(SELECT count(*) FROM member WHERE area_id IN (SELECT id FROM m) "
+            " AND kind = 'party_member') AS party"
+        ),
+        {"codes": micro_codes, "closed": closed},
+    ).one()
+    return dict(row._mapping)
+
+
+def test_the_workload_follows_a_move(client, engine, plan):
+    a, b, moving, micro = _pair(client, engine, plan)
+    url = f"/api/v1/plans/{plan}"
+    versions = dict.fromkeys(moving, 1)
+    assert client.post(
+        f"{url}/move", json={"refs": moving, "to": b, "versions": versions}
+    ).is_success
+    response = client.get(f"{url}/workload")
+    assert response.status_code == 200, response.text
+    body = Workload.model_validate(response.json())
+    assert body.norms == {"urban": [300, 500], "rural": 300}
+    grids = {g.ref: g for g in body.grids}
+    assert set(grids) == {f["properties"]["parent_ref"] for f in micro.values()}
+    after = _areas(client, plan, "micro_grid")
+    with engine.connect() as conn:
+        kinds = dict(conn.execute(text("SELECT code, kind FROM area WHERE code = :v"),
+                                  {"v": VILLAGE}).all())  # fmt: skip
+        staff = dict(
+            conn.execute(
+                text(
+                    "SELECT a.code, count(m.id) FROM area a LEFT JOIN member m ON m.area_id = a.id "
+                    "AND m.kind <> 'party_member' WHERE a.code = ANY(:g) "
+                    "AND a.generation_high IS NULL GROUP BY a.code"
+                ),
+                {"g": list(grids)},
+            ).all()
+        )
+        for ref, grid in grids.items():
+            now = [r for r, f in after.items() if f["properties"]["parent_ref"] == ref]
+            was = [r for r in micro if r[:14] == ref]
+            for side, codes in (("after", now), ("before", was)):
+                filed = _filed(conn, codes)
+                figures = grid if side == "after" else grid.before
+                assert figures is not None
+                got = figures.model_dump(include={"households", "population", "open_cases",
+                                                  "cases_year", "members"})  # fmt: skip
+                expected = {k: filed[k] for k in ("households", "population", "open_cases",
+                                                  "cases_year")}  # fmt: skip
+                expected["members"] = filed["party"] + staff[ref]
+                assert got == expected, (ref, side)
+            kind = "urban" if kinds[VILLAGE] == "community" else "rural"
+            low, high = (300, 500) if kind == "urban" else (150, 450)
+            assert grid.kind == kind
+            n = grid.households
+            assert grid.flag == ("too_small" if n < low else "too_large" if n > high else None)
+    with engine.connect() as conn:
+        moved = _filed(conn, moving)
+    assert moved["households"] > 0 and grids[a].before and grids[b].before
+    assert grids[b].households - grids[b].before.households == moved["households"]
+    assert grids[a].before.households - grids[a].households == moved["households"]

@@ -226,7 +226,15 @@ def split_area(
     scope = principal.scope
     with audited_edit(engine, principal, plan_id, "plan.area.split") as conn:
         kept, new = plan_edits.split_area(
-            conn, plan_id, ref, line, version, scope=scope, name=body.name, snap_m=body.snap_m
+            conn,
+            plan_id,
+            ref,
+            line,
+            version,
+            scope=scope,
+            name=body.name,
+            snap_m=body.snap_m,
+            cut_children=body.cut_children,
         )
         features = plans.plan_features(conn, plan_id, scope=scope, refs=[kept, new])
         kept_version = plans.plan_feature(conn, plan_id, kept, scope=scope)["properties"]["version"]

@@ -24,9 +24,11 @@ from geo.errors import InvalidInput
 from geo.models import AreaLevel
 from geo.plans.drafts import get_plan, touch
 from geo.plans.errors import PlanConflict
+from geo.plans.messages import problem_zh, repair_zh
 from geo.plans.sql import query
 from geo.scope import Scope
 from geo.topology import Problem, Repair, Unit, apply_repairs, check_layout, suggest_repairs
+from geo.topology.coverage import length_m
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,20 @@ def layouts(conn: Connection, plan_id: int, *, scope: Scope) -> list[Layout]:
 
 
 def _feature(problem: Problem, layout: Layout) -> dict[str, Any]:
+    """The problem as a Feature with the parent's ref, the level and the Chinese message."""
+    names = {u.code: u.name for u in layout.children}
+    edge = problem.kind == "edge_mismatch" and problem.geometry is not None
+    message = problem_zh(
+        problem.kind,
+        [(code, names.get(code, "")) for code in problem.codes],
+        layout.level.value,
+        area_m2=problem.area_m2,
+        length_m=length_m(problem.geometry) if edge else None,
+    )
     feature = problem.to_feature()
-    feature["properties"].update({"parent_ref": layout.parent_ref, "level": layout.level.value})
+    feature["properties"].update(
+        {"parent_ref": layout.parent_ref, "level": layout.level.value, "message_zh": message}
+    )
     return feature
 
 
@@ -121,14 +135,17 @@ def repair_features(
     """Offered repairs as a FeatureCollection of the geometries they would give."""
     features = []
     for item in offered_repairs(conn, plan_id, snap_tolerance_m, scope=scope):
+        code = item.repair.code
+        name = next((u.name for u in item.layout.children if u.code == code), "")
         feature = item.repair.to_feature()
         feature["id"] = item.id
         feature["properties"].update(
             {
                 "id": item.id,
-                "ref": item.repair.code,
+                "ref": code,
                 "version": item.version,
                 "parent_ref": item.layout.parent_ref,
+                "label_zh": repair_zh(item.repair.action, code, name, snap_tolerance_m),
             }
         )
         features.append(feature)
