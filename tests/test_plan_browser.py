@@ -286,6 +286,7 @@ def test_a_cut_near_two_corners_snaps_onto_them_and_publishes(
         check.assert_chinese(tmp_path / "4-drawing.png")
         for x, y in line:
             click_at(page, shapely.Point(x, y))
+            page.wait_for_timeout(300)
         loads = page.evaluate(f"() => {STATE}.loads")
         page.get_by_role("link", name="完成", exact=True).click()
         settled(page, loads + 1)
@@ -390,6 +391,7 @@ def test_lasso_balance_problems_and_repairs(browser, plan_server, sample_areas, 
         page.locator(".leaflet-draw-draw-polyline").click()
         for x, y in (m1 + (m1 - m2) * 0.2, m2 + (m2 - m1) * 0.2):
             click_at(page, shapely.Point(x, y))
+            page.wait_for_timeout(300)  # a person's pace: leaflet-draw drops a hasty vertex
         loads = page.evaluate(f"() => {STATE}.loads")
         page.get_by_role("link", name="完成", exact=True).click()
         settled(page, loads + 1)

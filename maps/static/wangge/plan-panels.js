@@ -21,9 +21,11 @@ function wanggePlanPanels(ctx) {
     style: { color: "#e31a1c", weight: 3, fillColor: "#e31a1c", fillOpacity: 0.5 },
     pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 8, color: "#e31a1c" }),
   }).addTo(map);
-  const problemText = (f) => f.properties.message_zh ||
+  /* The API's Chinese texts name a drawn area by its draft ref (new-1): say 新建区域1. */
+  const plain = (text) => String(text).replace(/\bnew-(\d+)/g, "新建区域$1");
+  const problemText = (f) => (f.properties.message_zh && plain(f.properties.message_zh)) ||
     (KINDS[f.properties.kind] || "拓扑问题") + "：" + (f.properties.codes || []).map(nameOf).join("、");
-  const repairText = (f) => f.properties.label_zh ||
+  const repairText = (f) => (f.properties.label_zh && plain(f.properties.label_zh)) ||
     ({ snap: "一键修复：吸附到相邻边", make_valid: "一键修复：修正图形" }[f.properties.action] || "一键修复");
 
   function renderProblems() {
