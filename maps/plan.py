@@ -16,7 +16,7 @@ from folium.elements import JSCSSMixin
 
 from geo.settings import Settings
 from maps.assets import root, vendor
-from maps.pages import DALAD_BOUNDS, Viewer, attach_script, new_page, render
+from maps.pages import Viewer, attach_script, new_page, render
 
 TITLE = "网格调整 · 达拉特旗网格"
 #: How close to an existing vertex of the draft a drawn cut's vertex is moved onto it (the
@@ -51,8 +51,9 @@ def plan_page(
 ) -> str:
     """The planner's page for draft ``plan_id``, or the planner's drafts and a form to start
     one when there is none (the pick limited to ``scope_code``, the planner's own area)."""
+    # no fit_bounds: its zoom animation would still run when the script frames the draft, and
+    # Leaflet ignores a view asked for during a zoom animation
     m = new_page(settings, TITLE, viewer)
-    m.fit_bounds(DALAD_BOUNDS)
     DrawAssets().add_to(m)
     root(m).header.add_child(CssLink("/static/wangge/plan.css"), name="plan.css")
     attach_script(
