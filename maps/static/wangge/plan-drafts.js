@@ -98,7 +98,7 @@ function wanggePlanDrafts(ctx) {
       const layer = layers[level];
       if (!layer) { return; }
       const wanted = z >= from && z < to;
-      if (wanted && !map.hasLayer(layer)) { layer.addTo(map); }
+      if (wanted && !map.hasLayer(layer)) { layer.addTo(map); chosen.bringToFront(); }
       if (!wanted && map.hasLayer(layer)) { map.removeLayer(layer); }
     });
   }
@@ -122,6 +122,7 @@ function wanggePlanDrafts(ctx) {
   function pick(feature) {
     state.pick = feature;
     chosen.clearLayers().addData(feature);
+    chosen.bringToFront();  // above the outlines of the level shown
     map.fitBounds(chosen.getBounds(), { padding: [30, 30], animate: false });
     choices.querySelectorAll("li[data-code]").forEach((li) => {
       li.setAttribute("aria-selected", String(li.dataset.code === feature.properties.code));
