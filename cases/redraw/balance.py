@@ -46,6 +46,7 @@ def micro_grid_loads(
     """The load of each draft micro-grid ``refs`` by ``measure`` (see the module doc)."""
     if measure not in MEASURES:
         raise InvalidInput("measure", f"unknown measure {measure!r}; one of {', '.join(MEASURES)}")
+    conn.execute(query("jit_off"))
     rows = conn.execute(
         query("micro_grid_loads"), {"plan": plan_id, "refs": list(refs), "measure": measure}
     )

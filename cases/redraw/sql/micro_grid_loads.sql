@@ -5,7 +5,7 @@
 -- A house or incident counts once, for the draft micro-grid covering it (the lowest ref on a
 -- shared edge, by the rule every placement uses); one outside every draft micro-grid (a house
 -- the registry placed in the nearest micro-grid) counts for the draft copy of the micro-grid
--- it is filed under.
+-- it is filed under (such a house is a candidate only through that copy, one of :refs).
 WITH named AS MATERIALIZED (
     SELECT ref, source_area_id, geom
     FROM plan_area
@@ -34,22 +34,23 @@ placed AS MATERIALIZED (
          FROM (SELECT ref, ref AS code, geom FROM plan_area
                WHERE plan_id = :plan AND level = 'micro_grid') d
          WHERE {{covering_lowest_code_first(d, p.geom)}}),
-        (SELECT min(d.ref) FROM plan_area d
-         WHERE d.plan_id = :plan AND d.level = 'micro_grid'
-           AND d.source_area_id = p.micro_grid_id)) AS ref
+        (SELECT min(n.ref) FROM named n WHERE n.source_area_id = p.micro_grid_id)) AS ref
     FROM points p
+),
+weighed AS (
+    SELECT pl.ref,
+           CASE :measure
+             WHEN 'households' THEN
+               (SELECT count(*) FROM household hh WHERE hh.house_id = pl.id)
+             WHEN 'population' THEN
+               (SELECT count(*) FROM household hh JOIN person pe ON pe.household_id = hh.id
+                WHERE hh.house_id = pl.id)
+             ELSE 1
+           END AS weight
+    FROM placed pl
 )
-SELECT n.ref,
-       CASE :measure
-         WHEN 'households' THEN
-           (SELECT count(*) FROM placed pl JOIN household hh ON hh.house_id = pl.id
-            WHERE pl.ref = n.ref AND pl.kind = 'house')
-         WHEN 'population' THEN
-           (SELECT count(*) FROM placed pl JOIN household hh ON hh.house_id = pl.id
-            JOIN person pe ON pe.household_id = hh.id
-            WHERE pl.ref = n.ref AND pl.kind = 'house')
-         ELSE
-           (SELECT count(*) FROM placed pl WHERE pl.ref = n.ref AND pl.kind = 'incident')
-       END AS load
+SELECT n.ref, coalesce(sum(w.weight), 0)::bigint AS load
 FROM named n
+LEFT JOIN weighed w ON w.ref = n.ref
+GROUP BY n.ref
 ORDER BY n.ref

@@ -4,16 +4,13 @@
 -- Two micro-grids touching at a point only are not neighbours (their intersection holds no
 -- line). One row per micro-grid without a neighbour after it (neighbour NULL), else one per
 -- pair, the lower ref first.
-WITH micro AS MATERIALIZED (
-    SELECT m.ref, m.parent_ref AS grid, g.parent_ref AS village, m.geom
-    FROM plan_area m
-    JOIN plan_area g ON g.plan_id = m.plan_id AND g.ref = m.parent_ref
-    WHERE m.plan_id = :plan AND m.level = 'micro_grid'
-      AND m.parent_ref = ANY(CAST(:grids AS text[]))
-)
-SELECT a.ref, a.grid, a.village, b.ref AS neighbour,
+SELECT a.ref, a.parent_ref AS grid, g.parent_ref AS village, b.ref AS neighbour,
        ST_Length(ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 2)::geography)
          AS length_m
-FROM micro a
-LEFT JOIN micro b ON a.ref < b.ref AND ST_Intersects(a.geom, b.geom)
+FROM plan_area a
+JOIN plan_area g ON g.plan_id = a.plan_id AND g.ref = a.parent_ref
+LEFT JOIN plan_area b
+  ON b.plan_id = a.plan_id AND b.level = 'micro_grid' AND a.ref < b.ref
+ AND b.parent_ref = ANY(CAST(:grids AS text[])) AND ST_Intersects(a.geom, b.geom)
+WHERE a.plan_id = :plan AND a.level = 'micro_grid' AND a.parent_ref = ANY(CAST(:grids AS text[]))
 ORDER BY a.ref, b.ref
