@@ -45,6 +45,7 @@ from api.routers import (
     ogc,
     open311,
     party,
+    plan_balance,
     plan_review,
     plans,
     rankings,
@@ -216,6 +217,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         party.router,
         routines.router,
         registry.router,
+        plan_balance.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(open311.router, prefix="/open311/v2")

@@ -6,7 +6,9 @@ Every error body of the native API has the same shape::
      "errors": [{"where": "query", "field": "lon", "message": "must be a finite number, got nan"}]}
 
 ``detail`` is English, for API clients; ``code`` follows from the status alone (:data:`CODES`)
-and is what pages translate into Chinese. Open311 and OGC API answer in their own formats.
+and is what pages translate into Chinese. The plan routes (:data:`PLAN_ROUTES`) add
+``message_zh``, the refusal in Chinese for the planner's page (:mod:`geo.plans.messages`).
+Open311 and OGC API answer in their own formats.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from geo.errors import (
     RateLimited,
     WanggeError,
 )
+from geo.plans import messages as plan_messages
 from geo.plans.errors import (
     Detailed,
     PlanConflict,
@@ -94,6 +97,24 @@ CODES: dict[int, str] = {
     500: "internal",
     503: "unavailable",
 }
+
+
+#: Paths whose error bodies also carry ``message_zh``.
+PLAN_ROUTES = "/api/v1/plans"
+
+
+def _zh(
+    request: Request, exc: WanggeError | None, status: int, field: str | None = None
+) -> dict[str, str]:
+    """``{"message_zh": ...}`` on a plan route (for ``exc``, or for a refused ``field``), else
+    nothing."""
+    if not request.url.path.startswith(PLAN_ROUTES):
+        return {}
+    if exc is not None:
+        return {"message_zh": plan_messages.error_zh(exc, status)}
+    if field is not None:
+        return {"message_zh": plan_messages.field_zh(field)}
+    return {"message_zh": plan_messages.STATUS_ZH.get(status, plan_messages.STATUS_ZH[400])}
 
 
 def status_for(exc: WanggeError) -> int:
@@ -152,6 +173,7 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, Detailed):
         extra.update(exc.details)
     status = status_for(exc)
+    extra |= _zh(request, exc, status)
     # ``extra`` may hold a ``status`` of its own (a case's state, on a refused action).
     body = error_body(exc.message, errors, status=status) | extra
     return JSONResponse(body, status_code=status, headers=headers_for(exc))
@@ -165,7 +187,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         where, field = (loc[0], ".".join(loc[1:])) if len(loc) > 1 else ("request", ".".join(loc))
         errors.append({"where": where, "field": field, "message": err.get("msg", "invalid")})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
-    return JSONResponse(error_body(detail, errors, status=422), status_code=422)
+    zh = _zh(request, None, 422, errors[0]["field"].split(".")[0] if errors else None)
+    return JSONResponse(error_body(detail, errors, status=422) | zh, status_code=422)
 
 
 def allowed_methods(request: Request) -> str:
@@ -192,7 +215,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             return Response(status_code=204, headers=headers)
     if exc.status_code in (204, 304):
         return Response(status_code=exc.status_code, headers=headers)
-    body = error_body(str(exc.detail), status=exc.status_code)
+    body = error_body(str(exc.detail), status=exc.status_code) | _zh(request, None, exc.status_code)
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 

@@ -102,9 +102,14 @@ class SplitIn(Strict):
     snap_m: float = Field(
         default=5.0,
         ge=0,
-        le=100,
-        description="Move the cut onto the area's vertices within this many metres, so the "
-        "neighbours' shared edges still match vertex for vertex.",
+        le=50,
+        description="Move the cut onto the vertices of the draft's areas within this many "
+        "metres, so the neighbours' shared edges still match vertex for vertex.",
+    )
+    cut_children: bool | None = Field(
+        default=None,
+        description="Cut the areas under it along the same line, so none straddles it "
+        "(default: yes for a village or a grid).",
     )
     version: int | None = Field(default=None, ge=1, description=_VERSION)
 
@@ -122,7 +127,8 @@ class PublishIn(Strict):
 
     effective_at: datetime | None = Field(
         default=None,
-        description="When the new layout takes effect (no offset: China time); default now.",
+        description="When the new layout takes effect (no offset: China time), from now to "
+        "366 days ahead; default now.",
     )
 
 
@@ -188,3 +194,46 @@ class PublishReport(Strict):
     warnings: list[str] = Field(
         default=[], description="Grids far outside the households norm (not a refusal)."
     )
+
+
+class MoveIn(Strict):
+    """Children handed to another parent of the draft (micro-grids to a grid, grids to a
+    village); the parents become the unions of their children."""
+
+    refs: list[str] = Field(min_length=1, max_length=500, description="Draft refs of one level.")
+    to: str = Field(max_length=32, description="Draft ref of the new parent, one level above.")
+    versions: dict[str, int] | None = Field(
+        default=None, description="The version of every area moved: {ref: version}."
+    )
+
+
+class MoveResult(Strict):
+    moved: list[str] = Field(description="The refs that changed parent.")
+    versions: dict[str, int] = Field(description="Their new versions.")
+    parents: dict[str, int] = Field(
+        description="Parents rebuilt as unions of their children, with their new versions."
+    )
+    plan_version: int
+
+
+class GridFigures(Strict):
+    households: int
+    population: int
+    open_cases: int
+    cases_year: int = Field(description="Incidents reported inside it in the last 365 days.")
+    members: int = Field(description="Its staff and the party members at home inside it.")
+
+
+class GridWorkload(GridFigures):
+    ref: str
+    name: str
+    kind: Literal["urban", "rural"]
+    before: GridFigures | None = Field(description="The live grid it copies; null if new.")
+    flag: Literal["too_small", "too_large"] | None
+
+
+class Workload(Strict):
+    norms: dict[str, Any] = Field(
+        description='Households per grid: {"urban": [300, 500], "rural": 300} (±50 %).'
+    )
+    grids: list[GridWorkload]

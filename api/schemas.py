@@ -116,6 +116,9 @@ class Error(BaseModel):
         "unsupported_media_type, invalid, version_required, rate_limited, internal, unavailable."
     )
     errors: list[ErrorItem] = Field(description="The fields at fault, if any.")
+    message_zh: str | None = Field(
+        default=None, description="The refusal in Chinese (plan routes: /api/v1/plans…)."
+    )
 
 
 def _rule(problem_of: Callable[[str], str | None]) -> AfterValidator:

@@ -72,10 +72,16 @@ PAGE_CSS = """
 """
 
 
-#: Links for one role's own page: a department's summons (部门报到 on the field page) and a
-#: mediator's dispute file (the mediation page asks for the case's code).
+#: 网格调整 (/maps/plan), for the roles that may draft plans (planner, admin).
+PLAN_LINK = '\n  <a class="nav-link wg-plan-link" href="/maps/plan">网格调整</a>'
+
+#: Links for one role's own page: a department's summons (部门报到 on the field page), a
+#: mediator's dispute file (the mediation page asks for the case's code) and the planner's
+#: 网格调整.
 ROLE_LINKS = {
     "department": '\n  <a class="nav-link wg-summons-link" href="/maps/field">部门报到</a>',
+    "planner": PLAN_LINK,
+    "admin": PLAN_LINK,
     "mediator": """
   <form class="wg-mediation-link d-flex align-items-center gap-2" action="/maps/mediation"
         method="get">

@@ -37,6 +37,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+#: Latin a Chinese page may show besides codes (words holding a digit): metric units.
+UNITS = frozenset({"m", "km", "ha"})
+#: Resolves once the page has drawn a frame and a little after (a canvas map redraws late).
+_DRAWN_JS = "() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 200)))"
+#: Everything of a page a person reads: the visible text, tooltips (title) and placeholders.
+_READABLE_JS = """() => [document.title, document.body.innerText,
+  ...[...document.querySelectorAll('[title]')].map((e) => e.getAttribute('title')),
+  ...[...document.querySelectorAll('[placeholder]')].map((e) => e.getAttribute('placeholder'))]"""
 
 
 def launch_chromium(playwright: Playwright) -> Browser:
@@ -60,6 +68,18 @@ def screenshot_name(test_name: str) -> str:
     'test_page[_maps_].png'
     """
     return re.sub(r"[^\w.\[\]-]+", "_", test_name) + ".png"
+
+
+def latin_words(text: str) -> list[str]:
+    """The Latin words of ``text`` other than codes (a word holding a digit) and units.
+
+    Examples
+    --------
+    >>> latin_words("网格 150621001001 面积 3.2 km，编号 DLT2026001，状态 draft Draft")
+    ['Draft', 'draft']
+    """
+    words = re.findall(r"[A-Za-z][A-Za-z0-9_-]*", text)
+    return sorted({w for w in words if w not in UNITS and not any(c.isdigit() for c in w)})
 
 
 class PageCheck:
@@ -115,6 +135,16 @@ class PageCheck:
         The page's own links then load from the live service as a real page's would.
         """
         self._pages[self.url(path)] = html
+
+    def assert_chinese(self, screenshot: Path | None = None) -> None:
+        """Fail naming every Latin word (other than codes and units) in the page's visible
+        text, tooltips and placeholders; first save a screenshot of the page as it is."""
+        if screenshot is not None:  # once a canvas map has drawn its last change
+            self.page.evaluate(_DRAWN_JS)
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=screenshot)
+        found = latin_words("\n".join(self.page.evaluate(_READABLE_JS)))
+        assert not found, f"Latin words on {self.page.url} ({screenshot}): {found}"
 
     def assert_clean(self) -> None:
         """Fail listing every blocked request, console error and failed request so far."""

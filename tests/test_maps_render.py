@@ -33,6 +33,7 @@ def grid_worker(engine):
     [
         ("/maps/command", "指挥中心地图", "/static/wangge/command.js"),
         ("/maps/heat", "热力与热点分析", "/static/wangge/heat.js"),
+        ("/maps/plan", "网格调整 · 达拉特旗网格", "/static/wangge/plan.js"),
     ],
 )
 def test_pages_render_in_chinese_with_local_assets_only(client, path, title, script):
@@ -160,3 +161,15 @@ def test_the_report_form_is_offered_to_accounts_that_may_report(client, auth, gr
     assert '{"code": "0101", "name": "邻里纠纷", "major_name": "矛盾纠纷"}' in admin
     assert "/static/wangge/report.js" not in command and '"canReport": false' in command
     assert '"categories": []' in command
+
+
+def test_the_plan_page_is_linked_for_planners_with_its_scripts_after_leaflet(client, auth):
+    planner = client.get("/maps/", headers=auth("planner")).text
+    command = client.get("/maps/", headers=auth("command")).text
+    link = '<a class="nav-link wg-plan-link" href="/maps/plan">网格调整</a>'
+    assert link in planner and link not in command
+    html = client.get("/maps/plan", headers=auth("planner")).text
+    order = ["leaflet/leaflet.js", "leaflet-draw/leaflet.draw.js", "plan-draw-zh.js", "plan.js"]
+    places = [html.index(f'{name}"></script>') for name in order]
+    assert places[0] < places[1] and places[2] < places[3], places
+    assert "L.Control.Draw" not in html  # plan-select.js builds the toolbar, in Chinese

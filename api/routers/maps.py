@@ -134,4 +134,5 @@ def plan(
             message = f"找不到规划方案 {plan}。"
             return HTMLResponse(error_page(404, "找不到", message, viewer(principal)), 404)
     own = principal.scope.area_prefix
-    return HTMLResponse(plan_page(settings, plan, viewer(principal), own))
+    html = plan_page(settings, plan, viewer(principal), own, principal.username)
+    return HTMLResponse(html)

@@ -22,11 +22,13 @@ from api.plan_schemas import (
     PublishReport,
     RepairsApplied,
     RepairsIn,
+    Workload,
 )
 from api.routers.plans import audited_edit, plan_brief
 from api.schemas import Error
 from cases.redraw.impact import impact, impact_features
 from cases.redraw.publish import publish
+from cases.redraw.workload import workload
 from geo.geojson import GEOJSON, dumps
 from geo.plans.check import apply_plan_repairs, check_plan, repair_features
 from geo.plans.drafts import get_plan, plan_summary
@@ -77,6 +79,13 @@ def preview(plan_id: int, conn: ConnDep, principal: Reader) -> JSONResponse:
     """Open incidents and members (names masked) whose area changes (from → to), figures per
     changed area, and workload per level before and after."""
     return JSONResponse(impact(conn, plan_id, scope=principal.scope))
+
+
+@router.get("/{plan_id}/workload", response_model=Workload, responses={404: {"model": Error}})
+def grid_workload(plan_id: int, conn: ConnDep, principal: Reader) -> JSONResponse:
+    """Per grid of the draft: households, persons, open and yearly incidents and members, after
+    and before, its kind (urban, rural) and whether it is far from the households norm."""
+    return JSONResponse(workload(conn, plan_id, scope=principal.scope))
 
 
 @router.get(

@@ -27,6 +27,8 @@ from api.etag import IfMatch, etag, expected_version
 from api.plan_schemas import (
     GeometryIn,
     MergeIn,
+    MoveIn,
+    MoveResult,
     PlanAreaIn,
     PlanFeatureCollection,
     PlanIn,
@@ -42,6 +44,7 @@ from geo.files.boundaries import read_boundary_file
 from geo.geojson import GEOJSON, collection, dumps
 from geo.plans import drafts as plans
 from geo.plans import edits as plan_edits
+from geo.plans import moves as plan_moves
 from geo.plans import upload as plan_upload
 from geo.shapes import line_from_geojson, polygons_from_geojson
 
@@ -223,7 +226,15 @@ def split_area(
     scope = principal.scope
     with audited_edit(engine, principal, plan_id, "plan.area.split") as conn:
         kept, new = plan_edits.split_area(
-            conn, plan_id, ref, line, version, scope=scope, name=body.name, snap_m=body.snap_m
+            conn,
+            plan_id,
+            ref,
+            line,
+            version,
+            scope=scope,
+            name=body.name,
+            snap_m=body.snap_m,
+            cut_children=body.cut_children,
         )
         features = plans.plan_features(conn, plan_id, scope=scope, refs=[kept, new])
         kept_version = plans.plan_feature(conn, plan_id, kept, scope=scope)["properties"]["version"]
@@ -240,6 +251,17 @@ def merge_areas(plan_id: int, body: MergeIn, engine: EngineDep, principal: Plann
         )
         feature = plans.plan_feature(conn, plan_id, ref, scope=scope)
     return _feature(feature)
+
+
+@router.post("/{plan_id}/move", response_model=MoveResult, responses=_EDIT_ERRORS)
+def move_areas(plan_id: int, body: MoveIn, engine: EngineDep, principal: Planner) -> JSONResponse:
+    """Hand areas to another parent (micro-grids to a grid, grids to a village); the old and
+    new parents become the unions of their children."""
+    with audited_edit(engine, principal, plan_id, "plan.area.move") as conn:
+        moved = plan_moves.move_children(
+            conn, plan_id, body.refs, body.to, body.versions, scope=principal.scope
+        )
+    return JSONResponse(moved.to_json(), headers=etag(moved.plan_version))
 
 
 @router.post("/{plan_id}/upload", response_model=UploadResult, responses={**_EDIT_ERRORS, 413: {}})

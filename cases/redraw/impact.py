@@ -38,6 +38,8 @@ class MemberMove:
     to_status: str
     to_area_id: int | None
     how: str
+    from_grid: str | None = None
+    to_grid: str | None = None
 
     def view(self) -> dict[str, Any]:
         """As clients and the stored publication report see it: the name masked."""
@@ -49,6 +51,8 @@ class MemberMove:
             "to": self.to_ref,
             "to_status": self.to_status,
             "rule": self.how,
+            "from_grid": self.from_grid,
+            "to_grid": self.to_grid,
         }
 
 
@@ -56,20 +60,39 @@ def member_moves(conn: Connection, plan_id: int) -> list[MemberMove]:
     """Every member of a retired area and the draft area they go to (see the module doc)."""
     rows = conn.execute(query("member_moves"), {"plan": plan_id})
     return [
-        MemberMove(r.id, r.kind, r.name, r.from_code, r.to_ref, r.to_status, r.to_area_id, r.how)
+        MemberMove(
+            r.id,
+            r.kind,
+            r.name,
+            r.from_code,
+            r.to_ref,
+            r.to_status,
+            r.to_area_id,
+            r.how,
+            r.from_grid,
+            r.to_grid,
+        )
         for r in rows
     ]
 
 
 def incident_moves(conn: Connection, plan_id: int, *, scope: Scope) -> list[dict[str, Any]]:
-    """Open incidents whose micro-grid changes: incident code, from code, to draft ref; for
-    department staff only the incidents routed to their department."""
+    """Open incidents whose micro-grid changes: incident code, from code, to draft ref, and
+    the grid it was in and goes to (they differ when it changes hands); for department staff
+    only the incidents routed to their department."""
     rows = conn.execute(
         query("incident_moves"),
         {"plan": plan_id, "closed": _CLOSED, **scope.params()},
     )
     return [
-        {"code": r.code, "from": r.from_code, "to": r.to_ref, "to_status": r.to_status}
+        {
+            "code": r.code,
+            "from": r.from_code,
+            "to": r.to_ref,
+            "to_status": r.to_status,
+            "from_grid": r.from_grid,
+            "to_grid": r.to_grid,
+        }
         for r in rows
     ]
 

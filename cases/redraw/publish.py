@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
@@ -42,6 +42,9 @@ from geo.scope import WHOLE_BANNER, Scope
 
 log = logging.getLogger(__name__)
 
+#: How far ahead a publication may be scheduled: a redraw is planned for the coming year, and a
+#: date further off is a slip of the year (2062 for 2026).
+MOST_AHEAD = timedelta(days=366)
 #: pg_advisory_xact_lock key serialising publications ("WGPUBLSH" as an integer).
 PUBLISH_LOCK = 0x5747_5055_424C_5348 & 0x7FFF_FFFF_FFFF_FFFF
 
@@ -81,9 +84,15 @@ def _when(conn: Connection, effective_at: datetime | None) -> datetime | None:
         return None
     if effective_at.tzinfo is None:  # as everywhere: no offset means China time
         effective_at = effective_at.replace(tzinfo=CHINA_TIME)
-    past = conn.execute(text("SELECT CAST(:t AS timestamptz) < now()"), {"t": effective_at})
-    if past.scalar():
+    now = conn.execute(text("SELECT now()")).scalar_one()
+    if effective_at < now:
         raise InvalidInput("effective_at", f"{effective_at.isoformat()} is in the past")
+    if effective_at > now + MOST_AHEAD:
+        raise InvalidInput(
+            "effective_at",
+            f"{effective_at.isoformat()} is more than {MOST_AHEAD.days} days ahead; "
+            "schedule a redraw within the coming year",
+        )
     return effective_at
 
 

@@ -5,8 +5,11 @@ partitioned by its children: :func:`geo.topology.check_layout` says where it is 
 features carry the parent's ref and the children's level, so a map can show them in place.
 
 Repairs are offered (:func:`geo.topology.suggest_repairs`) and applied only when a planner
-picks them by id. An id names the action, the area and the version it was computed for
-(``snap:1506210010010101@3``), so a repair of an area edited since is no longer offered.
+picks them by id. They reshape only areas the draft has already reshaped (or drawn): an area
+whose shape is still its source's is an anchor the others are brought onto, so accepting a
+repair never gives an untouched neighbour, or its children, new codes. An id names the
+action, the area and the version it was computed for (``snap:1506210010010101@3``), so a
+repair of an area edited since is no longer offered.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from geo.errors import InvalidInput
 from geo.models import AreaLevel
 from geo.plans.drafts import get_plan, touch
 from geo.plans.errors import PlanConflict
+from geo.plans.messages import problem_zh, repair_zh
 from geo.plans.sql import query
 from geo.scope import Scope
 from geo.topology import Problem, Repair, Unit, apply_repairs, check_layout, suggest_repairs
+from geo.topology.coverage import length_m
 
 
 @dataclass(frozen=True)
@@ -65,8 +70,20 @@ def layouts(conn: Connection, plan_id: int, *, scope: Scope) -> list[Layout]:
 
 
 def _feature(problem: Problem, layout: Layout) -> dict[str, Any]:
+    """The problem as a Feature with the parent's ref, the level and the Chinese message."""
+    names = {u.code: u.name for u in layout.children}
+    edge = problem.kind == "edge_mismatch" and problem.geometry is not None
+    message = problem_zh(
+        problem.kind,
+        [(code, names.get(code, "")) for code in problem.codes],
+        layout.level.value,
+        area_m2=problem.area_m2,
+        length_m=length_m(problem.geometry) if edge else None,
+    )
     feature = problem.to_feature()
-    feature["properties"].update({"parent_ref": layout.parent_ref, "level": layout.level.value})
+    feature["properties"].update(
+        {"parent_ref": layout.parent_ref, "level": layout.level.value, "message_zh": message}
+    )
     return feature
 
 
@@ -97,12 +114,13 @@ def offered_repairs(
             text("SELECT ref, version FROM plan_area WHERE plan_id = :plan"), {"plan": plan_id}
         )
     }
+    untouched = set(conn.execute(query("untouched"), {"plan": plan_id}).scalars())
     offered = []
     for layout in layouts(conn, plan_id, scope=scope):
         if not layout.children:
             continue
         for repair in suggest_repairs(
-            layout.children, layout.parent, snap_tolerance_m=snap_tolerance_m
+            layout.children, layout.parent, snap_tolerance_m=snap_tolerance_m, fixed=untouched
         ):
             version = versions[repair.code]
             offered.append(
@@ -117,14 +135,17 @@ def repair_features(
     """Offered repairs as a FeatureCollection of the geometries they would give."""
     features = []
     for item in offered_repairs(conn, plan_id, snap_tolerance_m, scope=scope):
+        code = item.repair.code
+        name = next((u.name for u in item.layout.children if u.code == code), "")
         feature = item.repair.to_feature()
         feature["id"] = item.id
         feature["properties"].update(
             {
                 "id": item.id,
-                "ref": item.repair.code,
+                "ref": code,
                 "version": item.version,
                 "parent_ref": item.layout.parent_ref,
+                "label_zh": repair_zh(item.repair.action, code, name, snap_tolerance_m),
             }
         )
         features.append(feature)

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Row, text
 
 from geo.errors import InvalidInput, NotFound
 from geo.models import STORAGE_SRID, AreaLevel
+from geo.plans import cuts
 from geo.plans.drafts import PlanRow, get_plan, touch
 from geo.plans.errors import PlanConflict, VersionConflict, VersionRequired
 from geo.plans.sql import query
@@ -162,52 +163,30 @@ def split_area(
     scope: Scope,
     name: str | None = None,
     snap_m: float = 0.0,
+    cut_children: bool | None = None,
 ) -> tuple[str, str]:
     """Cut ``ref`` in two along ``line``: the larger piece keeps ``ref``, the other is new.
 
-    The line must cross the area once, from outside to outside. Where it passes within
-    ``snap_m`` metres of one of the area's vertices it is moved onto it (``ST_Snap``), so the
-    cut starts and ends on existing vertices and the neighbours' shared edges still match
-    vertex for vertex; a crossing elsewhere adds a vertex the neighbour lacks, which the
-    topology check reports. Areas under ``ref`` go to the piece they overlap most.
+    The line must cross the area once, from outside to outside. It is first snapped to the
+    vertices of the draft's areas within ``snap_m`` metres, and the points where it crosses an
+    edge are added to both sides (:mod:`geo.plans.cuts`), so the neighbours' shared edges still
+    match vertex for vertex when it starts and ends on existing vertices; a crossing elsewhere
+    adds a vertex the neighbour lacks, which the topology check reports. With
+    ``cut_children`` (the default for a village or a grid) the areas under ``ref`` are cut
+    along the same line and the parents rebuilt as unions of their children; without it they
+    go to the piece they overlap most.
     """
     lock_draft(conn, plan_id, scope=scope)
     row = _checked(conn, plan_id, ref, version)
-    pieces = conn.execute(
-        text(
-            "SELECT ST_AsBinary(d.geom) AS wkb FROM plan_area pa, "
-            f"ST_Dump(ST_Split(pa.geom, ST_Snap(ST_GeomFromWKB(:line, {STORAGE_SRID}), "
-            "pa.geom, :tolerance))) d WHERE pa.id = :id ORDER BY ST_Area(d.geom) DESC"
-        ),
-        {"id": row.id, "line": to_wkb(line), "tolerance": snap_m / METRES_PER_DEGREE},
-    ).all()
-    if len(pieces) != 2:
-        raise InvalidInput(
-            "line",
-            f"cuts {ref} into {len(pieces)} piece(s); draw one line that crosses it once, "
-            "starting and ending outside it",
-        )
-    conn.execute(
-        text(f"UPDATE plan_area SET geom = {GEOM_SQL}, version = version + 1 WHERE id = :id"),
-        {"wkb": bytes(pieces[0].wkb), "id": row.id},
-    )
-    new_ref = next_ref(conn, plan_id)
-    conn.execute(
-        text(
-            "INSERT INTO plan_area (plan_id, ref, name, level, kind, parent_ref, geom) "
-            f"VALUES (:plan, :ref, :name, :level, :kind, :parent, {GEOM_SQL})"
-        ),
-        {
-            "plan": plan_id,
-            "ref": new_ref,
-            "name": name or f"{row.name}（拆分）",
-            "level": row.level,
-            "kind": row.kind,
-            "parent": row.parent_ref,
-            "wkb": bytes(pieces[1].wkb),
-        },
-    )
-    reparent(conn, plan_id, [ref], [ref, new_ref])
+    if cut_children is None:
+        cut_children = AreaLevel(row.level) in (AreaLevel.VILLAGE, AreaLevel.GRID)
+    line = cuts.snapped_line(conn, plan_id, line, snap_m)
+    pieces = cuts.divide(cuts.subtree(conn, plan_id, ref, cut_children), line, ref)
+    new_ref, rebuild = cuts.write(conn, plan_id, pieces, lambda: next_ref(conn, plan_id), name)
+    for parent in rebuild:
+        conn.execute(query("union_of_children"), {"plan": plan_id, "ref": parent})
+    if not cut_children:
+        reparent(conn, plan_id, [ref], [ref, new_ref])
     touch(conn, plan_id)
     return ref, new_ref
 

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,7 +55,11 @@ class Repair:
 
 
 def suggest_repairs(
-    children: Sequence[Unit], parent: BaseGeometry | None, *, snap_tolerance_m: float = 0.5
+    children: Sequence[Unit],
+    parent: BaseGeometry | None,
+    *,
+    snap_tolerance_m: float = 0.5,
+    fixed: Collection[str] = (),
 ) -> list[Repair]:
     """Repairs for what can be fixed without a planner's judgement, in the order to apply.
 
@@ -67,6 +71,8 @@ def suggest_repairs(
       joins the bordering child with the longest shared edge, and the vertices of children with
       unmatched edges are snapped to their neighbours' and the parent's.
 
+    Children whose code is in ``fixed`` (a draft's untouched areas) are never reshaped: the
+    others are brought onto them as onto the parent, so a repair changes only what was edited.
     Wider overlaps, gaps and parts outside, duplicated codes (which child would it be?) and
     geometries that are not polygons are left to the planner. :func:`check_layout` stays the
     judge of the repaired layout.
@@ -94,7 +100,8 @@ def suggest_repairs(
     usable = [i for i, g in enumerate(geoms) if _polygon(g) and g.is_valid]
     take = sorted(usable, key=lambda i: codes[i])
     polygons = np.array([geoms[i] for i in take], dtype=object)
-    snapped, events = snap_slivers(polygons, parent, snap_tolerance_m)
+    still = np.array([codes[i] in fixed for i in take], dtype=bool)
+    snapped, events = snap_slivers(polygons, parent, snap_tolerance_m, still)
     notes: dict[int, list[str]] = {}
     for k, what, area, other in events:
         note = _snap_note(what, area, codes[take[other]] if other >= 0 else "", snap_tolerance_m)

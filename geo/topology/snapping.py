@@ -5,6 +5,11 @@ uses to find what to move; :func:`geo.topology.suggest_repairs` turns its result
 planner accepts or not. Nothing moves farther than the tolerance: vertices go to vertices
 within it, edges take in vertices passing within it, and only slivers narrower than it are
 cut off, given away or filled.
+
+Polygons marked ``fixed`` (in a draft plan: the areas nobody has reshaped) never move: like the
+parent they are what the others are brought onto. Without that, a sliver of overlap stayed with
+the lower index and a neighbour's edge took in the vertices of an edited area, so a repair
+reshaped, and publication re-coded, areas the planner had not touched.
 """
 
 from __future__ import annotations
@@ -38,9 +43,16 @@ Event = tuple[int, str, float, int]
 
 
 def snap_slivers(
-    polygons: Geoms, parent: BaseGeometry | None, tolerance_m: float
+    polygons: Geoms,
+    parent: BaseGeometry | None,
+    tolerance_m: float,
+    fixed: NDArray[np.bool_] | None = None,
 ) -> tuple[Geoms, list[Event]]:
     """Bring a coverage's edges together where they are at most ``tolerance_m`` apart.
+
+    ``fixed`` marks polygons that must not move (default: none); the parent and they are the
+    anchors the others are snapped to, a sliver they share with another stays theirs, and a
+    sliver of gap goes to a bordering polygon that may move (or stays a gap).
 
     Four steps, each on the result of the one before:
 
@@ -67,21 +79,24 @@ def snap_slivers(
     """
     out = polygons.copy()
     events: list[Event] = []
-    _merge_vertices(out, parent, tolerance_m, events)
-    _snap_loose(out, parent, tolerance_m, events)
+    still = np.zeros(len(out), dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
+    _merge_vertices(out, parent, tolerance_m, events, still)
+    _snap_loose(out, parent, tolerance_m, events, still)
     if parent is not None:
         for i, part in zip(*outside(out, parent), strict=True):
-            if is_sliver(part, tolerance_m):
+            if is_sliver(part, tolerance_m) and not still[i]:
                 out[i] = polygonal(shapely.intersection(out[i], parent))
                 events.append((int(i), "cut", float(area_m2(part)), -1))
     for a, b, shared in zip(*overlaps(out, shapely.STRtree(out)), strict=True):
-        if is_sliver(shared, tolerance_m):
-            out[b] = polygonal(shapely.difference(out[b], shared))
-            events.append((int(b), "yield", float(area_m2(shared)), int(a)))
+        keep, give = (b, a) if still[b] else (a, b)
+        if is_sliver(shared, tolerance_m) and not still[give]:
+            out[give] = polygonal(shapely.difference(out[give], shared))
+            events.append((int(give), "yield", float(area_m2(shared)), int(keep)))
     if parent is not None:
         tree = shapely.STRtree(out)
         for hole in gaps(out, parent):
             around = bordering(tree, out, hole)
+            around = around[~still[around]] if len(around) else around
             if len(around) and is_sliver(hole, tolerance_m):
                 edge = shapely.length(
                     shapely.intersection(hole.boundary, shapely.boundary(out[around]))
@@ -89,7 +104,7 @@ def snap_slivers(
                 k = around[int(np.argmax(edge))]
                 out[k] = polygonal(shapely.union(out[k], hole))
                 events.append((int(k), "fill", float(area_m2(hole)), -1))
-    _snap_loose(out, parent, tolerance_m, events)
+    _snap_loose(out, parent, tolerance_m, events, still)
     return out, events
 
 
@@ -98,13 +113,17 @@ def _merge_vertices(
     parent: BaseGeometry | None,
     tolerance_m: float,
     events: list[Event],
+    still: NDArray[np.bool_],
 ) -> None:
-    """Step 0 of :func:`snap_slivers`, in place."""
+    """Step 0 of :func:`snap_slivers`, in place; the vertices of the parent and of the
+    ``still`` polygons are anchors."""
     loose = [where for _, where, _ in unmatched_edges(out, parent)]
     if not loose:
         return
     points = np.unique(shapely.get_coordinates(loose), axis=0)
     anchors = shapely.get_coordinates(parent.boundary) if parent is not None else points[:0]
+    if still.any():
+        anchors = np.vstack([anchors, shapely.get_coordinates(out[still])])
     anchors = np.unique(anchors, axis=0)
     coords, owner = shapely.get_coordinates(out, return_index=True)
     used, uses = np.unique(coords, axis=0, return_counts=True)
@@ -125,7 +144,7 @@ def _merge_vertices(
         return
     source, dest = points[moved], target[moved]
     hit = _rows(source, coords)
-    changed = np.unique(owner[hit >= 0])
+    changed = [i for i in np.unique(owner[hit >= 0]) if not still[i]]
     new = coords.copy()
     new[hit >= 0] = dest[hit[hit >= 0]]
     for i in changed:
@@ -184,18 +203,25 @@ def _snap_loose(
     parent: BaseGeometry | None,
     tolerance_m: float,
     events: list[Event],
+    still: NDArray[np.bool_],
 ) -> None:
-    """Snap, in place and by index, each polygon with unmatched edges (step 1 above)."""
+    """Snap, in place and by index, each polygon with unmatched edges (step 1 above) that may
+    move: onto the parent and the ``still`` neighbours first, since they do not move."""
     tol = degrees(tolerance_m)
-    loose = sorted({i for who, _, _ in unmatched_edges(out, parent) for i in who if i >= 0})
+    who = {i for who, _, _ in unmatched_edges(out, parent) for i in who if i >= 0}
+    loose = sorted(i for i in who if not still[i])
     tree = shapely.STRtree(out)
     for i in loose:
         snapped = out[i]
+        near = [k for k in tree.query(out[i], "dwithin", distance=tol) if k != i]
+        anchors = [out[k].boundary for k in near if still[k]]
         if parent is not None:
-            snapped = shapely.snap(snapped, parent.boundary, tol)
-        near = [out[k].boundary for k in tree.query(out[i], "dwithin", distance=tol) if k != i]
-        if near:
-            snapped = shapely.snap(snapped, shapely.union_all(near), tol)
+            anchors.insert(0, parent.boundary)
+        for anchor in anchors:
+            snapped = shapely.snap(snapped, anchor, tol)
+        moving = [out[k].boundary for k in near if not still[k]]
+        if moving:
+            snapped = shapely.snap(snapped, shapely.union_all(moving), tol)
         snapped = polygonal(snapped)
         if not same_vertices(snapped, out[i]):
             out[i] = snapped

@@ -122,9 +122,11 @@ function wanggeCommand(map, cfg) {
   const counts = window[cfg.counts.var];
   counts.options.vectorTileLayerStyles = {};  // its own, not the one VectorGrid's prototype shares
   counts.options.vectorTileLayerStyles.incidents = (props) => {
-    const band = DENSITY.find((d) => props.open_count >= d.min);
+    // an open_count held back for privacy (fewer than k, so at least 1) is left off the tile
+    const open = props.open_count === undefined || props.open_count === null ? 1 : props.open_count;
+    const band = DENSITY.find((d) => open >= d.min);
     return { weight: 0.4, color: band.colour, fill: true, fillColor: band.colour,
-      fillOpacity: props.open_count > 0 ? 0.75 : 0.35 };
+      fillOpacity: open > 0 ? 0.75 : 0.35 };
   };
   counts.on("load", () => { state.countsLoaded = Object.keys(counts._tiles).length; });
   overlays[cfg.counts.name] = counts;
