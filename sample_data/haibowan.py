@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+from datetime import datetime, timedelta, timezone
 from itertools import pairwise
 from pathlib import Path
 
@@ -38,8 +39,13 @@ from scipy.spatial import cKDTree
 
 from sample_data.areas import Level, _largest_remainder
 from sample_data.checks import check_partition
-from sample_data.coverage import adjacency, dissolve, faces_from_cells, make_contiguous
-from sample_data.coverage import voronoi_cells
+from sample_data.coverage import (
+    adjacency,
+    dissolve,
+    faces_from_cells,
+    make_contiguous,
+    voronoi_cells,
+)
 from sample_data.hierarchy import balanced_kmeans, order_units
 from sample_data.names import DEPARTMENTS, PersonNamer, place_names, unique_phones
 from sample_data.output import write_csv, write_level
@@ -172,8 +178,36 @@ def _group(micro: np.ndarray, pop: np.ndarray, rng: np.random.Generator) -> dict
 
 #: Community names of the district (synthetic; Dalad's pool is used up by its own 37).
 _COMMUNITY_STEMS = tuple(
-    "海达 林荫 胜利 光明 滨河 凤凰岭 新华 海馨 金海 银河 千钢 北环 南湖 甘德尔 人民 公园 "
-    "黄河 育才 朝阳 阳光 祥和 康乐 友谊 青山 卫东 幸福 滨湖 团结".split()
+    [
+        "海达",
+        "林荫",
+        "胜利",
+        "光明",
+        "滨河",
+        "凤凰岭",
+        "新华",
+        "海馨",
+        "金海",
+        "银河",
+        "千钢",
+        "北环",
+        "南湖",
+        "甘德尔",
+        "人民",
+        "公园",
+        "黄河",
+        "育才",
+        "朝阳",
+        "阳光",
+        "祥和",
+        "康乐",
+        "友谊",
+        "青山",
+        "卫东",
+        "幸福",
+        "滨湖",
+        "团结",
+    ]
 )
 
 
@@ -346,8 +380,6 @@ def build_incidents(levels: dict[str, Level], rng: np.random.Generator) -> list[
     """:data:`INCIDENTS` incidents in 2023-2024 (China time), placed by population, in the
     importer's CSV format; WGS-84 coordinates at 6 decimals. Almost all are closed (some
     evaluated), the newest few still reported."""
-    from datetime import datetime, timedelta, timezone
-
     cst = timezone(timedelta(hours=8))
     names = {c["code"]: c["name"] for c in _categories()}
     codes = list(_INCIDENT_WEIGHTS)

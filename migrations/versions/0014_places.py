@@ -32,7 +32,7 @@ def upgrade() -> None:
                 length=16,
             ),
             nullable=False,
-        ),  # fmt: skip
+        ),
         sa.Column("parent_code", sa.String(length=32), nullable=True),
         sa.CheckConstraint("code ~ '^[0-9]+$'", name=op.f("ck_region_code_digits")),
         sa.ForeignKeyConstraint(
