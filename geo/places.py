@@ -43,10 +43,12 @@ __all__ = [
     "COUNTY_DIGITS",
     "Place",
     "county_code",
+    "extent",
     "kind_label",
     "level_label",
     "place_of",
     "region_codes",
+    "title_place",
 ]
 
 #: Digits of a county-level unit's code (the stored ``banner`` level); above it, a province
@@ -151,3 +153,28 @@ def place_of(conn: Connection, prefix: str | None) -> Place:
         county = county_code(prefix)
         return place_of(conn, county) if county and county != prefix else EVERYWHERE
     return Place(row.code, row.name, row.level, row.place_kind)
+
+
+def title_place(conn: Connection, prefix: str | None) -> str:
+    """The place a page of a viewer with scope ``prefix`` is titled by: the region of a
+    province or city account, else the county-level unit the scope lies in (a township
+    officer of Dalad reads 达拉特旗); for a viewer of everything, the one province holding
+    every place (or 全域 when there are several or none)."""
+    if prefix is None:
+        roots = conn.execute(query("region_roots")).scalars().all()
+        return str(roots[0]) if len(roots) == 1 else EVERYWHERE.name
+    return place_of(conn, county_code(prefix) or prefix).name
+
+
+def extent(
+    conn: Connection, prefix: str | None, generation: int
+) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of what scope ``prefix`` covers in ``generation``: the area
+    itself at or below a county-level unit, else every county-level unit inside (all of them
+    for no prefix); None when nothing is there."""
+    row = conn.execute(
+        query("scope_extent"), {"p": prefix, "scope_prefix": prefix, "g": generation}
+    ).one()
+    if row.west is None:
+        return None
+    return float(row.west), float(row.south), float(row.east), float(row.north)
