@@ -315,7 +315,7 @@ def _check_scope(conn: Connection, role: Role, area_code: str | None) -> None:
         return
     level = conn.execute(query("scope_level"), {"c": area_code}).scalar_one_or_none()
     if level is None:
-        raise InvalidInput("area", f"no current area or region with code {area_code!r}")
+        raise InvalidInput("area", f"no current area with code {area_code!r}")
     if level not in levels:
         allowed = ", ".join("the banner" if x is None else x for x in levels)
         raise InvalidInput("area", f"a {role.value} serves {allowed}; {area_code} is a {level}")

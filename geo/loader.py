@@ -101,13 +101,13 @@ def _load_level(conn: Connection, path: Path, level: AreaLevel, generation: int)
 
 def _load_regions(conn: Connection, path: Path) -> None:
     with path.open(encoding="utf-8", newline="") as f:
-        rows = [{**r, "parent_code": r["parent_code"] or None} for r in csv.DictReader(f)]
+        rows = sorted(csv.DictReader(f), key=lambda r: len(r["code"]))  # parents first
     conn.execute(
         text(
             "INSERT INTO region (code, name, level, parent_code) "
             "VALUES (:code, :name, :level, :parent_code)"
         ),
-        sorted(rows, key=lambda r: len(r["code"])),
+        [{**r, "parent_code": r["parent_code"] or None} for r in rows],
     )
 
 
