@@ -46,7 +46,8 @@ def load_sample(engine: Engine, sample_dir: Path | None = None) -> None:
 
 def load_place_history(conn: Connection, place: Path) -> None:
     """A further place's routing overrides (its streets and towns to its own departments)
-    and its incident history, imported with the plain status trail (no trails file)."""
+    and its incident history, imported with the plain status trail (no trails file), as
+    source ``sample-<folder>`` (``sample-150302``)."""
     conn.execute(
         text(
             "INSERT INTO routing_override (category_code, township_code, department_id) "
@@ -55,7 +56,8 @@ def load_place_history(conn: Connection, place: Path) -> None:
         ),
         _rows(place / "routing_overrides.csv"),
     )
-    report = import_incidents_in(conn, place / "incidents.csv", source=SAMPLE_SOURCE)
+    source = f"{SAMPLE_SOURCE}-{place.name}"  # sample-150302: Dalad's history stays "sample"
+    report = import_incidents_in(conn, place / "incidents.csv", source=source)
     if report.refused:
         raise ValueError(f"{place}: the sample history must import whole:\n{report.summary()}")
     log.info("loaded %d sample incidents of %s", report.accepted, place.name)

@@ -17,6 +17,7 @@ import pytest
 import shapely
 from esda.getisord import G_Local
 from esda.significance import calculate_significance
+from fastapi.testclient import TestClient
 from libpysal.graph import Graph
 from sqlalchemy import text
 
@@ -31,6 +32,15 @@ WINDOW = {"from": "2023-01-01T00:00:00+08:00", "to": "2025-01-01T00:00:00+08:00"
 HOT_SPOTS, HOT_WITHOUT_DISPUTES = 427, 190
 #: The sample's five dispute villages (sample_data/README.md, "Dispute hotspots").
 DISPUTE_VILLAGES = ["150621001015", "150621001033", "150621002003", "150621004007", "150621008004"]
+
+
+@pytest.fixture(scope="module")
+def client(client, auth, privacy_scan):
+    """The session's app, signed in as Dalad's command centre: the expected figures are Dalad's
+    (the admin sees the second place, Haibowan, and its incidents as well)."""
+    dalad = TestClient(client.app, raise_server_exceptions=False, headers=auth("command"))
+    dalad.event_hooks = {"request": [], "response": [privacy_scan.response]}
+    return dalad
 
 
 @pytest.fixture(scope="session")

@@ -130,8 +130,11 @@ def test_the_cases_behind_a_figure(client) -> None:
 def test_a_map_by_township(client) -> None:
     answer = client.get(
         f"{URL}/by-area",
-        params={"name": "satisfaction_rate", "period": "2024", "level": "township"},
-    )
+        # Dalad's townships (the admin's map holds Haibowan's five too)
+        params={
+            "name": "satisfaction_rate", "period": "2024", "level": "township", "within": "150621"
+        },
+    )  # fmt: skip
     assert answer.headers["content-type"].startswith("application/geo+json")
     body = answer.json()
     assert body["type"] == "FeatureCollection" and len(body["features"]) == 8
