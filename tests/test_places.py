@@ -108,7 +108,7 @@ def test_haibowan_people_departments_and_history_are_its_own(conn):
         "party_member": (480, 480),
     }
     assert conn.execute(
-        text("SELECT min(id), max(id) FROM member m JOIN area a ON a.id = m.area_id "
+        text("SELECT min(m.id), max(m.id) FROM member m JOIN area a ON a.id = m.area_id "
              "WHERE a.code LIKE '150302%'")
     ).one() == (100_001, 100_563)  # fmt: skip
     instructors_elsewhere = conn.execute(
