@@ -24,6 +24,7 @@ from sqlalchemy import text
 from api.schemas import HeatAreas, HeatBins, Hotspots
 from geo import hotspots
 from geo.datum import to_storage
+from geo.scope import Scope
 
 from .conftest import SAMPLE
 
@@ -178,7 +179,8 @@ def test_gi_star_equals_a_direct_esda_call(hotspots_body, areas_body, sample_are
     micro = sample_areas["micro_grid"].set_index("code").loc[codes]
     weights = Graph.build_contiguity(micro.geometry, rook=False)
     with engine.connect() as conn:
-        assert hotspots.contiguity(conn, 1, codes).graph == weights
+        dalad = Scope(area_prefix="150621")  # the command centre's, as the body was read
+        assert hotspots.contiguity(conn, 1, codes, scope=dalad).graph == weights
     gi = G_Local(
         y,
         weights,

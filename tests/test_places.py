@@ -17,6 +17,8 @@ from sqlalchemy import text
 
 from access.accounts import create_account
 from api.schemas import FeatureCollection
+from cases.imports.importer import import_incidents_in
+from geo import assign
 from geo.areas import current_generation
 from geo.datum import gcj02_to_wgs84
 from geo.errors import InvalidInput
@@ -244,13 +246,19 @@ def test_each_account_sees_its_places(client, auth):
     assert dalad.status_code == 404
 
 
-def test_a_haibowan_officer_sees_only_its_incidents(client, auth):
+def test_a_haibowan_officer_sees_only_its_incidents(client, auth, conn):
     response = client.get(
-        "/api/v1/incidents", params={"limit": 200}, headers=auth("haibowan_township")
+        "/api/v1/incidents", params={"limit": 500}, headers=auth("haibowan_township")
     )
     assert response.status_code == 200, response.text
     queues = [i["assignment"]["queue_area"]["code"] for i in response.json()["items"]]
-    assert len(queues) == 200 and all(q.startswith("150302101") for q in queues)
+    held = conn.execute(
+        text(
+            "SELECT count(*) FROM incident i JOIN area q ON q.id = i.queue_area_id "
+            "WHERE q.code LIKE '150302101%'"
+        )
+    ).scalar_one()
+    assert len(queues) == held > 50 and all(q.startswith("150302101") for q in queues)
 
 
 def test_accounts_at_a_region(conn):
@@ -268,3 +276,32 @@ def test_accounts_at_a_region(conn):
             conn, username="city_officer", password="x" * 12, role="township", area_code="1503"
         )
     assert refused.value.field == "area" and "is a city" in str(refused.value)
+
+
+def test_a_point_outside_every_place_waits_in_the_nearest_places_queue(conn):
+    """Far from every micro-grid, a point queues at the county-level unit nearest to it (the
+    service holds two; the lowest code would send Dalad's strays to Haibowan)."""
+    g = current_generation(conn)
+    near_haibowan = assign.place(conn, 107.3, 39.7, g, limit_m=500)
+    near_dalad = assign.place(conn, 108.7, 40.2, g, limit_m=500)
+    assert near_haibowan.assignment.value == near_dalad.assignment.value == "unassigned"
+    assert near_haibowan.area_code("banner") == "150302"
+    assert near_dalad.area_code("banner") == "150621"
+
+
+def test_an_import_far_outside_queues_at_the_nearest_place(conn, tmp_path):
+    """The bulk placement (the importer's) follows the same rule as one point."""
+    path = tmp_path / "far.csv"
+    path.write_text(
+        "lon,lat,datum,category\n107.3,39.7,wgs84,0101\n108.7,40.2,wgs84,0101\n",
+        encoding="utf-8",
+    )
+    report = import_incidents_in(conn, path, source="t-far")
+    assert report.accepted == 2 and report.refused == []
+    queues = conn.execute(
+        text(
+            "SELECT q.code FROM incident i JOIN area q ON q.id = i.queue_area_id "
+            "WHERE i.source = 't-far' ORDER BY i.raw_lon"
+        )
+    ).scalars()
+    assert list(queues) == ["150302", "150621"]
