@@ -56,16 +56,11 @@ class AreaLevel(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return _LEVEL_LABELS[self]
+        """The level's name in a banner; :func:`geo.places.level_label` names it in a place of
+        another kind (a district's 街道 / 社区), from the one table there."""
+        from geo.places import level_label  # geo.places builds on this module
 
-
-_LEVEL_LABELS = {
-    AreaLevel.BANNER: "旗",
-    AreaLevel.TOWNSHIP: "苏木镇",
-    AreaLevel.VILLAGE: "嘎查村社区",
-    AreaLevel.GRID: "网格",
-    AreaLevel.MICRO_GRID: "微网格",
-}
+        return level_label(self)
 
 
 class MemberKind(enum.StrEnum):

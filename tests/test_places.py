@@ -244,6 +244,15 @@ def test_each_account_sees_its_places(client, auth):
     assert len(_codes(client, auth("command"), level="township")) == 8
     dalad = client.get("/api/v1/areas/150621001", headers=auth("haibowan_township"))
     assert dalad.status_code == 404
+    # one area names its level as its place does: a street (街道) of the district, a township
+    labels = {
+        code: client.get(f"/api/v1/areas/{code}").json()["properties"]["level_label"]
+        for code in ("150302001", "150302001001", "150621001", "150621001001")
+    }
+    assert labels == {
+        "150302001": "街道", "150302001001": "社区",
+        "150621001": "苏木镇", "150621001001": "嘎查村社区",
+    }  # fmt: skip
 
 
 def test_a_haibowan_officer_sees_only_its_incidents(client, auth, conn):
