@@ -21,7 +21,9 @@ from branca.element import CssLink, Element, JavascriptLink
 from sqlalchemy import Connection
 
 from cases.indicators.registry import INDICATORS
+from geo.models import AreaLevel
 from geo.periods import china_today, reported_years
+from geo.places import level_label
 from geo.settings import Settings
 from maps.assets import ECHARTS_JS, root
 from maps.pages import (
@@ -153,8 +155,19 @@ def dashboard_page(
             "trend": [_indicator(n) for n in TREND],
             "indicators": [_indicator(n) for n in INDICATORS],
             "choropleth": CHOROPLETH_DEFAULT,
-            "levels": [{"value": v, "label": label} for v, label in LEVELS],
-            "rankingKinds": [{"value": v, "label": label} for v, label in RANKING_KINDS],
+            "levels": [
+                {"value": v, "label": level_label(AreaLevel(v), viewer.place_kind)}
+                for v, _ in LEVELS
+            ],
+            "rankingKinds": [
+                {
+                    "value": v,
+                    "label": label
+                    if v != "township"
+                    else level_label(AreaLevel.TOWNSHIP, viewer.place_kind),
+                }
+                for v, label in RANKING_KINDS
+            ],
             "status": status_config(),
             "command": "/maps/command",
             "rankings": rankings,

@@ -86,8 +86,10 @@ class Viewer:
 
     name: str
     role_label: str
-    #: The place the viewer's pages are titled by (:func:`geo.places.title_place`).
+    #: The place the viewer's pages are titled by (:func:`geo.places.title_place`) and the
+    #: kind of county-level unit it lies in, which names the levels (None: a banner's names).
     place: str = "达拉特旗"
+    place_kind: str | None = None
 
 
 def page_title(what: str, viewer: Viewer) -> str:

@@ -314,3 +314,20 @@ def test_an_import_far_outside_queues_at_the_nearest_place(conn, tmp_path):
         )
     ).scalars()
     assert list(queues) == ["150302", "150621"]
+
+
+def test_pages_are_titled_and_labelled_by_the_viewers_place(client, auth):
+    haibowan = client.get("/maps/dashboard", headers=auth("haibowan_township"))
+    assert haibowan.status_code == 200, haibowan.text
+    assert "<title>数据看板 · 海勃湾区网格</title>" in haibowan.text
+    assert "<h1>海勃湾区 数据看板</h1>" in haibowan.text
+    assert '{"value": "township", "label": "街道"}' in haibowan.text
+    assert '{"value": "village", "label": "社区"}' in haibowan.text
+    dalad = client.get("/maps/dashboard", headers=auth("command")).text
+    assert "<title>数据看板 · 达拉特旗网格</title>" in dalad
+    assert '{"value": "village", "label": "嘎查村社区"}' in dalad
+    province = client.get("/maps/command", headers=auth("province")).text
+    assert "<title>指挥中心地图 · 内蒙古自治区网格</title>" in province
+    assert '"title": "内蒙古自治区 指挥中心"' in province
+    heat = client.get("/maps/heat", headers=auth("haibowan_township")).text
+    assert "<title>热力与热点分析 · 海勃湾区网格</title>" in heat

@@ -15,7 +15,7 @@ from api.auth import Principal, PrincipalDep, Reader, page
 from api.deps import ConnDep, SettingsDep
 from geo.areas import current_generation
 from geo.errors import NotFound
-from geo.places import extent, title_place
+from geo.places import county_code, extent, place_of, title_place
 from geo.plans.drafts import get_plan
 from geo.privacy import mask_name
 from geo.scope import Scope
@@ -39,8 +39,10 @@ def viewer(principal: Principal, conn: Connection | None = None) -> Viewer:
         name = mask_name(name) or principal.username
     if conn is None:
         return Viewer(name=name, role_label=principal.role_label)
-    place = title_place(conn, principal.scope.area_prefix)
-    return Viewer(name=name, role_label=principal.role_label, place=place)
+    prefix = principal.scope.area_prefix
+    place = title_place(conn, prefix)
+    kind = place_of(conn, county_code(prefix) or prefix).place_kind if prefix else None
+    return Viewer(name=name, role_label=principal.role_label, place=place, place_kind=kind)
 
 
 def _frame(conn: Connection, scope: Scope) -> list[list[float]] | None:
