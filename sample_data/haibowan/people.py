@@ -78,12 +78,14 @@ def _categories() -> list[dict[str, str]]:
 
 
 def routing(levels: dict[str, Level]) -> list[dict[str, str]]:
-    """Every category in every street and town to the district's department of its number."""
+    """Every minor category in every street and town to the district's department of its
+    number."""
     return [
         {"category_code": c["code"], "township_code": t,
          "department_code": DEPARTMENT_PREFIX + c["department_code"][1:]}
         for t in levels["township"].codes
         for c in _categories()
+        if c["parent_code"]  # cases carry minor categories, which routing looks up
     ]  # fmt: skip
 
 

@@ -62,8 +62,8 @@ def readme(levels: dict[str, Level], members: list[dict[str, str]], incidents: i
             "",
             f"`departments.csv`: {len(DEPARTMENTS)} departments `H01` … `H{len(DEPARTMENTS):02d}`, "
             "numbered as Dalad's",
-            "`D01` … so that `routing_overrides.csv` sends every category of every street and town",
-            "to the district's own department. `members.csv` (ids from "
+            "`D01` … so that `routing_overrides.csv` sends every minor category of every street",
+            "and town to the district's own department. `members.csv` (ids from "
             f"{FIRST_MEMBER_ID:,}): "
             + ", ".join(f"{n:,} {k}" for k, n in sorted(kinds.items()))
             + ".",
