@@ -17,6 +17,7 @@ from sqlalchemy import Connection, text
 from geo.errors import InvalidInput, NotFound
 from geo.models import AreaLevel
 from geo.people import serving
+from geo.places import level_label, place_of
 from geo.scope import WHOLE_BANNER, Scope
 from geo.sql import query
 
@@ -184,7 +185,7 @@ def area_feature(conn: Connection, code: str, generation: int, *, scope: Scope) 
         people += [p for p in serving(conn, [area.parent_id]) if p["kind"] != "party_member"]
     feature["properties"].update(
         {
-            "level_label": area.level.label,
+            "level_label": level_label(area.level, place_of(conn, code).place_kind),
             "chain": [
                 {k: link[k] for k in ("level", "code", "name")}
                 for link in chain(conn, area.id)

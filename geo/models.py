@@ -56,16 +56,11 @@ class AreaLevel(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return _LEVEL_LABELS[self]
+        """The level's name in a banner; :func:`geo.places.level_label` names it in a place of
+        another kind (a district's 街道 / 社区), from the one table there."""
+        from geo.places import level_label  # geo.places builds on this module
 
-
-_LEVEL_LABELS = {
-    AreaLevel.BANNER: "旗",
-    AreaLevel.TOWNSHIP: "苏木镇",
-    AreaLevel.VILLAGE: "嘎查村社区",
-    AreaLevel.GRID: "网格",
-    AreaLevel.MICRO_GRID: "微网格",
-}
+        return level_label(self)
 
 
 class MemberKind(enum.StrEnum):
@@ -164,3 +159,27 @@ class Member(Base):
     home = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=False))
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+
+
+class RegionLevel(enum.StrEnum):
+    """The levels above the county-level unit (the stored ``banner`` level)."""
+
+    PROVINCE = "province"
+    CITY = "city"
+
+
+class Region(Base):
+    """A province or city above the county-level units (see :mod:`geo.places`).
+
+    Codes are prefixes of everything inside (``15`` Inner Mongolia, ``1506`` Ordos, ``1503``
+    Wuhai), so a region needs no geometry or link to the areas: a county-level area belongs to
+    the region whose code begins its own, and a scope at a region is that prefix.
+    """
+
+    __tablename__ = "region"
+    __table_args__ = (CheckConstraint("code ~ '^[0-9]+$'", name="code_digits"),)
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    level: Mapped[RegionLevel] = mapped_column(str_enum(RegionLevel, "region_level"))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))

@@ -17,6 +17,7 @@ and suppresses small counts for roles without access to the cases.
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 
 from branca.element import CssLink, Element, JavascriptLink
 from sqlalchemy import Connection
@@ -24,12 +25,22 @@ from sqlalchemy import Connection
 from cases.indicators.compute import latest_month_before
 from cases.indicators.periods import Window, month
 from cases.indicators.registry import INDICATORS
+from geo.models import AreaLevel
 from geo.periods import china_today, reported_years
+from geo.places import level_label
 from geo.settings import Settings
 from maps.assets import ECHARTS_JS, root
-from maps.pages import DALAD_BOUNDS, Viewer, attach_script, new_page, render, status_config
+from maps.pages import (
+    DALAD_BOUNDS,
+    Viewer,
+    attach_script,
+    new_page,
+    page_title,
+    render,
+    status_config,
+)
 
-TITLE = "数据看板 · 达拉特旗网格"
+TITLE = "数据看板"
 
 #: The period's figures on cards, in this order: rates first (两在三不出 among them), then
 #: the supervision cards.
@@ -53,7 +64,7 @@ RANKING_KINDS = [("township", "苏木镇"), ("department", "职能部门")]
 LAYOUT_HTML = """
 <main class="wg-dash" id="wg-dash">
   <section class="wg-bar">
-    <h1>达拉特旗 数据看板</h1>
+    <h1>{place} 数据看板</h1>
     <label>统计期 <select id="wg-period"></select></label>
     <span class="wg-asof" id="wg-asof"></span>
     <span class="wg-livebadge" id="wg-live">实时</span>
@@ -136,12 +147,15 @@ def dashboard_page(
 ) -> str:
     """The page's HTML; ``bounds`` (south-west, north-east) frame the viewer's own area;
     ``rankings``: whether the viewer may read them (roles with access to the cases)."""
-    m = new_page(settings, TITLE, viewer, links=[("/maps/command", "指挥中心地图")])
+    m = new_page(
+        settings, page_title(TITLE, viewer), viewer, links=[("/maps/command", "指挥中心地图")]
+    )
     m.fit_bounds(bounds or DALAD_BOUNDS)
     figure = root(m)
     figure.header.add_child(CssLink("/static/wangge/dashboard.css"), name="dashboard.css")
     figure.header.add_child(JavascriptLink(ECHARTS_JS), name="echarts")
-    figure.html.add_child(Element(LAYOUT_HTML), name="wangge_dashboard")
+    layout = LAYOUT_HTML.replace("{place}", escape(viewer.place))
+    figure.html.add_child(Element(layout), name="wangge_dashboard")
     today = china_today()
     latest = latest_month_before(conn, month(today.year, today.month))
     attach_script(
@@ -158,8 +172,19 @@ def dashboard_page(
             "trend": [_indicator(n) for n in TREND],
             "indicators": [_indicator(n) for n in INDICATORS],
             "choropleth": CHOROPLETH_DEFAULT,
-            "levels": [{"value": v, "label": label} for v, label in LEVELS],
-            "rankingKinds": [{"value": v, "label": label} for v, label in RANKING_KINDS],
+            "levels": [
+                {"value": v, "label": level_label(AreaLevel(v), viewer.place_kind)}
+                for v, _ in LEVELS
+            ],
+            "rankingKinds": [
+                {
+                    "value": v,
+                    "label": label
+                    if v != "township"
+                    else level_label(AreaLevel.TOWNSHIP, viewer.place_kind),
+                }
+                for v, label in RANKING_KINDS
+            ],
             "status": status_config(),
             "command": "/maps/command",
             "rankings": rankings,

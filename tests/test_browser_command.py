@@ -95,20 +95,24 @@ def test_first_view_shows_density_figures_and_township_names(page_check: PageChe
                 "AND coalesce(step_due_at, deadline_at) < CAST(:now AS timestamptz) "
                 "+ interval '1 day') AS due_24h, "
                 "count(*) FILTER (WHERE status::text <> ALL(:running) "
-                "AND coalesce(step_due_at, deadline_at) < :now) AS overdue FROM incident"
+                "AND coalesce(step_due_at, deadline_at) < :now) AS overdue FROM incident "
+                # the command centre's scope is its banner (Haibowan is the province's)
+                "WHERE queue_area_id IN (SELECT id FROM area WHERE code LIKE '150621%')"
             ),
             {"now": figures["as_of"], "closed": list(CLOSED), "running": [*CLOSED, "hung"]},
         ).one()
         townships = conn.execute(
             text(
                 "SELECT name FROM area WHERE level = 'township' AND generation_high IS NULL "
+                "AND code LIKE '150621%' "
                 "ORDER BY name"
             )
         ).scalars()
         open_by_micro_grid = conn.execute(
             text(
                 "SELECT count(*) FROM incident i JOIN area a ON a.id = i.micro_grid_id "
-                "WHERE i.status::text <> ALL(:closed) AND a.generation_high IS NULL"
+                "WHERE i.status::text <> ALL(:closed) AND a.generation_high IS NULL "
+                "AND a.code LIKE '150621%'"
             ),
             {"closed": list(CLOSED)},
         ).scalar_one()

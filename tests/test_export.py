@@ -13,11 +13,21 @@ from pathlib import Path
 import pyogrio
 import pytest
 import shapely
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.cli import app as cli
 
 LEVELS = ("township", "micro_grid")
+
+
+@pytest.fixture(scope="module")
+def dalad(client, auth, privacy_scan):
+    """The session's app, signed in as Dalad's command centre, whose exports are Dalad's files
+    (the admin's hold the second place, Haibowan, as well)."""
+    signed_in = TestClient(client.app, raise_server_exceptions=False, headers=auth("command"))
+    signed_in.event_hooks = {"request": [], "response": [privacy_scan.response]}
+    return signed_in
 
 
 def _download(client, level: str, fmt: str, tmp_path: Path) -> Path:
@@ -42,8 +52,8 @@ def _same_areas(frame, expected) -> None:
 
 
 @pytest.mark.parametrize("level", LEVELS)
-def test_geopackage_reopens_with_every_area_in_cgcs2000(client, sample_areas, tmp_path, level):
-    path = _download(client, level, "gpkg", tmp_path)
+def test_geopackage_reopens_with_every_area_in_cgcs2000(dalad, sample_areas, tmp_path, level):
+    path = _download(dalad, level, "gpkg", tmp_path)
     info = pyogrio.read_info(path)
     assert info["layer_name"] == level and info["crs"] == "EPSG:4490"
     assert info["features"] == len(sample_areas[level]) and info["geometry_type"] == "MultiPolygon"
@@ -54,8 +64,8 @@ def test_geopackage_reopens_with_every_area_in_cgcs2000(client, sample_areas, tm
 
 
 @pytest.mark.parametrize("level", LEVELS)
-def test_shapefile_zip_keeps_the_chinese_names(client, sample_areas, tmp_path, level):
-    path = _download(client, level, "shp", tmp_path)
+def test_shapefile_zip_keeps_the_chinese_names(dalad, sample_areas, tmp_path, level):
+    path = _download(dalad, level, "shp", tmp_path)
     with zipfile.ZipFile(path) as archive:
         assert sorted(archive.namelist()) == sorted(
             f"{level}{suffix}" for suffix in (".shp", ".shx", ".dbf", ".prj", ".cpg")
@@ -74,8 +84,8 @@ def test_shapefile_zip_keeps_the_chinese_names(client, sample_areas, tmp_path, l
     assert parents.tolist() == expected.loc[parents.index].tolist()
 
 
-def test_geojson_is_rfc_7946(client, sample_areas, tmp_path):
-    path = _download(client, "township", "geojson", tmp_path)
+def test_geojson_is_rfc_7946(dalad, sample_areas, tmp_path):
+    path = _download(dalad, "township", "geojson", tmp_path)
     body = json.loads(path.read_text(encoding="utf-8"))
     assert body["type"] == "FeatureCollection" and "crs" not in body
     assert [f["id"] for f in body["features"]] == sorted(sample_areas["township"]["code"])
@@ -121,7 +131,8 @@ def test_cli_writes_the_files_the_api_serves(client, database, tmp_path, monkeyp
         )
         assert result.exit_code == 0, result.output
         assert result.output.strip().splitlines()[-1] == (
-            f"157 village areas of generation 1 written to {written}"
+            # everything: Dalad's 157 and Haibowan's 22 (the admin's export holds both)
+            f"179 village areas of generation 1 written to {written}"
         )
         if fmt == "gpkg":  # a GeoPackage records when it was written: compare the contents
             a, b = (pyogrio.read_dataframe(p) for p in (served, written))

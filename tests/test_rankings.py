@@ -37,7 +37,10 @@ def _snapshots(engine) -> tuple[int, int, int]:
 def test_a_published_ranking_is_byte_identical_after_a_correction(conn: Connection) -> None:
     frozen = rankings.publish(conn, "2024-Q3", "township", None, "command")
     first = json.loads(frozen)
-    assert first["published"] is True and [r["rank"] for r in first["rows"]] == list(range(1, 9))
+    # Dalad's eight ranked; Haibowan's five listed last, unranked (its sample history has no
+    # trails, so its handling figures are insufficient)
+    ranks = [r["rank"] for r in first["rows"]]
+    assert first["published"] is True and ranks == [*range(1, 9), *[None] * 5]
     leader = first["rows"][0]
     # a later correction: a red card on one of the leader's cases of the quarter
     case = conn.execute(
@@ -67,15 +70,17 @@ def test_the_change_is_against_the_previous_published_quarter(conn: Connection) 
     before = json.loads(rankings.publish(conn, "2024-Q2", "township", None, "command"))
     now = rankings.compute_ranking(conn, parse_quarter("2024-Q3"), "township", "")
     ranks = {r["code"]: r["rank"] for r in before["rows"]}
-    for row in now["rows"]:
+    ranked = now["rows"][:8]  # Dalad's; Haibowan's five follow unranked
+    assert all(r["rank"] is None for r in now["rows"][8:])
+    for row in ranked:
         assert row["change"] == ranks[row["code"]] - row["rank"]
     assert now["top"] == now["rows"][:3] and now["bottom"] == now["rows"][5:8]
-    assert all(len(r["top_categories"]) == 3 for r in now["rows"])
+    assert all(len(r["top_categories"]) == 3 for r in ranked)
 
 
 def test_a_score_expands_to_its_inputs(conn: Connection) -> None:
     body = rankings.compute_ranking(conn, parse_quarter("2024-Q3"), "township", "")
-    for row in body["rows"]:
+    for row in body["rows"][:8]:  # Dalad's, ranked (Haibowan's five follow, insufficient)
         parts = row["inputs"]["indicators"]
         assert all(not parts[n]["insufficient"] for n in COMPOSITE)
         weighted = sum(

@@ -7,6 +7,7 @@ import math
 import mapbox_vector_tile
 import pytest
 import shapely
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from cases.models import CLOSED_STATUSES
@@ -15,6 +16,15 @@ from geo.tiles import MEDIA_TYPE
 #: Tiles over the banner seat (树林召镇, 110.04E 40.40N) at three zooms.
 SEAT = {13: (6600, 3089), 12: (3300, 1544), 10: (825, 386)}
 AREA_KEYS = {"code", "name", "level", "parent_code"}
+
+
+@pytest.fixture(scope="module")
+def client(client, auth, privacy_scan):
+    """The session's app, signed in as Dalad's command centre: the expected areas are Dalad's
+    files (the admin's low-zoom tiles hold the second place, Haibowan, as well)."""
+    dalad = TestClient(client.app, raise_server_exceptions=False, headers=auth("command"))
+    dalad.event_hooks = {"request": [], "response": [privacy_scan.response]}
+    return dalad
 
 
 def _envelope(z: int, x: int, y: int) -> shapely.Polygon:

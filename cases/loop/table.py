@@ -31,6 +31,7 @@ from typing import Any
 
 from access.accounts import SCOPE_LEVELS, Role
 from cases.models import IncidentStatus as S
+from geo.places import COUNTY_DIGITS
 
 #: The levels that may hold a case, lowest first; escalation climbs one at a time.
 LEVELS = ("micro_grid", "grid", "village", "township", "banner")
@@ -56,8 +57,9 @@ HOLDERS: dict[str, dict[Role, str | None]] = {
 #: The roles bound by the level that holds a case.
 LEVEL_BOUND = frozenset(role for holders in HOLDERS.values() for role in holders)
 #: The area level of an account's scope, by the length of its area code (hierarchical codes:
-#: township 9 digits, village 12, grid 14, micro-grid 16; no code: the whole banner). A code
-#: of another length holds at no level.
+#: township 9 digits, village 12, grid 14, micro-grid 16; no code, a banner's 6 digits or a
+#: province's or city's prefix: the banner's desk, None). A code of another length holds at no
+#: level.
 SCOPE_LEVEL_BY_LENGTH = {9: "township", 12: "village", 14: "grid", 16: "micro_grid"}
 #: Reasons a dispute (category 01) skips up at once (WORKFLOW.md §5.1): its risk is red, or a
 #: party is a unit the lower level cannot bind.
@@ -317,7 +319,9 @@ def scope_level(who: Role | str | Any) -> str | None:
     if scope is None:
         return SCOPE_LEVELS[Role(getattr(who, "role", who))][0]
     prefix = scope.area_prefix
-    return None if prefix is None else SCOPE_LEVEL_BY_LENGTH.get(len(prefix), "unknown")
+    if prefix is None or len(prefix) <= COUNTY_DIGITS:  # a banner's desk, or a province's
+        return None
+    return SCOPE_LEVEL_BY_LENGTH.get(len(prefix), "unknown")
 
 
 def holds(role: Role, level_of_scope: str | None, level: str) -> bool:
