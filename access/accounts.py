@@ -91,10 +91,11 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MEDIATOR: frozenset({_P.READ, _P.REPORT, _P.MEDIATE}),
 }
 
-#: The area level each role's ``area_code`` must be at (None: the whole banner).
+#: The area level each role's ``area_code`` must be at (None: everything the service holds;
+#: ``province`` and ``city`` are regions above the county-level units, see :mod:`geo.places`).
 SCOPE_LEVELS: dict[Role, tuple[str | None, ...]] = {
     Role.ADMIN: (None,),
-    Role.COMMAND: (None,),
+    Role.COMMAND: (None, "province", "city", "banner"),
     Role.PLANNER: (None, "township"),
     Role.TOWNSHIP: ("township", "village"),  # a village-scoped account holds at its village
     Role.DEPARTMENT: (None,),
@@ -312,12 +313,9 @@ def _check_scope(conn: Connection, role: Role, area_code: str | None) -> None:
             wanted = " or ".join(str(level) for level in levels)
             raise InvalidInput("area", f"a {role.value} account needs the code of its {wanted}")
         return
-    level = conn.execute(
-        text("SELECT level FROM area WHERE code = :c AND generation_high IS NULL LIMIT 1"),
-        {"c": area_code},
-    ).scalar_one_or_none()
+    level = conn.execute(query("scope_level"), {"c": area_code}).scalar_one_or_none()
     if level is None:
-        raise InvalidInput("area", f"no current area with code {area_code!r}")
+        raise InvalidInput("area", f"no current area or region with code {area_code!r}")
     if level not in levels:
         allowed = ", ".join("the banner" if x is None else x for x in levels)
         raise InvalidInput("area", f"a {role.value} serves {allowed}; {area_code} is a {level}")
@@ -387,6 +385,9 @@ def revoke_api_key(conn: Connection, prefix: str) -> None:
 #: The demo accounts' shared password: development only (see :func:`ensure_demo_accounts`).
 DEMO_PASSWORD = "wangge-demo-2026"
 DEMO_TOWNSHIP = "150621001"  # 树林召镇
+DEMO_BANNER = "150621"  # 达拉特旗: the command centre sees its own banner only
+DEMO_PROVINCE = "15"  # 内蒙古自治区: the province account sees every place
+DEMO_HAIBOWAN_TOWNSHIP = "150302101"  # 千里山镇 of 海勃湾区, the second place
 DEMO_DEPARTMENT = "D02"  # 司法局: disputes (0101 邻里纠纷 …) are routed to it
 
 
@@ -429,7 +430,7 @@ def demo_accounts(conn: Connection) -> list[DemoAccount]:
     ).scalar_one()
     return [
         DemoAccount("admin", Role.ADMIN, None, None, None, "系统管理员"),
-        DemoAccount("command", Role.COMMAND, None, None, None, "旗指挥中心值班员"),
+        DemoAccount("command", Role.COMMAND, DEMO_BANNER, None, None, "旗指挥中心值班员"),
         DemoAccount("planner", Role.PLANNER, None, None, None, "旗网格规划员"),
         DemoAccount("township", Role.TOWNSHIP, DEMO_TOWNSHIP, None, None, "树林召镇综治干部"),
         DemoAccount("department", Role.DEPARTMENT, None, DEMO_DEPARTMENT, None, "司法局指导员"),
@@ -439,12 +440,30 @@ def demo_accounts(conn: Connection) -> list[DemoAccount]:
     ]
 
 
-def demo_accounts_if_loaded(conn: Connection) -> list[DemoAccount]:
-    """:func:`demo_accounts`, or none when the database does not hold the sample banner."""
-    township = conn.execute(
-        text("SELECT 1 FROM area WHERE code = :c AND generation_high IS NULL"), {"c": DEMO_TOWNSHIP}
+#: Accounts of the places beyond Dalad: the province (both places) and a township officer of
+#: Haibowan; made when their areas are loaded.
+PLACE_DEMOS = (
+    DemoAccount("province", Role.COMMAND, DEMO_PROVINCE, None, None, "自治区指挥中心值班员"),
+    DemoAccount(
+        "haibowan_township", Role.TOWNSHIP, DEMO_HAIBOWAN_TOWNSHIP, None, None, "千里山镇综治干部"
+    ),
+)
+
+
+def _current(conn: Connection, code: str) -> bool:
+    found = conn.execute(
+        text("SELECT 1 FROM area WHERE code = :c AND generation_high IS NULL"), {"c": code}
     ).first()
-    return demo_accounts(conn) if township is not None else []
+    return found is not None
+
+
+def demo_accounts_if_loaded(conn: Connection) -> list[DemoAccount]:
+    """:func:`demo_accounts`, or none when the database does not hold the sample banner; with
+    :data:`PLACE_DEMOS` when it holds Haibowan too."""
+    if not _current(conn, DEMO_TOWNSHIP):
+        return []
+    extra = list(PLACE_DEMOS) if _current(conn, DEMO_HAIBOWAN_TOWNSHIP) else []
+    return demo_accounts(conn) + extra
 
 
 def ensure_demo_accounts(conn: Connection) -> list[DemoAccount]:

@@ -23,7 +23,7 @@ from cases.party.sample import load_party
 from cases.registry.load import load_registry
 from cases.routines.sample import load_routines
 from cases.whistle.sample import load_whistles
-from geo.loader import DEFAULT_SAMPLE_DIR, load_areas_and_people
+from geo.loader import DEFAULT_SAMPLE_DIR, load_areas_and_people, place_folders
 from geo.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,25 @@ def load_sample(engine: Engine, sample_dir: Path | None = None) -> None:
         load_party(conn, folder)
         load_registry(conn, folder, key=Settings().id_key)
         load_routines(conn, folder)  # after the registry's households and the history
+        for place in place_folders(folder)[1:]:  # the further places: routing and history
+            load_place_history(conn, place)
+
+
+def load_place_history(conn: Connection, place: Path) -> None:
+    """A further place's routing overrides (its streets and towns to its own departments)
+    and its incident history, imported with the plain status trail (no trails file)."""
+    conn.execute(
+        text(
+            "INSERT INTO routing_override (category_code, township_code, department_id) "
+            "VALUES (:category_code, :township_code, "
+            "(SELECT id FROM department WHERE code = :department_code))"
+        ),
+        _rows(place / "routing_overrides.csv"),
+    )
+    report = import_incidents_in(conn, place / "incidents.csv", source=SAMPLE_SOURCE)
+    if report.refused:
+        raise ValueError(f"{place}: the sample history must import whole:\n{report.summary()}")
+    log.info("loaded %d sample incidents of %s", report.accepted, place.name)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

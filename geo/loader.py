@@ -2,8 +2,10 @@
 
 The files are those of ``sample_data/``: one RFC 7946 GeoJSON per level under ``areas/``
 (coordinates in CGCS2000 lon/lat, which RFC 7946's WGS-84 equals within a metre),
-``departments.csv`` and ``members.csv``. Everything is written in one transaction: a failure
-leaves the database as empty as it was.
+``departments.csv`` and ``members.csv``. Further county-level units (places) sit in folders of
+the same layout under ``places/`` (``places/150302/``, Haibowan) and join the same generation;
+``regions.csv`` names the provinces and cities above them (:mod:`geo.places`). Everything is
+written in one transaction: a failure leaves the database as empty as it was.
 """
 
 from __future__ import annotations
@@ -32,18 +34,32 @@ def load_sample(engine: Engine, sample_dir: Path | None = None) -> int:
         return load_areas_and_people(conn, sample_dir or DEFAULT_SAMPLE_DIR)
 
 
+def place_folders(folder: Path) -> list[Path]:
+    """``folder`` itself and the further places under its ``places/``, in code order."""
+    places = folder / "places"
+    return [folder, *(sorted(p for p in places.iterdir() if p.is_dir()) if places.is_dir() else [])]
+
+
 def load_areas_and_people(conn: Connection, folder: Path) -> int:
-    """Load ``folder``'s areas, departments and members in the caller's transaction."""
+    """Load ``folder``'s regions, areas, departments and members (its own and those of every
+    place under ``places/``) in the caller's transaction."""
     started = time.perf_counter()
     generation = conn.execute(
         text("INSERT INTO generation (description, activated_at) VALUES (:d, now()) RETURNING id"),
         {"d": f"样例数据：达拉特旗网格（{folder.name}）"},
     ).scalar_one()
-    for level in AreaLevel:
-        count = _load_level(conn, folder / "areas" / f"{level.value}.geojson", level, generation)
-        log.info("loaded %d %s areas", count, level.value)
-    _load_departments(conn, folder / "departments.csv")
-    _load_members(conn, folder / "members.csv")
+    if (folder / "regions.csv").exists():
+        _load_regions(conn, folder / "regions.csv")
+    places = place_folders(folder)
+    for place in places:
+        for level in AreaLevel:
+            path = place / "areas" / f"{level.value}.geojson"
+            count = _load_level(conn, path, level, generation)
+            log.info("loaded %d %s areas of %s", count, level.value, place.name)
+    for place in places:
+        _load_departments(conn, place / "departments.csv")
+    for place in places:
+        _load_members(conn, place / "members.csv")
     conn.execute(text("ANALYZE area; ANALYZE member; ANALYZE department"))
     log.info("areas and people loaded in %.1f s", time.perf_counter() - started)
     return int(generation)
@@ -81,6 +97,18 @@ def _load_level(conn: Connection, path: Path, level: AreaLevel, generation: int)
     if orphans:
         raise ValueError(f"{path}: {orphans} areas name a parent_code that does not exist")
     return len(rows)
+
+
+def _load_regions(conn: Connection, path: Path) -> None:
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = [{**r, "parent_code": r["parent_code"] or None} for r in csv.DictReader(f)]
+    conn.execute(
+        text(
+            "INSERT INTO region (code, name, level, parent_code) "
+            "VALUES (:code, :name, :level, :parent_code)"
+        ),
+        sorted(rows, key=lambda r: len(r["code"])),
+    )
 
 
 def _load_departments(conn: Connection, path: Path) -> None:

@@ -164,3 +164,27 @@ class Member(Base):
     home = mapped_column(Geometry("POINT", srid=STORAGE_SRID, spatial_index=False))
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+
+
+class RegionLevel(enum.StrEnum):
+    """The levels above the county-level unit (the stored ``banner`` level)."""
+
+    PROVINCE = "province"
+    CITY = "city"
+
+
+class Region(Base):
+    """A province or city above the county-level units (see :mod:`geo.places`).
+
+    Codes are prefixes of everything inside (``15`` Inner Mongolia, ``1506`` Ordos, ``1503``
+    Wuhai), so a region needs no geometry or link to the areas: a county-level area belongs to
+    the region whose code begins its own, and a scope at a region is that prefix.
+    """
+
+    __tablename__ = "region"
+    __table_args__ = (CheckConstraint("code ~ '^[0-9]+$'", name="code_digits"),)
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    level: Mapped[RegionLevel] = mapped_column(str_enum(RegionLevel, "region_level"))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))

@@ -1,4 +1,4 @@
-"""What part of the banner a caller may see, as the query layer applies it.
+"""What part of the service's places a caller may see, as the query layer applies it.
 
 A scope is an area code prefix (the codes are hierarchical: a township's code begins every
 code inside it) and, for department staff, a department. Every query that lists or fetches
@@ -15,6 +15,8 @@ Examples
 --------
 >>> grid = Scope(area_prefix="150621001001001")
 >>> grid.covers("1506210010010010101"), grid.covers("150621002")
+(True, False)
+>>> Scope(area_prefix="15").covers("150302101001"), Scope(area_prefix="1503").covers("150621")
 (True, False)
 >>> WHOLE_BANNER.covers("150621002"), WHOLE_BANNER.is_whole
 (True, True)
@@ -34,7 +36,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Scope:
-    """``area_prefix`` None is the whole banner; ``department`` None is every department."""
+    """``area_prefix`` None is everything the service holds (every county-level unit: Dalad
+    and Haibowan); ``department`` None is every department. A province's prefix is ``15``, a
+    city's ``1503``, a banner's ``150621`` (:mod:`geo.places`)."""
 
     area_prefix: str | None = None
     department: str | None = None
@@ -73,5 +77,7 @@ class Scope:
         return {"scope_prefix": self.area_prefix, "scope_department": self.department}
 
 
-#: Internal callers (the CLI, loaders, housekeeping) and the roles that see everything.
+#: Internal callers (the CLI, loaders, housekeeping) and the administrator: everything the
+#: service holds. (The name dates from the one-banner service; a banner account's scope is its
+#: banner's code, as the demo ``command`` account's 150621.)
 WHOLE_BANNER = Scope()

@@ -35,11 +35,12 @@ from maps.pages import (
     action_specs,
     attach_script,
     new_page,
+    page_title,
     render,
     status_config,
 )
 
-TITLE = "指挥中心地图 · 达拉特旗网格"
+TITLE = "指挥中心地图"
 
 #: Area levels drawn from vector tiles: (layer, Chinese name, outline colour, weight).
 TILE_LEVELS = [
@@ -125,7 +126,9 @@ def command_page(
     ``combined_tiles=False`` (one tile layer per area level) and ``markers_first=False`` (the
     tiles asked for before the markers at a zoom change) give the page as it was, for
     measuring what each change bought."""
-    m = new_page(settings, TITLE, viewer, links=[("/maps/dashboard", "数据看板")])
+    m = new_page(
+        settings, page_title(TITLE, viewer), viewer, links=[("/maps/dashboard", "数据看板")]
+    )
     m.fit_bounds(bounds or DALAD_BOUNDS)
     areas = []
     for tiles, styles in _area_tiles(combined_tiles):
@@ -166,7 +169,7 @@ def command_page(
         "wanggeCommand",
         {
             "api": "/api/v1",
-            "title": "达拉特旗 指挥中心",
+            "title": f"{viewer.place} 指挥中心",
             "areaTiles": areas,
             "counts": {"var": counts.get_name(), "name": "事件密度（按微网格）"},
             "cluster": cluster.get_name(),

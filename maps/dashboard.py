@@ -15,6 +15,7 @@ and suppresses small counts for roles without access to the cases.
 from __future__ import annotations
 
 from datetime import date
+from html import escape
 
 from branca.element import CssLink, Element, JavascriptLink
 from sqlalchemy import Connection
@@ -23,9 +24,17 @@ from cases.indicators.registry import INDICATORS
 from geo.periods import china_today, reported_years
 from geo.settings import Settings
 from maps.assets import ECHARTS_JS, root
-from maps.pages import DALAD_BOUNDS, Viewer, attach_script, new_page, render, status_config
+from maps.pages import (
+    DALAD_BOUNDS,
+    Viewer,
+    attach_script,
+    new_page,
+    page_title,
+    render,
+    status_config,
+)
 
-TITLE = "数据看板 · 达拉特旗网格"
+TITLE = "数据看板"
 
 #: The period's figures on cards, in this order: rates first (两在三不出 among them), then
 #: the supervision cards.
@@ -49,7 +58,7 @@ RANKING_KINDS = [("township", "苏木镇"), ("department", "职能部门")]
 LAYOUT_HTML = """
 <main class="wg-dash" id="wg-dash">
   <section class="wg-bar">
-    <h1>达拉特旗 数据看板</h1>
+    <h1>{place} 数据看板</h1>
     <label>统计期 <select id="wg-period"></select></label>
     <span class="wg-asof" id="wg-asof"></span>
     <span class="wg-livebadge" id="wg-live">实时</span>
@@ -122,12 +131,15 @@ def dashboard_page(
 ) -> str:
     """The page's HTML; ``bounds`` (south-west, north-east) frame the viewer's own area;
     ``rankings``: whether the viewer may read them (roles with access to the cases)."""
-    m = new_page(settings, TITLE, viewer, links=[("/maps/command", "指挥中心地图")])
+    m = new_page(
+        settings, page_title(TITLE, viewer), viewer, links=[("/maps/command", "指挥中心地图")]
+    )
     m.fit_bounds(bounds or DALAD_BOUNDS)
     figure = root(m)
     figure.header.add_child(CssLink("/static/wangge/dashboard.css"), name="dashboard.css")
     figure.header.add_child(JavascriptLink(ECHARTS_JS), name="echarts")
-    figure.html.add_child(Element(LAYOUT_HTML), name="wangge_dashboard")
+    layout = LAYOUT_HTML.replace("{place}", escape(viewer.place))
+    figure.html.add_child(Element(layout), name="wangge_dashboard")
     today = china_today()
     attach_script(
         m,

@@ -12,9 +12,9 @@ from sqlalchemy import Connection
 from cases.routing import categories
 from geo.periods import china_today, periods, reported_years
 from geo.settings import Settings
-from maps.pages import DALAD_BOUNDS, Viewer, attach_script, new_page, render
+from maps.pages import DALAD_BOUNDS, Viewer, attach_script, new_page, page_title, render
 
-TITLE = "热力与热点分析 · 达拉特旗网格"
+TITLE = "热力与热点分析"
 
 #: What Gi* finds, in one paragraph a person on the page can read.
 EXPLANATION = (
@@ -44,7 +44,7 @@ def heat_page(
     bounds: list[list[float]] | None = None,
 ) -> str:
     """The page's HTML; the heat API answers with the incidents the viewer may see."""
-    m = new_page(settings, TITLE, viewer)
+    m = new_page(settings, page_title(TITLE, viewer), viewer)
     m.fit_bounds(bounds or DALAD_BOUNDS)
     # an empty HeatMap brings the (localized) Leaflet.heat script; the script fills its own layer
     HeatMap([], name="_heat_loader", show=False, control=False).add_to(m)

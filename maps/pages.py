@@ -23,7 +23,8 @@ from cases.models import CLOSED_STATUSES, IncidentStatus
 from geo.settings import Settings
 from maps.assets import FAVICON, base_map, root
 
-#: The banner's bounds in CGCS2000 (south-west, north-east), for the first view.
+#: The banner's bounds in CGCS2000 (south-west, north-east), for the first view of a page
+#: that has no better frame (the router passes the scope's extent, :func:`geo.places.extent`).
 DALAD_BOUNDS = [[39.65, 108.95], [40.60, 110.75]]
 
 #: The thirteen statuses in five families a person can tell apart on a map, each with one
@@ -85,6 +86,13 @@ class Viewer:
 
     name: str
     role_label: str
+    #: The place the viewer's pages are titled by (:func:`geo.places.title_place`).
+    place: str = "达拉特旗"
+
+
+def page_title(what: str, viewer: Viewer) -> str:
+    """``指挥中心地图 · 达拉特旗网格``: the page, then the viewer's place."""
+    return f"{what} · {viewer.place}网格"
 
 
 #: The page header: who is signed in, their role, and sign-out (a POST, so no link can do it).

@@ -4,19 +4,18 @@ the header names the account (a member's name masked) with a sign-out button."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
-from shapely.geometry import shape
 from sqlalchemy import Connection
 
 from access.accounts import Permission
 from api.auth import Principal, PrincipalDep, Reader, page
 from api.deps import ConnDep, SettingsDep
-from geo.areas import current_generation, list_areas
+from geo.areas import current_generation
 from geo.errors import NotFound
+from geo.places import extent, title_place
 from geo.plans.drafts import get_plan
 from geo.privacy import mask_name
 from geo.scope import Scope
@@ -30,33 +29,27 @@ from maps.summons import summons_page
 
 router = APIRouter(prefix="/maps", tags=["maps"], default_response_class=HTMLResponse)
 
-#: The outline framing the first view needs no detail.
-FRAME_SIMPLIFY_M = 50.0
 
-
-def viewer(principal: Principal) -> Viewer:
-    """The header's account: a member's own name is personal data, so it comes masked."""
+def viewer(principal: Principal, conn: Connection | None = None) -> Viewer:
+    """The header's account: a member's own name is personal data, so it comes masked. With
+    ``conn``, the place its pages are titled by (the viewer's province, city or county-level
+    unit, :func:`geo.places.title_place`)."""
     name = principal.display_name
     if principal.member_id is not None:
         name = mask_name(name) or principal.username
-    return Viewer(name=name, role_label=principal.role_label)
+    if conn is None:
+        return Viewer(name=name, role_label=principal.role_label)
+    place = title_place(conn, principal.scope.area_prefix)
+    return Viewer(name=name, role_label=principal.role_label, place=place)
 
 
 def _frame(conn: Connection, scope: Scope) -> list[list[float]] | None:
-    """(south-west, north-east) of the scope's area, or None for the whole banner."""
-    if scope.area_prefix is None:
+    """(south-west, north-east) of what the scope covers: its own area, or every county-level
+    unit of its province or city (of the service, for a scope of everything)."""
+    found = extent(conn, scope.area_prefix, current_generation(conn))
+    if found is None:
         return None
-    found = list_areas(
-        conn,
-        generation=current_generation(conn),
-        scope=scope,
-        codes=[scope.area_prefix],
-        simplify_m=FRAME_SIMPLIFY_M,
-        limit=1,
-    )
-    if not found.features:
-        return None
-    west, south, east, north = shape(json.loads(found.features[0])["geometry"]).bounds
+    west, south, east, north = found
     return [[south, west], [north, east]]
 
 
@@ -64,14 +57,14 @@ def _frame(conn: Connection, scope: Scope) -> list[list[float]] | None:
 @page
 def command(conn: ConnDep, settings: SettingsDep, principal: Reader) -> HTMLResponse:
     frame = _frame(conn, principal.scope)
-    return HTMLResponse(command_page(conn, settings, viewer(principal), frame))
+    return HTMLResponse(command_page(conn, settings, viewer(principal, conn), frame))
 
 
 @router.get("/heat", summary="热力与热点分析")
 @page
 def heat(conn: ConnDep, settings: SettingsDep, principal: Reader) -> HTMLResponse:
     frame = _frame(conn, principal.scope)
-    return HTMLResponse(heat_page(conn, settings, viewer(principal), frame))
+    return HTMLResponse(heat_page(conn, settings, viewer(principal, conn), frame))
 
 
 @router.get("/dashboard", summary="数据看板（指挥大屏）")
@@ -79,7 +72,7 @@ def heat(conn: ConnDep, settings: SettingsDep, principal: Reader) -> HTMLRespons
 def dashboard(conn: ConnDep, settings: SettingsDep, principal: Reader) -> HTMLResponse:
     frame = _frame(conn, principal.scope)
     rankings = principal.can(Permission.REVEAL)  # as /api/v1/rankings decides
-    html = dashboard_page(conn, settings, viewer(principal), frame, rankings=rankings)
+    html = dashboard_page(conn, settings, viewer(principal, conn), frame, rankings=rankings)
     return HTMLResponse(html)
 
 

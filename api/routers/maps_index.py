@@ -10,6 +10,7 @@ from api.deps import ConnDep, GenerationDep, SettingsDep
 from api.routers.maps import viewer
 from geo.areas import MAX_PAGE, list_areas
 from geo.models import AreaLevel
+from geo.places import COUNTY_DIGITS
 from maps.index import index_page
 
 router = APIRouter(tags=["maps"], include_in_schema=False)
@@ -23,9 +24,11 @@ SIMPLIFY_M = 20.0
 def maps_index(
     conn: ConnDep, generation: GenerationDep, settings: SettingsDep, principal: Reader
 ) -> HTMLResponse:
-    """The townships, or for an account of one area that area alone, under the page links."""
+    """The townships (of the province or city of such an account), or for an account of one
+    area that area alone, under the page links."""
     scope = principal.scope
-    own = [scope.area_prefix] if scope.area_prefix is not None else None
+    prefix = scope.area_prefix  # a province's or city's prefix names no area: its townships
+    own = [prefix] if prefix is not None and len(prefix) >= COUNTY_DIGITS else None
     shown = list_areas(
         conn,
         generation=generation,
