@@ -13,11 +13,12 @@ from sqlalchemy import Connection
 
 from access import audit
 from access.accounts import Role
-from cases.codes import TIMEZONE
 from cases.cobuild.sql import query
+from cases.codes import TIMEZONE
 from geo.areas import current_generation
 from geo.errors import Forbidden, InvalidInput, NotFound
 from geo.scope import Scope
+
 
 class Principal(Protocol):
     """Who reads or writes (``api.auth.Principal`` is one)."""
@@ -85,9 +86,7 @@ def record(
     reason: str | None = None,
 ) -> None:
     """The audit entry of a co-building write (names masked by the caller)."""
-    audit.record(
-        conn, principal.actor, action, table, ident, after=jsonable(after), reason=reason
-    )
+    audit.record(conn, principal.actor, action, table, ident, after=jsonable(after), reason=reason)
 
 
 def jsonable(value: Any) -> Any:

@@ -128,7 +128,9 @@ def disburse(conn: Connection, principal: common.Principal, loan: LoanIn) -> dic
     found = cohorts(conn, principal.scope, cohort_id=loan.cohort_id)
     fund_id = common.found(found[0] if found else None, "cohort", loan.cohort_id)["fund_id"]
     fund = ledger.lock_fund(conn, principal.scope, fund_id)  # the fund first, always
-    cohort = conn.execute(query("cohort_lock"), {"cohort_id": loan.cohort_id, **principal.scope.params()}).one()
+    cohort = conn.execute(
+        query("cohort_lock"), {"cohort_id": loan.cohort_id, **principal.scope.params()}
+    ).one()
     common.not_after_today(loan.disbursed_on, "disbursed_on")
     if cohort.loans >= cohort.size:
         raise InvalidInput(

@@ -199,9 +199,7 @@ class Entry(Base):
     pairing_id: Mapped[int | None] = mapped_column(ForeignKey("cobuild_pairing.id"))
     project_id: Mapped[int | None] = mapped_column(ForeignKey("cobuild_project.id"))
     loan_id: Mapped[int | None] = mapped_column(ForeignKey("cobuild_loan.id"))
-    reverses_id: Mapped[int | None] = mapped_column(
-        ForeignKey("cobuild_entry.id"), unique=True
-    )
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("cobuild_entry.id"), unique=True)
     reason: Mapped[str | None] = mapped_column(Text)
     prepayment: Mapped[bool] = mapped_column(Boolean, server_default=false())
     account: Mapped[str] = mapped_column(Text)

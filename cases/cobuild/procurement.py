@@ -145,6 +145,8 @@ def deliver(
     if product is None:
         names = "、".join(p["name"] for p in agreement["products"])
         raise InvalidInput("product", f"the agreement names {names}, not {delivery.product!r}")
+    if delivery.quantity <= 0:
+        raise InvalidInput("quantity", "must be more than 0")
     if delivery.accepted > delivery.quantity:
         raise InvalidInput("accepted", "is more than the quantity delivered")
     price = delivery.price if delivery.price is not None else Decimal(product["price"])

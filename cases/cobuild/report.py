@@ -109,6 +109,7 @@ def village_report(
         )
     return out
 
+
 #: The ledger's Excel columns (``GET /funds/{id}/ledger?format=xlsx``).
 LEDGER_COLUMNS: list[tuple[str, str, float]] = [
     ("id", "序号", 8),
