@@ -67,7 +67,7 @@ def text(amount: Decimal | None) -> str | None:
 Amount = Annotated[
     Decimal,
     BeforeValidator(parse_amount),
-    PlainSerializer(text, return_type=str),
+    PlainSerializer(text, return_type=str, when_used="json"),
     WithJsonSchema(
         {
             "anyOf": [
