@@ -39,9 +39,15 @@ def _day(value: str | None) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+def _cell(content: str) -> str:
+    """A cell; figures (amounts, counts, days) are set right-aligned."""
+    numeric = bool(content) and all(c in "0123456789,.-—" for c in content)
+    return f'<td class="n">{content}</td>' if numeric else f"<td>{content}</td>"
+
+
 def _table(caption: str, headers: list[str], rows: list[list[str]], cls: str) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in rows)
     if not rows:
         body = f'<tr><td colspan="{len(headers)}" class="wg-empty">暂无</td></tr>'
     return (
@@ -129,6 +135,11 @@ def _sections(conn: Connection, scope: Scope, code: str, as_of: date) -> list[st
     return parts
 
 
+def _committee(name: str) -> str:
+    """村民委员会 of a village, 居民委员会 of a community."""
+    return "居民委员会" if name.endswith("社区") else "村民委员会"
+
+
 def ledger_page(conn: Connection, scope: Scope, code: str, viewer: Viewer) -> tuple[int, str]:
     """(status, HTML) of village ``code``'s ledger; 404 for a village outside ``scope``."""
     try:
@@ -136,7 +147,7 @@ def ledger_page(conn: Connection, scope: Scope, code: str, viewer: Viewer) -> tu
     except InvalidInput:
         return 404, error_page(404, "找不到", f"找不到村（社区）{code[:32]}。", viewer)
     as_of = common.today()
-    name = escape(village["name"])
+    name, today = escape(village["name"]), _day(as_of.isoformat())
     figure = Figure(title=f"{village['name']} 结对共建资金公示")
     figure.header.add_child(Element(f'<link rel="icon" href="{FAVICON}"/>'), name="icon")
     figure.header.add_child(Element(CSS), name="cobuild_css")
@@ -158,7 +169,7 @@ def ledger_page(conn: Connection, scope: Scope, code: str, viewer: Viewer) -> tu
         f"截至{_day(as_of.isoformat())}</p>{body}"
         '<p class="wg-cobuild-note">以上收支逐笔公示，接受群众监督。如有异议，请于公示之日起'
         "七日内向村务监督委员会反映。</p>"
-        f'<p class="wg-cobuild-sign">{name}村民委员会<br>{_day(as_of.isoformat())}</p></main>'
+        f'<p class="wg-cobuild-sign">{name}{_committee(village["name"])}<br>{today}</p></main>'
     )
     figure.html.add_child(Element(html), name="ledger")
     return 200, figure.render()
