@@ -59,6 +59,7 @@ GENERATED = [
     "contacts.csv",
     "meetings.csv",
     "README.md",
+    "cobuild.json",
 ]
 
 

@@ -33,6 +33,7 @@ from cases.cobuild.schedule import (
     Decision,
     Standing,
     Terms,
+    anniversary,
     instalments,
     standing,
 )
@@ -248,8 +249,8 @@ def decide(
             if getattr(decision, field) is None:
                 raise InvalidInput(field, "is required for a restructuring")
         assert decision.first_due_on is not None
-        if decision.first_due_on <= decision.decided_on:
-            raise InvalidInput("first_due_on", "must come after the decision")
+        if not decision.decided_on < decision.first_due_on <= anniversary(decision.decided_on, 5):
+            raise InvalidInput("first_due_on", "must come after the decision, within 5 years")
     values = {"loan_id": loan_id, "account": principal.actor.username, **decision.__dict__}
     decision_id = conn.execute(query("decision_insert"), values).scalar_one()
     common.record(

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from cases.cobuild import common
-from cases.cobuild.money import FEN, text
+from cases.cobuild.money import FEN, MAX, text
 from cases.cobuild.pairings import pairings
 from cases.cobuild.sql import query
 from geo.errors import InvalidInput
@@ -151,6 +151,8 @@ def deliver(
         raise InvalidInput("accepted", "is more than the quantity delivered")
     price = delivery.price if delivery.price is not None else Decimal(product["price"])
     amount = (delivery.accepted * price).quantize(FEN, rounding=ROUND_HALF_UP)
+    if amount > MAX:
+        raise InvalidInput("accepted", f"is worth {amount}, more than an amount can be")
     row = {
         "agreement_id": agreement_id,
         "account": principal.actor.username,
