@@ -135,6 +135,47 @@ def _sections(conn: Connection, scope: Scope, code: str, as_of: date) -> list[st
     return parts
 
 
+def _page(title: str, viewer: Viewer, main: str) -> str:
+    figure = Figure(title=title)
+    figure.header.add_child(Element(f'<link rel="icon" href="{FAVICON}"/>'), name="icon")
+    figure.header.add_child(Element(CSS), name="cobuild_css")
+    add_header(
+        figure, viewer, [("/maps/command", "指挥中心地图"), ("/maps/cobuild", "结对共建报表")]
+    )
+    figure.html.add_child(Element(main), name="main")
+    html: str = figure.render()
+    return html
+
+
+def report_page(conn: Connection, scope: Scope, viewer: Viewer) -> str:
+    """The report per village of the viewer's scope, each village linking to its ledger."""
+    as_of = common.today()
+    rows = []
+    for r in report.village_report(conn, scope, as_of):
+        code = escape(r["village"]["code"])
+        link = f'<a href="/maps/cobuild?village={code}">{escape(r["village"]["name"] or code)}</a>'
+        money, lent, bought = r["money"], r["loans"], r["procurement"]
+        rows.append(
+            [link, escape("、".join(r["partners"])), str(r["since_year"] or "—"),
+             _yuan(money["received"]), _yuan(money["spent"]), _yuan(money["disbursed"]),
+             _yuan(money["repaid"]), _yuan(money["balance"]), str(lent["count"]),
+             _yuan(lent["outstanding"]), _yuan(lent["arrears"]), str(lent["overdue"]),
+             _yuan(bought["accepted_value"]),
+             f"{r['projects']['done']} / {r['projects']['planned']}"]
+        )  # fmt: skip
+    headers = ["村（社区）", "结对单位", "结对年份", "累计到位", "项目支出", "借出", "收回"]
+    headers += ["结余", "借款户", "未还本金", "逾期欠款", "逾期户", "采购验收", "项目完成"]
+    table = _table("各村结对共建情况（金额：元）", headers, rows, "wg-cobuild-report")
+    main = (
+        '<main class="wg-cobuild"><div class="wg-cobuild-actions"><button type="button" '
+        'class="wg-print" onclick="window.print()">打印</button>'
+        '<a href="/api/v1/cobuild/report?format=xlsx">导出报表表格</a></div>'
+        f'<h1>结对共建报表</h1><p class="wg-cobuild-meta">截至{_day(as_of.isoformat())}</p>'
+        f"{table}</main>"
+    )
+    return _page("结对共建报表", viewer, main)
+
+
 def _committee(name: str) -> str:
     """村民委员会 of a village, 居民委员会 of a community."""
     return "居民委员会" if name.endswith("社区") else "村民委员会"
@@ -148,10 +189,6 @@ def ledger_page(conn: Connection, scope: Scope, code: str, viewer: Viewer) -> tu
         return 404, error_page(404, "找不到", f"找不到村（社区）{code[:32]}。", viewer)
     as_of = common.today()
     name, today = escape(village["name"]), _day(as_of.isoformat())
-    figure = Figure(title=f"{village['name']} 结对共建资金公示")
-    figure.header.add_child(Element(f'<link rel="icon" href="{FAVICON}"/>'), name="icon")
-    figure.header.add_child(Element(CSS), name="cobuild_css")
-    add_header(figure, viewer, [("/maps/command", "指挥中心地图")])
     fund_ids = [f["id"] for f in ledger.funds(conn, scope, village=code)]
     downloads = "".join(
         f'<a href="/api/v1/funds/{i}/ledger?format=xlsx">导出台账表格</a>' for i in fund_ids
@@ -171,5 +208,4 @@ def ledger_page(conn: Connection, scope: Scope, code: str, viewer: Viewer) -> tu
         "七日内向村务监督委员会反映。</p>"
         f'<p class="wg-cobuild-sign">{name}{_committee(village["name"])}<br>{today}</p></main>'
     )
-    figure.html.add_child(Element(html), name="ledger")
-    return 200, figure.render()
+    return 200, _page(f"{village['name']} 结对共建资金公示", viewer, html)

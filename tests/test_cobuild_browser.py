@@ -111,3 +111,12 @@ def test_a_dalad_account_sees_no_paired_village(page_as) -> None:
     found = _cobuild_layer(check)
     assert (found["villages"], found["drawn"]) == (0, 0)
     check.assert_clean()
+
+
+def test_the_report_page_lists_the_villages_in_scope(client, auth) -> None:
+    mine = client.get("/maps/cobuild", headers=auth("haibowan_township"))
+    assert mine.status_code == 200
+    assert '<a href="/maps/cobuild?village=150302101001">团结新村</a>' in mine.text
+    assert "412,600.00" in mine.text and "武警内蒙古总队乌海支队" in mine.text
+    other = client.get("/maps/cobuild", headers=auth("township"))
+    assert "团结新村" not in other.text and "暂无" in other.text

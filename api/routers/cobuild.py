@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api import cobuild_schemas as s
 from api.auth import Reader, Reporter, page
-from api.deps import ConnDep, EngineDep, SettingsDep
+from api.deps import ConnDep, EngineDep
 from api.routers.maps import viewer
 from api.schemas import Error
 from api.xlsx import AS_XLSX, workbook_response
@@ -283,13 +283,17 @@ def cobuild_report(
     return {"as_of": when.isoformat(), "villages": villages, "income": income}
 
 
-@pages.get("/cobuild", summary="村级结对共建资金台账（可打印公示）")
+@pages.get("/cobuild", summary="结对共建：各村报表；村级资金台账（可打印公示）")
 @page
 def cobuild_ledger_page(
     conn: ConnDep,
-    settings: SettingsDep,
     principal: Reader,
-    village: Annotated[str, Query(min_length=1, max_length=32, description="A village's code.")],
+    village: Annotated[
+        str | None,
+        Query(min_length=1, max_length=32, description="A village's code; without: the report."),
+    ] = None,
 ) -> Response:
+    if village is None:
+        return HTMLResponse(cobuild_page.report_page(conn, principal.scope, viewer(principal)))
     status, html = cobuild_page.ledger_page(conn, principal.scope, village, viewer(principal))
     return HTMLResponse(html, status)
