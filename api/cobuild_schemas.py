@@ -321,3 +321,18 @@ class Report(Strict):
     as_of: str
     villages: list[VillageReport]
     income: list[Income]
+
+
+class NoticeIn(Strict):
+    village: Code
+    published_on: date
+    days: int = Field(7, ge=1, le=30, description="How long it stays posted (default 7 days).")
+
+
+class Notice(Strict):
+    id: int
+    village_code: str
+    title: str
+    published_on: str
+    until_on: str
+    summary: dict[str, Any] = Field(description="The village's report as the notice showed it.")

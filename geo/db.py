@@ -96,7 +96,7 @@ REVOKE UPDATE, DELETE, TRUNCATE ON contact, contact_household, meeting, routine_
     FROM {role};
 REVOKE UPDATE, DELETE, TRUNCATE ON registry_version FROM {role};
 REVOKE DELETE, TRUNCATE ON cobuild_entry, cobuild_loan, cobuild_loan_decision, cobuild_loan_flag,
-    cobuild_delivery, cobuild_payment FROM {role};
+    cobuild_delivery, cobuild_payment, cobuild_notice FROM {role};
 """
 
 

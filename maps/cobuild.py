@@ -200,10 +200,16 @@ def ledger_page(conn: Connection, scope: Scope, code: str, viewer: Viewer) -> tu
         "导出报表表格</a></div>"
     )
     body = "".join(_sections(conn, scope, village["code"], as_of))
+    posted = report.notices(conn, scope, village=village["code"])
+    period = (
+        f"公示期：{_day(posted[0]['published_on'])}至{_day(posted[0]['until_on'])}"
+        if posted
+        else "尚未发布公示"
+    )
     html = (
         f'<main class="wg-cobuild">{actions}<h1>{name}结对共建资金公示</h1>'
         f'<p class="wg-cobuild-meta">{escape(village["township_name"])} · {name} · '
-        f"截至{_day(as_of.isoformat())}</p>{body}"
+        f'截至{_day(as_of.isoformat())}</p><p class="wg-cobuild-period">{period}</p>{body}'
         '<p class="wg-cobuild-note">以上收支逐笔公示，接受群众监督。如有异议，请于公示之日起'
         "七日内向村务监督委员会反映。</p>"
         f'<p class="wg-cobuild-sign">{name}{_committee(village["name"])}<br>{today}</p></main>'

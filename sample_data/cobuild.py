@@ -12,7 +12,8 @@ Four cohorts of five loans (2023–2026); most instalments are paid within ten d
 due, some 40–90 days late, two loans are in arrears now (flagged by the sweep once 30 days
 overdue), one was restructured on a recorded decision and one repaid early (a prepayment).
 Monthly deliveries of vegetables, eggs and mutton from 2023-06, each accepted (a few partly
-rejected) and paid two to three weeks later, the last month's not yet. Names are synthetic.
+rejected) and paid two to three weeks later, the last month's not yet; the notice (公示) of
+2026-12-01, posted for a week. Names are synthetic.
 
 Writes ``cobuild.json``: the village, the pairing, the fund, the projects and the events in
 booking order; :mod:`cases.cobuild.sample` posts them through the ledger's own functions.
@@ -179,7 +180,8 @@ def build() -> dict[str, Any]:
     ]  # fmt: skip
     _loans(rng, events)
     _procurement(rng, events)
-    order = {"receipt": 0, "agreement": 1, "cohort": 2, "repay": 3, "restructure": 4}
+    events.append({"on": "2026-12-01", "op": "notice", "days": 7})  # 公示 for a week
+    order = {"receipt": 0, "agreement": 1, "cohort": 2, "repay": 3, "restructure": 4, "notice": 9}
     events.sort(key=lambda e: (e["on"], order.get(e["op"], 5)))
     return {
         "village": VILLAGE,

@@ -220,6 +220,7 @@ def test_the_sweep_flags_the_samples_two_loans_in_arrears(conn):
         "UPDATE cobuild_loan SET amount = 1",
         "DELETE FROM cobuild_payment",
         "TRUNCATE cobuild_delivery CASCADE",
+        "DELETE FROM cobuild_notice",
     ],
 )
 def test_posted_rows_are_append_only(conn, statement):

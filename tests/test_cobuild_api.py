@@ -27,7 +27,7 @@ API = "/api/v1"
 TABLES = (
     "cobuild_pairing", "cobuild_fund", "cobuild_project", "cobuild_cohort", "cobuild_loan",
     "cobuild_entry", "cobuild_loan_decision", "cobuild_procurement", "cobuild_delivery",
-    "cobuild_payment",
+    "cobuild_payment", "cobuild_notice",
 )  # fmt: skip
 
 
@@ -163,6 +163,8 @@ BAD = [
      {"delivery_id": "{delivery}", "amount": "20.01", "paid_on": "2024-07-01"}),
     ("a cohort size of 0", "cohort_size", "post", "/funds",
      {"village": "{village}", "name": "x", "cohort_size": 0}),
+    ("a notice published in the future", "published_on", "post", "/cobuild/notices",
+     {"village": "{village}", "published_on": "2099-01-01"}),
     ("a pairing in the future", "since", "post", "/pairings",
      {"village": "{village}", "partner": "x", "agreement": "x", "yearly_commitment": "1",
       "since": "2099-01-01"}),
@@ -335,3 +337,16 @@ def test_the_paired_villages_layer(client, auth):
     )  # fmt: skip
     assert client.get(f"{API}/pairings/map", headers=auth("township")).json()["features"] == []
     json.dumps(layer)  # plain JSON: no Decimal left
+
+
+def test_a_published_notice_shows_its_period(client, auth, books):
+    notice = s.Notice.model_validate(_ok(client.post(f"{API}/cobuild/notices", json={
+        "village": books["village"], "published_on": "2025-06-01", "days": 7})))  # fmt: skip
+    assert (notice.published_on, notice.until_on) == ("2025-06-01", "2025-06-07")
+    assert notice.title.endswith("结对共建资金公示")
+    assert notice.summary["money"]["received"] == "100000.00"
+    listed = client.get(f"{API}/cobuild/notices?village={books['village']}").json()
+    assert [n["id"] for n in listed] == [notice.id]
+    assert client.get(f"{API}/cobuild/notices", headers=auth("township_peer")).json() == []
+    page = client.get(f"/maps/cobuild?village={books['village']}")
+    assert "公示期：2025年6月1日至2025年6月7日" in page.text

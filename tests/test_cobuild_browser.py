@@ -47,6 +47,7 @@ def test_the_ledger_page_is_chinese_and_prints_as_the_notice(page_as) -> None:
     assert page.locator("h1").inner_text() == "团结新村结对共建资金公示"
     shown = page.locator("body").inner_text()
     assert "412,600.00" in shown and "武警内蒙古总队乌海支队" in shown
+    assert "公示期：2026年12月1日至2026年12月7日" in shown
     assert re.search(r"[A-Za-z]", CODES.sub("", shown)) is None, CODES.sub("", shown)[:400]
     loans = page.locator(".wg-cobuild-loans tbody tr")
     assert loans.count() == 20

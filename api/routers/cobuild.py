@@ -283,6 +283,18 @@ def cobuild_report(
     return {"as_of": when.isoformat(), "villages": villages, "income": income}
 
 
+@router.post("/cobuild/notices", response_model=s.Notice, status_code=201, responses=ERRORS,
+             summary="发布村级结对共建资金公示（公示期）")  # fmt: skip
+def publish_notice(body: s.NoticeIn, engine: EngineDep, principal: Reporter) -> dict[str, Any]:
+    with engine.begin() as conn:
+        return report.publish_notice(conn, principal, body.village, body.published_on, body.days)
+
+
+@router.get("/cobuild/notices", response_model=list[s.Notice], summary="已发布的公示")
+def list_notices(conn: ConnDep, principal: Reader, village: Village = None) -> Any:
+    return report.notices(conn, principal.scope, village=village)
+
+
 @pages.get("/cobuild", summary="结对共建：各村报表；村级资金台账（可打印公示）")
 @page
 def cobuild_ledger_page(

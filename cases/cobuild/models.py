@@ -50,6 +50,7 @@ APPEND_ONLY_TABLES = (
     "cobuild_loan_flag",
     "cobuild_delivery",
     "cobuild_payment",
+    "cobuild_notice",
 )
 
 
@@ -303,5 +304,25 @@ class Payment(Base):
     paid_on: Mapped[date] = mapped_column(Date)
     amount: Mapped[Decimal] = mapped_column(MONEY)
     voucher: Mapped[str | None] = mapped_column(Text)
+    account: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = _recorded_at()
+
+
+class Notice(Base):
+    """A published public notice (公示) of a village's co-building money: the period it is
+    posted for and the figures it showed (the report of that day)."""
+
+    __tablename__ = "cobuild_notice"
+    __table_args__ = (
+        CheckConstraint("until_on >= published_on", name="period_forward"),
+        Index("ix_cobuild_notice_village_code", "village_code"),
+    )
+
+    id: Mapped[int] = _id()
+    village_code: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    published_on: Mapped[date] = mapped_column(Date)
+    until_on: Mapped[date] = mapped_column(Date)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSONB)
     account: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = _recorded_at()

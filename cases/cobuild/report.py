@@ -7,16 +7,18 @@ sums, each loan's standing on ``as_of``, the agreements' totals and the projects
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection
 
-from cases.cobuild import ledger, loans, procurement
+from cases.cobuild import common, ledger, loans, procurement
 from cases.cobuild.money import text
 from cases.cobuild.pairings import pairings
+from cases.cobuild.sql import query
 from geo.scope import Scope
 
 #: The report's Excel columns: (key, Chinese header, width).
@@ -158,3 +160,40 @@ AMOUNT_KEYS = frozenset(
         "paid", "outstanding", "arrears", "accepted_value", "budget", "delta",
     }
 )  # fmt: skip
+
+
+def publish_notice(
+    conn: Connection, principal: common.Principal, village: str, published_on: date, days: int
+) -> dict[str, Any]:
+    """Record the village's public notice (公示), posted for ``days`` days from
+    ``published_on``, with the report of that day as it showed."""
+    common.may_write(principal)
+    found = common.village(conn, principal.scope, village)
+    common.not_after_today(published_on, "published_on")
+    shown = village_report(conn, principal.scope, published_on, village=found["code"])
+    row = {
+        "village_code": found["code"],
+        "title": f"{found['name']}结对共建资金公示",
+        "published_on": published_on,
+        "until_on": published_on + timedelta(days=days - 1),
+        "summary": json.dumps(shown[0] if shown else {}, ensure_ascii=False),
+        "account": principal.actor.username,
+    }
+    notice_id = conn.execute(query("notice_insert"), row).scalar_one()
+    common.record(conn, principal, "cobuild.notice", "cobuild_notice", notice_id, row)
+    return notices(conn, principal.scope, village=found["code"])[0]
+
+
+def notices(conn: Connection, scope: Scope, *, village: str | None = None) -> list[dict[str, Any]]:
+    """The published notices, newest first."""
+    return [
+        {
+            "id": r.id,
+            "village_code": r.village_code,
+            "title": r.title,
+            "published_on": r.published_on.isoformat(),
+            "until_on": r.until_on.isoformat(),
+            "summary": r.summary,
+        }
+        for r in conn.execute(query("notices"), {"village": village, **scope.params()})
+    ]

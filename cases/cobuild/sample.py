@@ -18,7 +18,7 @@ from sqlalchemy import Connection, text
 
 from access import audit
 from access.accounts import ROLE_LABELS, Role
-from cases.cobuild import ledger, loans, pairings, procurement
+from cases.cobuild import ledger, loans, pairings, procurement, report
 from geo.scope import WHOLE_BANNER, Scope
 
 log = logging.getLogger(__name__)
@@ -152,3 +152,6 @@ class Loader:
             self.conn, self.who, self.agreement_id, delivery, self.amounts[delivery], on,
             e["voucher"],
         )  # fmt: skip
+
+    def _notice(self, e: dict[str, Any], on: date) -> None:
+        report.publish_notice(self.conn, self.who, self.sample["village"], on, e["days"])

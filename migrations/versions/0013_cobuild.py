@@ -1,5 +1,5 @@
 """co-building money: pairings, funds and their append-only ledger, projects, the revolving
-fund's cohorts, loans, decisions and overdue flags, directed procurement (#18)
+fund's cohorts, loans, decisions and overdue flags, directed procurement, notices (#18)
 
 Revision ID: 0013
 Revises: 0012 (the lead re-chains)
@@ -33,6 +33,7 @@ APPEND_ONLY_TABLES = (
     "cobuild_loan_flag",
     "cobuild_delivery",
     "cobuild_payment",
+    "cobuild_notice",
 )
 #: A fund's balance is the sum of its entries, never a stored figure.
 BALANCE_VIEW = """
@@ -293,6 +294,20 @@ def upgrade() -> None:
         _pk(t),
     )
     op.create_index("ix_cobuild_payment_delivery_id", t, ["delivery_id"])
+    t = "cobuild_notice"
+    op.create_table(
+        t,
+        _id(),
+        sa.Column("village_code", sa.Text(), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("published_on", sa.Date(), nullable=False),
+        sa.Column("until_on", sa.Date(), nullable=False),
+        sa.Column("summary", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        *_who(),
+        _ck(t, "period_forward", "until_on >= published_on"),
+        _pk(t),
+    )
+    op.create_index("ix_cobuild_notice_village_code", t, ["village_code"])
     op.execute(BALANCE_VIEW)
     op.execute(APPEND_ONLY)
     for table in APPEND_ONLY_TABLES:
@@ -312,6 +327,8 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
     op.execute("DROP FUNCTION cobuild_append_only()")
     op.execute("DROP VIEW cobuild_fund_balance")
+    op.drop_index("ix_cobuild_notice_village_code", table_name="cobuild_notice")
+    op.drop_table("cobuild_notice")
     op.drop_index("ix_cobuild_payment_delivery_id", table_name="cobuild_payment")
     op.drop_table("cobuild_payment")
     op.drop_index("ix_cobuild_delivery_agreement_id", table_name="cobuild_delivery")
