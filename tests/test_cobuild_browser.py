@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Browser
@@ -79,7 +80,7 @@ def _cobuild_layer(check: PageCheck) -> dict:
     page.get_by_text("结对共建", exact=True).click()
     page.wait_for_function("() => window.wanggeState.cobuild.loaded")
     found: dict = page.evaluate(
-        "() => ({villages: window.wanggeState.cobuild.villages,"
+        "() => ({codes: window.wanggeState.cobuild.codes,"
         " total: window.wanggeState.cobuild.total,"
         " drawn: window.wanggeState.cobuild.layer.getLayers().length,"
         " legend: document.querySelector('.wg-cobuild-totals').textContent})"
@@ -87,30 +88,42 @@ def _cobuild_layer(check: PageCheck) -> dict:
     return found
 
 
-def test_the_paired_villages_on_the_command_map(page_as) -> None:
+def _expected(client, auth, username: str) -> tuple[list[str], str]:
+    """The villages and the legend the account's layer should show, from the API."""
+    features = client.get("/api/v1/pairings/map", headers=auth(username)).json()["features"]
+    total = sum(Decimal(f["properties"]["received"]) for f in features)
+    codes = [f["properties"]["village"]["code"] for f in features]
+    return codes, f"结对村 {len(codes)} 个，累计到位 {total:,.2f} 元"
+
+
+def test_the_paired_villages_on_the_command_map(page_as, client, auth) -> None:
     check = page_as("province", viewport={"width": 1280, "height": 900})
     page = check.page
     found = _cobuild_layer(check)
-    assert found == {
-        "villages": 1, "total": 412600, "drawn": 1,
-        "legend": "结对村 1 个，累计到位 412,600.00 元",
-    }  # fmt: skip
+    codes, legend = _expected(client, auth, "province")
+    assert VILLAGE in found["codes"]
+    assert (found["codes"], found["drawn"], found["legend"]) == (codes, len(codes), legend)
     page.evaluate(
         "() => { const m = Object.values(window).find(v => v instanceof L.Map);"
         " m.fitBounds(window.wanggeState.cobuild.layer.getBounds()); }"
     )
-    page.evaluate("() => window.wanggeState.cobuild.layer.getLayers()[0].openTooltip()")
+    index = found["codes"].index(VILLAGE)
+    page.evaluate(f"() => window.wanggeState.cobuild.layer.getLayers()[{index}].openTooltip()")
     tip = page.locator(".wg-cobuild-tip")
     tip.wait_for()
+    assert "团结新村" in tip.inner_text()
     assert "结对单位：武警内蒙古总队乌海支队" in tip.inner_text()
     assert "结对年份：2023 年" in tip.inner_text()
+    assert "累计到位：412,600.00 元" in tip.inner_text()
     check.assert_clean()
 
 
-def test_a_dalad_account_sees_no_paired_village(page_as) -> None:
+def test_a_dalad_account_sees_no_haibowan_village(page_as, client, auth) -> None:
     check = page_as("command")
     found = _cobuild_layer(check)
-    assert (found["villages"], found["drawn"]) == (0, 0)
+    assert not [c for c in found["codes"] if c.startswith("150302")]
+    codes, legend = _expected(client, auth, "command")
+    assert (found["codes"], found["legend"]) == (codes, legend)
     check.assert_clean()
 
 

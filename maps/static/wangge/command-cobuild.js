@@ -5,14 +5,15 @@
  * control (off at first); command.js calls wanggeCommandCobuild once its own layers and
  * control exist.
  *
- * window.wanggeState.cobuild: {layer, villages (features drawn), total (money received)}
+ * window.wanggeState.cobuild: {layer, villages (how many), codes (theirs), total (money
+ * received), loaded}
  */
 "use strict";
 
 function wanggeCommandCobuild(map, cfg, state) {
   const { escape, getJSON } = window.wangge;
   const NAME = "结对共建";
-  const own = { villages: 0, total: 0, loaded: false };
+  const own = { villages: 0, codes: [], total: 0, loaded: false };
   state.cobuild = own;
   const money = (text) => Number(text).toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
@@ -44,6 +45,7 @@ function wanggeCommandCobuild(map, cfg, state) {
       layer.clearLayers();
       layer.addData(answer.features.filter((f) => f.geometry));
       own.villages = answer.features.length;
+      own.codes = answer.features.map((f) => f.properties.village.code);
       own.total = answer.features.reduce((n, f) => n + Number(f.properties.received), 0);
       own.loaded = true;
       const totals = document.querySelector(".wg-cobuild-totals");
