@@ -28,6 +28,7 @@ from api.routers import (
     attachments,
     audit,
     auth,
+    cobuild,
     docs,
     exports,
     figures,
@@ -218,6 +219,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routines.router,
         registry.router,
         plan_balance.router,
+        cobuild.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(open311.router, prefix="/open311/v2")
@@ -228,6 +230,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(maps_index.router)
     app.include_router(maps.router)
     app.include_router(mediation.pages)
+    app.include_router(cobuild.pages)
     assets.localize()
     assets.mount_static(app)
     document_security(app)

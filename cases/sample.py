@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
+from cases.cobuild.sample import load_cobuild
 from cases.imports.importer import import_incidents_in
 from cases.loop.history import write_trails
 from cases.loop.sql import query as loop_query
@@ -42,6 +43,7 @@ def load_sample(engine: Engine, sample_dir: Path | None = None) -> None:
         load_routines(conn, folder)  # after the registry's households and the history
         for place in place_folders(folder)[1:]:  # the further places: routing and history
             load_place_history(conn, place)
+        load_cobuild(conn, folder)  # after the places: 团结新村 is Haibowan's (#18)
 
 
 def load_place_history(conn: Connection, place: Path) -> None:

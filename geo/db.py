@@ -95,6 +95,8 @@ REVOKE DELETE, TRUNCATE ON party_task FROM {role};
 REVOKE UPDATE, DELETE, TRUNCATE ON contact, contact_household, meeting, routine_reminder
     FROM {role};
 REVOKE UPDATE, DELETE, TRUNCATE ON registry_version FROM {role};
+REVOKE DELETE, TRUNCATE ON cobuild_entry, cobuild_loan, cobuild_loan_decision, cobuild_loan_flag,
+    cobuild_delivery, cobuild_payment, cobuild_notice FROM {role};
 """
 
 

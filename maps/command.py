@@ -163,6 +163,8 @@ def command_page(
     )
     coverage = "command-coverage.js"  # the routines' layer (#16), hooked in command.js
     header.add_child(JavascriptLink(f"/static/wangge/{coverage}"), name=coverage)
+    cobuild = "command-cobuild.js"  # the paired villages' layer (#18), hooked in command.js
+    header.add_child(JavascriptLink(f"/static/wangge/{cobuild}"), name=cobuild)
     attach_script(
         m,
         "command.js",

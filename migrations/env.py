@@ -6,6 +6,8 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
+import cases.cobuild.models
+
 # Importing registers the tables on Base.metadata: accounts and tokens, the audit log, the
 # incident workflow and (below) the boundary plans.
 import cases.mediation.models

@@ -17,6 +17,7 @@ import numpy as np
 
 from sample_data.areas import build_areas
 from sample_data.checks import check_partition
+from sample_data.cobuild import write_cobuild
 from sample_data.history import write_history
 from sample_data.mediation import write_mediation
 from sample_data.names import DEPARTMENTS
@@ -70,6 +71,7 @@ def generate(out_dir: Path = HERE) -> None:
     write_whistles(out_dir)
     write_registry(out_dir, areas)
     write_routines(out_dir)  # after the registry's households (reads them)
+    write_cobuild(out_dir)  # 团结新村's co-building ledger (#18)
     write_readme(out_dir / "README.md", areas, members, history)
 
 

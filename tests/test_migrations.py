@@ -9,6 +9,7 @@ from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+import cases.cobuild.models
 import cases.mediation.models
 import cases.models  # (the workflow, account and audit tables join Base.metadata)
 import cases.routines.models  # noqa: F401  (contacts, meetings, routine reminders)

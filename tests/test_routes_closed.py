@@ -55,6 +55,7 @@ def test_pages_are_the_map_pages():
     assert pages == {
         "/maps/", "/maps/command", "/maps/dashboard", "/maps/heat", "/maps/field", "/maps/plan",
         "/maps/mediation",
+        "/maps/cobuild",
     }  # fmt: skip
 
 

@@ -59,6 +59,7 @@ GENERATED = [
     "contacts.csv.gz",
     "meetings.csv",
     "README.md",
+    "cobuild.json",
 ]
 
 

@@ -31,6 +31,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, Engine
 
 from cases import live
+from cases.cobuild.loans import sweep_loans
 from cases.loop import calendar
 from cases.loop.sql import query
 from cases.mediation.sweep import sweep_mediation
@@ -77,6 +78,7 @@ def sweep(conn: Connection, now: datetime | None = None) -> Counter[str] | None:
         + sweep_mediation(conn, now)
         + sweep_whistles(conn, now)
         + sweep_routines(conn, now)
+        + sweep_loans(conn, now)
     )
 
 

@@ -1,7 +1,7 @@
 """places: the provinces and cities above the county-level units (region)
 
 Revision ID: 0014
-Revises: 0012 (the lead re-chains after 0013)
+Revises: 0013 (re-chained after 0013, the co-building money)
 Create Date: 2026-12-05
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -465,6 +465,7 @@ function wanggeCommand(map, cfg) {
   showLabels();
 
   if (window.wanggeCommandCoverage) { window.wanggeCommandCoverage(map, cfg, state); }  // command-coverage.js
+  if (window.wanggeCommandCobuild) { window.wanggeCommandCobuild(map, cfg, state); }  // command-cobuild.js
   wanggeCommandLive(map, cfg, {
     state, getJSON, report, addIncident, showIncident, loadIncidents, loadFigures, matches, recolour,
     caseChanged: (item) => caseView.changed(item), supervisionSoon,
