@@ -96,7 +96,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
 SCOPE_LEVELS: dict[Role, tuple[str | None, ...]] = {
     Role.ADMIN: (None,),
     Role.COMMAND: (None, "province", "city", "banner"),
-    Role.PLANNER: (None, "township"),
+    Role.PLANNER: (None, "banner", "township"),
     Role.TOWNSHIP: ("township", "village"),  # a village-scoped account holds at its village
     Role.DEPARTMENT: (None,),
     Role.GRID_WORKER: ("grid",),
@@ -431,7 +431,7 @@ def demo_accounts(conn: Connection) -> list[DemoAccount]:
     return [
         DemoAccount("admin", Role.ADMIN, None, None, None, "系统管理员"),
         DemoAccount("command", Role.COMMAND, DEMO_BANNER, None, None, "旗指挥中心值班员"),
-        DemoAccount("planner", Role.PLANNER, None, None, None, "旗网格规划员"),
+        DemoAccount("planner", Role.PLANNER, DEMO_BANNER, None, None, "旗网格规划员"),
         DemoAccount("township", Role.TOWNSHIP, DEMO_TOWNSHIP, None, None, "树林召镇综治干部"),
         DemoAccount("department", Role.DEPARTMENT, None, DEMO_DEPARTMENT, None, "司法局指导员"),
         DemoAccount("grid_worker", Role.GRID_WORKER, worker.code, None, worker.id, worker.name),

@@ -25,11 +25,11 @@ from geo.tiles import tiles_covering
 from tests.helpers import fresh_account
 
 #: The area code prefix each account sees (None: everything, Dalad and Haibowan; the command
-#: centre sees its banner).
+#: centre and the banner's planner see their banner).
 PREFIX: dict[str, str | None] = {
     "admin": None,
     "command": "150621",
-    "planner": None,
+    "planner": "150621",
     "department": None,
     "department_peer": None,
     "township": "150621001",
@@ -58,7 +58,7 @@ REVEALERS = {
 PRIVACY_K = 3
 #: A revealing account whose scope holds each other account's (the oracle of its counts).
 SAME_PLACE = {
-    "planner": "admin",
+    "planner": "command",
     "planner_township": "township",
     "party_member": "grid_worker",
     "party_member_peer": "grid_worker_peer",

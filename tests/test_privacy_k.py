@@ -86,13 +86,10 @@ def test_the_command_centre_reads_the_two(client, auth, command_counts):
 def test_a_planner_sees_only_counts_of_three_or_more(client, auth, command_counts):
     body = client.get("/api/v1/heat/areas", params=WINDOW, headers=auth("planner")).json()
     served = {f["id"]: f["properties"]["count"] for f in body["features"]}
-    # the planner sees every place; the command centre, the oracle, its banner (Dalad)
-    haibowan = {c: n for c, n in served.items() if c.startswith("150302")}
-    dalad = {c: n for c, n in served.items() if c not in haibowan}
+    # the banner's planner and the command centre, the oracle, both see Dalad only
     expected = {c: (None if 0 < n < K else n) for c, n in command_counts.items()}
-    assert dalad == expected and len(haibowan) == 240
-    shown = sum(n for n in command_counts.values() if n >= K)
-    assert body["total"] == shown + sum(n or 0 for n in haibowan.values())
+    assert served == expected
+    assert body["total"] == sum(n for n in command_counts.values() if n >= K)
     assert sum(1 for n in command_counts.values() if 0 < n < K) > 100  # the rule bites
 
 
@@ -101,21 +98,13 @@ def test_hexagons_under_k_are_left_out_for_a_planner(client, auth):
     full = client.get("/api/v1/heat/bins", params=params, headers=auth("command")).json()
     cut = client.get("/api/v1/heat/bins", params=params, headers=auth("planner")).json()
     expected = sorted(f["id"] for f in full["features"] if f["properties"]["count"] >= K)
-    # the planner's bins hold Haibowan's too, west of 108°E (Dalad lies east of 108.9°E)
-    west = [f for f in cut["features"] if _west_of(f["geometry"], 108.0)]
-    dalad = [f for f in cut["features"] if f not in west]
-    assert west and sorted(f["id"] for f in dalad) == expected
-    assert cut["total"] - sum(f["properties"]["count"] for f in west) == sum(
+    # the banner's planner sees Dalad's bins, as the command centre does, less those under k
+    assert sorted(f["id"] for f in cut["features"]) == expected
+    assert cut["total"] == sum(
         f["properties"]["count"] for f in full["features"] if f["properties"]["count"] >= K
     )
     assert min(f["properties"]["count"] for f in full["features"]) < K  # something was cut
     assert cut["suppressed_below"] == K and full["suppressed_below"] is None
-
-
-def _west_of(geometry: dict, lon: float) -> bool:
-    """Whether a hexagon's first vertex lies west of ``lon``."""
-    first = geometry["coordinates"][0][0]
-    return float(first[0]) < lon
 
 
 def _tile_counts(client, headers) -> dict[str, dict]:
