@@ -26,6 +26,8 @@ from sqlalchemy import Connection
 
 from access.accounts import ROLE_LABELS
 from cases.routing import categories, matrix
+from geo.models import AreaLevel
+from geo.places import level_label
 from geo.settings import Settings
 from geo.tiles import AREA_ZOOMS, Layer
 from maps.assets import root
@@ -172,6 +174,7 @@ def command_page(
         {
             "api": "/api/v1",
             "title": f"{viewer.place} 指挥中心",
+            "townshipLabel": level_label(AreaLevel.TOWNSHIP, viewer.place_kind),
             "areaTiles": areas,
             "counts": {"var": counts.get_name(), "name": "事件密度（按微网格）"},
             "cluster": cluster.get_name(),

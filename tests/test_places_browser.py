@@ -94,6 +94,9 @@ def test_a_haibowan_township_sees_only_its_own(signed_in, engine) -> None:
     _open_command_map(check, 1)
     expect(page).to_have_title("指挥中心地图 · 海勃湾区网格")
     expect(page.locator(".wg-label-township")).to_have_text(["千里山镇"])
+    # the layer switch names the level as a district does (街道), not as a banner (苏木镇)
+    layers = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+    assert "街道" in [t.strip() for t in layers] and not any("苏木镇" in t for t in layers)
     with engine.connect() as conn:
         west, south, east, north = conn.execute(
             text(

@@ -106,7 +106,7 @@ function wanggeCommand(map, cfg) {
   }
   map.on("zoomend", showLabels);
 
-  const overlays = { "苏木镇": townships };
+  const overlays = { [cfg.townshipLabel || "苏木镇"]: townships };
   cfg.areaTiles.forEach((spec) => {  // added to the map below
     window[spec.var].options.vectorTileLayerStyles = spec.styles;
     overlays[spec.name] = window[spec.var];
