@@ -224,3 +224,31 @@ def page_check(
     if not check.page.is_closed():
         privacy_scan.text(f"page {check.page.url}", check.page.content())
     check.close(SCREENSHOTS / screenshot_name(request.node.name))
+
+
+@pytest.fixture
+def page_as(
+    browser: Browser,
+    live_server: str,
+    database: db.Database,
+    accounts: dict[str, AccountRow],
+    privacy_scan: PrivacyScan,
+    request: pytest.FixtureRequest,
+) -> Iterator[Callable[..., PageCheck]]:
+    """``page_as("township", viewport=…, has_touch=True)``: a page check signed in as that demo
+    account (its page session), any number per test; each page is scanned for personal data
+    and screenshotted (``<test name>-<i>.png`` after the first) when the test ends."""
+    settings = _settings(database)
+    opened: list[PageCheck] = []
+
+    def open_as(username: str, **context: Any) -> PageCheck:
+        session = tokens.issue(settings, accounts[username].id, "session").token
+        check = PageCheck(browser, live_server, session=session, **context)
+        opened.append(check)
+        return check
+
+    yield open_as
+    for i, check in enumerate(opened):
+        if not check.page.is_closed():
+            privacy_scan.text(f"page {check.page.url}", check.page.content())
+        check.close(SCREENSHOTS / screenshot_name(request.node.name + (f"-{i}" if i else "")))

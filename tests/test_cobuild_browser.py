@@ -5,39 +5,13 @@ errors, 0 external requests). Screenshots go to test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from decimal import Decimal
 
-import pytest
-from playwright.sync_api import Browser
-
-from api import tokens
-from tests.browser import SCREENSHOTS, PageCheck, screenshot_name
-from tests.conftest import _settings
+from tests.browser import PageCheck
 
 VILLAGE = "150302101001"  # 团结新村
 #: Codes a ledger shows (households TJ-001, vouchers WJ-2023-01, HK-20240424-005): not words.
 CODES = re.compile(r"\b[A-Z]{2}-[0-9-]+\b")
-
-
-@pytest.fixture
-def page_as(
-    browser: Browser, live_server: str, database, accounts, privacy_scan, request
-) -> Iterator[Callable[..., PageCheck]]:
-    settings = _settings(database)
-    opened: list[PageCheck] = []
-
-    def open_as(username: str, **context) -> PageCheck:
-        session = tokens.issue(settings, accounts[username].id, "session").token
-        check = PageCheck(browser, live_server, session=session, **context)
-        opened.append(check)
-        return check
-
-    yield open_as
-    for i, check in enumerate(opened):
-        if not check.page.is_closed():
-            privacy_scan.text(f"page {check.page.url}", check.page.content())
-        check.close(SCREENSHOTS / screenshot_name(request.node.name + (f"-{i}" if i else "")))
 
 
 def test_the_ledger_page_is_chinese_and_prints_as_the_notice(page_as) -> None:

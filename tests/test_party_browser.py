@@ -3,37 +3,12 @@ open tasks, a claim from the 认领 button; nobody else sees the panel."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import text
-
-from api import tokens
-
-from .browser import SCREENSHOTS, PageCheck, screenshot_name
-from .conftest import _settings
 
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture
-def phone_as(browser, live_server, database, accounts, privacy_scan, request) -> Iterator:
-    opened: list[PageCheck] = []
-
-    def open_as(username: str) -> PageCheck:
-        session = tokens.issue(_settings(database), accounts[username].id, "session").token
-        check = PageCheck(browser, live_server, session=session, viewport=PHONE, has_touch=True)
-        opened.append(check)
-        return check
-
-    yield open_as
-    for i, check in enumerate(opened):
-        if not check.page.is_closed():
-            privacy_scan.text(f"page {check.page.url}", check.page.content())
-        check.close(SCREENSHOTS / screenshot_name(request.node.name + (f"-{i}" if i else "")))
-
-
-def test_a_party_member_claims_a_task_from_the_field_page(phone_as, client, auth, accounts, engine):
+def test_a_party_member_claims_a_task_from_the_field_page(page_as, client, auth, accounts, engine):
     member = accounts["party_member"]
     with engine.connect() as conn:
         village = conn.execute(
@@ -59,7 +34,7 @@ def test_a_party_member_claims_a_task_from_the_field_page(phone_as, client, auth
     task = published.json()["id"]
     points = client.get("/api/v1/party/points", headers=auth("party_member")).json()
 
-    check = phone_as("party_member")
+    check = page_as("party_member", viewport=PHONE, has_touch=True)
     check.goto("/maps/field", wait_until="load")
     page = check.page
     page.wait_for_function("window.wanggePartyState && window.wanggePartyState.points")
@@ -82,8 +57,8 @@ def test_a_party_member_claims_a_task_from_the_field_page(phone_as, client, auth
     check.assert_clean()
 
 
-def test_no_panel_for_anyone_else(phone_as, accounts):
-    check = phone_as("township")
+def test_no_panel_for_anyone_else(page_as, accounts):
+    check = page_as("township", viewport=PHONE, has_touch=True)
     check.goto(f"/maps/field?member={accounts['party_member'].member_id}", wait_until="load")
     check.page.wait_for_function("window.wanggePartyState && window.wanggePartyState.hidden")
     assert check.page.locator(".wg-party").count() == 0

@@ -4,39 +4,15 @@ own township, its map framed on it. Expected names and codes come from SQL writt
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 from sqlalchemy import text
 
-from api import tokens
-from tests.browser import SCREENSHOTS, PageCheck, screenshot_name
-from tests.conftest import _settings
+from tests.browser import PageCheck
 
 MAP = "Object.values(window).find(v => v instanceof L.Map)"
 #: A point in each place: Dalad's seat (树林召镇) and Haibowan's city by the river.
 DALAD_SEAT = (110.04, 40.405)
 HAIBOWAN_CITY = (106.822, 39.675)
-
-
-@pytest.fixture
-def signed_in(
-    browser: Browser, live_server: str, database: Any, accounts: dict[str, Any], request: Any
-) -> Iterator[Any]:
-    """``signed_in("province")``: a page check signed in as that demo account."""
-    opened: list[PageCheck] = []
-
-    def open_as(username: str) -> PageCheck:
-        session = tokens.issue(_settings(database), accounts[username].id, "session").token
-        check = PageCheck(browser, live_server, session=session)
-        opened.append(check)
-        return check
-
-    yield open_as
-    for i, check in enumerate(opened):
-        check.close(SCREENSHOTS / screenshot_name(f"{request.node.name}-{i}"))
 
 
 def _township_names(engine, prefix: str) -> list[str]:
@@ -67,8 +43,8 @@ def _in_view(check: PageCheck, lon: float, lat: float) -> bool:
     )
 
 
-def test_the_province_sees_both_places(signed_in, engine) -> None:
-    check = signed_in("province")
+def test_the_province_sees_both_places(page_as, engine) -> None:
+    check = page_as("province")
     page = check.page
     page.set_viewport_size({"width": 1600, "height": 900})
     expected = _township_names(engine, "15")
@@ -87,8 +63,8 @@ def test_the_province_sees_both_places(signed_in, engine) -> None:
     check.assert_clean()
 
 
-def test_a_haibowan_township_sees_only_its_own(signed_in, engine) -> None:
-    check = signed_in("haibowan_township")
+def test_a_haibowan_township_sees_only_its_own(page_as, engine) -> None:
+    check = page_as("haibowan_township")
     page = check.page
     page.set_viewport_size({"width": 1600, "height": 900})
     _open_command_map(check, 1)

@@ -6,40 +6,17 @@ test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 from sqlalchemy import text
 
-from api import tokens
-from tests.browser import SCREENSHOTS, PageCheck, screenshot_name
-from tests.conftest import _settings
 from tests.helpers import contacts_removed
 
 MAP = "Object.values(window).find(v => v instanceof L.Map)"
 PHONE = {"width": 390, "height": 844}
 UNCOVERED = "#d7191c"
-
-
-@pytest.fixture
-def page_as(
-    browser: Browser, live_server: str, database, accounts, privacy_scan, request
-) -> Iterator[Callable[..., PageCheck]]:
-    settings = _settings(database)
-    opened: list[PageCheck] = []
-
-    def open_as(username: str, **context) -> PageCheck:
-        session = tokens.issue(settings, accounts[username].id, "session").token
-        check = PageCheck(browser, live_server, session=session, **context)
-        opened.append(check)
-        return check
-
-    yield open_as
-    for i, check in enumerate(opened):
-        if not check.page.is_closed():
-            privacy_scan.text(f"page {check.page.url}", check.page.content())
-        check.close(SCREENSHOTS / screenshot_name(request.node.name + (f"-{i}" if i else "")))
 
 
 @pytest.fixture
