@@ -69,7 +69,10 @@ def render(
     what: Sequence[str],
     database: dict[str, str],
     argv: Sequence[str],
+    previous: str = "",
 ) -> str:
+    """The results file of this run; rows of ``previous`` (the file it replaces) for measures
+    and scales this run left out are kept under their own heading, with that run's date."""
     lines = [
         "# Benchmarks",
         "",
@@ -92,7 +95,38 @@ def render(
             f"| **{r.id}** {r.title} | {r.scale} | {_ratio(r)} | {_goal(r)} | {_verdict(r)} "
             f"| {raw} | {r.note} |"
         )
+    kept = carried(previous, {(r.id, r.scale) for r in results})
+    if kept:
+        lines += ["", "## Carried from an earlier run (not measured in this one)", "", *kept]
     lines += ["", "## What was run", "", *(f"- {w}" for w in what), ""]
     if NOTES.exists():
         lines += [NOTES.read_text().rstrip(), ""]
     return "\n".join(lines)
+
+
+def carried(previous: str, measured: set[tuple[str, str]]) -> list[str]:
+    r"""Table rows of an earlier RESULTS.md whose (measure, scale) this run did not measure,
+    the earlier run's date added to their notes, under the table's header; [] when none is.
+
+    >>> old = "- date: 2026-11-29 21:05 UTC\n| **P1** locate | province | 3.14× | note |"
+    >>> carried(old, {("P1", "banner")})[2]
+    '| **P1** locate | province | 3.14× | note (run of 2026-11-29 21:05 UTC) |'
+    >>> carried(old, {("P1", "province")})
+    []
+    """
+    lines = previous.splitlines()
+    date = next((x.removeprefix("- date: ") for x in lines if x.startswith("- date: ")), "?")
+    rows = []
+    for line in lines:
+        if not line.startswith("| **") or not line.rstrip().endswith("|"):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if (cells[0][2:].split("**", 1)[0], cells[1]) not in measured:
+            rows.append(f"{line.rstrip()[:-1].rstrip()} (run of {date}) |")
+    if not rows:
+        return []
+    return [
+        "| measure | scale | ratio | goal | verdict | raw figures | notes |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        *rows,
+    ]

@@ -254,6 +254,7 @@ def run(
         f"{sizes.tiles_per_zoom} tiles per zoom (P5), {sizes.sse_events} notifications (P8), "
         f"load {sizes.load_users} users × {sizes.load_seconds} s"
     )
+    target = Path(out) if out else BENCH / "RESULTS.md"
     text_out = render(
         results,
         mode=mode,
@@ -265,10 +266,10 @@ def run(
             "worker per server"
         },
         argv=argv,
+        previous=target.read_text() if mode == "full" and target.exists() else "",
     )
     if mode == "smoke":
         shutil.rmtree(ARTEFACTS["root"], ignore_errors=True)
-    target = Path(out) if out else BENCH / "RESULTS.md"
     target.write_text(text_out)
     _say(f"wrote {target} in {(time.perf_counter() - started) / 60:.1f} minutes")
     for r in results:
