@@ -314,7 +314,8 @@ def test_a_case_filed_through_the_api_appears_in_the_feed(
         new_today = conn.execute(
             text(
                 "SELECT count(*) FROM incident WHERE reported_at >= date_trunc('day', now() "
-                "AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai'"
+                "AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'Asia/Shanghai' "
+                "AND queue_area_id IN (SELECT id FROM area WHERE code LIKE '150621%')"
             )
         ).scalar_one()
     expect(page.locator(".wg-fig-new_today b")).to_have_text(str(new_today))

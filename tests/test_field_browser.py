@@ -385,7 +385,7 @@ def test_api_errors_read_in_chinese(page_as) -> None:
 
 
 def test_heat_page_explains_gi_star_offers_this_year_and_a_legend_per_layer(
-    page_as, client, engine
+    page_as, client, auth, engine
 ) -> None:
     with engine.connect() as conn:  # the sample's 2023-2024, and whatever tests filed today
         first, last = conn.execute(
@@ -411,7 +411,11 @@ def test_heat_page_explains_gi_star_offers_this_year_and_a_legend_per_layer(
         "自选时间段…",
     ]
     # the hot spots without a case of their own, counted independently from the API
-    body = client.get("/api/v1/heat/hotspots", params={"category": "01", "simplify": 30}).json()
+    body = client.get(
+        "/api/v1/heat/hotspots",
+        params={"category": "01", "simplify": 30},
+        headers=auth("command"),  # the page's viewer: Dalad's command centre
+    ).json()
     hot = [f["properties"] for f in body["features"] if f["properties"]["class"].startswith("hot")]
     without = [p for p in hot if p["count"] == 0]
     assert page.evaluate("window.wanggeHeatState.hotWithoutCases") == len(without) > 0

@@ -167,13 +167,17 @@ def test_routing_matrix_is_readable_and_editable(client, sample_areas, engine):
     matrix = {row["category_code"]: row for row in client.get("/api/v1/routing").json()}
     assert len(matrix) == 46
     assert matrix["0103"]["department"]["code"] == "D05"
-    assert matrix["0103"]["overrides"] == [
+    overrides = matrix["0103"]["overrides"]
+    assert [o for o in overrides if o["township_code"].startswith("150621")] == [
         {
             "township_code": "150621008",
             "department_code": "D14",
             "department_name": "达拉特旗农牧局",
         }
     ]
+    # Haibowan's townships route to the district's own departments (H…), never to Dalad's
+    haibowan = [o for o in overrides if o["township_code"].startswith("150302")]
+    assert len(haibowan) == 5 and all(o["department_code"].startswith("H") for o in haibowan)
     micro = sample_areas["micro_grid"]
     inside = micro[micro["code"].str.startswith("150621002")].iloc[0].geometry
     point = shapely.point_on_surface(inside)

@@ -43,6 +43,7 @@ def test_field_and_command_pages_load_actions_js_with_the_table(client, engine) 
         "/static/wangge/command-whistle.js",
         "/static/wangge/command-whistle-form.js",
         "/static/wangge/command-coverage.js",
+        "/static/wangge/command-cobuild.js",
         "/static/wangge/field-visit.js",
     }
     for entry, page in pages.items():

@@ -167,8 +167,8 @@ def start_draft(check: PageCheck, place: dict[str, Any], shots: Any) -> None:
 @pytest.fixture(scope="module")
 def homes() -> gpd.GeoSeries:
     """One point per household of the committed sample: where its house stands."""
-    houses = pd.read_csv(SAMPLE / "houses.csv", usecols=["code", "lon", "lat"])
-    households = pd.read_csv(SAMPLE / "households.csv", usecols=["house_code"])
+    houses = pd.read_csv(SAMPLE / "houses.csv.gz", usecols=["code", "lon", "lat"])
+    households = pd.read_csv(SAMPLE / "households.csv.gz", usecols=["house_code"])
     placed = households.merge(houses, left_on="house_code", right_on="code")
     return gpd.GeoSeries(gpd.points_from_xy(placed.lon, placed.lat))
 

@@ -252,7 +252,9 @@ def test_the_annual_evaluation_as_a_workbook(client, auth):
         )
         for r in found["rows"]
     ]  # fmt: skip
-    assert len(found["rows"]) == 8
+    # Dalad's 8 townships, then Haibowan's 5, unranked (the banner's rankings are Dalad's)
+    assert len(found["rows"]) == 8 + 5
+    assert all(r["code"].startswith("150302") for r in found["rows"][8:])
     quarters = [q for r in _rows(sheet) for q in r[3:7]]
     assert all(q is None or isinstance(q, int | float) for q in quarters)
     assert sum(q is not None for q in quarters) >= 8  # scored quarters are numbers, not text

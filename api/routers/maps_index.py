@@ -24,11 +24,11 @@ SIMPLIFY_M = 20.0
 def maps_index(
     conn: ConnDep, generation: GenerationDep, settings: SettingsDep, principal: Reader
 ) -> HTMLResponse:
-    """The townships (of the province or city of such an account), or for an account of one
-    area that area alone, under the page links."""
+    """The townships (of the province, city or banner of such an account), or for an account
+    of one township or below that area alone, under the page links."""
     scope = principal.scope
-    prefix = scope.area_prefix  # a province's or city's prefix names no area: its townships
-    own = [prefix] if prefix is not None and len(prefix) >= COUNTY_DIGITS else None
+    prefix = scope.area_prefix  # a province, city or banner is shown by its townships
+    own = [prefix] if prefix is not None and len(prefix) > COUNTY_DIGITS else None
     shown = list_areas(
         conn,
         generation=generation,
