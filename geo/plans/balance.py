@@ -175,6 +175,6 @@ def apply_split(
             level=AreaLevel.GRID,
             kind=row.kind,
         )
-        conn.execute(query("balance_reparent"), {"plan": plan_id, "refs": list(part), "to": ref})
+        conn.execute(query("move_children"), {"plan": plan_id, "refs": list(part), "to": ref})
         refs.append(ref)
     return refs
