@@ -159,6 +159,18 @@ def test_expired_token_is_401(anon, database, accounts):
     _refused(anon, bearer(token), "the token has expired; sign in again")
 
 
+def test_a_token_accepted_before_is_refused_once_it_expires(anon, database, accounts):
+    """The signature of a token is checked once (api.tokens remembers it); its expiry on
+    every request."""
+    settings = Settings(database_url=database.url)
+    expires = int(time.time()) + 4
+    token = jwt.encode(_claims(accounts, exp=expires), settings.secret_key, algorithm="HS256")
+    assert anon.get(ME, headers=bearer(token)).status_code == 200
+    assert anon.get(ME, headers=bearer(token)).status_code == 200
+    time.sleep(max(0.0, expires - time.time()) + 0.05)
+    _refused(anon, bearer(token), "the token has expired; sign in again")
+
+
 def test_tampered_token_is_401(anon, auth):
     token = auth("grid_worker")["Authorization"].removeprefix("Bearer ")
     header, payload, signature = token.split(".")
