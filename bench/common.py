@@ -150,6 +150,25 @@ def timings(run: Callable[[int], object], n: int, warm: int = 5) -> list[float]:
     return out
 
 
+def in_turns(
+    runs: Sequence[Callable[[int], object]], n: int, warm: int = 5
+) -> list[list[float]]:
+    """Seconds each of ``n`` calls of every one of ``runs`` took, taken in turns (the first,
+    the second, …, the first again) after ``warm`` untimed rounds, so that a shared machine's
+    load drifts over a measure and its baselines alike. Call ``i`` of each gets ``i``; the
+    warm-up rounds get ``n`` … ``n + warm - 1``."""
+    for i in range(n, n + warm):
+        for run in runs:
+            run(i)
+    out: list[list[float]] = [[] for _ in runs]
+    for i in range(n):
+        for run, seconds in zip(runs, out, strict=True):
+            started = time.perf_counter()
+            run(i)
+            seconds.append(time.perf_counter() - started)
+    return out
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms"
 
