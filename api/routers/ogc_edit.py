@@ -16,6 +16,7 @@ the whole feature, whose ``version`` property is the one it read (see
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Request, Response
@@ -86,6 +87,7 @@ def plan_items(
         page.features,
         numberMatched=page.number_matched,
         numberReturned=len(page.features),
+        timeStamp=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         links=links,
     )
     headers = {"Content-Crs": f"<{q.crs.value}>"}
