@@ -65,9 +65,9 @@ SUFFIXES = {
 _PATTERN = re.compile(r"plan-([1-9][0-9]{0,8})-(villages|grids|micro_grids)")
 
 #: Methods of a draft's collection and feature resources, and what remains when read only.
-ITEMS_METHODS = ("GET", "HEAD", "OPTIONS", "POST")
-ITEM_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "PUT")
-READ_METHODS = ("GET", "HEAD", "OPTIONS")
+ITEMS_METHODS = ("GET", "OPTIONS", "POST")
+ITEM_METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "PUT")
+READ_METHODS = ("GET", "OPTIONS")
 
 #: Properties a client may set: ``name`` always, ``parent_ref`` and ``kind`` when it creates.
 WRITABLE = ("name", "parent_ref", "kind")

@@ -114,7 +114,7 @@ def item_options(
     pc: PlanCollectionDep, ref: FeatureId, principal: Reader, conn: ConnDep
 ) -> Response:
     plan = ogc_edit.open_collection(conn, pc, scope=principal.scope)
-    methods = ("GET", "HEAD", "OPTIONS", "PUT") if plan.status is PlanStatus.DRAFT else READ_METHODS
+    methods = ("GET", "OPTIONS", "PUT") if plan.status is PlanStatus.DRAFT else READ_METHODS
     return Response(status_code=204, headers={"Allow": ", ".join(methods)})
 
 
