@@ -34,8 +34,10 @@ from api.ogc import (
     json_response,
     not_found,
 )
+from api.ogc_edit import can_plan
 from cases.models import CLOSED_STATUSES
 from geo import ogc
+from geo.ogc_edit import plan_collections
 
 router = APIRouter(
     tags=["OGC API - Features"],
@@ -70,7 +72,10 @@ def conformance() -> Response:
 def collections(
     principal: Reader, conn: ConnDep, generation: GenerationDep, urls: UrlsDep
 ) -> Response:
-    return json_response(ogc.collections(conn, urls.base, generation, scope=principal.scope))
+    document = ogc.collections(conn, urls.base, generation, scope=principal.scope)
+    if can_plan(principal):  # the drafts' collections (OGC API Part 4, api/routers/ogc_edit.py)
+        document["collections"] += plan_collections(conn, urls.base, scope=principal.scope)
+    return json_response(document)
 
 
 @router.get(

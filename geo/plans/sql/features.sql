@@ -4,17 +4,7 @@ SELECT json_build_object(
            'type', 'Feature',
            'id', pa.ref,
            'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(pa.geom), 7, 0)::json,
-           'properties', json_build_object(
-               'ref', pa.ref,
-               'name', pa.name,
-               'level', pa.level,
-               'kind', pa.kind,
-               'parent_ref', pa.parent_ref,
-               'version', pa.version,
-               'status', st.status,
-               'source_code', s.code,
-               'code', a.code,
-               'area_km2', round((ST_Area(pa.geom::geography) / 1e6)::numeric, 4))
+           'properties', {{plan_area_properties}}
        )::text AS feature
 FROM plan_area pa
 JOIN status st ON st.id = pa.id
