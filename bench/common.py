@@ -150,9 +150,7 @@ def timings(run: Callable[[int], object], n: int, warm: int = 5) -> list[float]:
     return out
 
 
-def in_turns(
-    runs: Sequence[Callable[[int], object]], n: int, warm: int = 5
-) -> list[list[float]]:
+def in_turns(runs: Sequence[Callable[[int], object]], n: int, warm: int = 5) -> list[list[float]]:
     """Seconds each of ``n`` calls of every one of ``runs`` took, taken in turns (the first,
     the second, …, the first again) after ``warm`` untimed rounds, so that a shared machine's
     load drifts over a measure and its baselines alike. Call ``i`` of each gets ``i``; the
