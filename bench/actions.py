@@ -53,14 +53,21 @@ def measure(ctx: Context) -> list[Result]:
         ctx.raw(autocommit=False) as conn,
     ):
 
-        def one(i: int) -> None:
+        def post(code: str, body: dict[str, object], expected: int) -> None:
             response = http.post(
-                f"/api/v1/incidents/{served[i]}/actions",
-                json={"action": "accept"},
-                headers={"If-Match": '"1"'},
+                f"/api/v1/incidents/{code}/actions", json=body, headers={"If-Match": '"1"'}
             )
-            if response.status_code != 200:
-                raise RuntimeError(f"accept answered {response.status_code}: {response.text}")
+            if response.status_code != expected:
+                raise RuntimeError(f"{code} answered {response.status_code}: {response.text}")
+
+        def one(i: int) -> None:
+            post(served[i], {"action": "accept"}, 200)
+
+        def refused(i: int) -> None:  # 422 on the body: authentication and validation only
+            post(served[i], {"action": 5}, 422)
+
+        def missing(i: int) -> None:  # 404: the thread hop, the checkout and the lock too
+            post(f"NONE{run}", {"action": "accept"}, 404)
 
         def raw_one(i: int) -> None:
             with conn.transaction():
@@ -71,16 +78,23 @@ def measure(ctx: Context) -> list[Result]:
         def bare_one(i: int) -> None:
             bare_http.post("/bare", json={"action": "accept"}).raise_for_status()
 
-        service, raw, bare = in_turns([one, raw_one, bare_one], n)
+        service, raw, bare, early, locked = in_turns([one, raw_one, bare_one, refused, missing], n)
     return [
         Result(
             "P11",
             "action POST p50 ÷ (bare FastAPI POST p50 + raw UPDATE and trail INSERT p50)",
             ctx.scale,
-            {"action p50": ms(p50(service)), "bare p50": ms(p50(bare)), "raw p50": ms(p50(raw))},
+            {
+                "action p50": ms(p50(service)),
+                "bare p50": ms(p50(bare)),
+                "raw p50": ms(p50(raw)),
+                "422 before the database p50": ms(p50(early)),
+                "404 after the lock p50": ms(p50(locked)),
+            },
             p50(service) / (p50(bare) + p50(raw)),
             ("<=", 2.0),
             note=f'{n} sequential accepts of fresh cases, If-Match "1", in turns with the raw '
-            "statements and the bare POST",
+            "statements, the bare POST, a body refused with 422 and an unknown case's 404 "
+            "(where the time goes: bench/notes.md)",
         )
     ]
