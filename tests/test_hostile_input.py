@@ -154,6 +154,7 @@ def real(client, engine, sweeper):
         "whistle_id": whistle,
         "task_id": 1,
         **{"fund_id": 1, "entry_id": 1, "project_id": 1, "loan_id": 1, "agreement_id": 1},
+        "tileMatrixSetId": "WebMercatorQuad",
     }
     client.delete(f"/api/v1/plans/{plan_id}")
     client.app.state.limiter.reset()  # the sign-in attempts of the sweep
