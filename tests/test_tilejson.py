@@ -8,7 +8,12 @@ document's own URL template and decoded with mapbox_vector_tile.
 from __future__ import annotations
 
 import math
+import os
+import re
+import shutil
+import subprocess
 
+import httpx
 import mapbox_vector_tile
 import morecantile
 import pytest
@@ -184,3 +189,31 @@ def test_centre_zoom_is_the_largest_one_tile_zoom():
     for bounds in ([109.3, 39.7, 110.9, 40.6], [110.0, 40.0, 110.001, 40.001], list(WORLD)):
         assert center_zoom(tuple(bounds)) == _centre_zoom(bounds)
     assert math.isclose(WORLD[3], TMS.bbox.top, abs_tol=1e-9)
+
+
+def test_gdal_reads_a_tile_from_the_template_with_the_declared_fields(live_server, auth, tmp_path):
+    """Debian's ogrinfo (GDAL's MVT driver) on the template's tile, signed in by a header file."""
+    headers = auth("command")
+    doc = TileJSON.model_validate(
+        httpx.get(f"{live_server}/tiles/grid.json", headers=headers).json()
+    )
+    x, y = SEAT[12]
+    url = "MVT:" + doc.tiles[0].format(z=12, x=x, y=y)
+    header_file = tmp_path / "gdal-headers.txt"
+    header_file.write_text("".join(f"{k}: {v}\n" for k, v in headers.items()))
+    ogrinfo = shutil.which("ogrinfo")
+    if ogrinfo is None:
+        pytest.fail("ogrinfo is missing: install Debian's gdal-bin (make setup does)", False)
+    done = subprocess.run(
+        [ogrinfo, "-ro", "-so", url, "grid"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "GDAL_HTTP_HEADER_FILE": str(header_file)},
+    )
+    assert done.returncode == 0, done.stderr
+    fields = re.findall(r"^(\w+): (?:String|Integer|Integer64|Real)", done.stdout, re.M)
+    assert set(fields) - {"mvt_id"} == set(doc.vector_layers[0].fields)
+    tile = httpx.get(doc.tiles[0].format(z=12, x=x, y=y), headers=headers).content
+    count = len(mapbox_vector_tile.decode(tile)["grid"]["features"])
+    assert f"\nFeature Count: {count}\n" in done.stdout and count > 20
