@@ -12,12 +12,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
+from sqlalchemy import Connection
 
 from api.auth import Reader, public
 from api.deps import ConnDep, GenerationDep
 from api.ogc import CollectionDep, OGCRoute, UrlsDep, errors_doc, json_only, json_response
 from api.tilesets import TileMatrixSets, TileSet, TileSets
 from geo import ogc_tiles, tilejson
+from geo.scope import Scope
 from geo.tiles import Layer
 
 router = APIRouter(
@@ -79,7 +81,8 @@ def dataset_tileset(
     generation: GenerationDep,
     urls: UrlsDep,
 ) -> Response:
-    return _tileset(request, tms_id, principal, conn, generation, f"{urls.base}/tiles", None)
+    href = f"{urls.base}/tiles"
+    return _tileset(request, tms_id, principal.scope, conn, generation, href, None)
 
 
 @router.get(
@@ -115,20 +118,21 @@ def collection_tileset(
 ) -> Response:
     href = f"{urls.base}/collections/{collection.value}/tiles"
     layer = ogc_tiles.tileset_layer(collection)
-    return _tileset(request, tms_id, principal, conn, generation, href, layer)
+    return _tileset(request, tms_id, principal.scope, conn, generation, href, layer)
 
 
 def _tileset(
     request: Request,
     tms_id: str,
-    principal: Reader,
-    conn: ConnDep,
+    scope: Scope,
+    conn: Connection,
     generation: int,
     href: str,
     layer: Layer | None,
 ) -> Response:
+    """The tileset of ``layer`` (``None``: the combined area tile) at ``href``/``tms_id``."""
     ogc_tiles.check_tile_matrix_set(tms_id)
-    extents = tilejson.scope_bounds(conn, generation, principal.scope)
+    extents = tilejson.scope_bounds(conn, generation, scope)
     bounds = tilejson.layer_bounds(extents, layer)
     ogc = str(request.url_for("ogc_landing")).rstrip("/")
     document = ogc_tiles.tileset(ogc, href, _service(request), layer, _params(request), bounds)
