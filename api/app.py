@@ -45,6 +45,7 @@ from api.routers import (
     members,
     ogc,
     ogc_edit,
+    ogc_tiles,
     open311,
     party,
     plan_balance,
@@ -225,6 +226,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(open311.router, prefix="/open311/v2")
     app.include_router(ogc_edit.router, prefix="/ogc")  # before ogc.router's catch-all
+    app.include_router(ogc_tiles.router, prefix="/ogc")  # before ogc's /{path:path} catch-all
     app.include_router(ogc.router, prefix="/ogc")
     app.include_router(tiles.router)
     app.include_router(docs.router)

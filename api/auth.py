@@ -10,6 +10,8 @@ needs one of:
 - the ``wangge_session`` cookie set by the sign-in page (for the map pages and their scripts).
 
 Routes then ask for a permission with :func:`require` and filter by ``principal.scope``.
+A :func:`civic` route (the Open311 listings) is also open to callers without a credential
+when the ``open311_public`` setting is on.
 """
 
 from __future__ import annotations
@@ -51,6 +53,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 def public(endpoint: F) -> F:
     """Open a route to everyone (no personal data, no writes)."""
     setattr(endpoint, _ACCESS, "public")
+    return endpoint
+
+
+def civic(endpoint: F) -> F:
+    """Open a reading route to callers without a credential when the service's
+    ``open311_public`` setting says so (Open311 listings for civic apps); otherwise it is
+    closed as any route. A caller who presents a credential is signed in as usual."""
+    setattr(endpoint, _ACCESS, "civic")
     return endpoint
 
 
@@ -223,6 +233,8 @@ async def authenticate(request: Request) -> Principal | None:
             raise Forbidden("a cross-site request cannot use the page session")
     elif access == "page":
         raise LoginRequired(_path_and_query(request))
+    elif access == "civic" and settings.open311_public:
+        return None  # the route scopes and rate-limits the anonymous caller itself
     else:
         raise NotAuthenticated(
             "sign in: send 'Authorization: Bearer <access token>' or an X-API-Key"

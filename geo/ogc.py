@@ -54,6 +54,8 @@ from geo.sql import query
 
 JSON = "application/json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+#: The prefix of the link relations OGC API - Tiles defines.
+OGC_REL = "http://www.opengis.net/def/rel/ogc/1.0"
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
@@ -67,6 +69,13 @@ CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
+    # OGC API - Tiles Part 1 (the vector tiles described: geo/ogc_tiles.py)
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/dataset-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
 )
 
 
@@ -227,6 +236,8 @@ def landing_page(base: str, *, openapi_url: str, docs_url: str) -> dict[str, Any
             _link(docs_url, "service-doc", "text/html", "the API documentation"),
             _link(f"{base}/conformance", "conformance", JSON, "conformance classes"),
             _link(f"{base}/collections", "data", JSON, "the feature collections"),
+            _link(f"{base}/tiles", f"{OGC_REL}/tilesets-vector", JSON, "矢量切片集"),
+            _link(f"{base}/tileMatrixSets", f"{OGC_REL}/tiling-schemes", JSON, "切片矩阵集"),
         ],
     }
 
@@ -290,6 +301,7 @@ def _collection(
         "links": [
             _link(href, "self", JSON, collection.label),
             _link(f"{href}/items", "items", GEOJSON, "the features"),
+            _link(f"{href}/tiles", f"{OGC_REL}/tilesets-vector", JSON, "矢量切片集"),
         ],
     }
 

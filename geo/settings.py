@@ -130,6 +130,24 @@ class Settings(BaseSettings):
         le=100_000,
         description="The on-site buffer (metres) of a whistle check-in sent without accuracy.",
     )
+    open311_public: bool = Field(
+        default=False,
+        description=(
+            "Open GET /open311/v2/requests.json and requests/{id}.json to civic apps without a "
+            "credential, masked exactly as for staff; default closed (401)."
+        ),
+    )
+    open311_public_area: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{2,19}$",
+        description=(
+            "The area code whose requests anonymous Open311 callers see (e.g. 150621001 for "
+            "one township); unset: every place the service holds."
+        ),
+    )
+    open311_public_rate: str = Field(
+        default="60/minute", description="Anonymous Open311 reads per client address."
+    )
     id_hash_key: str | None = Field(
         default=None,
         min_length=32,
@@ -149,7 +167,9 @@ class Settings(BaseSettings):
 
         return hashlib.sha256(b"wangge-id-hash:" + self.secret_key.encode()).hexdigest()
 
-    @field_validator("login_rate", "login_client_rate", "intake_rate", "reveal_rate")
+    @field_validator(
+        "login_rate", "login_client_rate", "intake_rate", "reveal_rate", "open311_public_rate"
+    )
     @classmethod
     def _rate(cls, value: str) -> str:
         from limits import parse

@@ -311,12 +311,25 @@ def tiles_covering(
     >>> list(tiles_covering((110.03, 40.39, 110.05, 40.41), 12))
     [(12, 3299, 1544), (12, 3300, 1544)]
     """
-    west, south, east, north = bounds
-    x0, y0 = _tile_of(west, north, z)
-    x1, y1 = _tile_of(east, south, z)
+    x0, y0, x1, y1 = tile_range(bounds, z)
     for tx in range(x0, x1 + 1):
         for ty in range(y0, y1 + 1):
             yield z, tx, ty
+
+
+def tile_range(bounds: tuple[float, float, float, float], z: int) -> tuple[int, int, int, int]:
+    """The first and last column and row (x0, y0, x1, y1) of the tiles of zoom ``z`` that
+    intersect a lon/lat box (west, south, east, north); rows count from the north.
+
+    Examples
+    --------
+    >>> tile_range((110.03, 40.39, 110.05, 40.41), 12)
+    (3299, 1544, 3300, 1544)
+    """
+    west, south, east, north = bounds
+    x0, y0 = _tile_of(west, north, z)
+    x1, y1 = _tile_of(east, south, z)
+    return x0, y0, x1, y1
 
 
 def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:

@@ -5,9 +5,11 @@ the four figures of ``/api/v1/incidents/summary`` and the townships' names; from
 incidents themselves, clustered. The area outlines below the townships come as one combined
 tile per position (``/tiles/areas/…``, :func:`geo.tiles.areas_tile`), so a zoom change costs
 one area request per tile position instead of one per level, and the markers' request does
-not queue behind three times as many. Every click on the map asks ``/api/v1/locate`` for the
-deepest area under it and its people: the area layers are drawn, never clicked, so nothing
-lies over another layer's clicks.
+not queue behind three times as many. The page holds no tile URL template or zoom range: the
+script reads each tile layer's TileJSON once (``/tiles/areas.json``, ``/tiles/incidents.json``,
+:mod:`geo.tilejson`) and takes the template and zooms from it. Every click on the map asks
+``/api/v1/locate`` for the deepest area under it and its people: the area layers are drawn,
+never clicked, so nothing lies over another layer's clicks.
 
 A marker, a row of the live feed or of the 时限督办 list opens the case panel
 (``command-case.js``): the case's card, deadlines with the time left, its trail with photos
@@ -29,7 +31,7 @@ from cases.routing import categories, matrix
 from geo.models import AreaLevel
 from geo.places import level_label
 from geo.settings import Settings
-from geo.tiles import AREA_ZOOMS, Layer
+from geo.tiles import Layer
 from maps.assets import root
 from maps.pages import (
     DALAD_BOUNDS,
@@ -80,25 +82,27 @@ def _style(colour: str, weight: float) -> dict[str, Any]:
     return {"weight": weight, "color": colour, "fill": False, "opacity": 0.8}
 
 
-def _area_tiles(combined: bool) -> list[tuple[VectorGridProtobuf, dict[str, Any]]]:
+def _area_tiles(combined: bool) -> list[tuple[VectorGridProtobuf, dict[str, Any], str]]:
     """The area tile layers and the style of each level they draw: one combined layer, or one
     per level (the way the page worked before, kept for the browser test's before/after
     timing). The script sets the styles (folium would camel-case ``micro_grid``) and adds the
     layers to the map itself, after its own listeners."""
-    base = {"interactive": False, "maxNativeZoom": 16}
+    base = {"interactive": False, "maxNativeZoom": 16}  # URL and zooms: from the TileJSON
     if combined:
         styles: dict[str, Any] = {Layer.TOWNSHIP.value: []}  # the GeoJSON layer draws those
         styles |= {layer: _style(colour, w) for layer, _, colour, w in TILE_LEVELS}
-        options = base | {"minZoom": AREA_ZOOMS[Layer.VILLAGE]}
-        url = "/tiles/areas/{z}/{x}/{y}.pbf"
-        return [(VectorGridProtobuf(url, "区域边界", options, show=False), styles)]
+        tiles = VectorGridProtobuf("", "区域边界", base, show=False)
+        return [(tiles, styles, tilejson_url(None))]
     layers = []
     for layer, name, colour, w in TILE_LEVELS:
-        options = base | {"minZoom": AREA_ZOOMS[Layer(layer)]}
-        url = f"/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf"
-        tiles = VectorGridProtobuf(url, name, options, show=False)
-        layers.append((tiles, {layer: _style(colour, w)}))
+        tiles = VectorGridProtobuf("", name, base, show=False)
+        layers.append((tiles, {layer: _style(colour, w)}, tilejson_url(Layer(layer))))
     return layers
+
+
+def tilejson_url(layer: Layer | None) -> str:
+    """Where a tile layer's TileJSON is (``None``: the combined area tile)."""
+    return f"/tiles/{'areas' if layer is None else layer.value}.json"
 
 
 def departments(conn: Connection) -> dict[str, str]:
@@ -133,11 +137,18 @@ def command_page(
     )
     m.fit_bounds(bounds or DALAD_BOUNDS)
     areas = []
-    for tiles, styles in _area_tiles(combined_tiles):
+    for tiles, styles, described in _area_tiles(combined_tiles):
         tiles.add_to(m)
-        areas.append({"var": tiles.get_name(), "name": tiles.layer_name, "styles": styles})
+        areas.append(
+            {
+                "var": tiles.get_name(),
+                "name": tiles.layer_name,
+                "styles": styles,
+                "tilejson": described,
+            }
+        )
     counts = VectorGridProtobuf(
-        "/tiles/incidents/{z}/{x}/{y}.pbf?v={v}",
+        "",
         "事件密度（按微网格）",
         {"interactive": False, "maxNativeZoom": 16, "v": 0},
         show=False,  # the script adds the tile layers after its own listeners (command.js)
@@ -176,7 +187,12 @@ def command_page(
             "title": f"{viewer.place} 指挥中心",
             "townshipLabel": level_label(AreaLevel.TOWNSHIP, viewer.place_kind),
             "areaTiles": areas,
-            "counts": {"var": counts.get_name(), "name": "事件密度（按微网格）"},
+            "counts": {
+                "var": counts.get_name(),
+                "name": "事件密度（按微网格）",
+                "tilejson": tilejson_url(Layer.INCIDENTS),
+            },
+            "coverageTileJSON": tilejson_url(Layer.COVERAGE),
             "cluster": cluster.get_name(),
             "status": status_config(),
             "categories": [{"code": c.code, "name": c.name} for c in categories(conn)],

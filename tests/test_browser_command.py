@@ -39,7 +39,8 @@ def _latin_words(page: Page) -> list[str]:
 def _ready(page: Page) -> None:
     page.wait_for_function(
         "() => window.wanggeState && window.wanggeState.figures && "
-        "window.wanggeState.townshipCount === 8 && window.wanggeState.lastLoad",
+        "window.wanggeState.townshipCount === 8 && window.wanggeState.lastLoad && "
+        "window.wanggeState.tilesReady",
         timeout=20000,
     )
 
@@ -78,6 +79,8 @@ def test_first_view_shows_density_figures_and_township_names(page_check: PageChe
     page.set_viewport_size({"width": 1920, "height": 1080})
     responses: list[Response] = []
     page.on("response", lambda r: responses.append(r) if "/tiles/incidents/" in r.url else None)
+    described: list[str] = []
+    page.on("request", lambda r: described.append(r.url) if r.url.endswith(".json") else None)
     page_check.goto("/maps/command", wait_until="load")  # the event stream never goes idle
     _ready(page)
     page.wait_for_function("() => window.wanggeState.countsLoaded > 0", timeout=20000)
@@ -140,6 +143,15 @@ def test_first_view_shows_density_figures_and_township_names(page_check: PageChe
         for feature in mapbox_vector_tile.decode(body)["incidents"]["features"]:
             open_in_tiles[feature["properties"]["code"]] = feature["properties"]["open_count"]
     assert sum(open_in_tiles.values()) == open_by_micro_grid
+    # the tile templates and zooms came from the TileJSON, each asked for once
+    tilejson = sorted(u.removeprefix(page_check.url("")) for u in described if "/tiles/" in u)
+    assert tilejson == ["/tiles/areas.json", "/tiles/coverage.json", "/tiles/incidents.json"]
+    areas = page.evaluate(
+        "() => { const l = Object.values(window).find(v => v instanceof L.VectorGrid && "
+        "v._url.includes('/tiles/areas/')); "
+        "return [l._url, l.options.minZoom, l.options.maxNativeZoom]; }"
+    )
+    assert areas == [page_check.url("/tiles/areas/{z}/{x}/{y}.pbf"), 9, 16]
     # the eight townships are named on the map
     labels = page.locator(".wg-label-township")
     expect(labels).to_have_count(8)

@@ -23,9 +23,11 @@ def test_command_page_layers_and_config(conn):
     config = _config(html)
     # the area outlines from one combined tile; counts and clusters, all added by the script
     assert html.count("L.vectorGrid.protobuf(") == 2
-    assert "'/tiles/areas/{z}/{x}/{y}.pbf'" in html
-    assert "'/tiles/incidents/{z}/{x}/{y}.pbf?v={v}'" in html
-    assert "/tiles/micro_grid/" not in html and "/tiles/village/" not in html
+    # no tile template in the page: the script reads each layer's TileJSON
+    assert ".pbf" not in html and "minZoom" not in html
+    assert [spec["tilejson"] for spec in config["areaTiles"]] == ["/tiles/areas.json"]
+    assert config["counts"]["tilejson"] == "/tiles/incidents.json"
+    assert config["coverageTileJSON"] == "/tiles/coverage.json"
     assert [list(spec["styles"]) for spec in config["areaTiles"]] == [
         ["township", "village", "grid", "micro_grid"]
     ]
@@ -45,7 +47,12 @@ def test_the_page_as_it_was_for_the_timing_comparison(conn):
         conn, Settings(), Viewer("值班员", "指挥中心"), combined_tiles=False, markers_first=False
     )
     config = _config(html)
-    assert "/tiles/areas/" not in html
+    assert "/tiles/areas" not in html
+    assert [spec["tilejson"] for spec in config["areaTiles"]] == [
+        "/tiles/village.json",
+        "/tiles/grid.json",
+        "/tiles/micro_grid.json",
+    ]
     assert [list(spec["styles"]) for spec in config["areaTiles"]] == [
         ["village"],
         ["grid"],

@@ -155,6 +155,7 @@ def real(client, engine, sweeper):
         "task_id": 1,
         **{"fund_id": 1, "entry_id": 1, "project_id": 1, "loan_id": 1, "agreement_id": 1},
         "planLevel": f"{plan_id}-micro_grids",
+        "tileMatrixSetId": "WebMercatorQuad",
     }
     client.delete(f"/api/v1/plans/{plan_id}")
     client.app.state.limiter.reset()  # the sign-in attempts of the sweep

@@ -66,6 +66,10 @@ def admin_headers(auth):
     return auth("command")
 
 
+#: OGC API - Tiles Part 1 classes (tests/test_ogc_tiles.py tests them).
+TILES_CLASSES = ("core", "tileset", "tilesets-list", "dataset-tilesets", "geodata-tilesets", "mvt")
+
+
 def _rels(links: list) -> dict[str, str]:
     return {link.rel: link.href for link in links}
 
@@ -82,7 +86,10 @@ def test_landing_page_links_everything(client):
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     rels = _rels(LandingPage.model_validate(response.json()).links)
-    assert set(rels) == {"self", "service-desc", "service-doc", "conformance", "data"}
+    assert set(rels) == {"self", "service-desc", "service-doc", "conformance", "data"} | {
+        "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+        "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
+    }
     assert rels["conformance"].endswith("/ogc/conformance")
     assert rels["data"].endswith("/ogc/collections")
     api = client.get(rels["service-desc"]).json()
@@ -101,7 +108,7 @@ def test_conformance_declares_core_geojson_oas30_and_crs(client):
         "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
         "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
         "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
-    }
+    } | {f"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/{c}" for c in TILES_CLASSES}
 
 
 def test_collections_describe_each_level_with_extent_and_crs(client, sample_areas):
@@ -308,7 +315,7 @@ def test_bad_parameters_are_400_naming_them(client, params, field):
         "/ogc/collections/parcels/items",
         "/ogc/collections/townships/items/150621999",
         "/ogc/collections/townships/items/1506210010010101",  # a micro-grid, not a township
-        "/ogc/tiles",
+        "/ogc/styles",
     ],
 )
 def test_unknown_collections_features_and_paths_are_404(client, path):

@@ -34,6 +34,8 @@ PUBLIC = {
     ("GET", "/ogc"),
     ("GET", "/ogc/"),
     ("GET", "/ogc/conformance"),
+    ("GET", "/ogc/tileMatrixSets"),
+    ("GET", "/ogc/tileMatrixSets/{tileMatrixSetId}"),
 }
 
 #: Writes that need a signed-in caller but no particular permission.
@@ -65,7 +67,7 @@ def _concrete(path):
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [(m, p) for m, p, r in ROUTES if access_of(r.endpoint) == "private"],
+    [(m, p) for m, p, r in ROUTES if access_of(r.endpoint) in ("private", "civic")],
 )
 def test_every_other_route_answers_401_signed_out(anon, method, path):
     answer = anon.request(method, _concrete(path), json={})

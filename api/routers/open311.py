@@ -7,6 +7,12 @@ spec's error format. Discovery and services are public; posting needs an API key
 that may report, reading needs a credential and is limited to the caller's scope. The 401 and
 403 of the app-wide sign-in check are raised inside these routes, so they too leave in the
 spec's format.
+
+With ``WANGGE_OPEN311_PUBLIC=true`` the two reading routes are also open to callers without a
+credential (civic apps, :func:`api.auth.civic`): they see the requests of the place
+``open311_public_area`` names (default all), masked exactly as staff see them (the same
+:func:`cases.open311.list_requests`), and each client address may read
+``open311_public_rate`` times (429 with ``Retry-After`` past it).
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
-from api.auth import Reader, Reporter, public
+from access.accounts import Permission
+from api.auth import Principal, Reporter, authenticate, civic, public, require
 from api.deps import ConnDep, EngineDep, IntakeGateDep, SettingsDep
 from api.open311 import (
     Discovery,
@@ -30,6 +37,8 @@ from api.open311 import (
 )
 from cases import open311
 from geo.errors import InvalidInput
+from geo.scope import Scope
+from geo.settings import Settings
 
 router = APIRouter(tags=["open311"], route_class=GeoReportRoute, responses=errors_doc(400, 500))
 
@@ -56,6 +65,22 @@ async def request_fields(request: Request) -> dict[str, str]:
 
 
 FieldsDep = Annotated[dict[str, str], Depends(request_fields)]
+
+
+async def listing_scope(
+    request: Request, principal: Annotated[Principal | None, Depends(authenticate)]
+) -> Scope:
+    """What a listing may show: the caller's scope, or for an anonymous caller (only let in
+    when ``open311_public`` is on) the public place, each client address rate-limited."""
+    if principal is not None:
+        return (await require(Permission.READ)(principal)).scope
+    settings: Settings = request.app.state.settings
+    client = request.client.host if request.client else "unknown"
+    request.app.state.limiter.hit(settings.open311_public_rate, "Open311 read", "client", client)
+    return Scope(area_prefix=settings.open311_public_area)
+
+
+ListingScope = Annotated[Scope, Depends(listing_scope)]
 
 
 @router.get("/discovery.json", response_model=Discovery, summary="服务发现（Open311 discovery）")
@@ -114,12 +139,13 @@ def post_request(
 @router.get(
     "/requests.json",
     response_model=list[ServiceRequest],
-    responses=errors_doc(401),
-    summary="诉求列表（本人管辖范围内）",
+    responses=errors_doc(401, 429),
+    summary="诉求列表（本人管辖范围内；开放时匿名可读公开地区）",
 )
+@civic
 def list_requests(
     conn: ConnDep,
-    principal: Reader,
+    scope: ListingScope,
     service_request_id: str | None = None,
     service_code: str | None = None,
     start_date: str | None = None,
@@ -128,7 +154,7 @@ def list_requests(
 ) -> list[dict[str, Any]]:
     return open311.list_requests(
         conn,
-        scope=principal.scope,
+        scope=scope,
         service_request_id=service_request_id,
         service_code=service_code,
         start_date=start_date,
@@ -140,11 +166,14 @@ def list_requests(
 @router.get(
     "/requests/{service_request_id}.json",
     response_model=list[ServiceRequest],
-    responses=errors_doc(401, 404),
-    summary="单个诉求（本人管辖范围内）",
+    responses=errors_doc(401, 404, 429),
+    summary="单个诉求（本人管辖范围内；开放时匿名可读公开地区）",
 )
-def get_request(service_request_id: str, conn: ConnDep, principal: Reader) -> list[dict[str, Any]]:
-    return open311.get_request(conn, service_request_id, scope=principal.scope)
+@civic
+def get_request(
+    service_request_id: str, conn: ConnDep, scope: ListingScope
+) -> list[dict[str, Any]]:
+    return open311.get_request(conn, service_request_id, scope=scope)
 
 
 @router.api_route(

@@ -1,5 +1,6 @@
 """GET /tiles/{layer}/{z}/{x}/{y}.pbf: Mapbox Vector Tiles of the areas and incident counts;
-GET /tiles/areas/{z}/{x}/{y}.pbf: every area level drawn at the zoom in one tile.
+GET /tiles/areas/{z}/{x}/{y}.pbf: every area level drawn at the zoom in one tile;
+GET /tiles/{layer}.json and /tiles/areas.json: their TileJSON 3.0.0 (:mod:`geo.tilejson`).
 
 A tile holds only what lies inside the caller's scope, so it is cached privately.
 
@@ -21,10 +22,11 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
 from api.auth import Reader
-from api.deps import AtQuery, GenerationQuery, PrivacyKDep
+from api.deps import AtQuery, ConnDep, GenerationDep, GenerationQuery, PrivacyKDep
 from api.schemas import Error
+from api.tilesets import TileJSON, document_response
 from cases.models import CLOSED_STATUSES
-from geo import tiles
+from geo import tilejson, tiles
 from geo.areas import current_generation, resolve_generation
 
 router = APIRouter(tags=["tiles"])
@@ -71,6 +73,58 @@ def _answer(data: bytes, max_age: int) -> Response:
     if not data:
         return Response(status_code=204, headers=headers)
     return Response(data, media_type=tiles.MEDIA_TYPE, headers=headers)
+
+
+#: The query a TileJSON passes on to its tiles (``category`` and ``since``: incidents only).
+_PASSED = {"generation", "at", "category", "since"}
+_INCIDENTS_ONLY = {"category", "since"}
+CategoryQuery = Annotated[str | None, Query(description="incidents only: 2- or 4-digit category.")]
+SinceQuery = Annotated[
+    datetime | None, Query(description="incidents only: reported_at ≥ this, with offset.")
+]
+
+
+def _document(request: Request, layer: tiles.Layer | None, extents: tilejson.Extents) -> Response:
+    passed = _PASSED if layer is tiles.Layer.INCIDENTS else _PASSED - _INCIDENTS_ONLY
+    params = {k: v for k, v in request.query_params.items() if k in passed}
+    base = str(request.base_url).rstrip("/")
+    bounds = tilejson.layer_bounds(extents, layer)
+    return document_response(tilejson.tilejson(base, layer, bounds, params))
+
+
+@router.get(
+    "/tiles/areas.json",
+    response_model=TileJSON,
+    responses={404: {"model": Error}, 422: {"model": Error}},
+    summary="TileJSON 3.0.0：组合区域切片（范围为本人管辖范围）",
+)
+def areas_tilejson(
+    request: Request, principal: Reader, conn: ConnDep, generation: GenerationDep
+) -> Response:
+    """The combined area tile's URL template, zooms, scope bounds and layers."""
+    extents = tilejson.scope_bounds(conn, generation, principal.scope)
+    return _document(request, None, extents)
+
+
+@router.get(
+    "/tiles/{layer}.json",
+    response_model=TileJSON,
+    responses={404: {"model": Error}, 422: {"model": Error}},
+    summary="TileJSON 3.0.0：一个切片图层（范围为本人管辖范围）",
+)
+def layer_tilejson(
+    request: Request,
+    principal: Reader,
+    conn: ConnDep,
+    generation: GenerationDep,
+    layer: Annotated[str, Path(description=f"One of {tiles.LAYER_CHOICES}.")],
+    category: CategoryQuery = None,
+    since: SinceQuery = None,
+) -> Response:
+    """A layer's URL template (with the filters given), zooms, scope bounds and fields."""
+    kind = tiles.parse_layer(layer)
+    tiles.IncidentTileFilter(frozenset(), category, since).check()
+    return _document(request, kind, tilejson.scope_bounds(conn, generation, principal.scope))
 
 
 @router.get(
@@ -125,12 +179,8 @@ async def tile(
     z: Annotated[int, Path(description=f"Zoom, 0–{tiles.MAX_ZOOM}.")],
     x: Annotated[int, Path(description="Column, 0–2^z-1.")],
     y: Annotated[int, Path(description="Row, 0–2^z-1 (XYZ, north first).")],
-    category: Annotated[
-        str | None, Query(description="incidents only: 2- or 4-digit category.")
-    ] = None,
-    since: Annotated[
-        datetime | None, Query(description="incidents only: reported_at ≥ this, with offset.")
-    ] = None,
+    category: CategoryQuery = None,
+    since: SinceQuery = None,
     generation: GenerationQuery = None,
     at: AtQuery = None,
 ) -> Response:

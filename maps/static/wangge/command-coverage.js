@@ -22,7 +22,7 @@ function wanggeCommandCoverage(map, cfg, state) {
   const own = { totals: null, loaded: 0 };
   state.coverage = own;
 
-  const layer = L.vectorGrid.protobuf("/tiles/coverage/{z}/{x}/{y}.pbf", {
+  const layer = L.vectorGrid.protobuf("", {  // the URL template from the layer's TileJSON
     interactive: false, maxNativeZoom: 16, vectorTileLayerStyles: {},
   });
   layer.options.vectorTileLayerStyles.coverage = (p) => {
@@ -32,6 +32,7 @@ function wanggeCommandCoverage(map, cfg, state) {
       ? { weight: 2.5, color: UNCOVERED, opacity: 1, fill: true, fillColor: band.colour, fillOpacity: 0.55 }
       : { weight: 0.4, color: "#555", opacity: 0.6, fill: true, fillColor: band.colour, fillOpacity: 0.55 };
   };
+  state.fromTileJSON(layer, cfg.coverageTileJSON);
   layer.on("load", () => { own.loaded = Object.keys(layer._tiles).length; });
   own.layer = layer;
   if (state.layerControl) { state.layerControl.addOverlay(layer, NAME); }

@@ -132,6 +132,29 @@ function wanggeCommand(map, cfg) {
   overlays[cfg.counts.name] = counts;
   state.counts = counts;
 
+  /* --- tiles: each layer's URL template and zooms come from its TileJSON (GET /tiles/….json,
+   * asked once): the page holds no template. The layer is drawn from the lowest zoom of the
+   * tile layers it styles (a level styled [] is drawn by something else) and overzoomed past
+   * the page's own maxNativeZoom or the TileJSON's maxzoom, whichever is lower. */
+  function fromTileJSON(layer, url) {
+    return getJSON(url).then((tj) => {
+      const drawn = tj.vector_layers.filter((v) => {
+        const style = layer.options.vectorTileLayerStyles[v.id];
+        return !(Array.isArray(style) && style.length === 0);
+      });
+      layer.options.minZoom = Math.min(...drawn.map((v) => v.minzoom));
+      layer.options.minNativeZoom = tj.minzoom;
+      layer.options.maxNativeZoom = Math.min(layer.options.maxNativeZoom || tj.maxzoom, tj.maxzoom);
+      layer.setUrl(tj.tiles[0], true);
+      return tj;
+    });
+  }
+  state.fromTileJSON = fromTileJSON;  // command-coverage.js's layer too
+  const tilesDescribed = Promise.all([
+    ...cfg.areaTiles.map((spec) => fromTileJSON(window[spec.var], spec.tilejson)),
+    fromTileJSON(counts, cfg.counts.tilejson).then((tj) => { state.countsTemplate = tj.tiles[0]; }),
+  ]);
+
   /* --- clicks: the deepest area under any point, with its people --------------------------- */
   map.on("click", (e) => locateAt(e.latlng));
 
@@ -398,12 +421,14 @@ function wanggeCommand(map, cfg) {
 
   /* The count tiles follow the category and time filters (they count every status). */
   function filterCounts() {
+    if (!state.countsTemplate) { return; }  // applied once the TileJSON is in (addTiles)
     const params = new URLSearchParams();
     if (state.filters.category) { params.set("category", state.filters.category); }
     const from = since(state.filters.window);
     if (from) { params.set("since", from); }
     params.set("v", "{v}");
-    counts.setUrl("/tiles/incidents/{z}/{x}/{y}.pbf?" + params.toString().replace("%7Bv%7D", "{v}"));
+    const template = state.countsTemplate;
+    counts.setUrl(template + (template.includes("?") ? "&" : "?") + params.toString().replace("%7Bv%7D", "{v}"));
   }
 
   function updateCount() {
@@ -454,10 +479,18 @@ function wanggeCommand(map, cfg) {
     }
     loadIncidents();
   }
-  const addTiles = () => { cfg.areaTiles.forEach((spec) => window[spec.var].addTo(map)); counts.addTo(map); };
-  if (!cfg.markersFirst) { addTiles(); }  // as the page was before (for the timing test)
-  map.on("zoom moveend", onView);
-  if (cfg.markersFirst) { addTiles(); }
+  const addTiles = () => {
+    filterCounts();
+    cfg.areaTiles.forEach((spec) => window[spec.var].addTo(map));
+    counts.addTo(map);
+    state.tilesReady = true;
+  };
+  if (cfg.markersFirst) { map.on("zoom moveend", onView); }
+  tilesDescribed.then(() => {
+    addTiles();
+    // as the page was before (for the timing test): the tiles' listeners first
+    if (!cfg.markersFirst) { map.on("zoom moveend", onView); }
+  }).catch(report);
   onView();
   loadFigures();
   loadSupervision();
