@@ -196,7 +196,7 @@ def get_filter(
         Query(
             alias="filter-lang",
             description="`cql2-text` (default) or `cql2-json`.",
-            json_schema_extra={"enum": list(ogc_filter.LANGS)},
+            json_schema_extra={"enum": [*ogc_filter.LANGS, ogc_filter.GDAL_TEXT]},
         ),
     ] = None,
     filter_crs: Annotated[
@@ -335,6 +335,15 @@ def feature_response(
     ]
     body = feature[:-1] + ',"links":' + geojson.dumps(links) + "}"
     return Response(body, media_type=ogc.GEOJSON, headers=_crs_header(crs))
+
+
+def schema_type(request: Request) -> str:
+    """``application/schema+json`` (Part 3's type for queryables), or ``application/json`` for
+    a client that accepts only that (GDAL's OAPIF driver, which refuses any other type)."""
+    accept = request.headers.get("accept", "")
+    if ogc.JSON in accept and ogc.SCHEMA not in accept and "*/*" not in accept:
+        return ogc.JSON
+    return ogc.SCHEMA
 
 
 def not_found(path: str) -> NotFound:

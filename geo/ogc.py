@@ -302,6 +302,7 @@ def _collection(
             _link(href, "self", JSON, collection.label),
             _link(f"{href}/items", "items", GEOJSON, "the features"),
             _link(f"{href}/queryables", QUERYABLES_REL, SCHEMA, "可用于过滤的属性"),
+            _link(f"{href}/queryables", "queryables", SCHEMA, "可用于过滤的属性"),  # GDAL's rel
         ],
     }
 

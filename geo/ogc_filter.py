@@ -58,6 +58,9 @@ from geo.privacy import scrub
 from geo.sql import query
 
 LANGS = ("cql2-text", "cql2-json")
+#: The draft's name for the text encoding, which GDAL's OAPIF driver (3.12 still) sends: read
+#: as ``cql2-text`` (what GDAL writes from an OGR SQL ``-where`` is CQL2 text).
+GDAL_TEXT = "cql-text"
 MAX_LENGTH = 16_384
 MAX_DEPTH = 64
 #: What ``{{cql2_filter}}`` expands to (``geo/sql/fragments/cql2_filter.sql``).
@@ -149,7 +152,7 @@ def parse(value: str, lang: str | None = None, *, lat_first: bool = False) -> Cq
 
     ``lat_first``: the filter's coordinates are in EPSG:4490's own order (``filter-crs``).
     """
-    lang = lang or "cql2-text"
+    lang = "cql2-text" if lang in (None, GDAL_TEXT) else lang
     if lang not in LANGS:
         raise InvalidInput("filter-lang", f"unsupported {lang!r}; this service reads {LANGS}")
     if len(value) > MAX_LENGTH:

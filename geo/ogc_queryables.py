@@ -118,4 +118,7 @@ def document(href: str, title: str, found: dict[str, Queryable]) -> dict[str, An
         "description": "可在 filter（CQL2）中使用的属性。",
         "properties": {name: q.schema() for name, q in found.items()},
         "additionalProperties": False,
+        # the draft's list, which GDAL's OAPIF driver (3.12 still) reads to learn what it may
+        # send to the server; an unknown keyword to JSON Schema, so harmless to validators
+        "queryables": [{"id": name, "type": q.type} for name, q in found.items()],
     }

@@ -33,6 +33,7 @@ from api.ogc import (
     json_only,
     json_response,
     not_found,
+    schema_type,
 )
 from cases.models import CLOSED_STATUSES
 from geo import geojson, ogc
@@ -143,10 +144,10 @@ def item(
     summary="可过滤的属性（JSON Schema）",
 )
 def queryables(
-    collection: CollectionDep, principal: Reader, conn: ConnDep, urls: UrlsDep
+    request: Request, collection: CollectionDep, principal: Reader, conn: ConnDep, urls: UrlsDep
 ) -> Response:
     document = ogc.queryables_document(conn, urls.base, collection)
-    return Response(geojson.dumps(document), media_type=ogc.SCHEMA)
+    return Response(geojson.dumps(document), media_type=schema_type(request))
 
 
 @router.get("/{path:path}", include_in_schema=False)
