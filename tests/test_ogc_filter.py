@@ -285,8 +285,8 @@ def test_spatial_functions_select_what_shapely_selects(client, sample_areas):
         ("micro_grids", f"S_CONTAINS(geometry, {point.wkt})", micro.contains(point), micro),
         (
             "villages",
-            f"S_DISJOINT(geometry, {wide.wkt}) AND population > 4000",
-            villages.disjoint(wide) & (villages["population"] > 4000),
+            f"S_DISJOINT(geometry, {wide.wkt}) AND population > 3000",
+            villages.disjoint(wide) & (villages["population"] > 3000),
             villages,
         ),
     ]
@@ -407,7 +407,7 @@ def test_a_township_filters_only_its_own(client, auth, sample_areas):
         ({"filter": "S_INTERSECTS(population, POINT(110 40))"}, "filter: 'population' is integer"),
         ({"filter": "T_AFTER(code, TIMESTAMP('2026-01-01T00:00:00Z'))"}, "filter: 'code' is"),
         ({"filter": "population > 1e400"}, "filter: the number inf is not finite"),
-        ({"filter": "name = 'a\x00b'"}, "filter: holds a NUL character at offset 9"),
+        ({"filter": "name = 'a\x00b'"}, "filter: must not contain a NUL"),
         ({"filter": "code = '" + "9" * 20_000 + "'"}, "filter: is 20,009 characters long"),
         ({"filter": "NOT " * 2_000 + "population > 1"}, "filter: is nested more than"),
         ({"filter": "\"code; DROP TABLE area\" = 'x'"}, "filter: property 'code; DROP TABLE"),
