@@ -120,8 +120,10 @@ def _on_big_stack(work: Callable[[], Any]) -> Any:
     def run() -> None:
         try:
             outcome.append((True, work()))
-        except Exception as exc:  # re-raised in the caller's thread below
-            outcome.append((False, exc))
+        except BaseException as exc:  # re-raised in the caller's thread below; a Rust panic
+            # (pyo3's PanicException is a BaseException) becomes an ordinary error
+            failure = exc if isinstance(exc, Exception) else ValueError(f"the parser failed: {exc}")
+            outcome.append((False, failure))
 
     previous = threading.stack_size(256 << 20)
     try:
@@ -162,7 +164,7 @@ def parse(value: str, lang: str | None = None, *, lat_first: bool = False) -> Cq
     reader = cql2.parse_text if lang == "cql2-text" else cql2.parse_json
     try:
         expression = _on_big_stack(lambda: reader(value).to_json())
-    except (cql2.ParseError, cql2.ValidationError, ValueError) as exc:
+    except Exception as exc:  # cql2's ParseError, and plain Exception for bad geometry text
         raise _refuse(f"does not parse as {lang} {_position(str(exc))}") from None
     return Cql2(expression, lat_first)
 
@@ -396,9 +398,12 @@ def _shape(geojson: dict[str, Any], lat_first: bool) -> shapely.Geometry:
         raise _refuse(f"not a GeoJSON geometry: {_show(geojson)}") from None
     if lat_first:
         shape = shapely.transform(shape, lambda xy: xy[:, ::-1])
+    if shape.is_empty:
+        raise _refuse(f"the {shape.geom_type} is empty")
+    _in_range(shape)  # before GEOS checks validity: no overflow on absurd coordinates
     if not shapely.is_valid(shape):
         raise _refuse(f"the {shape.geom_type} is not valid: {shapely.is_valid_reason(shape)}")
-    return _in_range(shape)
+    return shape
 
 
 def _in_range(shape: shapely.Geometry) -> shapely.Geometry:
