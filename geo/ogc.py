@@ -389,7 +389,8 @@ def items(
     }
     if collection is CollectionId.INCIDENT_COUNTS:
         rows = conn.execute(
-            statement("ogc_incident_counts", where), {**params, "closed": sorted(closed)}
+            statement(query("ogc_incident_counts"), where, query("ogc_incident_counts_filtered")),
+            {**params, "closed": sorted(closed)},
         ).all()
         codes = [major for major, _ in majors]
         features = [
@@ -399,11 +400,14 @@ def items(
         ]
     elif collection is CollectionId.COVERAGE:
         now = datetime.now(UTC)
-        rows = conn.execute(statement("ogc_coverage", where), {**params, "now": now}).all()
+        rows = conn.execute(
+            statement(query("ogc_coverage"), where, query("ogc_coverage_filtered")),
+            {**params, "now": now},
+        ).all()
         features = [(r.code, r.feature) for r in rows if r.code is not None]
     else:
         rows = conn.execute(
-            statement("ogc_area_items", where), {**params, "level": collection.level.value}
+            statement(query("ogc_area_items"), where), {**params, "level": collection.level.value}
         ).all()
         features = [(r.code, r.feature) for r in rows if r.code is not None]
     more = len(features) > q.limit

@@ -55,7 +55,6 @@ from sqlalchemy import TextClause, text
 from geo.errors import InvalidInput
 from geo.ogc_queryables import Queryable
 from geo.privacy import scrub
-from geo.sql import query
 
 LANGS = ("cql2-text", "cql2-json")
 #: The draft's name for the text encoding, which GDAL's OAPIF driver (3.12 still) sends: read
@@ -176,15 +175,17 @@ def to_sql(f: Cql2, found: Mapping[str, Queryable], collection: str) -> Where:
     return Where(sql, translator.params, translator.computed)
 
 
-def statement(name: str, where: Where | None) -> TextClause:
-    """The statement ``name`` with ``where`` spliced in; ``name_filtered`` when ``where``
-    names a computed queryable (the figures are then computed for every candidate)."""
+def statement(
+    plain: TextClause, where: Where | None, computed: TextClause | None = None
+) -> TextClause:
+    """``plain`` with ``where`` spliced in, or ``computed`` (the statement that computes the
+    figures for every candidate) when ``where`` names a computed queryable."""
     if where is None:
-        return query(name)
-    sql = query(f"{name}_filtered" if where.computed else name).text
-    if MARKER not in sql:
-        raise RuntimeError(f"statement {name} has no {{{{cql2_filter}}}}")
-    return text(sql.replace(MARKER, f"({where.sql})"))
+        return plain
+    chosen = computed if where.computed and computed is not None else plain
+    if MARKER not in chosen.text:
+        raise RuntimeError(f"no {{{{cql2_filter}}}} in {chosen.text[:80]!r}")
+    return text(chosen.text.replace(MARKER, f"({where.sql})"))
 
 
 class _Translator:
