@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from api.deps import GenerationDep
 from api.errors import headers_for, status_and_description
 from api.schemas import Strict
-from geo import geojson, ogc
+from geo import geojson, ogc, ogc_filter
 from geo.errors import InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
@@ -186,6 +186,36 @@ def get_crs(
 CrsDep = Annotated[ogc.Crs, Depends(get_crs)]
 
 
+def get_filter(
+    filter: Annotated[
+        str | None,
+        Query(description="A CQL2 filter (OGC API - Features Part 3) on the queryables."),
+    ] = None,
+    filter_lang: Annotated[
+        str | None,
+        Query(
+            alias="filter-lang",
+            description="`cql2-text` (default) or `cql2-json`.",
+            json_schema_extra={"enum": [*ogc_filter.LANGS, ogc_filter.GDAL_TEXT]},
+        ),
+    ] = None,
+    filter_crs: Annotated[
+        str | None,
+        Query(alias="filter-crs", description="CRS of the filter's geometries; default CRS84."),
+    ] = None,
+) -> ogc_filter.Cql2 | None:
+    crs = ogc.parse_crs(filter_crs, "filter-crs")
+    if filter is None:
+        for name, value in (("filter-lang", filter_lang), ("filter-crs", filter_crs)):
+            if value is not None:
+                raise InvalidInput(name, "is only meaningful with filter")
+        return None
+    return ogc_filter.parse(filter, filter_lang, lat_first=crs.lat_first)
+
+
+Cql2Dep = Annotated[ogc_filter.Cql2 | None, Depends(get_filter)]
+
+
 def get_items_query(
     generation: GenerationDep,
     crs: CrsDep,
@@ -207,6 +237,7 @@ def get_items_query(
         str | None,
         Query(description="Checked and ignored: areas carry no time (choose `generation`)."),
     ] = None,
+    cql2: Cql2Dep = None,
 ) -> ogc.ItemsQuery:
     if datetime is not None:
         ogc.check_datetime(datetime)
@@ -219,6 +250,7 @@ def get_items_query(
         bbox=ogc.parse_bbox(bbox, box_crs) if bbox is not None else None,
         limit=limit,
         after=after,
+        filter=cql2,
     )
 
 
@@ -303,6 +335,15 @@ def feature_response(
     ]
     body = feature[:-1] + ',"links":' + geojson.dumps(links) + "}"
     return Response(body, media_type=ogc.GEOJSON, headers=_crs_header(crs))
+
+
+def schema_type(request: Request) -> str:
+    """``application/schema+json`` (Part 3's type for queryables), or ``application/json`` for
+    a client that accepts only that (GDAL's OAPIF driver, which refuses any other type)."""
+    accept = request.headers.get("accept", "")
+    if ogc.JSON in accept and ogc.SCHEMA not in accept and "*/*" not in accept:
+        return ogc.JSON
+    return ogc.SCHEMA
 
 
 def not_found(path: str) -> NotFound:

@@ -49,6 +49,9 @@ from geo.errors import InvalidInput, NotFound
 from geo.geojson import GEOJSON
 from geo.heat import feature_text
 from geo.models import AreaLevel
+from geo.ogc_filter import Cql2, statement, to_sql
+from geo.ogc_queryables import REL as QUERYABLES_REL
+from geo.ogc_queryables import SCHEMA, document, queryables
 from geo.scope import Scope
 from geo.sql import query
 
@@ -76,6 +79,18 @@ CONFORMANCE = (
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/dataset-tilesets",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
     "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    # Part 3 (Filtering) and the CQL2 classes geo/ogc_filter.py implements
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
 )
 
 
@@ -302,6 +317,8 @@ def _collection(
             _link(href, "self", JSON, collection.label),
             _link(f"{href}/items", "items", GEOJSON, "the features"),
             _link(f"{href}/tiles", f"{OGC_REL}/tilesets-vector", JSON, "矢量切片集"),
+            _link(f"{href}/queryables", QUERYABLES_REL, SCHEMA, "可用于过滤的属性"),
+            _link(f"{href}/queryables", "queryables", SCHEMA, "可用于过滤的属性"),  # GDAL's rel
         ],
     }
 
@@ -322,6 +339,13 @@ def collections(conn: Connection, base: str, generation: int, *, scope: Scope) -
     }
 
 
+def queryables_document(conn: Connection, base: str, collection: CollectionId) -> dict[str, Any]:
+    """What a CQL2 filter may name in ``collection`` (Part 3), as a JSON Schema."""
+    majors = _majors(conn) if collection is CollectionId.INCIDENT_COUNTS else []
+    href = f"{base}/collections/{collection.value}/queryables"
+    return document(href, collection.label, queryables(collection.value, majors))
+
+
 # --- features ----------------------------------------------------------------------------
 
 
@@ -334,6 +358,7 @@ class ItemsQuery:
     bbox: tuple[float, float, float, float] | None = None
     limit: int = DEFAULT_LIMIT
     after: str | None = None
+    filter: Cql2 | None = None
 
 
 @dataclass(frozen=True)
@@ -361,6 +386,9 @@ def items(
     ``geo`` does not know them); only ``incident_counts`` uses it. ``code`` picks one feature.
     """
     check_limit(q.limit)
+    majors = _majors(conn) if collection is CollectionId.INCIDENT_COUNTS else []
+    found = queryables(collection.value, majors)
+    where = to_sql(q.filter, found, collection.value) if q.filter else None
     xmin, ymin, xmax, ymax = q.bbox if q.bbox else (None, None, None, None)
     params: dict[str, Any] = {
         "g": q.generation,
@@ -373,23 +401,29 @@ def items(
         "limit": q.limit + 1,
         "lat_first": q.crs.lat_first,
         **scope.params(),
+        **(where.params if where else {}),
     }
     if collection is CollectionId.INCIDENT_COUNTS:
-        majors = [major for major, _ in _majors(conn)]
         rows = conn.execute(
-            query("ogc_incident_counts"), {**params, "closed": sorted(closed)}
+            statement(query("ogc_incident_counts"), where, query("ogc_incident_counts_filtered")),
+            {**params, "closed": sorted(closed)},
         ).all()
+        codes = [major for major, _ in majors]
         features = [
-            (r.code, _count_feature(r.code, r.name, r.population, r.counts, r.geometry, majors))
+            (r.code, _count_feature(r.code, r.name, r.population, r.counts, r.geometry, codes))
             for r in rows
             if r.code is not None
         ]
     elif collection is CollectionId.COVERAGE:
-        rows = conn.execute(query("ogc_coverage"), {**params, "now": datetime.now(UTC)}).all()
+        now = datetime.now(UTC)
+        rows = conn.execute(
+            statement(query("ogc_coverage"), where, query("ogc_coverage_filtered")),
+            {**params, "now": now},
+        ).all()
         features = [(r.code, r.feature) for r in rows if r.code is not None]
     else:
         rows = conn.execute(
-            query("ogc_area_items"), {**params, "level": collection.level.value}
+            statement(query("ogc_area_items"), where), {**params, "level": collection.level.value}
         ).all()
         features = [(r.code, r.feature) for r in rows if r.code is not None]
     more = len(features) > q.limit
@@ -408,6 +442,7 @@ def _count_feature(
     properties: dict[str, Any] = {
         "code": code,
         "name": name,
+        "township_code": code[:9],
         "population": population,
         "open_count": sum(o for o, _ in per_major.values()),
         "total_count": sum(t for _, t in per_major.values()),

@@ -1,4 +1,4 @@
-"""OGC API - Features (Part 1 Core, Part 2 CRS), mounted at ``/ogc``, for QGIS and GDAL.
+"""OGC API - Features (Parts 1 Core, 2 CRS, 3 Filtering), mounted at ``/ogc``, for QGIS and GDAL.
 
 JSON only. The domain is :mod:`geo.ogc`; parameters, responses and the error format are in
 :mod:`api.ogc`. Collections describe the current generation; ``next`` links pin the
@@ -33,10 +33,11 @@ from api.ogc import (
     json_only,
     json_response,
     not_found,
+    schema_type,
 )
 from api.ogc_edit import can_plan
 from cases.models import CLOSED_STATUSES
-from geo import ogc
+from geo import geojson, ogc
 from geo.ogc_edit import plan_collections
 
 router = APIRouter(
@@ -140,6 +141,18 @@ def item(
         closed=CLOSED,
     )
     return feature_response(request, urls.base, collection, feature, crs)
+
+
+@router.get(
+    "/collections/{collectionId}/queryables",
+    responses={200: {"content": {ogc.SCHEMA: {}}}, **errors_doc(404)},
+    summary="可过滤的属性（JSON Schema）",
+)
+def queryables(
+    request: Request, collection: CollectionDep, principal: Reader, conn: ConnDep, urls: UrlsDep
+) -> Response:
+    document = ogc.queryables_document(conn, urls.base, collection)
+    return Response(geojson.dumps(document), media_type=schema_type(request))
 
 
 @router.get("/{path:path}", include_in_schema=False)

@@ -2,7 +2,8 @@
 -- code order, one page after the code :after, with numberMatched on every row. The count row
 -- is LEFT JOINed so that a page past the end still says how many matched (feature NULL).
 -- bbox is exact (&& on the GiST index, then ST_Intersects), as the standard asks; :code picks
--- one feature; only areas inside the scope (fragment area_in_scope) match.
+-- one feature; only areas inside the scope (fragment area_in_scope) match, and only those the
+-- client's CQL2 filter keeps (fragment cql2_filter; queryables in geo/ogc_queryables.py).
 -- Exteriors are counter-clockwise on the ground (ST_ForcePolygonCCW); with
 -- :lat_first the coordinates are flipped to EPSG:4490's own axis order (latitude, longitude).
 WITH matched AS MATERIALIZED (
@@ -16,6 +17,7 @@ WITH matched AS MATERIALIZED (
       AND (CAST(:xmin AS float8) IS NULL
            OR (a.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490)
                AND ST_Intersects(a.geom, ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490))))
+      AND {{cql2_filter}}
 )
 SELECT n.number_matched, page.code, page.feature
 FROM (SELECT count(*) AS number_matched FROM matched) n
@@ -34,6 +36,7 @@ LEFT JOIN LATERAL (
                    'level', m.level,
                    'kind', m.kind,
                    'parent_code', p.code,
+                   'township_code', left(m.code, 9),
                    'population', m.population,
                    'generation_low', m.generation_low,
                    'generation_high', m.generation_high)

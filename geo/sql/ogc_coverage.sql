@@ -3,6 +3,8 @@
 -- (fragment micro_grid_coverage): counts, shares' parts, the last contact and whether it is
 -- uncovered. Counts only: never a household, a person or a member. numberMatched as in
 -- ogc_area_items.sql; coverage is computed for the page's micro-grids only.
+-- A CQL2 filter on the area's own queryables applies in matched (fragment cql2_filter); one
+-- naming a computed figure runs ogc_coverage_filtered.sql instead.
 WITH matched AS MATERIALIZED (
     SELECT a.id, a.code, a.name, a.geom
     FROM area a
@@ -13,6 +15,7 @@ WITH matched AS MATERIALIZED (
       AND (CAST(:xmin AS float8) IS NULL
            OR (a.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490)
                AND ST_Intersects(a.geom, ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490))))
+      AND {{cql2_filter}}
 ),
 page AS MATERIALIZED (
     SELECT m.* FROM matched m
@@ -35,6 +38,7 @@ LEFT JOIN LATERAL (
                'properties', json_build_object(
                    'code', p.code,
                    'name', p.name,
+                   'township_code', left(p.code, 9),
                    'households', c.households,
                    'claimed', c.claimed,
                    'visited', c.visited,

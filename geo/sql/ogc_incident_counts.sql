@@ -9,6 +9,8 @@
 -- Scope: only micro-grids inside the caller's area (fragment area_in_scope), and only
 -- incidents in the caller's scope (fragment incident_in_scope: held in an area inside it and
 -- routed to the caller's department); an assigned incident is held in its micro-grid.
+-- A CQL2 filter on the area's own queryables applies in matched (fragment cql2_filter); one
+-- naming a computed figure runs ogc_incident_counts_filtered.sql instead.
 WITH matched AS MATERIALIZED (
     SELECT a.id, a.code, a.name, a.population, a.geom
     FROM area a
@@ -19,6 +21,7 @@ WITH matched AS MATERIALIZED (
       AND (CAST(:xmin AS float8) IS NULL
            OR (a.geom && ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490)
                AND ST_Intersects(a.geom, ST_MakeEnvelope(:xmin, :ymin, :xmax, :ymax, 4490))))
+      AND {{cql2_filter}}
 ),
 page AS MATERIALIZED (
     SELECT m.*
