@@ -355,6 +355,7 @@ def _incident(conn: Connection, report: Report, point: Any, start: Any, source: 
     )
     # as the database gives them back: a time in the session's time zone, media as JSON
     written.occurred_at = _as_stored(report.occurred_at, start.now)
+    written.step_due_at = _as_stored(step_due_at, start.now)
     written.media = json.loads(media)
     news = live.created(code, start.category_code, point, placement, desk.department_code)
     return _Incident(params, views.view(written, links), news)
