@@ -71,18 +71,34 @@ def record(
             "reason, client) VALUES (:actor, :role, :action, :type, :id, "
             "CAST(:before AS jsonb), CAST(:after AS jsonb), :reason, :client)"
         ),
-        {
-            "actor": actor.username,
-            "role": actor.role,
-            "action": action,
-            "type": object_type,
-            "id": None if object_id is None else str(object_id),
-            "before": _json(before),
-            "after": _json(after),
-            "reason": reason,
-            "client": actor.client,
-        },
+        values(actor, action, object_type, object_id, before=before, after=after, reason=reason),
     )
+
+
+def values(
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: str | int | None,
+    *,
+    before: Any = None,
+    after: Any = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """The bind parameters of one entry (``actor``, ``role``, ``action``, ``type``, ``id``,
+    ``before``, ``after``, ``reason``, ``client``), for a statement that writes it along with
+    the change it describes (:func:`record` is that statement alone)."""
+    return {
+        "actor": actor.username,
+        "role": actor.role,
+        "action": action,
+        "type": object_type,
+        "id": None if object_id is None else str(object_id),
+        "before": _json(before),
+        "after": _json(after),
+        "reason": reason,
+        "client": actor.client,
+    }
 
 
 def recent(conn: Connection, actor: str, action: str, seconds: int) -> tuple[int, float]:

@@ -1,8 +1,9 @@
 """Who gets an incident once its place is known: the grid's worker and the routed department.
 
-One rule each, written once (``sql/desks.sql``) and used one incident at a time
-(:func:`desk_for`, intake) and set-wise (:func:`desks_for`, the import and the re-assignment
-after a redraw):
+One rule each, written once (the SQL fragments ``routed_department`` and ``grid_worker``) and
+used one incident at a time (:func:`desk_for`; intake applies them inside its first statement,
+``sql/intake_start.sql``) and set-wise (``sql/desks.sql``: :func:`desks_for`, the import and
+the re-assignment after a redraw):
 
 - **the department**: the township's routing override for the category, else the category's
   own department; the time limit is the category's;

@@ -1,10 +1,21 @@
 """Intake: a report becomes an incident on the right desk, exactly once per Idempotency-Key.
 
-Everything a report causes happens in ONE transaction: the key is claimed, the point placed,
-the department and member chosen, the incident and the first entry of its trail written,
-the response stored against the key, the audit entry written, and a ``NOTIFY`` queued
-(PostgreSQL delivers it only on commit). A failure anywhere rolls all of it back; nothing is
-half-written.
+Everything a report causes happens in ONE transaction of two statements, so a failure anywhere
+(a crash, a refusal, a lost connection) rolls all of it back; nothing is half-written:
+
+1. ``sql/intake_start.sql`` claims the key, reserves the year's next code, places the point
+   in the current generation, finds the desk (department and grid worker), the accept step's
+   time limit and the possible duplicates, and reads what the answer shows of them;
+2. in between, Python refuses what must be refused (a rate limit, an unknown category, no
+   generation, no department) and builds the answer (:func:`cases.views.view`, masked) and
+   the accept deadline (the working calendar, :mod:`cases.loop.calendar`);
+3. ``sql/intake_write.sql`` writes the incident, the first entry of its trail, the audit
+   entry and the answer stored against the key, and queues a ``NOTIFY`` (PostgreSQL delivers
+   it only on commit).
+
+Each statement is atomic on its own and both run in the one transaction: a report is either
+written whole (incident, trail, audit row, stored answer, code, notification) or not at all,
+its code given back. The answer is built from the values written, not read back.
 
 Keys belong to the account that sent them: the key is stored as ``<account id>:<key>``, so two
 accounts using the same key file two incidents and never see each other's answer. A replayed
@@ -24,6 +35,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from psycopg.errors import LockNotAvailable
@@ -33,14 +46,15 @@ from sqlalchemy.exc import OperationalError
 from access import audit
 from access.audit import Actor
 from cases import live, views
-from cases.codes import TIMEZONE, reserve_codes
-from cases.dispatch import Desk, desk_for
+from cases.codes import TIMEZONE, format_code
+from cases.dispatch import Desk
 from cases.errors import IdempotencyInProgress, IdempotencyKeyMissing, IdempotencyKeyReused
-from cases.loop import limits
+from cases.loop import calendar
+from cases.models import IncidentStatus
 from cases.report import id_number_problem
 from cases.routing import minor_category
 from cases.sql import query
-from geo.assign import Placement, place
+from geo import assign
 from geo.errors import InvalidInput, NotFound
 from geo.points import parse_point
 from geo.privacy import mask_strings
@@ -144,28 +158,23 @@ def submit(
     fingerprint = report.fingerprint()
     try:
         with _transaction(engine, within) as conn:
-            start = conn.execute(
-                query("intake_begin"),
-                {"wait": KEY_WAIT, "key": stored_key, "ttl": KEY_TTL, "timezone": TIMEZONE,
-                 "category": report.category},
-            ).one()  # fmt: skip
-            replay = _claim_key(conn, stored_key, fingerprint, shown=key)
-            if replay is not None:
-                return replace(replay, body=_as_seen_by(replay.body, scope))
+            params = _start_params(report, point, stored_key, fingerprint, nearest_limit_m, scope)
+            start = conn.execute(query("intake_start"), params).one()
+            if not start.claimed:
+                replay = _replay(conn, stored_key, fingerprint, shown=key)
+                if replay is not None:
+                    return replace(replay, body=_as_seen_by(replay.body, scope))
+                start = conn.execute(query("intake_start"), params).one()  # it had expired
+                if not start.claimed:  # someone else took it over first: theirs, replayed
+                    replay = _replay(conn, stored_key, fingerprint, shown=key)
+                    if replay is None:  # pragma: no cover - a key is not taken over twice
+                        raise IdempotencyInProgress(f"Idempotency-Key {key!r} is being reused")
+                    return replace(replay, body=_as_seen_by(replay.body, scope))
             if admit is not None:
                 admit()
-            if start.category_code is None:
-                minor_category(conn, report.category)  # refuses it, listing the valid codes
-            if start.generation is None:
-                raise NotFound("no boundary generation has been published yet")
-            placement = place(conn, point.lon, point.lat, start.generation, nearest_limit_m)
-            desk = desk_for(conn, placement, start.category_code)
-            incident_id, code = _insert(conn, report, point, start, desk, stored_key, source, actor)
-            view = _view(conn, incident_id, placement)
-            audit.record(conn, actor, "incident.create", "incident", view["code"], after=view)
-            body = view | {"possible_duplicates": _duplicates(conn, incident_id, scope)}
-            news = live.created(code, start.category_code, point, placement, desk.department_code)
-            _answer(conn, stored_key, incident_id, body, news)
+            incident = _incident(conn, report, point, start, source)
+            body = incident.view | {"possible_duplicates": _duplicates(start)}
+            conn.execute(query("intake_write"), _write_params(incident, body, stored_key, actor))
             return Outcome(201, _as_seen_by(body, scope))
     except OperationalError as exc:
         if isinstance(exc.orig, LockNotAvailable):
@@ -212,23 +221,33 @@ def _check_reporter(report: Report) -> None:
         raise InvalidInput("reporter.id_number", problem)
 
 
-def _claim_key(conn: Connection, key: str, fingerprint: str, *, shown: str) -> Outcome | None:
-    """Claim ``key`` for this transaction (``intake_begin.sql`` forgot it if it expired), or
-    return the stored answer of its first use; errors name the key as the client sent it
-    (``shown``)."""
-    claimed = conn.execute(
-        text(
-            "INSERT INTO idempotency_key (key, request_hash) VALUES (:key, :hash) "
-            "ON CONFLICT (key) DO NOTHING RETURNING key"
-        ),
-        {"key": key, "hash": fingerprint},
-    ).scalar_one_or_none()
-    if claimed is not None:
+def _start_params(
+    report: Report, point: Any, key: str, fingerprint: str, limit_m: float, scope: Scope
+) -> dict[str, Any]:
+    """The parameters of ``intake_start.sql``."""
+    return {
+        "wait": KEY_WAIT,
+        "key": key,
+        "hash": fingerprint,
+        "timezone": TIMEZONE,
+        "category": report.category,
+        "urgent": report.urgent,
+        "lon": point.lon,
+        "lat": point.lat,
+        "limit_m": limit_m,
+        "radius": DUPLICATE_RADIUS_M,
+        "window": DUPLICATE_WINDOW,
+        **scope.params(),
+    }
+
+
+def _replay(conn: Connection, key: str, fingerprint: str, *, shown: str) -> Outcome | None:
+    """The stored answer of the first use of ``key``, which ``intake_start.sql`` could not
+    claim; None when the key had expired (``intake_replay.sql`` deleted it: claim it again).
+    Errors name the key as the client sent it (``shown``)."""
+    stored = conn.execute(query("intake_replay"), {"key": key, "ttl": KEY_TTL}).one_or_none()
+    if stored is None or stored.expired:
         return None
-    stored = conn.execute(
-        text("SELECT request_hash, status_code, response FROM idempotency_key WHERE key = :key"),
-        {"key": key},
-    ).one()
     if stored.request_hash != fingerprint:
         raise IdempotencyKeyReused(
             "Idempotency-Key", f"{shown!r} was already used for a different report", where="header"
@@ -240,19 +259,51 @@ def _claim_key(conn: Connection, key: str, fingerprint: str, *, shown: str) -> O
     return Outcome(stored.status_code, stored.response, replayed=True)
 
 
-def _insert(
-    conn: Connection,
-    report: Report,
-    point: Any,
-    start: Any,
-    desk: Desk,
-    key: str,
-    source: str,
-    actor: Actor,
-) -> tuple[int, str]:
-    """Write the incident and the first entry of its trail; its id and code."""
-    placement = desk.placement
-    (code,) = reserve_codes(conn, start.year)
+#: What a new incident starts with, written by ``intake_write.sql`` and shown in the answer.
+NEW = {
+    "version": 1,
+    "level": "micro_grid",
+    "card": "none",
+    "delay_state": "none",
+    "transfers": 0,
+    "reopened_count": 0,
+}
+
+
+@dataclass(frozen=True)
+class _Incident:
+    """A report about to be written: the incident's columns and trail entry (``params``), its
+    view (the answer without the duplicates) and the live map's news."""
+
+    params: dict[str, Any]
+    view: dict[str, Any]
+    news: dict[str, Any]
+
+
+def _incident(conn: Connection, report: Report, point: Any, start: Any, source: str) -> _Incident:
+    """The incident ``intake_start.sql`` prepared (its row ``start``), or the refusal: an
+    unknown category, no generation, no banner to queue in, no department, no time limit."""
+    if start.category_code is None:
+        minor_category(conn, report.category)  # refuses it, listing the valid codes
+    if start.generation is None:
+        raise NotFound("no boundary generation has been published yet")
+    if start.how is None:
+        raise NotFound(f"generation {start.generation} has no banner to queue the point in")
+    if start.department_id is None:
+        raise NotFound(f"category {start.category_code} has no department to route to")
+    if start.limit_amount is None:
+        raise NotFound(f"no time limit for step accept (urgent: {report.urgent})")
+    links = [{"level": lv, "id": int(i), "code": c, "name": n} for lv, i, c, n in start.chain]
+    row = SimpleNamespace(how=start.how, id=start.queue_area_id, distance_m=start.distance_m,
+                          tied=start.tied)  # fmt: skip
+    placement = assign.placement(row, links, start.generation)
+    desk = Desk(placement, start.member_id, start.department_id, start.department_code)
+    code = format_code(start.year, start.number)
+    # The accept deadline runs from the report time (the transaction's) on the calendar.
+    step_due_at = calendar.current(conn, start.calendar_stamp).add(
+        start.now, Decimal(start.limit_amount), start.limit_unit
+    )
+    media = json.dumps(report.media, ensure_ascii=False)
     params = {
         "code": code,
         "category": start.category_code,
@@ -266,16 +317,13 @@ def _insert(
         "reporter_name": report.reporter_name,
         "reporter_phone": report.reporter_phone,
         "reporter_id_number": _upper(report.reporter_id_number),
-        "media": json.dumps(report.media, ensure_ascii=False),
+        "media": media,
         **desk.columns(),
-        "key": key,
+        "deadline_at": start.deadline_at,
         "source": source,
         "urgent": report.urgent,
-        # The accept deadline runs from the report time (the transaction's) on the calendar.
-        "step_due_at": limits.step_due(
-            conn, _Case(start.category_code, report.urgent), "accept", start.now
-        ),
-        "actor": actor.username,
+        "step_due_at": step_due_at,
+        **NEW,
         "event_data": json.dumps(
             {
                 "assignment": placement.assignment.value,
@@ -285,15 +333,49 @@ def _insert(
             }
         ),
     }
-    return int(conn.execute(query("insert_incident"), params).scalar_one()), code
+    queue = next(level for level, area in placement.areas.items() if area[0] == row.id)
+    shown = {f"{p}_{k}": getattr(start, f"{p}_{k}") for p, k in _SHOWN}
+    written = SimpleNamespace(
+        **(params | shown),
+        status=IncidentStatus.REPORTED.value,
+        category_code=start.category_code,
+        major_code=start.major_code,
+        major_name=start.major_name,
+        sensitive=start.sensitive,
+        reported_at=start.now,
+        generation_id=placement.generation,
+        assignment_distance_m=placement.distance_m,
+        member_id=start.member_id,
+        queue_code=placement.areas[queue][1],
+        queue_name=placement.areas[queue][2],
+        queue_level=queue,
+        tied_codes=placement.tied_codes,
+        closed_level=None,
+        evaluation=None,
+    )
+    # as the database gives them back: a time in the session's time zone, media as JSON
+    written.occurred_at = _as_stored(report.occurred_at, start.now)
+    written.step_due_at = _as_stored(step_due_at, start.now)
+    written.media = json.loads(media)
+    news = live.created(code, start.category_code, point, placement, desk.department_code)
+    return _Incident(params, views.view(written, links), news)
 
 
-@dataclass(frozen=True)
-class _Case:
-    """What the accept deadline reads of a new case (:class:`cases.loop.limits.CaseRow`)."""
+#: The columns of the answer that ``intake_start.sql`` read: ``<prefix>_<name>``.
+_SHOWN = (
+    ("category", "name"),
+    ("member", "name"),
+    ("member", "phone"),
+    ("member", "kind"),
+    ("department", "code"),
+    ("department", "name"),
+)
 
-    category_code: str
-    urgent: bool
+
+def _as_stored(at: datetime | None, now: datetime) -> datetime | None:
+    """``at`` as the database gives a stored time back: in the time zone of ``now``, a time
+    it gave."""
+    return None if at is None else at.astimezone(now.tzinfo)
 
 
 def _upper(number: str | None) -> str | None:
@@ -306,53 +388,34 @@ def _as_seen_by(body: dict[str, Any], scope: Scope) -> dict[str, Any]:
     return views.as_seen_by(mask_strings(body), scope)
 
 
-def _duplicates(conn: Connection, incident_id: int, scope: Scope) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        query("duplicates"),
-        {
-            "id": incident_id,
-            "radius": DUPLICATE_RADIUS_M,
-            "window": DUPLICATE_WINDOW,
-            **scope.params(),
-        },
+def _duplicates(start: Any) -> list[dict[str, Any]]:
+    """The possible duplicates ``intake_start.sql`` found, nearest first."""
+    found = zip(
+        start.duplicate_codes or [],
+        start.duplicate_distances or [],
+        start.duplicate_times or [],
+        strict=True,
     )
     return [
-        {
-            "code": r.code,
-            "distance_m": round(r.distance_m, 1),
-            "reported_at": r.reported_at.isoformat(),
-        }
-        for r in rows
+        {"code": code, "distance_m": round(distance, 1), "reported_at": at.isoformat()}
+        for code, distance, at in found
     ]
 
 
-def _view(conn: Connection, incident_id: int, placement: Placement) -> dict[str, Any]:
-    """The new incident as :func:`cases.views.incident_view` shows it, its chain being the
-    placement's (the queue area's, banner first)."""
-    row = conn.execute(query("incident_view"), {"id": incident_id}).one()
-    links = [
-        {"level": level, "id": area_id, "code": code, "name": name}
-        for level, (area_id, code, name) in placement.areas.items()
-    ]
-    return views.view(row, links)
-
-
-def _answer(
-    conn: Connection, key: str, incident_id: int, body: dict[str, Any], news: dict[str, Any]
-) -> None:
-    """Store ``body`` as the answer to ``key`` and queue the live map's ``news``
-    (:mod:`cases.live`), in one statement; PostgreSQL sends the notification only if the
-    transaction commits."""
-    conn.execute(
-        text(
-            "WITH stored AS (UPDATE idempotency_key SET status_code = 201, response = :body, "
-            "incident_id = :id WHERE key = :key) SELECT pg_notify(:channel, :payload)"
-        ),
-        {
-            "body": json.dumps(body, ensure_ascii=False),
-            "id": incident_id,
-            "key": key,
-            "channel": live.CHANNEL,
-            "payload": live.payload(news),
-        },
+def _write_params(
+    incident: _Incident, body: dict[str, Any], key: str, actor: Actor
+) -> dict[str, Any]:
+    """The parameters of ``intake_write.sql``: the incident, its audit entry (the view as
+    written), the answer stored against ``key`` and the notification."""
+    entry = audit.values(
+        actor, "incident.create", "incident", incident.view["code"], after=incident.view
     )
+    return {
+        **incident.params,
+        "key": key,
+        "actor": actor.username,
+        **{f"audit_{name}": value for name, value in entry.items()},
+        "body": json.dumps(body, ensure_ascii=False),
+        "channel": live.CHANNEL,
+        "payload": live.payload(incident.news),
+    }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -64,7 +65,12 @@ def place(conn: Connection, lon: float, lat: float, generation: int, limit_m: fl
     ).all()
     if not rows:
         raise NotFound(f"generation {generation} has no banner to queue the point in")
-    row = rows[0]
+    return placement(rows[0], chain(conn, rows[0].id), generation)
+
+
+def placement(row: Any, links: list[dict[str, Any]], generation: int) -> Placement:
+    """The :class:`Placement` a row of fragment ``placement`` (``how``, ``id``,
+    ``distance_m``, ``tied``) and the queue area's chain ``links`` (banner first) say."""
     if row.how == "covered":
         tied = list(row.tied) if row.tied and len(row.tied) > 1 else []
         how = Assignment.BOUNDARY_TIE if tied else Assignment.COVERED
@@ -72,7 +78,6 @@ def place(conn: Connection, lon: float, lat: float, generation: int, limit_m: fl
         tied, how = [], Assignment.NEAREST
     else:
         tied, how = [], Assignment.UNASSIGNED
-    links = chain(conn, row.id)
     return Placement(
         assignment=how,
         generation=generation,

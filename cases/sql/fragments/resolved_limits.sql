@@ -1,0 +1,1 @@
+../../loop/sql/fragments/resolved_limits.sql
