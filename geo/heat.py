@@ -162,7 +162,7 @@ class Outlines:
     population: list[int | None]
     geometry: list[str]
     heads: list[bytes]
-    population_json: np.ndarray
+    population_json: list[str]
     residents: np.ndarray
 
 
@@ -342,15 +342,10 @@ def _areas_body(
         "filter": where.describe(),
     }
     ends = tails(
-        [
-            '"count":',
-            numbers(counts, hidden),
-            ',"rate":',
-            numbers(rate, no_rate),
-            ',"population":',
-            found.population_json,
-            "}}",
-        ]
+        '"count":{},"rate":{},"population":{}',
+        numbers(counts, hidden),
+        numbers(rate, no_rate),
+        found.population_json,
     )
     return collection_bytes(members, found.heads, ends)
 

@@ -248,19 +248,12 @@ def _body(
     around = np.rint(weights.graph.lag(counts)).astype(np.int64)  # binary, no self-weight
     hidden = (counts > 0) & (counts < k)
     ends = tails(
-        [
-            '"count":',
-            numbers(counts, hidden),
-            ',"neighbour_count":',
-            numbers(around, (around > 0) & (around < k)),
-            ',"gi_z":',
-            numbers(z, ~np.isfinite(z)),
-            ',"p_sim":',
-            numbers(p, ~np.isfinite(p)),
-            ",",
-            _CLASS_JSON[classes],
-            "}}",
-        ]
+        '"count":{},"neighbour_count":{},"gi_z":{},"p_sim":{},{}',
+        numbers(counts, hidden),
+        numbers(around, (around > 0) & (around < k)),
+        numbers(z, ~np.isfinite(z)),
+        numbers(p, ~np.isfinite(p)),
+        _CLASS_JSON[classes].tolist(),
     )
     tally = np.bincount(classes, minlength=len(KEYS)).tolist()
     members = {
