@@ -39,3 +39,8 @@ def feature_response(feature: dict[str, Any]) -> Response:
 def feature_set(features: FeatureSet) -> Response:
     """A FeatureCollection of ``features`` with their top-level members (breaks, totals …)."""
     return Response(content=collection(features.features, **features.members), media_type=GEOJSON)
+
+
+def geojson_body(body: bytes) -> Response:
+    """GeoJSON text already encoded (:func:`geo.heat.areas`, :func:`geo.hotspots.hotspots`)."""
+    return Response(content=body, media_type=GEOJSON)

@@ -90,7 +90,13 @@ def drop_database(where: Cluster, name: str) -> None:
 
 
 def add_province(url: str) -> int:
-    """Add nine translated copies of every area (new ids and codes); returns micro-grids."""
+    """Add nine translated copies of the banner and every area inside it (new ids and codes,
+    each copy's banner under the banner's own parent); returns micro-grids.
+
+    Only the banner is copied: a copy of the province or city level, or of the sample's
+    second place (Haibowan, with the banner's code suffixes), would reuse a copy's codes for
+    other shapes, which the area code registry refuses.
+    """
     engine = create_engine(url)
     with engine.begin() as conn:
         offset = conn.execute(text("SELECT max(id) + 1 FROM area")).scalar_one()
@@ -101,8 +107,9 @@ def add_province(url: str) -> int:
                     "INSERT INTO area (id, code, name, level, kind, population, parent_id, "
                     "generation_low, generation_high, geom) "
                     "SELECT id + :o, :prefix || substr(code, 7), name || ' ' || :k, level, kind, "
-                    "population, parent_id + :o, generation_low, generation_high, "
-                    "ST_Translate(geom, :dx, :dy) FROM area WHERE id < :base"
+                    "population, CASE WHEN code = '150621' THEN parent_id ELSE parent_id + :o END, "
+                    "generation_low, generation_high, ST_Translate(geom, :dx, :dy) FROM area "
+                    "WHERE id < :base AND code LIKE '150621%'"
                 ),
                 {"o": k * offset, "prefix": f"1599{k:02d}", "k": k, "dx": dx, "dy": dy,
                  "base": offset},

@@ -1,16 +1,19 @@
 """Where incidents concentrate: counts and rates per micro-grid, and hexagonal density bins.
 
-Counting happens in PostGIS (``GROUP BY``); Python only splices the counts into RFC 7946
-features and picks the class breaks. The micro-grids' names, populations and outlines (as
-GeoJSON text, per simplification) are read once per generation and scope and kept
-(:func:`outlines`): a generation's areas never change once it exists. Both outputs are
-:class:`FeatureSet` values: features as JSON text plus the collection's top-level members.
+Counting happens in PostGIS (``GROUP BY``); numpy splices the counts into RFC 7946
+features (:mod:`geo.heat_body`, no Python per feature) and picks the class breaks. The
+micro-grids' names, populations and outlines (as GeoJSON text, per simplification) are read
+once per generation and scope and kept (:func:`outlines`): a generation's areas never change
+once it exists. :func:`areas` answers the encoded FeatureCollection, kept per counts
+(:data:`BODIES`); :func:`bins` a :class:`FeatureSet`: features as JSON text plus the
+collection's top-level members.
 
-Class breaks are **Fisher-Jenks natural breaks** (``mapclassify.FisherJenks``, five classes)
-of the micro-grids that have at least one incident; micro-grids without incidents form their
-own class below the first break. The data are strongly skewed: over two years 78 % of the
-micro-grids with a dispute have exactly one, so quintiles collapse to three classes
-(1, 2, 3-13) while Fisher-Jenks gives 1, 2-3, 4-5, 6-8, 9-13.
+Class breaks are **Fisher-Jenks natural breaks** (mapclassify's ``FisherJenks`` breaks,
+computed by :func:`geo.breaks.fisher_jenks`, five classes) of the micro-grids that have at
+least one incident; micro-grids without incidents form their own class below the first break.
+The data are strongly skewed: over two years 78 % of the micro-grids with a dispute have
+exactly one, so quintiles collapse to three classes (1, 2, 3-13) while Fisher-Jenks gives 1,
+2-3, 4-5, 6-8, 9-13.
 
 Both count only the incidents inside the caller's :class:`~geo.scope.Scope`: held in an area
 inside it and, for department staff, routed to their department; the micro-grids listed are
@@ -51,7 +54,10 @@ import numpy as np
 from sqlalchemy import Connection, text
 
 from geo.areas import METRES_PER_DEGREE
+from geo.breaks import fisher_jenks
 from geo.errors import InvalidInput
+from geo.geojson import dumps
+from geo.heat_body import Bodies, collection_bytes, digest, numbers, tails
 from geo.scope import WHOLE_BANNER, Scope
 from geo.sql import query
 
@@ -145,8 +151,9 @@ class MicroGridCount:
 class Outlines:
     """The live micro-grids of a generation inside a scope, in code order, as columns.
 
-    ``heads`` are each micro-grid's Feature text up to its ``name`` property, ready for the
-    remaining properties and the closing braces (:meth:`feature`).
+    ``heads`` are each micro-grid's Feature text up to its ``name`` property (UTF-8), ready
+    for the remaining properties and the closing braces (:func:`geo.heat_body.tails`);
+    ``residents`` the population as floats, NaN where there is none (no rate).
     """
 
     ids: tuple[int, ...]
@@ -154,11 +161,9 @@ class Outlines:
     names: list[str]
     population: list[int | None]
     geometry: list[str]
-    heads: list[str]
-
-    def feature(self, i: int, tail: str) -> str:
-        """Feature ``i`` with ``tail``, the properties after ``name`` as JSON members."""
-        return f"{self.heads[i]},{tail}}}}}"
+    heads: list[bytes]
+    population_json: list[str]
+    residents: np.ndarray
 
 
 #: Outlines kept at once (each scope and simplification of a generation is one).
@@ -186,13 +191,16 @@ def outlines(
     rows = conn.execute(
         query("heat_outlines"), {"g": generation, "tolerance": tolerance, **scope.params()}
     ).all()
+    population = np.array([-1 if r.population is None else r.population for r in rows])
     built = Outlines(
         ids=tuple(r.id for r in rows),
         codes=[r.code for r in rows],
         names=[r.name for r in rows],
         population=[r.population for r in rows],
         geometry=[r.geometry for r in rows],
-        heads=[_head(r.code, r.geometry, r.name) for r in rows],
+        heads=[_head(r.code, r.geometry, r.name).encode() for r in rows],
+        population_json=numbers(population, population < 0),
+        residents=np.where(population > 0, population, np.nan).astype(np.float64),
     )
     with _outlines_lock:
         _outlines[key] = built
@@ -280,21 +288,14 @@ def feature_text(code: str, geometry: str, properties: dict[str, Any]) -> str:
     return f'{head}{geometry},"properties":{props}}}'
 
 
-def _json_number(value: float | None) -> str:
-    """A number as ``json.dumps`` writes it (``repr``), or ``null``."""
-    return "null" if value is None else repr(value)
-
-
 def natural_breaks(values: Sequence[float] | np.ndarray, k: int = CLASSES) -> list[float]:
     """Upper bounds of at most ``k`` Fisher-Jenks classes of the positive ``values``."""
-    import mapclassify  # compiles a numba kernel on import (~2 s); warmed with Gi*
-
     positive = np.asarray(values, dtype=np.float64)
-    positive = positive[positive > 0]
-    distinct = np.unique(positive)
-    if distinct.size <= k:
-        return [float(b) for b in distinct]
-    return [float(b) for b in mapclassify.FisherJenks(positive, k=k).bins]
+    return fisher_jenks(positive[positive > 0], k)
+
+
+#: Responses kept (:class:`geo.heat_body.Bodies`): a province's is ~30 MB at full detail.
+BODIES = Bodies(budget=192 * 2**20)
 
 
 def areas(
@@ -305,47 +306,48 @@ def areas(
     scope: Scope,
     simplify_m: float = 0.0,
     k: int = 0,
-) -> FeatureSet:
-    """Micro-grids with ``count``, ``rate`` per 1,000 residents and natural class breaks.
+) -> bytes:
+    """Micro-grids with ``count``, ``rate`` per 1,000 residents and natural class breaks, as
+    an encoded FeatureCollection.
 
     Top-level members: ``breaks`` (count classes, as upper bounds), ``rate_breaks``,
     ``classification`` (how they were made), ``total``, ``generation``, ``filter`` and
     ``suppressed_below`` (``k``, or null when nothing is suppressed).
     """
-    found, all_counts = counts_and_outlines(
+    found, counts = counts_and_outlines(
         conn, where, generation=generation, scope=scope, simplify_m=simplify_m
     )
-    counts = shown(all_counts.tolist(), k)
-    rate = [
-        None if n is None else r
-        for n, r in zip(counts, rates(all_counts, found.population), strict=True)
-    ]
-    features = [
-        found.feature(
-            i,
-            f'"count":{_json_number(n)},"rate":{_json_number(r)},"population":{_json_number(p)}',
-        )
-        for i, (n, r, p) in enumerate(zip(counts, rate, found.population, strict=True))
-    ]
-    visible = [n or 0 for n in counts]
-    rates_or_0 = [r or 0.0 for r in rate]
-    return FeatureSet(
-        features,
-        {
-            "total": sum(visible),
-            "suppressed_below": k if k > 1 else None,
-            "breaks": natural_breaks(visible),
-            "rate_breaks": natural_breaks(rates_or_0),
-            "classification": {
-                "method": "Fisher-Jenks natural breaks (mapclassify)",
-                "classes": CLASSES,
-                "of": "micro-grids with count > 0; count 0 is a class of its own",
-                "bounds": "upper, inclusive",
-            },
-            "generation": generation,
-            "filter": where.describe(),
+    key = ("areas", generation, k, dumps(where.describe()), digest(counts))
+    return BODIES.get(found, key, lambda: _areas_body(found, counts, where, generation, k))
+
+
+def _areas_body(
+    found: Outlines, counts: np.ndarray, where: HeatFilter, generation: int, k: int
+) -> bytes:
+    hidden = (counts > 0) & (counts < k)
+    rate = counts * 1000 / found.residents
+    no_rate = hidden | np.isnan(rate)
+    members = {
+        "total": int(counts[~hidden].sum()),
+        "suppressed_below": k if k > 1 else None,
+        "breaks": natural_breaks(np.where(hidden, 0, counts)),
+        "rate_breaks": natural_breaks(np.where(no_rate, 0.0, rate)),
+        "classification": {
+            "method": "Fisher-Jenks natural breaks (mapclassify's, on distinct values)",
+            "classes": CLASSES,
+            "of": "micro-grids with count > 0; count 0 is a class of its own",
+            "bounds": "upper, inclusive",
         },
+        "generation": generation,
+        "filter": where.describe(),
+    }
+    ends = tails(
+        '"count":{},"rate":{},"population":{}',
+        numbers(counts, hidden),
+        numbers(rate, no_rate),
+        found.population_json,
     )
+    return collection_bytes(members, found.heads, ends)
 
 
 def bins(

@@ -22,6 +22,10 @@ those of their township, with the contiguity of its micro-grids only.
 A micro-grid is a hot spot at 99 % / 95 % / 90 % when ``gi_z > 0`` and ``p_sim`` is at most
 0.01 / 0.05 / 0.10, a cold spot likewise with ``gi_z < 0``, and not significant otherwise.
 
+The response is written by columns and kept per counts as the heat map's is
+(:mod:`geo.heat_body`): Gi* with a fixed seed is a function of the counts and the weights, so
+a repeat request with the same counts (a wall screen refreshing) skips esda.
+
 esda's permutation kernels are compiled by numba on first use (~15 s); :func:`warm_up` runs a
 tiny Gi* once so that the service can pay that at start-up, in a background thread.
 
@@ -35,7 +39,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import threading
 import time
 from dataclasses import dataclass
@@ -45,7 +48,9 @@ import numpy as np
 import shapely
 from sqlalchemy import Connection
 
-from geo.heat import FeatureSet, HeatFilter, counts_and_outlines, shown
+from geo.geojson import dumps
+from geo.heat import BODIES, HeatFilter, Outlines, counts_and_outlines
+from geo.heat_body import collection_bytes, digest, numbers, tails
 from geo.scope import WHOLE_BANNER, Scope
 from geo.sql import query
 
@@ -70,6 +75,8 @@ COLD = [
 ]
 NOT_SIGNIFICANT = ("not_significant", "不显著")
 LABELS = {key: label for key, label, _ in HOT + COLD} | {NOT_SIGNIFICANT[0]: NOT_SIGNIFICANT[1]}
+#: The class keys in :data:`LABELS`' order; :func:`class_index` answers positions in it.
+KEYS = list(LABELS)
 
 
 @dataclass(frozen=True)
@@ -164,38 +171,31 @@ def pseudo_p(result: G_Local) -> np.ndarray:
     return np.where(z > 0, greater, lesser)
 
 
-def classify(z: np.ndarray, p_sim: np.ndarray) -> list[str]:
-    """The class key of every micro-grid from its Gi* z-score and pseudo p-value."""
+def class_index(z: np.ndarray, p_sim: np.ndarray) -> np.ndarray:
+    """The class of every micro-grid from its Gi* z-score and pseudo p-value, as positions
+    in :data:`KEYS`."""
     z = np.asarray(z, dtype=np.float64)
     p_sim = np.asarray(p_sim, dtype=np.float64)
-    keys = np.full(z.shape, NOT_SIGNIFICANT[0], dtype=object)
+    found = np.full(z.shape, KEYS.index(NOT_SIGNIFICANT[0]))
     known = np.isfinite(z) & np.isfinite(p_sim)
     for side, levels in ((z > 0, HOT), (z < 0, COLD)):
         for name, _, level in reversed(levels):  # the strongest class written last wins
-            keys[known & side & (p_sim <= level)] = name
-    return keys.tolist()
+            found[known & side & (p_sim <= level)] = KEYS.index(name)
+    return found
 
 
-def _finite(value: float) -> str:
-    """A statistic as JSON: ``repr`` of the float (as ``json.dumps``), ``null`` if not finite."""
-    return repr(value) if math.isfinite(value) else "null"
+def classify(z: np.ndarray, p_sim: np.ndarray) -> list[str]:
+    """The class key of every micro-grid from its Gi* z-score and pseudo p-value."""
+    return [KEYS[i] for i in class_index(z, p_sim).tolist()]
 
 
-#: Each class's ``class`` and ``label`` properties as JSON members.
-_CLASS_JSON = {
-    key: f'"class":{json.dumps(key)},"label":{json.dumps(label, ensure_ascii=False)}'
-    for key, label in LABELS.items()
-}
-
-
-def _tail(count: int | None, around: int | None, z: float, p: float, key: str) -> str:
-    """The properties after ``name`` as JSON members (a suppressed count is null)."""
-    count_json = "null" if count is None else count
-    around_json = "null" if around is None else around
-    return (
-        f'"count":{count_json},"neighbour_count":{around_json},"gi_z":{_finite(z)},'
-        f'"p_sim":{_finite(p)},{_CLASS_JSON[key]}'
-    )
+#: Each class's ``class`` and ``label`` properties as JSON members, in :data:`KEYS` order.
+_CLASS_JSON = np.array(
+    [
+        f'"class":{json.dumps(key)},"label":{json.dumps(label, ensure_ascii=False)}'
+        for key, label in LABELS.items()
+    ]
+)
 
 
 def hotspots(
@@ -206,10 +206,10 @@ def hotspots(
     scope: Scope,
     simplify_m: float = 0.0,
     k: int = 0,
-) -> FeatureSet:
+) -> bytes:
     """Micro-grids with ``count``, ``neighbour_count``, ``gi_z``, ``p_sim``, ``class`` and its
-    Chinese ``label``; counts from 1 to ``k`` − 1 null and left out of ``total``
-    (:func:`geo.heat.shown`).
+    Chinese ``label``, as an encoded FeatureCollection; counts from 1 to ``k`` − 1 null and
+    left out of ``total`` (:func:`geo.heat.shown`).
 
     ``neighbour_count`` is the incidents of the micro-grid's Queen neighbours (itself not
     included): a hot spot is a micro-grid in a high-value neighbourhood, and it may have no
@@ -222,31 +222,48 @@ def hotspots(
         conn, where, generation=generation, scope=scope, simplify_m=simplify_m
     )
     if not found.codes:
-        return FeatureSet([], {"classes": {}, "total": 0, "generation": generation})
+        return collection_bytes({"classes": {}, "total": 0, "generation": generation}, [], [])
     weights = contiguity(conn, generation, found.codes, scope=scope)
+    key = ("hotspots", generation, k, dumps(where.describe()), digest(counts))
+    return BODIES.get(
+        found, key, lambda: _body(found, weights, counts, where, generation=generation, k=k)
+    )
+
+
+def _body(
+    found: Outlines,
+    weights: Contiguity,
+    counts: np.ndarray,
+    where: HeatFilter,
+    *,
+    generation: int,
+    k: int,
+) -> bytes:
     if counts.sum() > 0 and len(counts) > 1:
         result = gi_star(counts, weights.graph)
-        z, p = np.asarray(result.Zs), pseudo_p(result)
+        z, p = np.asarray(result.Zs, dtype=np.float64), pseudo_p(result)
     else:
         z = p = np.full(len(counts), np.nan)
-    keys = classify(z, p)
-    around = np.rint(weights.graph.lag(counts)).astype(int).tolist()  # binary, no self-weight
-    own, near = shown(counts.tolist(), k), shown(around, k)
-    features = [
-        found.feature(i, _tail(n, a, zi, pi, key))
-        for i, (n, a, zi, pi, key) in enumerate(
-            zip(own, near, z.tolist(), p.tolist(), keys, strict=True)
-        )
-    ]
-    tally = {LABELS[key]: keys.count(key) for key in LABELS}
+    classes = class_index(z, p)
+    around = np.rint(weights.graph.lag(counts)).astype(np.int64)  # binary, no self-weight
+    hidden = (counts > 0) & (counts < k)
+    ends = tails(
+        '"count":{},"neighbour_count":{},"gi_z":{},"p_sim":{},{}',
+        numbers(counts, hidden),
+        numbers(around, (around > 0) & (around < k)),
+        numbers(z, ~np.isfinite(z)),
+        numbers(p, ~np.isfinite(p)),
+        _CLASS_JSON[classes].tolist(),
+    )
+    tally = np.bincount(classes, minlength=len(KEYS)).tolist()
     members = {
-        "classes": tally,
+        "classes": {LABELS[key]: n for key, n in zip(KEYS, tally, strict=True)},
         **method(),
-        "total": sum(n or 0 for n in own),
+        "total": int(counts[~hidden].sum()),
         "generation": generation,
         "filter": where.describe(),
     }
-    return FeatureSet(features, members)
+    return collection_bytes(members, found.heads, ends)
 
 
 def method() -> dict[str, Any]:
@@ -274,8 +291,6 @@ def warm_up() -> float:
     Once per process: later calls (several apps in one process, as in the tests) return 0
     at once, and concurrent calls wait for the first instead of compiling side by side.
 
-    Also imports mapclassify, whose Fisher-Jenks kernel numba compiles on import.
-
     The tiny run uses the same dtypes and options as :func:`gi_star`, so the real call finds
     the compiled code. Safe to call from a background thread, and more than once.
     """
@@ -289,8 +304,6 @@ def warm_up() -> float:
 
 
 def _compile() -> float:
-    import mapclassify  # noqa: F401  (compiles its Fisher-Jenks kernel on import)
-
     started = time.perf_counter()
     xs, ys = np.divmod(np.arange(16), 4)
     cells = shapely.box(xs, ys, xs + 1, ys + 1)

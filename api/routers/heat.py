@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from api.auth import Reader
 from api.deps import ConnDep, GenerationDep, PrivacyKDep
-from api.geojson import feature_set
+from api.geojson import feature_set, geojson_body
 from api.schemas import Error, HeatAreas, HeatBins, Hotspots
 from cases.models import IncidentStatus
 from geo import heat, hotspots
@@ -62,7 +62,7 @@ def heat_areas(
     k: PrivacyKDep,
     simplify: Simplify = 0.0,
 ) -> Response:
-    return feature_set(
+    return geojson_body(
         heat.areas(
             conn, where, generation=generation, scope=principal.scope, simplify_m=simplify, k=k
         )
@@ -107,4 +107,4 @@ def heat_hotspots(
     found = hotspots.hotspots(
         conn, where, generation=generation, scope=principal.scope, simplify_m=simplify, k=k
     )
-    return feature_set(found)
+    return geojson_body(found)
