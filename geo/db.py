@@ -208,6 +208,10 @@ class Database:
     service_url: str = ""
 
     watchdog: Watchdog | None = field(default=None, init=False)
+    #: The embedded hot standby (``WANGGE_EMBEDDED_REPLICA``) and the URL the service reads
+    #: from it with; see ``geo/replica.py``.
+    standby: EmbeddedPostgres | None = field(default=None, init=False)
+    replica_url: str | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.service_url = self.service_url or self.url
@@ -220,9 +224,11 @@ class Database:
             self.watchdog.start()
 
     def close(self) -> None:
-        """Stop watching, dispose of the pool and stop the embedded server, if we started one."""
+        """Stop watching, dispose of the pool and stop the embedded servers we started."""
         if self.watchdog is not None:
             self.watchdog.stop()
+        if self.standby is not None:
+            self.standby.stop()
         self.engine.dispose()
         if self.embedded is not None:
             self.embedded.stop()
