@@ -154,14 +154,18 @@ def test_the_embedded_standby_is_a_streaming_standby_of_the_primary(
     database: db.Database, standby: EmbeddedStandby
 ) -> None:
     assert standby.root == (database.embedded.root.parent / "pg-replica").resolve()  # type: ignore[union-attr]
-    with database.engine.connect() as conn:
-        slot = conn.execute(
-            text("SELECT active FROM pg_replication_slots WHERE slot_name = 'wangge_replica'")
-        ).scalar_one()
-        streaming = conn.execute(
-            text("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
-        ).scalar_one()
-    assert (slot, streaming) == (True, 1)
+
+    def streaming() -> tuple[bool, int]:
+        with database.engine.connect() as conn:
+            slot = conn.execute(
+                text("SELECT active FROM pg_replication_slots WHERE slot_name = 'wangge_replica'")
+            ).scalar_one()
+            senders = conn.execute(
+                text("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
+            ).scalar_one()
+        return slot, senders
+
+    wait_until(lambda: streaming() == (True, 1), "the standby streams through its slot")
     auto = (standby.data_dir / "postgresql.auto.conf").read_text()
     assert "primary_conninfo" in auto and "primary_slot_name = 'wangge_replica'" in auto
     assert (standby.data_dir / "standby.signal").exists()
