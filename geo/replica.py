@@ -56,6 +56,8 @@ STANDBY_PORT = 5433
 SLOT = "wangge_replica"
 #: Seconds a connection to the replica (or the check's to the primary) may take to open.
 CONNECT_TIMEOUT_S = 2
+#: The state's reason before the first check.
+NOT_CHECKED = "not checked yet"
 #: Settings of the embedded standby on top of the primary's (``geo/embedded.py``): queries on
 #: the standby hold back the primary's vacuum rather than be cancelled by it.
 STANDBY_SETTINGS = {"hot_standby": "on", "hot_standby_feedback": "on"}
@@ -227,7 +229,7 @@ class ReadReplica:
         self.engine = db.make_engine(_with_timeout(replica_url))
         self._probe_primary = _probe(primary_url)
         self._probe_replica = _probe(replica_url)
-        self._state = ReplicaState(False, None, None, "not checked yet", time.monotonic())
+        self._state = ReplicaState(False, None, None, NOT_CHECKED, time.monotonic())
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="replica-check", daemon=True)
@@ -285,9 +287,10 @@ class ReadReplica:
         state = ReplicaState(usable, lag, newest, reason, at)
         with self._lock:
             before, self._state = self._state, state
-        if before.usable != usable:  # a change of where reads go is worth a line in the log
+        # the first finding and every change of where reads go are worth a line in the log
+        if before.usable != usable or before.reason == NOT_CHECKED:
             if usable:
-                log.info("reading from the replica again (%.2f s behind)", lag or 0.0)
+                log.info("reading from the replica (%.2f s behind)", lag or 0.0)
             else:
                 log.warning("reading from the primary: %s", reason)
         return state
