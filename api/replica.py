@@ -10,7 +10,8 @@ The choice is made once per request (:func:`read_engine`, used by ``api.deps.get
 and the tile handlers), so the generation a request resolves and the rows it reads come from
 the same database, and the caches keyed by generation, which also key by the database's URL,
 never hold a replica's tile under a generation the replica has not received. A request that
-names a generation newer than the replica held at its last check reads the primary.
+names a generation the replica did not hold as activated at its last check (a draft being
+edited, a generation just published) reads the primary.
 
 The answer says where it came from: ``X-Replica-Lag: 0.00`` (seconds behind the primary at
 the last check) from the replica, ``X-Replica-Lag: primary`` from the primary instead (the
@@ -80,9 +81,10 @@ def read_engine(request: Request) -> Engine:
 
 
 def _holds(request: Request, found: ReplicaState) -> bool:
-    """Whether the replica held the generation the request names (any, when it names none)."""
+    """Whether the replica held the generation the request names as activated (any, when it
+    names none): a draft, or a generation it has not received yet, is read on the primary."""
     named = request.query_params.get("generation", "")
-    return not named.isdigit() or int(named) <= (found.newest_generation or 0)
+    return not named.isdigit() or int(named) in found.published
 
 
 class ReplicaReads:

@@ -9,7 +9,8 @@ Two things keep a reader from being misled by it:
   its own thread, so no request waits for the check: the primary's WAL flush position is read
   first, then the standby says whether it has replayed that far (lag 0: everything committed
   before the check is there, also when the primary is idle) and else how old the last
-  transaction it replayed is (``now() - pg_last_xact_replay_timestamp()``). Past
+  transaction it replayed is (``now() - pg_last_xact_replay_timestamp()``, capped by the time
+  since a check last found it caught up). Past
   ``max_lag_s``, or when the standby refuses connections, times out, has been promoted, or
   has not been checked for a while (a hung check), :meth:`ReadReplica.usable` is false and
   reads go to the primary until a check finds it well again.
@@ -193,14 +194,15 @@ def _slot_exists(primary: EmbeddedPostgres, slot: str) -> bool:
 class ReplicaState:
     """What the last check found.
 
-    ``lag_s`` is how far behind the primary the replica was (0.0: it had replayed all the
-    primary had flushed), None when unknown; ``newest_generation`` the highest generation id
-    it held; ``reason`` why it may not be read from ("" when it may).
+    ``lag_s`` is how far behind the primary the replica was at most (0.0: it had replayed all
+    the primary had flushed), None when unknown; ``published`` the ids of the generations it
+    held as activated (a request naming another, a draft or one it has not received, reads
+    the primary); ``reason`` why it may not be read from ("" when it may).
     """
 
     usable: bool
     lag_s: float | None
-    newest_generation: int | None
+    published: frozenset[int]
     reason: str
     checked_at: float  # time.monotonic()
 
@@ -229,7 +231,8 @@ class ReadReplica:
         self.engine = db.make_engine(_with_timeout(replica_url))
         self._probe_primary = _probe(primary_url)
         self._probe_replica = _probe(replica_url)
-        self._state = ReplicaState(False, None, None, NOT_CHECKED, time.monotonic())
+        self._state = ReplicaState(False, None, frozenset(), NOT_CHECKED, time.monotonic())
+        self._caught_up_at: float | None = None  # when a check last found it caught up
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="replica-check", daemon=True)
@@ -241,7 +244,8 @@ class ReadReplica:
             state = self._state
         age = time.monotonic() - state.checked_at
         if state.usable and age > self.stale_after_s:
-            return ReplicaState(False, None, None, f"not checked for {age:.1f} s", state.checked_at)
+            why = f"not checked for {age:.1f} s"
+            return ReplicaState(False, None, state.published, why, state.checked_at)
         return state
 
     def check(self) -> ReplicaState:
@@ -259,12 +263,27 @@ class ReadReplica:
             return self._found(False, None, None, f"replica unreachable: {_first_line(exc)}", now)
         if not row.in_recovery:
             return self._found(False, None, None, "replica is not a standby (promoted?)", now)
-        lag = 0.0 if row.caught_up else row.behind_s
+        published = frozenset(row.published or ())
+        lag = self._lag(row.caught_up, row.behind_s, now)
         if lag is None:
-            return self._found(False, None, row.newest_generation, "replica lag unknown", now)
-        lag = max(0.0, float(lag))
+            return self._found(False, None, published, "replica lag unknown", now)
         reason = "" if lag <= self.max_lag_s else f"replica {lag:.1f} s behind"
-        return self._found(not reason, lag, row.newest_generation, reason, now)
+        return self._found(not reason, lag, published, reason, now)
+
+    def _lag(self, caught_up: bool, behind_s: float | None, sampled: float) -> float | None:
+        """Seconds the replica's data may be older than the primary's, at most.
+
+        0 when it had replayed all the primary had flushed at ``sampled``. Else the age of the
+        last transaction it replayed, but no more than the time since a check last found it
+        caught up: everything committed before then is on it. (The age alone would call a
+        replica of a primary that was idle for a minute and has just written a minute behind.)
+        """
+        if caught_up:
+            self._caught_up_at = sampled
+            return 0.0
+        since = None if self._caught_up_at is None else time.monotonic() - self._caught_up_at
+        found = [float(v) for v in (behind_s, since) if v is not None]
+        return max(0.0, min(found)) if found else None
 
     def lost(self, why: str = "a read on the replica failed") -> None:
         """Stop reading from the replica until the next check finds it well."""
@@ -282,9 +301,14 @@ class ReadReplica:
             engine.dispose()
 
     def _found(
-        self, usable: bool, lag: float | None, newest: int | None, reason: str, at: float
+        self,
+        usable: bool,
+        lag: float | None,
+        published: frozenset[int] | None,
+        reason: str,
+        at: float,
     ) -> ReplicaState:
-        state = ReplicaState(usable, lag, newest, reason, at)
+        state = ReplicaState(usable, lag, published or frozenset(), reason, at)
         with self._lock:
             before, self._state = self._state, state
         # the first finding and every change of where reads go are worth a line in the log
