@@ -124,6 +124,9 @@ class EmbeddedPostgres:
         Seconds to wait for the server to start, stop, or shed a crashed predecessor.
     """
 
+    #: The port number the socket file is named after (a standby beside us takes another).
+    port = PORT
+
     def __init__(
         self,
         root: Path,
@@ -142,9 +145,6 @@ class EmbeddedPostgres:
         self._bin_dir: Path | None = None
         self._started_pid: int | None = None  # the postmaster this object started, if any
         self._stopping = False
-
-    #: The port number the socket file is named after (a standby beside us takes another).
-    port = PORT
 
     @property
     def url(self) -> str:
