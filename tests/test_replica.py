@@ -9,6 +9,7 @@ which database answered is read off the counts, exactly.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 import uuid
@@ -26,6 +27,7 @@ from sqlalchemy.engine import make_url
 from api.app import create_app
 from geo import db, replica
 from geo.embedded import SUPERUSER
+from geo.errors import DatabaseSetupError
 from geo.replica import EmbeddedStandby, ReadReplica
 from geo.settings import Settings
 from tests.conftest import _settings
@@ -324,3 +326,42 @@ def test_a_replica_dying_under_a_request_is_read_again_from_the_primary(
             assert after.headers["X-Replica-Lag"] == "primary"
         finally:
             standby.start()
+
+
+def test_the_embedded_replica_setting_is_refused_where_it_cannot_work(
+    database: db.Database, standby: EmbeddedStandby
+) -> None:
+    assert database.embedded is not None
+    both = Settings(
+        data_dir=database.embedded.root.parent, embedded_replica=True, replica_url="postgresql://x"
+    )
+    with pytest.raises(DatabaseSetupError, match="WANGGE_EMBEDDED_REPLICA or WANGGE_REPLICA_URL"):
+        replica.attach_standby(db.Database(database.url, database.engine, database.embedded), both)
+    external = db.Database(database.url, database.engine)  # no embedded server of ours
+    with pytest.raises(DatabaseSetupError, match="needs the embedded database"):
+        replica.attach_standby(external, Settings(embedded_replica=True))
+
+
+def test_a_standby_whose_slot_is_gone_is_made_afresh(
+    database: db.Database, standby: EmbeddedStandby, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Turned off (the slot dropped, WAL no longer kept for it) and on again: the standby may
+    miss WAL, so it is copied anew, and streams again."""
+    assert database.embedded is not None
+    standby.stop()
+    assert replica.forget_standby(database.embedded) is True
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="geo.replica"):
+        standby.start()
+    said = [r.getMessage() for r in caplog.records if r.name == "geo.replica"]
+    made = [
+        f"replication slot wangge_replica is not on the primary: making the standby in "
+        f"{standby.root} afresh",
+        f"copying the primary into {standby.data_dir} (pg_basebackup)",
+    ]
+    assert [message for message in said if message in made] == made
+    with database.engine.connect() as conn:
+        active = conn.execute(
+            text("SELECT active FROM pg_replication_slots WHERE slot_name = 'wangge_replica'")
+        )
+        assert active.scalar_one_or_none() is not None
