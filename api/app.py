@@ -185,9 +185,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             database.watch()  # restarts the embedded server if it dies
             engine = db.make_engine(database.service_url)  # not the owner: see geo/db.py
         app.state.engine = engine
-        app.state.replica = await _start_replica(settings, engine, database.replica_url)
         app.state.broadcaster = Broadcaster(database.service_url)
         app.state.broadcaster.start()
+        app.state.replica = await _start_replica(settings, engine, database.replica_url)
         housekeeping = asyncio.create_task(_housekeeping(engine))
         activation = asyncio.create_task(_activate_scheduled(engine, settings.nearest_limit_m))
         supervising = asyncio.create_task(_supervise(engine))

@@ -147,10 +147,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             forwarded_allow_ips=proxies or None,
         )
         return
-    assert settings.database_url is not None
-    os.environ["WANGGE_DATABASE_URL"] = settings.database_url
     if settings.replica_url:  # the embedded standby's, when WANGGE_EMBEDDED_REPLICA made one
         os.environ["WANGGE_REPLICA_URL"] = settings.replica_url
+    assert settings.database_url is not None
+    os.environ["WANGGE_DATABASE_URL"] = settings.database_url
     uvicorn.run(
         "api.app:create_app",
         factory=True,

@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL of an external PostGIS; unset = embedded."
     )
+    data_dir: Path = Field(
+        default=Path("./var"),
+        description="Where the embedded PostGIS lives (pg/) and photos on actions (attachments/).",
+    )
+    pg_bin: Path | None = Field(
+        default=None,
+        description="PostgreSQL 15 bin directory for the embedded server; default Debian's.",
+    )
     replica_url: str | None = Field(
         default=None,
         description=(
@@ -50,14 +58,6 @@ class Settings(BaseSettings):
     )
     replica_check_s: float = Field(
         default=0.5, gt=0, le=60, description="Seconds between checks of the replica's lag."
-    )
-    data_dir: Path = Field(
-        default=Path("./var"),
-        description="Where the embedded PostGIS lives (pg/) and photos on actions (attachments/).",
-    )
-    pg_bin: Path | None = Field(
-        default=None,
-        description="PostgreSQL 15 bin directory for the embedded server; default Debian's.",
     )
     host: str = "127.0.0.1"
     trusted_proxies: str = Field(
