@@ -196,12 +196,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            if app.state.replica is not None:
+                app.state.replica.close()
             housekeeping.cancel()
             activation.cancel()
             supervising.cancel()
             await app.state.broadcaster.stop()
-            if app.state.replica is not None:
-                app.state.replica.close()
             engine.dispose()
             database.close()
 
