@@ -22,6 +22,7 @@ from api.broadcast import Broadcaster
 from api.inputs import refuse_unstorable
 from api.limits import BodySizeLimit
 from api.ratelimit import Limiter
+from api.replica import ReplicaReads
 from api.routers import (
     actions,
     areas,
@@ -64,7 +65,7 @@ from cases.intake import purge_expired_keys
 from cases.loop import calendar, supervision
 from cases.redraw.publish import activate_due
 from cases.sample import load_sample
-from geo import db, hotspots
+from geo import db, hotspots, replica
 from geo.privacy import install_log_masking
 from geo.settings import Settings
 from maps import assets
@@ -135,10 +136,33 @@ def prepare_database(settings: Settings) -> db.Database:
     """Start, migrate and (when empty) fill the database with the whole sample set; in
     development, add the demo accounts (one per role) that are missing."""
     database = db.prepare(settings, load=load_sample)
-    if settings.environment == "development" and settings.load_sample_data:
-        with database.engine.begin() as conn:
-            ensure_demo_accounts(conn)
+    try:
+        if settings.environment == "development" and settings.load_sample_data:
+            with database.engine.begin() as conn:
+                ensure_demo_accounts(conn)
+        replica.attach_standby(database, settings)  # WANGGE_EMBEDDED_REPLICA
+    except BaseException:
+        database.close()
+        raise
     return database
+
+
+async def _start_replica(
+    settings: Settings, primary: Engine, embedded_url: str | None
+) -> replica.ReadReplica | None:
+    """The replica the read-only routes read from (``api/replica.py``), checked from now on;
+    None when there is none."""
+    url = settings.replica_url or embedded_url
+    if not url:
+        return None
+    reads = replica.ReadReplica(
+        primary.url.render_as_string(hide_password=False),
+        url,
+        max_lag_s=settings.replica_max_lag_s,
+        every_s=settings.replica_check_s,
+    )
+    await asyncio.to_thread(reads.start)
+    return reads
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -163,6 +187,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.broadcaster = Broadcaster(database.service_url)
         app.state.broadcaster.start()
+        app.state.replica = await _start_replica(settings, engine, database.replica_url)
         housekeeping = asyncio.create_task(_housekeeping(engine))
         activation = asyncio.create_task(_activate_scheduled(engine, settings.nearest_limit_m))
         supervising = asyncio.create_task(_supervise(engine))
@@ -171,6 +196,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            if app.state.replica is not None:
+                app.state.replica.close()
             housekeeping.cancel()
             activation.cancel()
             supervising.cancel()
@@ -194,6 +221,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.register(app)
     app.add_exception_handler(PoolTimeout, _pool_busy)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(ReplicaReads)  # X-Replica-Lag; a GET the replica failed, read again
     for router in (
         health.router,
         auth.router,

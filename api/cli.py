@@ -105,7 +105,12 @@ def run(
             typer.echo(f"数据库就绪 database ready in {time.perf_counter() - started:.1f} s")
             _print_demo_accounts(database, settings)
             typer.echo(f"网格 Wangge: http://{host}:{port}/maps/  (API: /docs; Ctrl-C to stop)")
-            service = settings.model_copy(update={"database_url": database.service_url})
+            service = settings.model_copy(
+                update={
+                    "database_url": database.service_url,
+                    "replica_url": settings.replica_url or database.replica_url,
+                }
+            )
             _serve(service, host, port, workers)
         finally:
             database.close()
@@ -142,6 +147,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             forwarded_allow_ips=proxies or None,
         )
         return
+    if settings.replica_url:  # the embedded standby's, when WANGGE_EMBEDDED_REPLICA made one
+        os.environ["WANGGE_REPLICA_URL"] = settings.replica_url
     assert settings.database_url is not None
     os.environ["WANGGE_DATABASE_URL"] = settings.database_url
     uvicorn.run(

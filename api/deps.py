@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine
 from access.accounts import Permission
 from api.auth import PrincipalDep
 from api.ratelimit import Limiter
+from api.replica import read_engine
 from geo import db
 from geo.areas import resolve_generation
 from geo.settings import Settings
@@ -32,7 +33,7 @@ async def get_engine(request: Request) -> AsyncIterator[Engine]:
     if slots is None:
         slots = request.app.state.connection_slots = asyncio.Semaphore(db.REQUEST_SLOTS)
     async with slots:
-        yield request.app.state.engine
+        yield read_engine(request)  # the primary, or the replica for a replica_read route
 
 
 async def get_settings(request: Request) -> Settings:

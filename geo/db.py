@@ -208,21 +208,33 @@ class Database:
     service_url: str = ""
 
     watchdog: Watchdog | None = field(default=None, init=False)
+    #: The embedded hot standby (``WANGGE_EMBEDDED_REPLICA``) and the URL the service reads
+    #: from it with; see ``geo/replica.py``.
+    standby: EmbeddedPostgres | None = field(default=None, init=False)
+    replica_url: str | None = field(default=None, init=False)
+    standby_watchdog: Watchdog | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.service_url = self.service_url or self.url
 
     def watch(self, *, every_s: float = 1.0) -> None:
-        """Restart the embedded server whenever it dies, until :meth:`close`; an external
-        database is not ours to restart (its connections are retried instead)."""
+        """Restart the embedded server (and its standby) whenever it dies, until :meth:`close`;
+        an external database is not ours to restart (its connections are retried instead)."""
         if self.embedded is not None and self.watchdog is None:
             self.watchdog = Watchdog(self.embedded, every_s=every_s)
             self.watchdog.start()
+        if self.standby is not None and self.standby_watchdog is None:  # reads fall back meanwhile
+            self.standby_watchdog = Watchdog(self.standby, every_s=every_s)
+            self.standby_watchdog.start()
 
     def close(self) -> None:
-        """Stop watching, dispose of the pool and stop the embedded server, if we started one."""
+        """Stop watching, dispose of the pool and stop the embedded servers we started."""
         if self.watchdog is not None:
             self.watchdog.stop()
+        if self.standby_watchdog is not None:
+            self.standby_watchdog.stop()
+        if self.standby is not None:
+            self.standby.stop()
         self.engine.dispose()
         if self.embedded is not None:
             self.embedded.stop()

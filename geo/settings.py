@@ -36,6 +36,29 @@ class Settings(BaseSettings):
         default=None,
         description="PostgreSQL 15 bin directory for the embedded server; default Debian's.",
     )
+    replica_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of a streaming standby of the database: the read-only endpoints "
+            "(tiles, heat, OGC items, incident listings) read there; unset = all on the primary."
+        ),
+    )
+    embedded_replica: bool = Field(
+        default=False,
+        description=(
+            "With the embedded database: also run a hot standby of it (pg_basebackup, in "
+            "data_dir/pg-replica) and read from it as from replica_url."
+        ),
+    )
+    replica_max_lag_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="Reads go to the primary while the replica is further behind than this.",
+    )
+    replica_check_s: float = Field(
+        default=0.5, gt=0, le=60, description="Seconds between checks of the replica's lag."
+    )
     host: str = "127.0.0.1"
     trusted_proxies: str = Field(
         default="",
@@ -227,3 +250,8 @@ class Settings(BaseSettings):
     @property
     def pg_dir(self) -> Path:
         return self.data_dir.resolve() / "pg"
+
+    @property
+    def replica_dir(self) -> Path:
+        """Where the embedded standby lives (``embedded_replica``)."""
+        return self.data_dir.resolve() / "pg-replica"
