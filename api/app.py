@@ -201,12 +201,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(ReadPoolTimeout, _pool_busy)
     app.add_middleware(BodySizeLimit)
     for router in (
+        locate.router,  # first: the hottest path, matched before any other router is tried
         health.router,
         auth.router,
         audit.router,
         exports.router,  # before areas: /areas/export is not an area code
         areas.router,
-        locate.router,
         members.router,
         figures.router,  # before incidents: /incidents/summary is not an incident code
         incidents.router,
