@@ -20,7 +20,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, OperationalError
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url, text
 
@@ -67,7 +67,7 @@ READ_POOL_SIZE = 8
 def make_read_pool(url: str, *, max_size: int = READ_POOL_SIZE) -> AsyncConnectionPool:
     """An asyncio pool of autocommit psycopg connections to ``url`` (a SQLAlchemy URL), for
     the hot reads that are one bounded statement (``GET /locate``): they then run in the event
-    loop, without the thread pool's two hops and SQLAlchemy's row processing around them.
+    loop, with no hop to a worker thread and no SQLAlchemy row processing around them.
 
     Like :func:`make_engine`'s pool it never hands out a connection the server has closed,
     and it waits at most :data:`POOL_TIMEOUT_S` for one (``psycopg_pool.PoolTimeout``: 503).
@@ -95,7 +95,7 @@ async def _closed_by_server_async(conn: AsyncConnection[Any]) -> None:
     so that the pool drops it and opens another instead of taking it back."""
     if conn.closed or _has_input(conn.fileno()):
         await conn.close()
-        raise exc.DisconnectionError("the server closed this pooled connection")
+        raise OperationalError("the server closed this pooled connection")
 
 
 def _has_input(fileno: int) -> bool:

@@ -60,14 +60,6 @@ def covering(
     return Cover(rows[0].id, rows[0].code, [r.code for r in rows] if len(rows) > 1 else [])
 
 
-def nearest(conn: Connection, lon: float, lat: float, generation: int) -> Nearest | None:
-    """The live micro-grid nearest a CGCS2000 point, with its geodesic distance in metres."""
-    row = conn.execute(query("nearest"), {"lon": lon, "lat": lat, "g": generation}).one_or_none()
-    if row is None:
-        return None
-    return Nearest(row.id, row.code, row.name, float(row.distance_m))
-
-
 async def locate(
     reads: AsyncConnectionPool, point: StoragePoint, generation: int | None, *, scope: Scope
 ) -> dict[str, Any]:
@@ -87,7 +79,7 @@ async def locate(
         assert row is not None  # one row, whatever the point
         g, codes, links, people = row
         if g is not None and codes is None and scope.area_prefix is None:
-            near = await _nearest(conn, point, g)
+            near = await nearest(conn, point.lon, point.lat, g)
     if g is None:
         raise NotFound("no boundary generation has been published yet")
     if codes is None:
@@ -108,12 +100,13 @@ async def locate(
     }
 
 
-async def _nearest(
-    conn: AsyncConnection[Any], point: StoragePoint, generation: int
+async def nearest(
+    conn: AsyncConnection[Any], lon: float, lat: float, generation: int
 ) -> Nearest | None:
-    """:func:`nearest` on the read pool's connection."""
-    params = {"lon": point.lon, "lat": point.lat, "g": generation}
-    cursor = await conn.execute(for_psycopg(query("nearest")), params)
+    """The live micro-grid nearest a CGCS2000 point, with its geodesic distance in metres."""
+    cursor = await conn.execute(
+        for_psycopg(query("nearest")), {"lon": lon, "lat": lat, "g": generation}
+    )
     row = await cursor.fetchone()
     return None if row is None else Nearest(row[0], row[1], row[2], float(row[3]))
 
