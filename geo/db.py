@@ -75,7 +75,7 @@ def make_read_pool(url: str, *, max_size: int = READ_POOL_SIZE) -> AsyncConnecti
     """
     return AsyncConnectionPool(
         libpq_url(url),
-        min_size=2,
+        min_size=min(2, max_size),
         max_size=max_size,
         timeout=POOL_TIMEOUT_S,
         kwargs={"autocommit": True},
