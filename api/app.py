@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from psycopg_pool import PoolTimeout as ReadPoolTimeout
 from pydantic.warnings import UnsupportedFieldAttributeWarning
 from sqlalchemy import Engine
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -185,6 +186,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             database.watch()  # restarts the embedded server if it dies
             engine = db.make_engine(database.service_url)  # not the owner: see geo/db.py
         app.state.engine = engine
+        # the hot one-statement reads (GET /locate) run in the event loop on their own pool
+        app.state.read_pool = db.make_read_pool(database.service_url)
+        await app.state.read_pool.open()
         app.state.broadcaster = Broadcaster(database.service_url)
         app.state.broadcaster.start()
         app.state.replica = await _start_replica(settings, engine, database.replica_url)
@@ -202,6 +206,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             activation.cancel()
             supervising.cancel()
             await app.state.broadcaster.stop()
+            await app.state.read_pool.close()
             engine.dispose()
             database.close()
 
@@ -220,15 +225,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limiter = Limiter()
     errors.register(app)
     app.add_exception_handler(PoolTimeout, _pool_busy)
+    app.add_exception_handler(ReadPoolTimeout, _pool_busy)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(ReplicaReads)  # X-Replica-Lag; a GET the replica failed, read again
     for router in (
+        locate.router,  # first: the hottest path, matched before any other router is tried
         health.router,
         auth.router,
         audit.router,
         exports.router,  # before areas: /areas/export is not an area code
         areas.router,
-        locate.router,
         members.router,
         figures.router,  # before incidents: /incidents/summary is not an incident code
         incidents.router,

@@ -1,8 +1,8 @@
 """Database engine, migrations and the start-up sequence shared by the service and the tests.
 
 A database that goes away while the service runs comes back without a restart of the service:
-the pool drops a connection the server has closed before handing it out (:func:`_closed_by_server`)
-and the event stream's listener reconnects
+the pools drop a connection the server has closed before handing it out (:func:`_closed_by_server`,
+:func:`_closed_by_server_async`) and the event stream's listener reconnects
 (``api/broadcast.py``). An external database is only ever retried; the embedded one, which
 only we look after, is restarted by a :class:`Watchdog` when its postmaster dies.
 """
@@ -20,7 +20,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, exc, text
+from psycopg import AsyncConnection, OperationalError
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url, text
 
 from geo.embedded import EmbeddedPostgres
 from geo.errors import DatabaseSetupError
@@ -57,6 +59,51 @@ def make_engine(url: str, *, pool_size: int = POOL_SIZE) -> Engine:
     return engine
 
 
+#: Connections of the read pool (:func:`make_read_pool`): reads that are one short statement
+#: each, answered in the event loop, so a few connections serve many requests.
+READ_POOL_SIZE = 8
+
+
+def make_read_pool(url: str, *, max_size: int = READ_POOL_SIZE) -> AsyncConnectionPool:
+    """An asyncio pool of autocommit psycopg connections to ``url`` (a SQLAlchemy URL), for
+    the hot reads that are one bounded statement (``GET /locate``): they then run in the event
+    loop, with no hop to a worker thread and no SQLAlchemy row processing around them.
+
+    Like :func:`make_engine`'s pool it never hands out a connection the server has closed,
+    and it waits at most :data:`POOL_TIMEOUT_S` for one (``psycopg_pool.PoolTimeout``: 503).
+    Not opened: ``await pool.open()`` inside the event loop that will use it.
+    """
+    return AsyncConnectionPool(
+        libpq_url(url),
+        min_size=min(2, max_size),
+        max_size=max_size,
+        timeout=POOL_TIMEOUT_S,
+        kwargs={"autocommit": True},
+        check=_closed_by_server_async,
+        open=False,
+        name="reads",
+    )
+
+
+def libpq_url(url: str) -> str:
+    """The libpq URI for a SQLAlchemy URL (``postgresql+psycopg://`` → ``postgresql://``)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _closed_by_server_async(conn: AsyncConnection[Any]) -> None:
+    """:func:`_closed_by_server` for the read pool: the closed connection is closed here too,
+    so that the pool drops it and opens another instead of taking it back."""
+    if conn.closed or _has_input(conn.fileno()):
+        await conn.close()
+        raise OperationalError("the server closed this pooled connection")
+
+
+def _has_input(fileno: int) -> bool:
+    poller = select.poll()
+    poller.register(fileno, select.POLLIN)
+    return bool(poller.poll(0))
+
+
 def _closed_by_server(dbapi_connection: Any, record: Any, proxy: Any) -> None:
     """Refuse a pooled connection the server has closed; the pool then opens a new one.
 
@@ -67,9 +114,7 @@ def _closed_by_server(dbapi_connection: Any, record: Any, proxy: Any) -> None:
     statement instead: SQLAlchemy then throws away the whole pool and the API answers 503
     (``api/errors.py``), once.
     """
-    poller = select.poll()
-    poller.register(dbapi_connection.fileno(), select.POLLIN)
-    if poller.poll(0):
+    if _has_input(dbapi_connection.fileno()):
         raise exc.DisconnectionError("the server closed this pooled connection")
 
 
