@@ -15,6 +15,7 @@ from pydantic.warnings import UnsupportedFieldAttributeWarning
 from sqlalchemy import Engine
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from access import ratelimit
 from access.accounts import ensure_demo_accounts
 from api import errors, openapi, tokens
 from api.auth import authenticate, document_security
@@ -94,7 +95,9 @@ def _purge_tokens(engine: Engine) -> int:
 
 
 async def _housekeeping(engine: Engine, every_s: float = 3600.0) -> None:
-    """Purge expired idempotency keys and token ids at start-up and then every hour."""
+    """Purge expired idempotency keys, token ids and idle rate-limit counters at start-up
+    and then every hour (each a DELETE of what has expired: any number of processes may run
+    it at once, and whichever runs first does the work)."""
     while True:
         try:
             removed = await asyncio.to_thread(purge_expired_keys, engine)
@@ -103,6 +106,9 @@ async def _housekeeping(engine: Engine, every_s: float = 3600.0) -> None:
             forgotten = await asyncio.to_thread(_purge_tokens, engine)
             if forgotten:
                 log.info("forgot %d expired token ids", forgotten)
+            idle = await asyncio.to_thread(ratelimit.purge_expired, engine)
+            if idle:
+                log.info("forgot %d idle rate-limit counters", idle)
         except Exception:  # housekeeping must never take the service down
             log.exception("housekeeping failed")
         await asyncio.sleep(every_s)
@@ -161,6 +167,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             database.watch()  # restarts the embedded server if it dies
             engine = db.make_engine(database.service_url)  # not the owner: see geo/db.py
         app.state.engine = engine
+        if settings.rate_limit_store == "database":  # shared by every process (api/ratelimit.py)
+            app.state.limiter = Limiter(ratelimit.DatabaseStorage(engine))
         app.state.broadcaster = Broadcaster(database.service_url)
         app.state.broadcaster.start()
         housekeeping = asyncio.create_task(_housekeeping(engine))

@@ -144,6 +144,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         return
     assert settings.database_url is not None
     os.environ["WANGGE_DATABASE_URL"] = settings.database_url
+    if settings.rate_limit_store == "auto":  # one limit across the workers, not one each
+        os.environ["WANGGE_RATE_LIMIT_STORE"] = "database"
     uvicorn.run(
         "api.app:create_app",
         factory=True,

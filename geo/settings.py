@@ -98,6 +98,14 @@ class Settings(BaseSettings):
         description="Sign-ins of any outcome per client address (an office behind one gateway).",
     )
     intake_rate: str = Field(default="120/minute", description="Incident reports per account.")
+    rate_limit_store: Literal["auto", "memory", "database"] = Field(
+        default="auto",
+        description=(
+            "Where rate-limit counters live: memory (one process's, the fastest) or database "
+            "(shared by every process and host); auto: memory, but database under "
+            "wangge run --workers N > 1 and wangge cluster."
+        ),
+    )
     working_hours: str = Field(
         default="08:30-12:00,14:30-18:00",
         description="The working spans of a working day in China time (working hours and days).",
