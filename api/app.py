@@ -159,9 +159,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.database_url:
-            database = db.Database(settings.database_url, db.make_engine(settings.database_url))
-            engine = database.engine
+        if settings.database_url:  # through PgBouncer if there is one; LISTEN never is
+            pooled = settings.pooler_url or settings.database_url
+            engine = db.make_engine(pooled, pooler=bool(settings.pooler_url))
+            database = db.Database(settings.database_url, engine)
         else:
             database = prepare_database(settings)
             database.watch()  # restarts the embedded server if it dies

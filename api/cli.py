@@ -29,6 +29,7 @@ from access.accounts import (
     open_account,
 )
 from api.app import create_app, prepare_database
+from api.cluster import Cluster
 from cases.imports.importer import ImportReport, import_incidents
 from cases.registry.imports import import_registry
 from geo import db
@@ -36,6 +37,7 @@ from geo.areas import resolve_generation
 from geo.errors import NotFound, WanggeError
 from geo.files.export import ExportFormat, export_areas
 from geo.models import AreaLevel
+from geo.pgbouncer import PgBouncer
 from geo.settings import Settings
 
 app = typer.Typer(help="网格 Wangge: grid governance map service.", no_args_is_help=True)
@@ -108,6 +110,52 @@ def run(
             service = settings.model_copy(update={"database_url": database.service_url})
             _serve(service, host, port, workers)
         finally:
+            database.close()
+            typer.echo("已停止 stopped")
+
+
+@app.command()
+def cluster(
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Service processes.")] = 2,
+    host: Annotated[
+        str | None, typer.Option(help="HAProxy's address; default WANGGE_HOST.")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="HAProxy's port (default WANGGE_PORT); processes: next N.")
+    ] = None,
+    pgbouncer: Annotated[
+        bool, typer.Option("--pgbouncer", help="PgBouncer (transaction pooling) in front.")
+    ] = False,
+) -> None:
+    """The database, N service processes on consecutive ports and HAProxy in front (README,
+    Deployment); Ctrl-C stops them all."""
+    _logging()
+    settings = Settings()
+    host = host or settings.host
+    port = port or settings.port
+    with _stop_on_signals():
+        database = prepare_database(settings)
+        database.watch()
+        bouncer = PgBouncer(database.service_url) if pgbouncer else None
+        running = None
+        try:
+            pooler = bouncer.start() if bouncer else None
+            ports = [port + 1 + i for i in range(workers)]
+            running = Cluster(port, ports, database.service_url, pooler, host=host, quiet=False)
+            running.start()
+            _print_demo_accounts(database, settings)
+            typer.echo(
+                f"网格 Wangge: http://{host}:{port}/maps/ through HAProxy to {workers} processes "
+                f"on ports {ports[0]}-{ports[-1]}{' and PgBouncer' if bouncer else ''} (Ctrl-C)"
+            )
+            while running.alive():
+                time.sleep(1)
+            typer.echo("a process or HAProxy ended; stopping the cluster", err=True)
+        finally:
+            if running is not None:
+                running.stop()
+            if bouncer is not None:
+                bouncer.stop()
             database.close()
             typer.echo("已停止 stopped")
 

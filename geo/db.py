@@ -41,17 +41,21 @@ POOL_TIMEOUT_S = 30.0
 REQUEST_SLOTS = 2 * POOL_SIZE - 4
 
 
-def make_engine(url: str, *, pool_size: int = POOL_SIZE) -> Engine:
+def make_engine(url: str, *, pool_size: int = POOL_SIZE, pooler: bool = False) -> Engine:
     """An engine for ``url`` with a bounded pool that survives a database restart.
 
     Statement parameters never appear in its errors: they hold reporters' names and phones,
-    and an error's text ends up in the log."""
+    and an error's text ends up in the log. ``pooler``: ``url`` is a PgBouncer in transaction
+    pooling (``WANGGE_POOLER_URL``), where consecutive transactions of one connection may run
+    on different server connections, so psycopg must never prepare a statement (it does from
+    the fifth run of one; the next server would not know it; PgBouncer 1.18 cannot track them)."""
     engine = create_engine(
         url,
         hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_timeout=POOL_TIMEOUT_S,
+        connect_args={"prepare_threshold": None} if pooler else {},
     )
     event.listen(engine, "checkout", _closed_by_server)
     return engine
