@@ -120,11 +120,12 @@ class LiveMap:
             pass
         self.events.put(("closed", None))
 
-    def next(self, kind: str, timeout: float = 10) -> Any:
+    def next(self, kind: str, code: str | None = None, timeout: float = 10) -> Any:
+        """The next event of ``kind`` (about the incident ``code``), skipping the others."""
         deadline = time.monotonic() + timeout
         while True:
             event, data = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
-            if event == kind:
+            if event == kind and (code is None or data.get("code") == code):
                 return data
 
     def close(self) -> None:
@@ -350,8 +351,8 @@ def test_killing_one_of_two_processes_loses_no_accepted_report(
         assert dropped.next("reset") == {"kind": "reset", "reason": "reconnected"}
         filed = _report(cluster.base, headers, spot)
         assert filed.status_code == 201
-        for live_map in maps:
-            assert live_map.next("created")["code"] == filed.json()["code"]
+        for live_map in maps:  # both maps hear of a report filed now
+            assert live_map.next("created", filed.json()["code"])
         health = [httpx.get(cluster.base + "/api/v1/health").status_code for _ in range(10)]
     finally:
         cluster.stop()
