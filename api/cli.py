@@ -137,6 +137,14 @@ def cluster(
         database = prepare_database(settings)
         database.watch()
         bouncer = PgBouncer(database.service_url) if pgbouncer else None
+        budget = workers * (2 * db.POOL_SIZE + 1)  # each pool and its overflow, and LISTEN
+        if bouncer is None and budget > db.max_connections(database.engine):
+            typer.echo(
+                f"warning: {workers} processes may open {budget} connections, more than the "
+                f"database's max_connections ({db.max_connections(database.engine)}); "
+                "add --pgbouncer",
+                err=True,
+            )
         running = None
         try:
             pooler = bouncer.start() if bouncer else None

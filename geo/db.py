@@ -275,3 +275,9 @@ def is_empty(engine: Engine) -> bool:
 def postgis_version(conn: Connection) -> str:
     """The PostGIS library version the database runs, e.g. ``3.4.2``."""
     return str(conn.execute(text("SELECT postgis_lib_version()")).scalar_one())
+
+
+def max_connections(engine: Engine) -> int:
+    """How many connections the server of ``engine`` accepts (``max_connections``)."""
+    with engine.connect() as conn:
+        return int(conn.execute(text("SHOW max_connections")).scalar_one())
