@@ -21,9 +21,10 @@ Only the moving window is supported: the fixed-window methods of ``limits.storag
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from limits.storage import MovingWindowSupport, Storage
-from sqlalchemy import DateTime, Engine, Index, Text, exc
+from sqlalchemy import DateTime, Engine, Index, Row, Text, TextClause, exc
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -55,18 +56,19 @@ class DatabaseStorage(Storage, MovingWindowSupport):
     def base_exceptions(self) -> type[Exception]:
         return exc.DBAPIError
 
-    def _one(self, name: str, **params: object) -> object:
+    def _one(self, statement: TextClause, **params: object) -> Row[Any]:
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            return conn.execute(query(name), params).one()
+            return conn.execute(statement, params).one()
 
     def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
         if amount != 1:
             raise NotImplementedError("one hit at a time")
-        return bool(self._one("rate_limit_hit", key=key, limit=limit, expiry=expiry).admitted)  # type: ignore[attr-defined]
+        row = self._one(query("rate_limit_hit"), key=key, limit=limit, expiry=expiry)
+        return bool(row.admitted)
 
     def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[float, int]:
-        row = self._one("rate_limit_window", key=key, expiry=expiry)
-        return float(row.start), int(row.hits)  # type: ignore[attr-defined]
+        row = self._one(query("rate_limit_window"), key=key, expiry=expiry)
+        return float(row.start), int(row.hits)
 
     def check(self) -> bool:
         with self.engine.connect() as conn:

@@ -12,12 +12,16 @@ to ``reset``.
 from __future__ import annotations
 
 import json
+import os
 import queue
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -66,8 +70,11 @@ def reporter(engine: Engine, accounts: dict[str, AccountRow]) -> Callable[[], di
 
 @pytest.fixture(scope="module")
 def spot(engine: Engine, accounts: dict[str, AccountRow]) -> tuple[float, float]:
+    """Where the reports are filed: a micro-grid of township 150621002, so that the recent
+    requests of 150621001, whose Open311 window tests/test_open311_public.py reads, stay as
+    the sample has them."""
     with engine.connect() as conn:
-        return point_inside(conn, accounts["party_member"].area_code)
+        return point_inside(conn, accounts["party_member_peer"].area_code)
 
 
 def _report(
@@ -376,3 +383,42 @@ def _drain(live_map: LiveMap) -> list[tuple[str, Any]]:
             seen.append(live_map.events.get_nowait())
         except queue.Empty:
             return seen
+
+
+# --- uvicorn's workers: wangge run --workers 2 --------------------------------------------
+
+
+def test_wangge_run_with_two_workers_counts_one_limit(database, reporter, spot):
+    """``wangge run --workers 2``: uvicorn's two workers share a port; the intake limit is
+    counted in the database (WANGGE_RATE_LIMIT_STORE=auto chooses it), so it is one limit."""
+    port = _free_ports(1)[0]
+    env = {
+        **os.environ,
+        "WANGGE_DATABASE_URL": database.service_url,
+        "WANGGE_INTAKE_RATE": f"{INTAKE_RATE}/minute",
+    }
+    env.pop("WANGGE_RATE_LIMIT_STORE", None)
+    wangge = Path(sys.executable).parent / "wangge"
+    command = [str(wangge), "run", "--port", str(port), "--workers", "2"]
+    service = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert service.poll() is None, service.stderr.read() if service.stderr else ""
+            try:
+                if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "wangge run --workers 2 did not answer"
+            time.sleep(0.3)
+        headers = reporter()
+        # a new connection each time: the kernel spreads them over both workers
+        answers = [_report(base, headers, spot).status_code for _ in range(INTAKE_RATE + 1)]
+    finally:
+        service.terminate()
+        service.wait(timeout=30)
+    assert answers == [201] * INTAKE_RATE + [429]
