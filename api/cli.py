@@ -61,6 +61,8 @@ def _logging() -> None:
 
 #: Seconds open requests (event streams above all) get to finish when the service stops.
 GRACE_S = 5
+#: Seconds a worker of ``--workers N`` may take to answer uvicorn's liveness ping.
+WORKER_HEALTHCHECK_S = 60
 
 
 class _Stop(Exception):
@@ -209,6 +211,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         timeout_graceful_shutdown=GRACE_S,
+        # a worker answers the supervisor's ping from a thread, and numba compiling esda's
+        # kernels at start-up (hotspots.warm_up) can hold the GIL longer than uvicorn's 5 s:
+        # the supervisor would kill it as hung, again and again
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or None,
     )
