@@ -3,13 +3,17 @@
 A ``limits`` storage with the moving window (:class:`limits.strategies.MovingWindowRateLimiter`
 uses it exactly as it uses the in-memory one), for a service running as several processes or
 hosts: in memory, a limit of 10 a minute would be 10 a minute *per process*. One row per
-limited key holds the times of its hits inside the window; a hit is one statement
-(``sql/rate_limit_hit.sql``) that drops the hits older than the window and appends this one
-only if fewer than the limit remain, under the row lock ``INSERT … ON CONFLICT DO UPDATE``
-takes, so two processes hitting the same key at once are counted one after the other and
-can never both take the last place. The database's clock is the only clock, so hosts whose
-clocks differ still share one window. A key's row outlives its last hit by one window
-(``expires_at``); housekeeping deletes the rest (:func:`purge_expired`).
+limited key holds the times of its newest hits (as many as the limit); a hit is one statement
+(``sql/rate_limit_hit.sql``) that appends this one if fewer than the limit of them lie inside
+the window, under the row lock ``INSERT … ON CONFLICT DO UPDATE`` takes, so two processes
+hitting the same key at once are counted one after the other and can never both take the
+last place. The database's clock is the only clock, so hosts whose clocks differ still share
+one window. A key's row outlives its last hit by one window (``expires_at``); housekeeping
+deletes the rest (:func:`purge_expired`).
+
+The table is ``UNLOGGED``: a hit writes no WAL and waits for no flush to disk (with a logged
+table every hit waited for one: ten times a plain round trip, bench/notes.md). A crash
+empties the counters and replicas do not have them, which a rate limit can afford.
 
 Each hit runs in autocommit on a connection of its own: it counts whether or not the request
 it belongs to then commits, as the in-memory counters did.
@@ -36,7 +40,7 @@ class RateLimit(Base):
     """The hits of one limited key inside its moving window (oldest first)."""
 
     __tablename__ = "rate_limit"
-    __table_args__ = (Index("ix_rate_limit_expires_at", "expires_at"),)
+    __table_args__ = (Index("ix_rate_limit_expires_at", "expires_at"), {"prefixes": ["UNLOGGED"]})
 
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     hits: Mapped[list[datetime]] = mapped_column(ARRAY(DateTime(timezone=True)))
