@@ -7,8 +7,9 @@ on the first port, in front of them:
 
 - HAProxy sends a request to the process with the fewest open connections (live-map streams
   stay open for hours; round robin would pile them up) and checks each process's
-  ``/api/v1/health`` (which reads the database) every second: two failures take a process out,
-  two successes bring it back. A request whose connection to a process failed is sent to
+  ``/api/v1/health`` (which reads the database) every second, allowing each check 5 s: three
+  failures take a process out (a dead one refuses at once: out within 3 s), two successes
+  bring it back. A request whose connection to a process failed is sent to
   another (``retry-on conn-failure``, safe for a POST: it never arrived); one that reached a
   process that then died is answered 502 and not retried (the report may have been
   written: the client retries with its ``Idempotency-Key``, which the intake answers once).
@@ -48,6 +49,10 @@ PROXY_SOURCE = "127.0.0.2"
 GRACE_S = 5
 #: How long a stream may stay open through HAProxy (its heartbeat comes every 15 s).
 STREAM_TIMEOUT = "1h"
+#: How long a health check may take. HAProxy's default is the check interval (1 s): under
+#: load a busy process answers later than that, and HAProxy took every process out at once
+#: (503 for everyone: bench/notes.md). A dead process refuses the connection at once anyway.
+CHECK_TIMEOUT = "5s"
 HEALTH = "/api/v1/health"
 
 
@@ -65,7 +70,7 @@ def haproxy_config(port: int, backends: list[int], *, host: str = "127.0.0.1") -
     balance leastconn
     option httpchk GET /api/v1/health
     http-check expect status 200
-    default-server inter 1s fall 2 rise 2 source 127.0.0.2
+    default-server inter 1s fall 3 rise 2 source 127.0.0.2
     server p8711 127.0.0.1:8711 check
     server p8712 127.0.0.1:8712 check
     """
@@ -83,6 +88,7 @@ defaults
     timeout server {STREAM_TIMEOUT}
     timeout tunnel {STREAM_TIMEOUT}
     timeout http-keep-alive 10s
+    timeout check {CHECK_TIMEOUT}
     retries 3
     retry-on conn-failure
     option redispatch 1
@@ -100,7 +106,7 @@ backend wangge
     balance leastconn
     option httpchk GET {HEALTH}
     http-check expect status 200
-    default-server inter 1s fall 2 rise 2 source {PROXY_SOURCE}
+    default-server inter 1s fall 3 rise 2 source {PROXY_SOURCE}
 {servers}
 """
 
