@@ -233,10 +233,10 @@ class Cluster:
             raise ClusterError("haproxy is not installed (apt-get install haproxy)")
         config = self.run_dir / "haproxy.cfg"
         config.write_text(haproxy_config(self.port, self.ports, host=self.host))
-        out = (self.run_dir / "haproxy.log").open("ab")
-        self._haproxy = subprocess.Popen(
-            [binary, "-db", "-f", str(config)], stdout=out, stderr=out, start_new_session=True
-        )
+        with (self.run_dir / "haproxy.log").open("ab") as out:
+            self._haproxy = subprocess.Popen(
+                [binary, "-db", "-f", str(config)], stdout=out, stderr=out, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while not _up(self.base + HEALTH):
             if self._haproxy.poll() is not None or time.monotonic() > deadline:

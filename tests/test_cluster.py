@@ -39,6 +39,8 @@ from tests.helpers import fresh_account, point_inside
 
 #: Reports a minute per account in the two-process cluster (the rate-limit test spends them).
 INTAKE_RATE = 5
+#: Failed sign-ins a minute per client address in the two-process cluster.
+LOGIN_RATE = 3
 #: What the processes sign tokens with: the defaults, as in tests.helpers.fresh_account.
 SETTINGS = Settings()
 UNLIMITED = {"WANGGE_INTAKE_RATE": "1000000/minute"}
@@ -199,7 +201,12 @@ def pair(database: db.Database, engine: Engine) -> Iterator[tuple[Cluster, int]]
     (each sweeps at start-up, and then every minute)."""
     saved = _make_due(engine)
     try:
-        cluster = _cluster(database.service_url, 2, WANGGE_INTAKE_RATE=f"{INTAKE_RATE}/minute")
+        cluster = _cluster(
+            database.service_url,
+            2,
+            WANGGE_INTAKE_RATE=f"{INTAKE_RATE}/minute",
+            WANGGE_LOGIN_RATE=f"{LOGIN_RATE}/minute",
+        )
         try:
             yield cluster, saved["id"]
         finally:
@@ -227,6 +234,28 @@ def test_a_rate_limit_holds_across_processes(pair, reporter, spot):
     assert answers[-1].json()["code"] == "rate_limited"
     assert _report(a.base, headers, spot).status_code == 429  # whichever process is asked
     assert _report(b.base, reporter(), spot).status_code == 201  # another account is not
+
+
+def _sign_in(base: str, forged: str) -> int:
+    """A failed sign-in (an unknown user) claiming to come from ``forged``; the status."""
+    return httpx.post(
+        f"{base}/api/v1/auth/login",
+        json={"username": f"nobody-{uuid.uuid4().hex[:8]}", "password": "wrong-password"},
+        headers={"X-Forwarded-For": forged},
+        timeout=30,
+    ).status_code
+
+
+def test_forwarded_addresses_are_believed_from_haproxy_only(pair):
+    """Failed sign-ins count per client address. A client's own X-Forwarded-For is believed
+    neither by a process nor through HAProxy (which replaces it); HAProxy's is, so the real
+    address (127.0.0.1), not HAProxy's (127.0.0.2), is the one counted."""
+    cluster, _ = pair
+    a, _ = cluster.processes
+    answers = [_sign_in(a.base, f"10.9.9.{i}") for i in range(LOGIN_RATE - 1)]
+    answers.append(_sign_in(cluster.base, "10.9.9.9"))
+    assert answers == [401] * LOGIN_RATE
+    assert _sign_in(cluster.base, "10.9.9.10") == 429  # 127.0.0.1 has spent its three
 
 
 def _warnings(engine: Engine, case_id: int) -> tuple[int, int]:
