@@ -41,8 +41,6 @@ from tests.helpers import fresh_account, point_inside
 INTAKE_RATE = 5
 #: Failed sign-ins a minute per client address in the two-process cluster.
 LOGIN_RATE = 3
-#: What the processes sign tokens with: the defaults, as in tests.helpers.fresh_account.
-SETTINGS = Settings()
 UNLIMITED = {"WANGGE_INTAKE_RATE": "1000000/minute"}
 
 
@@ -66,8 +64,10 @@ def _cluster(url: str, processes: int, pooler: str | None = None, **env: str) ->
 
 @pytest.fixture(scope="module")
 def reporter(engine: Engine, accounts: dict[str, AccountRow]) -> Callable[[], dict[str, str]]:
-    """``reporter()``: the headers of a new admin account, whose intake allowance is whole."""
-    return lambda: fresh_account(engine, SETTINGS, accounts["admin"])[1]
+    """``reporter()``: the headers of a new admin account, whose intake allowance is whole
+    (its token signed with the default settings, as the processes have them)."""
+    settings = Settings()
+    return lambda: fresh_account(engine, settings, accounts["admin"])[1]
 
 
 @pytest.fixture(scope="module")
