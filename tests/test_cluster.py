@@ -445,7 +445,7 @@ def test_wangge_run_with_two_workers_counts_one_limit(database, reporter, spot):
             assert time.monotonic() < deadline, "wangge run --workers 2 did not answer"
             time.sleep(0.3)
         headers = reporter()
-        # a new connection each time: the kernel spreads them over both workers
+        # a new connection each time, accepted by whichever worker is free
         answers = [_report(base, headers, spot).status_code for _ in range(INTAKE_RATE + 1)]
     finally:
         service.terminate()
