@@ -16,6 +16,7 @@ from pydantic.warnings import UnsupportedFieldAttributeWarning
 from sqlalchemy import Engine
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from access import ratelimit
 from access.accounts import ensure_demo_accounts
 from api import errors, openapi, tokens
 from api.auth import authenticate, document_security
@@ -96,7 +97,9 @@ def _purge_tokens(engine: Engine) -> int:
 
 
 async def _housekeeping(engine: Engine, every_s: float = 3600.0) -> None:
-    """Purge expired idempotency keys and token ids at start-up and then every hour."""
+    """Purge expired idempotency keys, token ids and idle rate-limit counters at start-up
+    and then every hour (each a DELETE of what has expired: any number of processes may run
+    it at once, and whichever runs first does the work)."""
     while True:
         try:
             removed = await asyncio.to_thread(purge_expired_keys, engine)
@@ -105,6 +108,9 @@ async def _housekeeping(engine: Engine, every_s: float = 3600.0) -> None:
             forgotten = await asyncio.to_thread(_purge_tokens, engine)
             if forgotten:
                 log.info("forgot %d expired token ids", forgotten)
+            idle = await asyncio.to_thread(ratelimit.purge_expired, engine)
+            if idle:
+                log.info("forgot %d idle rate-limit counters", idle)
         except Exception:  # housekeeping must never take the service down
             log.exception("housekeeping failed")
         await asyncio.sleep(every_s)
@@ -178,17 +184,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.database_url:
-            database = db.Database(settings.database_url, db.make_engine(settings.database_url))
-            engine = database.engine
+        if settings.database_url:  # through PgBouncer if there is one; LISTEN never is
+            pooled = settings.pooler_url or settings.database_url
+            engine = db.make_engine(pooled, pooler=bool(settings.pooler_url))
+            database = db.Database(settings.database_url, engine)
         else:
             database = prepare_database(settings)
             database.watch()  # restarts the embedded server if it dies
             engine = db.make_engine(database.service_url)  # not the owner: see geo/db.py
         app.state.engine = engine
         # the hot one-statement reads (GET /locate) run in the event loop on their own pool
-        app.state.read_pool = db.make_read_pool(database.service_url)
+        app.state.read_pool = db.make_read_pool(
+            settings.pooler_url or database.service_url, pooler=bool(settings.pooler_url)
+        )
         await app.state.read_pool.open()
+        if settings.rate_limit_store == "database":  # shared by every process (api/ratelimit.py)
+            app.state.limiter = Limiter(ratelimit.DatabaseStorage(engine))
         app.state.broadcaster = Broadcaster(database.service_url)
         app.state.broadcaster.start()
         app.state.replica = await _start_replica(settings, engine, database.replica_url)

@@ -43,17 +43,21 @@ POOL_TIMEOUT_S = 30.0
 REQUEST_SLOTS = 2 * POOL_SIZE - 4
 
 
-def make_engine(url: str, *, pool_size: int = POOL_SIZE) -> Engine:
+def make_engine(url: str, *, pool_size: int = POOL_SIZE, pooler: bool = False) -> Engine:
     """An engine for ``url`` with a bounded pool that survives a database restart.
 
     Statement parameters never appear in its errors: they hold reporters' names and phones,
-    and an error's text ends up in the log."""
+    and an error's text ends up in the log. ``pooler``: ``url`` is a PgBouncer in transaction
+    pooling (``WANGGE_POOLER_URL``), where consecutive transactions of one connection may run
+    on different server connections, so psycopg must never prepare a statement (it does from
+    the fifth run of one; the next server would not know it; PgBouncer 1.18 cannot track them)."""
     engine = create_engine(
         url,
         hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_timeout=POOL_TIMEOUT_S,
+        connect_args={"prepare_threshold": None} if pooler else {},
     )
     event.listen(engine, "checkout", _closed_by_server)
     return engine
@@ -64,21 +68,28 @@ def make_engine(url: str, *, pool_size: int = POOL_SIZE) -> Engine:
 READ_POOL_SIZE = 8
 
 
-def make_read_pool(url: str, *, max_size: int = READ_POOL_SIZE) -> AsyncConnectionPool:
+def make_read_pool(
+    url: str, *, max_size: int = READ_POOL_SIZE, pooler: bool = False
+) -> AsyncConnectionPool:
     """An asyncio pool of autocommit psycopg connections to ``url`` (a SQLAlchemy URL), for
     the hot reads that are one bounded statement (``GET /locate``): they then run in the event
     loop, with no hop to a worker thread and no SQLAlchemy row processing around them.
 
     Like :func:`make_engine`'s pool it never hands out a connection the server has closed,
     and it waits at most :data:`POOL_TIMEOUT_S` for one (``psycopg_pool.PoolTimeout``: 503).
-    Not opened: ``await pool.open()`` inside the event loop that will use it.
+    Not opened: ``await pool.open()`` inside the event loop that will use it. ``pooler``:
+    ``url`` is a PgBouncer in transaction pooling, so nothing is prepared (as
+    :func:`make_engine`).
     """
+    connect: dict[str, Any] = {"autocommit": True}
+    if pooler:
+        connect["prepare_threshold"] = None
     return AsyncConnectionPool(
         libpq_url(url),
         min_size=min(2, max_size),
         max_size=max_size,
         timeout=POOL_TIMEOUT_S,
-        kwargs={"autocommit": True},
+        kwargs=connect,
         check=_closed_by_server_async,
         open=False,
         name="reads",
@@ -328,3 +339,9 @@ def is_empty(engine: Engine) -> bool:
 def postgis_version(conn: Connection) -> str:
     """The PostGIS library version the database runs, e.g. ``3.4.2``."""
     return str(conn.execute(text("SELECT postgis_lib_version()")).scalar_one())
+
+
+def max_connections(engine: Engine) -> int:
+    """How many connections the server of ``engine`` accepts (``max_connections``)."""
+    with engine.connect() as conn:
+        return int(conn.execute(text("SHOW max_connections")).scalar_one())

@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL of an external PostGIS; unset = embedded."
     )
+    pooler_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of a PgBouncer in transaction pooling in front of database_url: "
+            "the service's statements go through it; LISTEN and migrations stay on database_url."
+        ),
+    )
     data_dir: Path = Field(
         default=Path("./var"),
         description="Where the embedded PostGIS lives (pg/) and photos on actions (attachments/).",
@@ -121,6 +128,14 @@ class Settings(BaseSettings):
         description="Sign-ins of any outcome per client address (an office behind one gateway).",
     )
     intake_rate: str = Field(default="120/minute", description="Incident reports per account.")
+    rate_limit_store: Literal["auto", "memory", "database"] = Field(
+        default="auto",
+        description=(
+            "Where rate-limit counters live: memory (one process's, the fastest) or database "
+            "(shared by every process and host); auto: memory, but database under "
+            "wangge run --workers N > 1 and wangge cluster."
+        ),
+    )
     working_hours: str = Field(
         default="08:30-12:00,14:30-18:00",
         description="The working spans of a working day in China time (working hours and days).",
@@ -240,6 +255,15 @@ class Settings(BaseSettings):
             "must be none, tianditu or an XYZ URL template with {z}, {x} and {y} "
             f"(http://, https:// or a path on this server), got {value!r}"
         )
+
+    @model_validator(mode="after")
+    def _pooler_needs_database(self) -> Settings:
+        if self.pooler_url and not self.database_url:
+            raise ValueError(
+                "WANGGE_POOLER_URL needs WANGGE_DATABASE_URL (the direct connection LISTEN "
+                "and the migrations use); wangge cluster --pgbouncer sets both"
+            )
+        return self
 
     @model_validator(mode="after")
     def _tianditu_needs_key(self) -> Settings:
