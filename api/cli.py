@@ -156,16 +156,23 @@ def cluster(
         try:
             pooler = bouncer.start() if bouncer else None
             ports = [port + 1 + i for i in range(workers)]
-            running = Cluster(port, ports, database.service_url, pooler, host=host, quiet=False)
+            # the embedded standby's URL (WANGGE_EMBEDDED_REPLICA), which the processes,
+            # connecting to an external database as far as they know, would not make themselves
+            reads = {"WANGGE_REPLICA_URL": database.replica_url} if database.replica_url else {}
+            running = Cluster(
+                port, ports, database.service_url, pooler, env=reads, host=host, quiet=False
+            )
             running.start()
             _print_demo_accounts(database, settings)
             typer.echo(
                 f"网格 Wangge: http://{host}:{port}/maps/ through HAProxy to {workers} processes "
                 f"on ports {ports[0]}-{ports[-1]}{' and PgBouncer' if bouncer else ''} (Ctrl-C)"
             )
-            while running.alive():
-                time.sleep(1)
-            typer.echo("a process or HAProxy ended; stopping the cluster", err=True)
+            while running.balancing():  # a process that ends is started again
+                for ended in running.revive():
+                    typer.echo(f"服务进程 {ended} 已退出，正在重启 (process ended; restarting)")
+                time.sleep(2)
+            typer.echo("HAProxy ended; stopping the cluster", err=True)
         finally:
             if running is not None:
                 running.stop()

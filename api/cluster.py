@@ -254,6 +254,19 @@ class Cluster:
         running = [self._haproxy, *(p.proc for p in self.processes)]
         return all(p is not None and p.poll() is None for p in running)
 
+    def balancing(self) -> bool:
+        """True while HAProxy runs (without it nothing reaches the processes)."""
+        return self._haproxy is not None and self._haproxy.poll() is None
+
+    def revive(self) -> list[int]:
+        """Start again every process that ended (a crash, the kernel's OOM killer) and
+        answer their ports. Not waited for: HAProxy's health check sends it requests again
+        once it answers, and the others serve meanwhile."""
+        ended = [p for p in self.processes if p.proc is not None and p.proc.poll() is not None]
+        for process in ended:
+            process.start()
+        return [p.port for p in ended]
+
     def stop(self) -> None:
         """HAProxy first (no new requests), then every process, each given its grace period."""
         if self._haproxy is not None and self._haproxy.poll() is None:

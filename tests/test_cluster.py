@@ -399,6 +399,11 @@ def test_killing_one_of_two_processes_loses_no_accepted_report(
         for live_map in maps:  # both maps hear of a report filed now
             assert live_map.next("created", filed.json()["code"])
         health = [httpx.get(cluster.base + "/api/v1/health").status_code for _ in range(10)]
+        # what `wangge cluster` does every 2 s: the ended process is started again
+        assert cluster.revive() == [cluster.ports[0]]
+        cluster.processes[0].wait_ready(120)
+        assert cluster.revive() == []
+        assert cluster.alive()
     finally:
         cluster.stop()
     assert health == [200] * 10
