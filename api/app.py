@@ -21,6 +21,7 @@ from access.accounts import ensure_demo_accounts
 from api import errors, openapi, tokens
 from api.auth import authenticate, document_security
 from api.broadcast import Broadcaster
+from api.cluster import HEALTH_CHECK_LINES
 from api.inputs import refuse_unstorable
 from api.limits import BodySizeLimit
 from api.ratelimit import Limiter
@@ -181,6 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     calendar.WorkingHours.parse(settings.working_hours)  # a bad setting stops start-up here
     install_log_masking()  # before uvicorn or anything else logs a request
+    logging.getLogger("uvicorn.access").addFilter(HEALTH_CHECK_LINES)  # HAProxy's checks
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

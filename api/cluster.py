@@ -56,6 +56,33 @@ CHECK_TIMEOUT = "5s"
 HEALTH = "/api/v1/health"
 
 
+class HealthCheckLines(logging.Filter):
+    """Leaves HAProxy's health checks (one a second from :data:`PROXY_SOURCE`) out of a
+    process's access log, which then holds the requests people and programs made.
+
+    >>> check = (f"{PROXY_SOURCE}:4100", "GET", HEALTH, "1.1", 200)
+    >>> record = logging.makeLogRecord({"args": check})
+    >>> HealthCheckLines().filter(record)
+    False
+    >>> record.args = ("127.0.0.1:4100", "GET", HEALTH, "1.1", 200)
+    >>> HealthCheckLines().filter(record)
+    True
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        return not (
+            isinstance(args, tuple)
+            and len(args) >= 3
+            and args[2] == HEALTH
+            and str(args[0]).startswith(PROXY_SOURCE + ":")
+        )
+
+
+#: Installed on uvicorn's access logger by :func:`api.app.create_app` (once: the same object).
+HEALTH_CHECK_LINES = HealthCheckLines()
+
+
 class ClusterError(WanggeError):
     """A part of the cluster did not start."""
 
@@ -136,7 +163,7 @@ class Process:
             sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
             "--host", "127.0.0.1", "--port", str(self.port),
             "--proxy-headers", "--forwarded-allow-ips", PROXY_SOURCE,
-            "--timeout-graceful-shutdown", str(GRACE_S), "--log-level", "warning",
+            "--timeout-graceful-shutdown", str(GRACE_S), "--log-level", "info",  # access lines
         ]  # fmt: skip
         # a session of its own: Ctrl-C reaches the cluster, which stops the parts in order
         if self.log_path is None:
