@@ -78,8 +78,12 @@ class _SseClients:
                 data, ancillary, _, _ = by_fd[fd].recvmsg(65536, _STAMP)
                 if not data:
                     raise RuntimeError("/api/v1/stream closed a stream")
-                sec, nsec = struct.unpack("qq", ancillary[0][2])
-                self.reads[fd].append((sec + nsec / 1e9, data))
+                if ancillary:
+                    sec, nsec = struct.unpack("qq", ancillary[0][2])
+                    stamp = sec + nsec / 1e9
+                else:  # a segment the kernel did not stamp (rare): the time read instead
+                    stamp = time.time()
+                self.reads[fd].append((stamp, data))
                 if fd in waiting and b": connected" in data:
                     waiting.discard(fd)
                     if not waiting:
@@ -136,7 +140,8 @@ async def _send(dsn: str, n: int) -> None:
             await conn.commit()
 
 
-def _sse_run(ctx: Context, subscribers: int, n: int) -> list[float]:
+def _sse_run(ctx: Context, subscribers: int, n: int) -> tuple[list[float], float]:
+    """The latencies of every delivery, and the service's CPU seconds while it sent them."""
     clients = _SseClients(ctx.service.base, auth_headers(ctx.url), subscribers)
     failed: list[BaseException] = []
 
@@ -154,8 +159,10 @@ def _sse_run(ctx: Context, subscribers: int, n: int) -> list[float]:
             raise RuntimeError(f"{subscribers} streams did not all open within 120 s")
         time.sleep(0.5)  # every subscription registered with the broadcaster
         if not failed:
+            cpu = _cpu_s(ctx.service.pid)
             asyncio.run(_send(libpq_url(ctx.url), n))
             reader.join(60)
+            cpu = _cpu_s(ctx.service.pid) - cpu
         if failed:
             raise failed[0]
         if reader.is_alive():
@@ -164,7 +171,7 @@ def _sse_run(ctx: Context, subscribers: int, n: int) -> list[float]:
         clients.stop.set()
         reader.join()
         clients.close()
-    return clients.latencies()
+    return clients.latencies(), cpu
 
 
 async def _raw_run(ctx: Context, n: int) -> list[float]:
@@ -177,22 +184,22 @@ async def _raw_run(ctx: Context, n: int) -> list[float]:
     return out
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds process ``pid`` has used (user + system, the kernel's writes included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _wait_until_idle(pid: int, limit_s: float = 120.0) -> None:
     """Wait until process ``pid`` has used under 5 % of a core for a second. A service just
     started compiles esda's Gi* kernels on a thread for ~15 s (more on a busy machine), and
     that thread holds the GIL its event loop needs: run alone (``--only P8``), the measure
     would time the warm-up, which a full run is long past when it gets here."""
-    ticks = os.sysconf("SC_CLK_TCK")
-
-    def cpu_s() -> float:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
-
     deadline = time.monotonic() + limit_s
-    before = cpu_s()
+    before = _cpu_s(pid)
     while time.monotonic() < deadline:
         time.sleep(1.0)
-        now = cpu_s()
+        now = _cpu_s(pid)
         if now - before < 0.05:
             return
         before = now
@@ -202,15 +209,20 @@ def measure(ctx: Context) -> list[Result]:
     n = ctx.sizes.sse_events
     results = []
     _wait_until_idle(ctx.service.pid)
-    raw = asyncio.run(_raw_run(ctx, n))
     for subscribers in ctx.sizes.sse_subscribers:
-        sse = _sse_run(ctx, subscribers, n)
+        # the baseline right before each row: on a shared machine the load drifts
+        raw = asyncio.run(_raw_run(ctx, n))
+        sse, cpu = _sse_run(ctx, subscribers, n)
         results.append(
             Result(
                 f"P8 ×{subscribers}",
                 f"commit → SSE client latency p50 ÷ raw LISTEN client, {subscribers} subscriber(s)",
                 ctx.scale,
-                {"SSE p50": ms(p50(sse)), "raw LISTEN p50": ms(p50(raw))},
+                {
+                    "SSE p50": ms(p50(sse)),
+                    "raw LISTEN p50": ms(p50(raw)),
+                    "service CPU": f"{cpu * 1e6 / len(sse):.0f} µs per delivery",
+                },
                 p50(sse) / p50(raw),
                 ("<=", 1.5),
                 note=f"{n} notifications {GAP_S * 1000:.0f} ms apart; p50 over all "

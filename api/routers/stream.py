@@ -42,14 +42,15 @@ async def stream(
 
 
 class EventStream(Response):
-    """A subscriber's frames, each batch written the moment it is queued: one ASGI message
-    per batch, straight to the server, without the per-chunk machinery of a
-    ``StreamingResponse`` (an async generator and a task group per stream), which cost more
-    than the write itself with hundreds of streams open.
+    """A subscriber's frames, each batch written the moment it is queued, as one ASGI message
+    straight to the server: no async generator and no per-chunk machinery.
 
-    The stream ends when the client goes: the server's ``http.disconnect`` closes the
-    subscriber (ASGI < 2.4, where writes to a closed connection are dropped), or a write fails
-    (ASGI 2.4).
+    As in Starlette's ``StreamingResponse``, a writer task sends while the request's own task
+    waits for the client to go (``http.disconnect``; under ASGI < 2.4 the server drops writes
+    to a closed connection silently, so only this notices). The writer is a task of its own so
+    that waking it for a frame resumes two coroutines, not the twenty of the middleware chain
+    the request's task runs in: with hundreds of streams that resumption cost more than the
+    write.
     """
 
     media_type = "text/event-stream"
@@ -63,24 +64,30 @@ class EventStream(Response):
 
     async def __call__(self, scope: asgi.Scope, receive: asgi.Receive, send: asgi.Send) -> None:
         async with self._broadcaster.subscribe(self._area, self._scope) as subscriber:
-            watch = asyncio.ensure_future(_until_disconnect(receive, subscriber))
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+            writer = asyncio.create_task(_write(send, subscriber))
+            listener = asyncio.create_task(_until_disconnect(receive))
             try:
-                await send(
-                    {"type": "http.response.start", "status": 200, "headers": self.raw_headers}
-                )
-                chunk: bytes | None = CONNECTED
-                while chunk is not None:
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                    chunk = await subscriber.frames()
-            except OSError:  # ASGI 2.4: the client went
-                pass
+                await asyncio.wait((writer, listener), return_when=asyncio.FIRST_COMPLETED)
             finally:
-                watch.cancel()
+                writer.cancel()
+                listener.cancel()
+            if writer.done() and not writer.cancelled():
+                writer.result()  # the writer's failure, if any, is the request's
         if self.background is not None:
             await self.background()
 
 
-async def _until_disconnect(receive: asgi.Receive, subscriber: Subscriber) -> None:
+async def _write(send: asgi.Send, subscriber: Subscriber) -> None:
+    chunk: bytes | None = CONNECTED
+    try:
+        while chunk is not None:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            chunk = await subscriber.frames()
+    except OSError:  # ASGI 2.4: the client went
+        pass
+
+
+async def _until_disconnect(receive: asgi.Receive) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
-    subscriber.close()
