@@ -79,6 +79,7 @@ class EventStream(Response):
 
 
 async def _write(send: asgi.Send, subscriber: Subscriber) -> None:
+    """``CONNECTED``, then each batch of the subscriber's frames as one body message."""
     chunk: bytes | None = CONNECTED
     try:
         while chunk is not None:
@@ -89,5 +90,6 @@ async def _write(send: asgi.Send, subscriber: Subscriber) -> None:
 
 
 async def _until_disconnect(receive: asgi.Receive) -> None:
+    """Return when the client has gone (the request's body, if any, is read and dropped)."""
     while (await receive())["type"] != "http.disconnect":
         pass
