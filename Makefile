@@ -9,18 +9,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 # chromium and fonts-noto-cjk: the browser tests (tests/test_browser_*.py) and their screenshots;
 # gdal-bin: ogrinfo reads /ogc in tests/test_ogc.py, as QGIS and GDAL users would
-APT_PACKAGES := postgresql-15 postgresql-15-postgis-3 chromium fonts-noto-cjk gdal-bin
+# haproxy and pgbouncer: make run-cluster (wangge cluster) and tests/test_cluster.py
+APT_PACKAGES := postgresql-15 postgresql-15-postgis-3 chromium fonts-noto-cjk gdal-bin haproxy \
+	pgbouncer
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run test setup system-deps lint typecheck pytest sample-data clean
+.PHONY: help run run-cluster test setup system-deps lint typecheck pytest sample-data clean
 
 help:
 	@echo "make run    start the service with an embedded PostGIS and the sample data"
+	@echo "make run-cluster  the same as WORKERS processes (default 2) behind HAProxy"
 	@echo "make test   lint, type-check and run the test suite"
 	@echo "make bench  measure the hot paths against their baselines into bench/RESULTS.md (bench-quick: < 5 min)"
 
 run: setup
 	$(BIN)/wangge run
+
+# WORKERS service processes on consecutive ports after WANGGE_PORT, HAProxy on WANGGE_PORT;
+# PGBOUNCER=1 puts PgBouncer (transaction pooling) in front of the database
+WORKERS ?= 2
+run-cluster: setup
+	$(BIN)/wangge cluster --workers $(WORKERS) $(if $(PGBOUNCER),--pgbouncer)
 
 test: setup lint typecheck pytest
 

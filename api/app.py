@@ -11,10 +11,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from psycopg_pool import PoolTimeout as ReadPoolTimeout
 from pydantic.warnings import UnsupportedFieldAttributeWarning
 from sqlalchemy import Engine
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from access import ratelimit
 from access.accounts import ensure_demo_accounts
 from api import errors, openapi, tokens
 from api.auth import authenticate, document_security
@@ -22,6 +24,7 @@ from api.broadcast import Broadcaster
 from api.inputs import refuse_unstorable
 from api.limits import BodySizeLimit
 from api.ratelimit import Limiter
+from api.replica import ReplicaReads
 from api.routers import (
     actions,
     areas,
@@ -64,7 +67,7 @@ from cases.intake import purge_expired_keys
 from cases.loop import calendar, supervision
 from cases.redraw.publish import activate_due
 from cases.sample import load_sample
-from geo import db, hotspots
+from geo import db, hotspots, replica
 from geo.privacy import install_log_masking
 from geo.settings import Settings
 from maps import assets
@@ -94,7 +97,9 @@ def _purge_tokens(engine: Engine) -> int:
 
 
 async def _housekeeping(engine: Engine, every_s: float = 3600.0) -> None:
-    """Purge expired idempotency keys and token ids at start-up and then every hour."""
+    """Purge expired idempotency keys, token ids and idle rate-limit counters at start-up
+    and then every hour (each a DELETE of what has expired: any number of processes may run
+    it at once, and whichever runs first does the work)."""
     while True:
         try:
             removed = await asyncio.to_thread(purge_expired_keys, engine)
@@ -103,6 +108,9 @@ async def _housekeeping(engine: Engine, every_s: float = 3600.0) -> None:
             forgotten = await asyncio.to_thread(_purge_tokens, engine)
             if forgotten:
                 log.info("forgot %d expired token ids", forgotten)
+            idle = await asyncio.to_thread(ratelimit.purge_expired, engine)
+            if idle:
+                log.info("forgot %d idle rate-limit counters", idle)
         except Exception:  # housekeeping must never take the service down
             log.exception("housekeeping failed")
         await asyncio.sleep(every_s)
@@ -135,10 +143,33 @@ def prepare_database(settings: Settings) -> db.Database:
     """Start, migrate and (when empty) fill the database with the whole sample set; in
     development, add the demo accounts (one per role) that are missing."""
     database = db.prepare(settings, load=load_sample)
-    if settings.environment == "development" and settings.load_sample_data:
-        with database.engine.begin() as conn:
-            ensure_demo_accounts(conn)
+    try:
+        if settings.environment == "development" and settings.load_sample_data:
+            with database.engine.begin() as conn:
+                ensure_demo_accounts(conn)
+        replica.attach_standby(database, settings)  # WANGGE_EMBEDDED_REPLICA
+    except BaseException:
+        database.close()
+        raise
     return database
+
+
+async def _start_replica(
+    settings: Settings, primary: Engine, embedded_url: str | None
+) -> replica.ReadReplica | None:
+    """The replica the read-only routes read from (``api/replica.py``), checked from now on;
+    None when there is none."""
+    url = settings.replica_url or embedded_url
+    if not url:
+        return None
+    reads = replica.ReadReplica(
+        primary.url.render_as_string(hide_password=False),
+        url,
+        max_lag_s=settings.replica_max_lag_s,
+        every_s=settings.replica_check_s,
+    )
+    await asyncio.to_thread(reads.start)
+    return reads
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -153,16 +184,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.database_url:
-            database = db.Database(settings.database_url, db.make_engine(settings.database_url))
-            engine = database.engine
+        if settings.database_url:  # through PgBouncer if there is one; LISTEN never is
+            pooled = settings.pooler_url or settings.database_url
+            engine = db.make_engine(pooled, pooler=bool(settings.pooler_url))
+            database = db.Database(settings.database_url, engine)
         else:
             database = prepare_database(settings)
             database.watch()  # restarts the embedded server if it dies
             engine = db.make_engine(database.service_url)  # not the owner: see geo/db.py
         app.state.engine = engine
+        # the hot one-statement reads (GET /locate) run in the event loop on their own pool
+        app.state.read_pool = db.make_read_pool(
+            settings.pooler_url or database.service_url, pooler=bool(settings.pooler_url)
+        )
+        await app.state.read_pool.open()
+        if settings.rate_limit_store == "database":  # shared by every process (api/ratelimit.py)
+            app.state.limiter = Limiter(ratelimit.DatabaseStorage(engine))
         app.state.broadcaster = Broadcaster(database.service_url)
         app.state.broadcaster.start()
+        app.state.replica = await _start_replica(settings, engine, database.replica_url)
         housekeeping = asyncio.create_task(_housekeeping(engine))
         activation = asyncio.create_task(_activate_scheduled(engine, settings.nearest_limit_m))
         supervising = asyncio.create_task(_supervise(engine))
@@ -171,10 +211,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            if app.state.replica is not None:
+                app.state.replica.close()
             housekeeping.cancel()
             activation.cancel()
             supervising.cancel()
             await app.state.broadcaster.stop()
+            await app.state.read_pool.close()
             engine.dispose()
             database.close()
 
@@ -193,14 +236,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limiter = Limiter()
     errors.register(app)
     app.add_exception_handler(PoolTimeout, _pool_busy)
+    app.add_exception_handler(ReadPoolTimeout, _pool_busy)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(ReplicaReads)  # X-Replica-Lag; a GET the replica failed, read again
     for router in (
+        locate.router,  # first: the hottest path, matched before any other router is tried
         health.router,
         auth.router,
         audit.router,
         exports.router,  # before areas: /areas/export is not an area code
         areas.router,
-        locate.router,
         members.router,
         figures.router,  # before incidents: /incidents/summary is not an incident code
         incidents.router,

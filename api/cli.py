@@ -29,6 +29,7 @@ from access.accounts import (
     open_account,
 )
 from api.app import create_app, prepare_database
+from api.cluster import Cluster
 from cases.imports.importer import ImportReport, import_incidents
 from cases.registry.imports import import_registry
 from geo import db
@@ -36,6 +37,7 @@ from geo.areas import resolve_generation
 from geo.errors import NotFound, WanggeError
 from geo.files.export import ExportFormat, export_areas
 from geo.models import AreaLevel
+from geo.pgbouncer import PgBouncer
 from geo.settings import Settings
 
 app = typer.Typer(help="网格 Wangge: grid governance map service.", no_args_is_help=True)
@@ -59,6 +61,8 @@ def _logging() -> None:
 
 #: Seconds open requests (event streams above all) get to finish when the service stops.
 GRACE_S = 5
+#: Seconds a worker of ``--workers N`` may take to answer uvicorn's liveness ping.
+WORKER_HEALTHCHECK_S = 60
 
 
 class _Stop(Exception):
@@ -105,9 +109,68 @@ def run(
             typer.echo(f"数据库就绪 database ready in {time.perf_counter() - started:.1f} s")
             _print_demo_accounts(database, settings)
             typer.echo(f"网格 Wangge: http://{host}:{port}/maps/  (API: /docs; Ctrl-C to stop)")
-            service = settings.model_copy(update={"database_url": database.service_url})
+            service = settings.model_copy(
+                update={
+                    "database_url": database.service_url,
+                    "replica_url": settings.replica_url or database.replica_url,
+                }
+            )
             _serve(service, host, port, workers)
         finally:
+            database.close()
+            typer.echo("已停止 stopped")
+
+
+@app.command()
+def cluster(
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Service processes.")] = 2,
+    host: Annotated[
+        str | None, typer.Option(help="HAProxy's address; default WANGGE_HOST.")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="HAProxy's port (default WANGGE_PORT); processes: next N.")
+    ] = None,
+    pgbouncer: Annotated[
+        bool, typer.Option("--pgbouncer", help="PgBouncer (transaction pooling) in front.")
+    ] = False,
+) -> None:
+    """The database, N service processes on consecutive ports and HAProxy in front (README,
+    Deployment); Ctrl-C stops them all."""
+    _logging()
+    settings = Settings()
+    host = host or settings.host
+    port = port or settings.port
+    with _stop_on_signals():
+        database = prepare_database(settings)
+        database.watch()
+        bouncer = PgBouncer(database.service_url) if pgbouncer else None
+        budget = workers * (2 * db.POOL_SIZE + db.READ_POOL_SIZE + 1)  # pools, overflow, LISTEN
+        if bouncer is None and budget > db.max_connections(database.engine):
+            typer.echo(
+                f"warning: {workers} processes may open {budget} connections, more than the "
+                f"database's max_connections ({db.max_connections(database.engine)}); "
+                "add --pgbouncer",
+                err=True,
+            )
+        running = None
+        try:
+            pooler = bouncer.start() if bouncer else None
+            ports = [port + 1 + i for i in range(workers)]
+            running = Cluster(port, ports, database.service_url, pooler, host=host, quiet=False)
+            running.start()
+            _print_demo_accounts(database, settings)
+            typer.echo(
+                f"网格 Wangge: http://{host}:{port}/maps/ through HAProxy to {workers} processes "
+                f"on ports {ports[0]}-{ports[-1]}{' and PgBouncer' if bouncer else ''} (Ctrl-C)"
+            )
+            while running.alive():
+                time.sleep(1)
+            typer.echo("a process or HAProxy ended; stopping the cluster", err=True)
+        finally:
+            if running is not None:
+                running.stop()
+            if bouncer is not None:
+                bouncer.stop()
             database.close()
             typer.echo("已停止 stopped")
 
@@ -142,8 +205,12 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
             forwarded_allow_ips=proxies or None,
         )
         return
+    if settings.replica_url:  # the embedded standby's, when WANGGE_EMBEDDED_REPLICA made one
+        os.environ["WANGGE_REPLICA_URL"] = settings.replica_url
     assert settings.database_url is not None
     os.environ["WANGGE_DATABASE_URL"] = settings.database_url
+    if settings.rate_limit_store == "auto":  # one limit across the workers, not one each
+        os.environ["WANGGE_RATE_LIMIT_STORE"] = "database"
     uvicorn.run(
         "api.app:create_app",
         factory=True,
@@ -151,6 +218,10 @@ def _serve(settings: Settings, host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         timeout_graceful_shutdown=GRACE_S,
+        # a worker answers the supervisor's ping from a thread, and numba compiling esda's
+        # kernels at start-up (hotspots.warm_up) can hold the GIL longer than uvicorn's 5 s:
+        # the supervisor would kill it as hung, again and again
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or None,
     )

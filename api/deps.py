@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Connection, Engine
 
 from access.accounts import Permission
 from api.auth import PrincipalDep
 from api.ratelimit import Limiter
+from api.replica import read_engine
 from geo import db
 from geo.areas import resolve_generation
 from geo.settings import Settings
@@ -23,16 +26,23 @@ from geo.settings import Settings
 # pool, a hop that costs more than the lookup itself.
 
 
-async def get_engine(request: Request) -> AsyncIterator[Engine]:
-    """The engine, once one of :data:`geo.db.REQUEST_SLOTS` is free, held until the response
-    is sent. The wait is in the event loop: a request queuing in a worker thread for a
+@asynccontextmanager
+async def connection_slot(request: Request) -> AsyncIterator[Engine]:
+    """The engine, once one of :data:`geo.db.REQUEST_SLOTS` is free, held until the block
+    ends. The wait is in the event loop: a request queuing in a worker thread for a
     connection would hold the thread that a request holding a connection needs to give it
     back (sync dependencies close in the thread pool), and under load all of them stall."""
     slots: asyncio.Semaphore | None = getattr(request.app.state, "connection_slots", None)
     if slots is None:
         slots = request.app.state.connection_slots = asyncio.Semaphore(db.REQUEST_SLOTS)
     async with slots:
-        yield request.app.state.engine
+        yield read_engine(request)  # the primary, or the replica for a replica_read route
+
+
+async def get_engine(request: Request) -> AsyncIterator[Engine]:
+    """The engine, with a :func:`connection_slot` held until the response is sent."""
+    async with connection_slot(request) as engine:
+        yield engine
 
 
 async def get_settings(request: Request) -> Settings:
@@ -53,8 +63,18 @@ def get_read_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Co
         yield conn
 
 
+async def get_read_pool(request: Request) -> AsyncConnectionPool:
+    """The read pool (:func:`geo.db.make_read_pool`), for a hot handler that reads with ONE
+    short statement: the connection is taken, used and given back in the event loop, so
+    neither the checkout nor the statement costs a hop to a worker thread. (A plain ``async``
+    dependency: one that yields costs a context manager and a cancel scope per request.)"""
+    pool: AsyncConnectionPool = request.app.state.read_pool
+    return pool
+
+
 ConnDep = Annotated[Connection, Depends(get_conn)]
 ReadConnDep = Annotated[Connection, Depends(get_read_conn)]
+ReadPoolDep = Annotated[AsyncConnectionPool, Depends(get_read_pool)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
@@ -85,15 +105,22 @@ GenerationDep = Annotated[int, Depends(get_generation)]
 
 
 async def get_generation_or_current(
-    conn: ReadConnDep,
+    request: Request,
     generation: GenerationQuery = None,
     at: AtQuery = None,
 ) -> int | None:
     """As :func:`get_generation`, but None for "the current one", which a single-statement
-    handler resolves in its own statement (one round trip fewer)."""
+    handler resolves in its own statement (one round trip fewer); only a generation asked
+    for takes a connection (and a worker thread) to be checked."""
     if generation is None and at is None:
         return None
-    return await run_in_threadpool(resolve_generation, conn, generation, at=at)
+    async with connection_slot(request) as engine:
+        return await run_in_threadpool(_resolve_generation, engine, generation, at)
+
+
+def _resolve_generation(engine: Engine, generation: int | None, at: datetime | None) -> int:
+    with engine.connect() as conn:
+        return resolve_generation(conn, generation, at=at)
 
 
 GenerationOrCurrentDep = Annotated[int | None, Depends(get_generation_or_current)]

@@ -20,6 +20,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import iter_route_contexts
+from psycopg import Error as DriverError
+from psycopg import OperationalError as DriverOperationalError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
@@ -237,6 +239,16 @@ async def _database_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body("internal error", status=500), status_code=500)
 
 
+async def _driver_error(request: Request, exc: Exception) -> Response:
+    """A psycopg error from the read pool (``geo.db.make_read_pool``: no SQLAlchemy around
+    it), answered as :func:`_database_error` answers the engine's."""
+    log.error("database error on %s %s: %s", request.method, request.url.path, exc)
+    if isinstance(exc, DriverOperationalError):
+        body = error_body("the database is unavailable, try again", status=503)
+        return JSONResponse(body, status_code=503)
+    return JSONResponse(error_body("internal error", status=500), status_code=500)
+
+
 def status_and_description(request: Request, exc: Exception) -> tuple[int, str]:
     """Status and client-facing description of ``exc`` for the edges with their own error
     formats (Open311, OGC API); what went wrong inside is logged, not told."""
@@ -271,4 +283,5 @@ def register(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(DriverError, _driver_error)
     app.add_exception_handler(Exception, _unexpected)

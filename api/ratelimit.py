@@ -1,7 +1,10 @@
-"""Rate limits per caller (moving windows in memory, from the ``limits`` library).
+"""Rate limits per caller (moving windows, from the ``limits`` library).
 
-One process keeps its own counters; behind several workers each enforces its share. Limits
-that must hold across restarts and workers count what the database already records instead
+The counters are kept in memory by default: one process, the fastest (a hit costs
+microseconds, bench/notes.md). A service of several processes or hosts keeps them in
+PostgreSQL instead (``WANGGE_RATE_LIMIT_STORE=database``, what ``wangge run --workers N`` and
+``wangge cluster`` choose; :mod:`access.ratelimit`), or a limit of 10 a minute would be
+10 × N. Limits that must hold across restarts count what the database already records
 (reveals count their audit entries, :mod:`api.reveal`).
 """
 
@@ -16,8 +19,10 @@ from geo.errors import RateLimited
 
 
 class Limiter:
-    def __init__(self) -> None:
-        self._window = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+    """Moving windows in ``store``: by default this process's memory."""
+
+    def __init__(self, store: storage.Storage | None = None) -> None:
+        self._window = strategies.MovingWindowRateLimiter(store or storage.MemoryStorage())
 
     def hit(self, rate: str, what: str, *keys: str) -> None:
         """Count one request against ``rate`` for ``keys``; RateLimited once it is spent."""

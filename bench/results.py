@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import platform
+import re
 import subprocess
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -113,6 +114,9 @@ def carried(previous: str, measured: set[tuple[str, str]]) -> list[str]:
     '| **P1** locate | province | 3.14× | note (run of 2026-11-29 21:05 UTC) |'
     >>> carried(old, {("P1", "province")})
     []
+    >>> once = carried(old, set())[2]
+    >>> carried("- date: 2026-12-05 02:00 UTC\n" + once, set())[2]  # carried again: its own date
+    '| **P1** locate | province | 3.14× | note (run of 2026-11-29 21:05 UTC) |'
     """
     lines = previous.splitlines()
     date = next((x.removeprefix("- date: ") for x in lines if x.startswith("- date: ")), "?")
@@ -121,7 +125,11 @@ def carried(previous: str, measured: set[tuple[str, str]]) -> list[str]:
         if not line.startswith("| **") or not line.rstrip().endswith("|"):
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if (cells[0][2:].split("**", 1)[0], cells[1]) not in measured:
+        if (cells[0][2:].split("**", 1)[0], cells[1]) in measured:
+            continue
+        if re.search(r"\(run of [^)]*\) \|$", line.rstrip()):  # carried before: its own date
+            rows.append(line.rstrip())
+        else:
             rows.append(f"{line.rstrip()[:-1].rstrip()} (run of {date}) |")
     if not rows:
         return []

@@ -33,7 +33,8 @@ Server-Sent Event of ``GET /api/v1/stream`` named by the message's ``kind``
 ``import``: a bulk import committed ``{"kind", "count"}``; callers narrower than the whole
     banner get it without ``count`` (:func:`narrowed`).
 ``reset``: reload what you show ``{"kind", "reason"}``; sent by a worker to its own streams
-    (one fell behind, or the listener reconnected), never on the channel.
+    (one fell behind, the listener reconnected, or the stream itself reconnected:
+    ``api/routers/stream.py``), never on the channel.
 
 Examples
 --------
@@ -147,7 +148,7 @@ def imported(count: int) -> dict[str, Any]:
 
 
 def reset(reason: str) -> dict[str, Any]:
-    """Reload what you show (``behind``, ``reconnected``)."""
+    """Reload what you show (``behind``, ``reconnected``: the listener or the stream)."""
     return {"kind": Event.RESET.value, "reason": reason}
 
 

@@ -1,8 +1,8 @@
 """Database engine, migrations and the start-up sequence shared by the service and the tests.
 
 A database that goes away while the service runs comes back without a restart of the service:
-the pool drops a connection the server has closed before handing it out (:func:`_closed_by_server`)
-and the event stream's listener reconnects
+the pools drop a connection the server has closed before handing it out (:func:`_closed_by_server`,
+:func:`_closed_by_server_async`) and the event stream's listener reconnects
 (``api/broadcast.py``). An external database is only ever retried; the embedded one, which
 only we look after, is restarted by a :class:`Watchdog` when its postmaster dies.
 """
@@ -20,7 +20,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, exc, text
+from psycopg import AsyncConnection, OperationalError
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url, text
 
 from geo.embedded import EmbeddedPostgres
 from geo.errors import DatabaseSetupError
@@ -41,20 +43,76 @@ POOL_TIMEOUT_S = 30.0
 REQUEST_SLOTS = 2 * POOL_SIZE - 4
 
 
-def make_engine(url: str, *, pool_size: int = POOL_SIZE) -> Engine:
+def make_engine(url: str, *, pool_size: int = POOL_SIZE, pooler: bool = False) -> Engine:
     """An engine for ``url`` with a bounded pool that survives a database restart.
 
     Statement parameters never appear in its errors: they hold reporters' names and phones,
-    and an error's text ends up in the log."""
+    and an error's text ends up in the log. ``pooler``: ``url`` is a PgBouncer in transaction
+    pooling (``WANGGE_POOLER_URL``), where consecutive transactions of one connection may run
+    on different server connections, so psycopg must never prepare a statement (it does from
+    the fifth run of one; the next server would not know it; PgBouncer 1.18 cannot track them)."""
     engine = create_engine(
         url,
         hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_timeout=POOL_TIMEOUT_S,
+        connect_args={"prepare_threshold": None} if pooler else {},
     )
     event.listen(engine, "checkout", _closed_by_server)
     return engine
+
+
+#: Connections of the read pool (:func:`make_read_pool`): reads that are one short statement
+#: each, answered in the event loop, so a few connections serve many requests.
+READ_POOL_SIZE = 8
+
+
+def make_read_pool(
+    url: str, *, max_size: int = READ_POOL_SIZE, pooler: bool = False
+) -> AsyncConnectionPool:
+    """An asyncio pool of autocommit psycopg connections to ``url`` (a SQLAlchemy URL), for
+    the hot reads that are one bounded statement (``GET /locate``): they then run in the event
+    loop, with no hop to a worker thread and no SQLAlchemy row processing around them.
+
+    Like :func:`make_engine`'s pool it never hands out a connection the server has closed,
+    and it waits at most :data:`POOL_TIMEOUT_S` for one (``psycopg_pool.PoolTimeout``: 503).
+    Not opened: ``await pool.open()`` inside the event loop that will use it. ``pooler``:
+    ``url`` is a PgBouncer in transaction pooling, so nothing is prepared (as
+    :func:`make_engine`).
+    """
+    connect: dict[str, Any] = {"autocommit": True}
+    if pooler:
+        connect["prepare_threshold"] = None
+    return AsyncConnectionPool(
+        libpq_url(url),
+        min_size=min(2, max_size),
+        max_size=max_size,
+        timeout=POOL_TIMEOUT_S,
+        kwargs=connect,
+        check=_closed_by_server_async,
+        open=False,
+        name="reads",
+    )
+
+
+def libpq_url(url: str) -> str:
+    """The libpq URI for a SQLAlchemy URL (``postgresql+psycopg://`` → ``postgresql://``)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _closed_by_server_async(conn: AsyncConnection[Any]) -> None:
+    """:func:`_closed_by_server` for the read pool: the closed connection is closed here too,
+    so that the pool drops it and opens another instead of taking it back."""
+    if conn.closed or _has_input(conn.fileno()):
+        await conn.close()
+        raise OperationalError("the server closed this pooled connection")
+
+
+def _has_input(fileno: int) -> bool:
+    poller = select.poll()
+    poller.register(fileno, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def _closed_by_server(dbapi_connection: Any, record: Any, proxy: Any) -> None:
@@ -67,9 +125,7 @@ def _closed_by_server(dbapi_connection: Any, record: Any, proxy: Any) -> None:
     statement instead: SQLAlchemy then throws away the whole pool and the API answers 503
     (``api/errors.py``), once.
     """
-    poller = select.poll()
-    poller.register(dbapi_connection.fileno(), select.POLLIN)
-    if poller.poll(0):
+    if _has_input(dbapi_connection.fileno()):
         raise exc.DisconnectionError("the server closed this pooled connection")
 
 
@@ -208,21 +264,33 @@ class Database:
     service_url: str = ""
 
     watchdog: Watchdog | None = field(default=None, init=False)
+    #: The embedded hot standby (``WANGGE_EMBEDDED_REPLICA``) and the URL the service reads
+    #: from it with; see ``geo/replica.py``.
+    standby: EmbeddedPostgres | None = field(default=None, init=False)
+    replica_url: str | None = field(default=None, init=False)
+    standby_watchdog: Watchdog | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.service_url = self.service_url or self.url
 
     def watch(self, *, every_s: float = 1.0) -> None:
-        """Restart the embedded server whenever it dies, until :meth:`close`; an external
-        database is not ours to restart (its connections are retried instead)."""
+        """Restart the embedded server (and its standby) whenever it dies, until :meth:`close`;
+        an external database is not ours to restart (its connections are retried instead)."""
         if self.embedded is not None and self.watchdog is None:
             self.watchdog = Watchdog(self.embedded, every_s=every_s)
             self.watchdog.start()
+        if self.standby is not None and self.standby_watchdog is None:  # reads fall back meanwhile
+            self.standby_watchdog = Watchdog(self.standby, every_s=every_s)
+            self.standby_watchdog.start()
 
     def close(self) -> None:
-        """Stop watching, dispose of the pool and stop the embedded server, if we started one."""
+        """Stop watching, dispose of the pool and stop the embedded servers we started."""
         if self.watchdog is not None:
             self.watchdog.stop()
+        if self.standby_watchdog is not None:
+            self.standby_watchdog.stop()
+        if self.standby is not None:
+            self.standby.stop()
         self.engine.dispose()
         if self.embedded is not None:
             self.embedded.stop()
@@ -271,3 +339,9 @@ def is_empty(engine: Engine) -> bool:
 def postgis_version(conn: Connection) -> str:
     """The PostGIS library version the database runs, e.g. ``3.4.2``."""
     return str(conn.execute(text("SELECT postgis_lib_version()")).scalar_one())
+
+
+def max_connections(engine: Engine) -> int:
+    """How many connections the server of ``engine`` accepts (``max_connections``)."""
+    with engine.connect() as conn:
+        return int(conn.execute(text("SHOW max_connections")).scalar_one())

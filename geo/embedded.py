@@ -124,6 +124,9 @@ class EmbeddedPostgres:
         Seconds to wait for the server to start, stop, or shed a crashed predecessor.
     """
 
+    #: The port number the socket file is named after (a standby beside us takes another).
+    port = PORT
+
     def __init__(
         self,
         root: Path,
@@ -253,7 +256,7 @@ class EmbeddedPostgres:
     def _socket_dir(self, account: pwd.struct_passwd) -> Path:
         """``root/sock``, or a private ``/tmp`` directory when that path is too long."""
         sock = self.root / "sock"
-        socket_path = str(sock / f".s.PGSQL.{PORT}")
+        socket_path = str(sock / f".s.PGSQL.{self.port}")
         if len(os.fsencode(socket_path)) > SOCKET_PATH_MAX or set(socket_path) & set("'\",\\"):
             digest = hashlib.sha256(os.fsencode(self.data_dir)).hexdigest()[:16]
             fallback = Path("/tmp") / f"wangge-pg-{digest}"
@@ -274,7 +277,11 @@ class EmbeddedPostgres:
 
     def _write_config(self, sock: Path, account: pwd.struct_passwd) -> None:
         """(Re)write ``data/wangge.conf`` and make ``postgresql.conf`` include it, last."""
-        settings = {**SERVER_SETTINGS, "unix_socket_directories": f"'{sock}'"}
+        settings = {
+            **SERVER_SETTINGS,
+            "port": str(self.port),
+            "unix_socket_directories": f"'{sock}'",
+        }
         conf = self.data_dir / CONF_NAME
         conf.write_text(
             "# Written by geo/embedded.py on every start; edits here are overwritten.\n"
@@ -374,9 +381,9 @@ class EmbeddedPostgres:
                 raise DatabaseSetupError(f"processes of a crashed PostgreSQL {leftovers} survive")
             time.sleep(0.05)
         lines = self._pid_file()
-        stale = {self.data_dir / "postmaster.pid", sock_dir / f".s.PGSQL.{PORT}.lock"}
+        stale = {self.data_dir / "postmaster.pid", sock_dir / f".s.PGSQL.{self.port}.lock"}
         if len(lines) >= 5 and lines[4].strip():
-            stale.add(Path(lines[4].strip()) / f".s.PGSQL.{PORT}.lock")
+            stale.add(Path(lines[4].strip()) / f".s.PGSQL.{self.port}.lock")
         for path in sorted(stale):
             if path.exists():
                 logger.warning("removing %s, left behind by a PostgreSQL that is gone", path)

@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, NoReturn
 
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Connection
 
 from geo.errors import NotFound, OutsideCoverage
 from geo.people import by_duty, member_view
 from geo.points import StoragePoint
 from geo.scope import Scope
-from geo.sql import query
+from geo.sql import for_psycopg, query
 
 
 @dataclass(frozen=True)
@@ -58,29 +60,31 @@ def covering(
     return Cover(rows[0].id, rows[0].code, [r.code for r in rows] if len(rows) > 1 else [])
 
 
-def nearest(conn: Connection, lon: float, lat: float, generation: int) -> Nearest | None:
-    """The live micro-grid nearest a CGCS2000 point, with its geodesic distance in metres."""
-    row = conn.execute(query("nearest"), {"lon": lon, "lat": lat, "g": generation}).one_or_none()
-    if row is None:
-        return None
-    return Nearest(row.id, row.code, row.name, float(row.distance_m))
-
-
-def locate(
-    conn: Connection, point: StoragePoint, generation: int | None, *, scope: Scope
+async def locate(
+    reads: AsyncConnectionPool, point: StoragePoint, generation: int | None, *, scope: Scope
 ) -> dict[str, Any]:
     """The chain banner→micro-grid covering ``point`` and the people responsible for it, in
-    ``generation`` (None: the current one), found with one statement (``locate_full.sql``)."""
-    row = conn.execute(
-        query("locate_full"),
-        {"lon": point.lon, "lat": point.lat, "g": generation, **scope.params()},
-    ).one()
-    if row.g is None:
+    ``generation`` (None: the current one), found with one statement (``locate_full.sql``).
+
+    ``reads`` is the read pool (``geo.db.make_read_pool``): the statement is one short
+    indexed read, so it is awaited in the event loop rather than run in a worker thread, on
+    a connection held only while it runs. A point outside coverage takes a second statement
+    (``nearest.sql``).
+    """
+    params = {"lon": point.lon, "lat": point.lat, "g": generation, **scope.params()}
+    near: Nearest | None = None  # named only to a caller who sees the whole banner
+    async with reads.connection() as conn:
+        cursor = await conn.execute(for_psycopg(query("locate_full")), params)
+        row = await cursor.fetchone()
+        assert row is not None  # one row, whatever the point
+        g, codes, links, people = row
+        if g is not None and codes is None and scope.area_prefix is None:
+            near = await nearest(conn, point.lon, point.lat, g)
+    if g is None:
         raise NotFound("no boundary generation has been published yet")
-    if row.codes is None:
-        _outside(conn, point, row.g, scope=scope)
-    links = row.chain
-    tied = list(row.codes) if len(row.codes) > 1 else []
+    if codes is None:
+        _outside(point, scope, near)
+    tied = list(codes) if len(codes) > 1 else []
     return {
         "point": {
             "lon": point.raw_lon,
@@ -88,16 +92,28 @@ def locate(
             "datum": point.datum.value,
             "cgcs2000": {"lon": round(point.lon, 9), "lat": round(point.lat, 9)},
         },
-        "generation": row.g,
+        "generation": g,
         "boundary_tie": bool(tied),
         "tied_codes": tied,
         "chain": [{k: link[k] for k in ("level", "code", "name")} for link in links],
-        "responsible": by_duty([member_view(SimpleNamespace(**p)) for p in row.people or []]),
+        "responsible": by_duty([member_view(SimpleNamespace(**p)) for p in people or []]),
     }
 
 
-def _outside(conn: Connection, point: StoragePoint, generation: int, *, scope: Scope) -> NoReturn:
-    """Refuse a point no micro-grid in ``scope`` covers, naming the nearest when allowed."""
+async def nearest(
+    conn: AsyncConnection[Any], lon: float, lat: float, generation: int
+) -> Nearest | None:
+    """The live micro-grid nearest a CGCS2000 point, with its geodesic distance in metres."""
+    cursor = await conn.execute(
+        for_psycopg(query("nearest")), {"lon": lon, "lat": lat, "g": generation}
+    )
+    row = await cursor.fetchone()
+    return None if row is None else Nearest(row[0], row[1], row[2], float(row[3]))
+
+
+def _outside(point: StoragePoint, scope: Scope, near: Nearest | None) -> NoReturn:
+    """Refuse a point no micro-grid in ``scope`` covers, naming the nearest when allowed
+    (``near``: None for a caller confined to part of the banner, or when there is none)."""
     if scope.area_prefix is not None:
         raise OutsideCoverage(
             f"({point.raw_lon}, {point.raw_lat}) in {point.datum.value} is outside every "
@@ -105,7 +121,6 @@ def _outside(conn: Connection, point: StoragePoint, generation: int, *, scope: S
             nearest_code=None,
             distance_m=None,
         )
-    near = nearest(conn, point.lon, point.lat, generation)
     if near is None:
         raise OutsideCoverage(
             "no micro-grids in this generation", nearest_code=None, distance_m=None

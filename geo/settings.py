@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL of an external PostGIS; unset = embedded."
     )
+    pooler_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of a PgBouncer in transaction pooling in front of database_url: "
+            "the service's statements go through it; LISTEN and migrations stay on database_url."
+        ),
+    )
     data_dir: Path = Field(
         default=Path("./var"),
         description="Where the embedded PostGIS lives (pg/) and photos on actions (attachments/).",
@@ -35,6 +42,29 @@ class Settings(BaseSettings):
     pg_bin: Path | None = Field(
         default=None,
         description="PostgreSQL 15 bin directory for the embedded server; default Debian's.",
+    )
+    replica_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of a streaming standby of the database: the read-only endpoints "
+            "(tiles, heat, OGC items, incident listings) read there; unset = all on the primary."
+        ),
+    )
+    embedded_replica: bool = Field(
+        default=False,
+        description=(
+            "With the embedded database: also run a hot standby of it (pg_basebackup, in "
+            "data_dir/pg-replica) and read from it as from replica_url."
+        ),
+    )
+    replica_max_lag_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="Reads go to the primary while the replica is further behind than this.",
+    )
+    replica_check_s: float = Field(
+        default=0.5, gt=0, le=60, description="Seconds between checks of the replica's lag."
     )
     host: str = "127.0.0.1"
     trusted_proxies: str = Field(
@@ -98,6 +128,14 @@ class Settings(BaseSettings):
         description="Sign-ins of any outcome per client address (an office behind one gateway).",
     )
     intake_rate: str = Field(default="120/minute", description="Incident reports per account.")
+    rate_limit_store: Literal["auto", "memory", "database"] = Field(
+        default="auto",
+        description=(
+            "Where rate-limit counters live: memory (one process's, the fastest) or database "
+            "(shared by every process and host); auto: memory, but database under "
+            "wangge run --workers N > 1 and wangge cluster."
+        ),
+    )
     working_hours: str = Field(
         default="08:30-12:00,14:30-18:00",
         description="The working spans of a working day in China time (working hours and days).",
@@ -219,6 +257,15 @@ class Settings(BaseSettings):
         )
 
     @model_validator(mode="after")
+    def _pooler_needs_database(self) -> Settings:
+        if self.pooler_url and not self.database_url:
+            raise ValueError(
+                "WANGGE_POOLER_URL needs WANGGE_DATABASE_URL (the direct connection LISTEN "
+                "and the migrations use); wangge cluster --pgbouncer sets both"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _tianditu_needs_key(self) -> Settings:
         if self.basemap == "tianditu" and not self.tianditu_key:
             raise ValueError("WANGGE_BASEMAP=tianditu needs WANGGE_TIANDITU_KEY (the Tianditu tk)")
@@ -227,3 +274,8 @@ class Settings(BaseSettings):
     @property
     def pg_dir(self) -> Path:
         return self.data_dir.resolve() / "pg"
+
+    @property
+    def replica_dir(self) -> Path:
+        """Where the embedded standby lives (``embedded_replica``)."""
+        return self.data_dir.resolve() / "pg-replica"

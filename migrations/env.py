@@ -6,6 +6,7 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
+import access.ratelimit  # noqa: F401  (the shared rate-limit counters)
 import cases.cobuild.models
 
 # Importing registers the tables on Base.metadata: accounts and tokens, the audit log, the

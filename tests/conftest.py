@@ -41,8 +41,9 @@ def _remove_stale_sessions() -> None:
         pid = old.name.rsplit("-", 1)[-1]
         if pid.isdigit() and Path(f"/proc/{pid}").exists():
             continue  # a concurrent session is still using it
-        if (old / "pg" / "data").exists():
-            EmbeddedPostgres(old / "pg").shutdown()
+        for cluster in ("pg-replica", "pg"):  # the standby of tests/test_replica.py first
+            if (old / cluster / "data").exists():
+                EmbeddedPostgres(old / cluster).shutdown()
         shutil.rmtree(old, ignore_errors=True)
 
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from api.auth import Reader
 from api.deps import ConnDep, GenerationDep, PrivacyKDep
 from api.geojson import feature_set, geojson_body
+from api.replica import replica_read
 from api.schemas import Error, HeatAreas, HeatBins, Hotspots
 from cases.models import IncidentStatus
 from geo import heat, hotspots
@@ -54,6 +55,7 @@ Simplify = Annotated[float, Query(description="Simplification tolerance in metre
     responses=ERRORS,
     summary="按微网格统计事件数与每千人发生率（含分级断点）",
 )
+@replica_read
 def heat_areas(
     principal: Reader,
     conn: ConnDep,
@@ -75,6 +77,7 @@ def heat_areas(
     responses=ERRORS,
     summary="六边形格网密度（仅返回有事件的格）",
 )
+@replica_read
 def heat_bins(
     principal: Reader,
     conn: ConnDep,
@@ -96,6 +99,7 @@ def heat_bins(
     responses=ERRORS,
     summary="Getis-Ord Gi* 热点与冷点分析（按微网格）",
 )
+@replica_read
 def heat_hotspots(
     principal: Reader,
     conn: ConnDep,

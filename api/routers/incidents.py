@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from api.auth import Reader, Reporter, Revealer
 from api.deps import ConnDep, EngineDep, IntakeGateDep, SettingsDep
 from api.etag import etag
+from api.replica import replica_read
 from api.reveal import RevealIn, RevealOut, reveal
 from api.schemas import Error, Incident, IncidentIn, IncidentPage
 from api.xlsx import AS_XLSX, INCIDENT_COLUMNS, workbook_response
@@ -175,6 +176,7 @@ AS_GEOJSON: dict[int | str, dict[str, Any]] = {
     responses={**AS_GEOJSON, 422: {"model": Error}},
     summary="事件列表：按范围、区域、状态、类别、时间、责任人、部门筛选",
 )
+@replica_read
 def list_incidents(
     request: Request,
     conn: ConnDep,

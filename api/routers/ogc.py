@@ -36,6 +36,7 @@ from api.ogc import (
     schema_type,
 )
 from api.ogc_edit import can_plan
+from api.replica import replica_read
 from cases.models import CLOSED_STATUSES
 from geo import geojson, ogc
 from geo.ogc_edit import plan_collections
@@ -85,6 +86,7 @@ def collections(
     responses=errors_doc(404),
     summary="一个要素集合",
 )
+@replica_read
 def collection(
     collection: CollectionDep,
     principal: Reader,
@@ -103,6 +105,7 @@ def collection(
     responses={200: {"content": {ogc.GEOJSON: {}}}, **errors_doc(404)},
     summary="要素（GeoJSON，分页）",
 )
+@replica_read
 def items(
     request: Request,
     collection: CollectionDep,
@@ -121,6 +124,7 @@ def items(
     responses={200: {"content": {ogc.GEOJSON: {}}}, **errors_doc(404)},
     summary="一个要素",
 )
+@replica_read
 def item(
     request: Request,
     collection: CollectionDep,
@@ -148,6 +152,7 @@ def item(
     responses={200: {"content": {ogc.SCHEMA: {}}}, **errors_doc(404)},
     summary="可过滤的属性（JSON Schema）",
 )
+@replica_read
 def queryables(
     request: Request, collection: CollectionDep, principal: Reader, conn: ConnDep, urls: UrlsDep
 ) -> Response:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
@@ -76,7 +77,8 @@ async def listing_scope(
         return (await require(Permission.READ)(principal)).scope
     settings: Settings = request.app.state.settings
     client = request.client.host if request.client else "unknown"
-    request.app.state.limiter.hit(settings.open311_public_rate, "Open311 read", "client", client)
+    hit = request.app.state.limiter.hit  # a database round trip with a shared store
+    await run_in_threadpool(hit, settings.open311_public_rate, "Open311 read", "client", client)
     return Scope(area_prefix=settings.open311_public_area)
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 
 from api.auth import Reader
 from api.deps import AtQuery, ConnDep, GenerationDep, GenerationQuery, PrivacyKDep
+from api.replica import read_engine, replica_read
 from api.schemas import Error
 from api.tilesets import TileJSON, document_response
 from cases.models import CLOSED_STATUSES
@@ -98,6 +99,7 @@ def _document(request: Request, layer: tiles.Layer | None, extents: tilejson.Ext
     responses={404: {"model": Error}, 422: {"model": Error}},
     summary="TileJSON 3.0.0：组合区域切片（范围为本人管辖范围）",
 )
+@replica_read
 def areas_tilejson(
     request: Request, principal: Reader, conn: ConnDep, generation: GenerationDep
 ) -> Response:
@@ -112,6 +114,7 @@ def areas_tilejson(
     responses={404: {"model": Error}, 422: {"model": Error}},
     summary="TileJSON 3.0.0：一个切片图层（范围为本人管辖范围）",
 )
+@replica_read
 def layer_tilejson(
     request: Request,
     principal: Reader,
@@ -137,6 +140,7 @@ def layer_tilejson(
     },
     summary="组合矢量切片：苏木镇、嘎查村社区（9级起）、网格（11级起）、微网格（13级起）",
 )
+@replica_read
 async def areas_tile(
     request: Request,
     principal: Reader,
@@ -148,7 +152,7 @@ async def areas_tile(
 ) -> Response:
     """Source layers ``township``, ``village``, ``grid``, ``micro_grid``, each from its zoom."""
     tiles.check_tile(z, x, y)
-    engine: Engine = request.app.state.engine
+    engine = read_engine(request)  # the same database for the generation and the tile
     g = _known_current(engine) if generation is None and at is None else None
     if g is None:
         g = await run_in_threadpool(_generation, engine, generation, at)
@@ -171,6 +175,7 @@ async def areas_tile(
     },
     summary="矢量切片：苏木镇、嘎查村社区、网格、微网格边界，按微网格的事件数",
 )
+@replica_read
 async def tile(
     request: Request,
     principal: Reader,
@@ -186,7 +191,7 @@ async def tile(
 ) -> Response:
     kind = tiles.parse_layer(layer)
     tiles.check_tile(z, x, y)
-    engine: Engine = request.app.state.engine
+    engine = read_engine(request)  # the same database for the generation and the tile
     g = _known_current(engine) if generation is None and at is None else None
     if g is None:  # the database is only asked in the thread pool, as a sync handler would
         g = await run_in_threadpool(_generation, engine, generation, at)

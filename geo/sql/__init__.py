@@ -37,6 +37,7 @@ from functools import cache
 from pathlib import Path
 
 from sqlalchemy import TextClause, text
+from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
 FRAGMENTS = Path(__file__).parent / "fragments"
 
@@ -121,3 +122,18 @@ def loader(folder: Path) -> Callable[[str], TextClause]:
 
 
 query = loader(Path(__file__).parent)
+
+
+_PSYCOPG = PGDialect_psycopg()
+
+
+@cache
+def for_psycopg(statement: TextClause) -> str:
+    """``statement`` as a plain psycopg connection takes it (``%(name)s`` parameters): the
+    very text SQLAlchemy sends for it, for the reads that run on the async pool
+    (``geo.db.make_read_pool``) without an engine.
+
+    >>> for_psycopg(text("SELECT CAST(:a AS int), '5%'"))
+    "SELECT CAST(%(a)s AS int), '5%%'"
+    """
+    return str(statement.compile(dialect=_PSYCOPG))
