@@ -215,7 +215,11 @@ def feature_doc(description: str, *, patch: bool = False) -> dict[str, Any]:
             "type": {"type": "string", "enum": ["Feature"]},
             "geometry": {"type": "object", "description": "GeoJSON Polygon or MultiPolygon."},
             "properties": {"type": "object", "description": "name, parent_ref, kind, version."},
+            "id": {"type": ["string", "integer"]},
+            "bbox": {"type": "array", "items": {"type": "number"}},
+            "links": {"type": "array", "items": {"type": "object"}},
         },
+        "additionalProperties": False,  # any other member is refused (geo.ogc_edit.MEMBERS)
     }
     if not patch:
         schema["required"] = ["type", "geometry", "properties"]

@@ -158,15 +158,24 @@ def live_maps() -> Iterator[Callable[[str, dict[str, str]], LiveMap]]:
 
 
 def _make_due(engine: Engine) -> dict[str, Any]:
-    """An open sample case made due in 30 hours (its warning is due now); its old state."""
+    """An open case made due in 30 hours (its warning is due now); its old state. One the
+    sweep has never noticed if there is one; else (earlier tests' live servers swept every
+    case they found due) one whose notices are set aside for the test and put back after."""
     with engine.begin() as c:
         row = c.execute(
             text(
-                "SELECT id, step_due_at, deadline_at, card, version FROM incident i "
-                "WHERE status = 'in_progress' AND NOT EXISTS (SELECT 1 FROM supervision_notice "
-                "n WHERE n.incident_id = i.id) ORDER BY id LIMIT 1"
+                "SELECT id, step_due_at, deadline_at, card, version, "
+                "(SELECT coalesce(max(e.id), 0) FROM incident_event e "
+                " WHERE e.incident_id = i.id) AS last_event FROM incident i "
+                "WHERE status = 'in_progress' ORDER BY EXISTS (SELECT 1 FROM supervision_notice "
+                "n WHERE n.incident_id = i.id), id LIMIT 1"
             )
         ).one()
+        notices = c.execute(
+            text("SELECT kind, due_at, at FROM supervision_notice WHERE incident_id = :id"),
+            {"id": row.id},
+        ).all()
+        c.execute(text("DELETE FROM supervision_notice WHERE incident_id = :id"), {"id": row.id})
         c.execute(
             text(
                 "UPDATE incident SET step_due_at = now() + interval '30 hours', "
@@ -174,17 +183,28 @@ def _make_due(engine: Engine) -> dict[str, Any]:
             ),
             {"id": row.id},
         )
-    return dict(row._mapping)
+    return {**row._mapping, "notices": [dict(n._mapping) for n in notices]}
 
 
 def _restore(engine: Engine, saved: dict[str, Any]) -> None:
     with engine.begin() as c:
         c.execute(text("SET LOCAL session_replication_role = replica"))
         c.execute(
-            text("DELETE FROM incident_event WHERE incident_id = :id AND kind = 'supervision'"),
+            text(
+                "DELETE FROM incident_event WHERE incident_id = :id AND kind = 'supervision' "
+                "AND id > :last_event"
+            ),
             saved,
         )
         c.execute(text("DELETE FROM supervision_notice WHERE incident_id = :id"), saved)
+        for notice in saved["notices"]:
+            c.execute(
+                text(
+                    "INSERT INTO supervision_notice (incident_id, kind, due_at, at) "
+                    "VALUES (:id, :kind, :due_at, :at)"
+                ),
+                {"id": saved["id"], **notice},
+            )
         c.execute(
             text(
                 "UPDATE incident SET step_due_at = :step_due_at, deadline_at = :deadline_at, "

@@ -186,9 +186,17 @@ def test_the_ogc_collection_and_the_tiles_carry_counts_only(client, auth, conn):
     for feature in page["features"]:
         p = feature["properties"]
         assert set(p) == {
-            "code", "name", "households", "claimed", "visited", "overdue", "members",
-            "last_contact", "uncovered",
-        }  # fmt: skip
+            "code",
+            "name",
+            "township_code",
+            "households",
+            "claimed",
+            "visited",
+            "overdue",
+            "members",
+            "last_contact",
+            "uncovered",
+        }  # fmt: skip (township_code: the queryable every collection has, Part 3)
         row = expected[p["code"]]
         assert (p["households"], p["claimed"], p["members"]) == (
             row["households"], row["claimed"], row["members"],
