@@ -32,6 +32,8 @@ from sample_data.output import read_csv
 
 #: The one kind of answer meant to carry clear values (with a reason, audited).
 EXEMPT_SUFFIX = "/reveal"
+#: Response headers that are hashes, not text (see :meth:`PrivacyScan.response`).
+OPAQUE_HEADERS = frozenset({"etag"})
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
 #: JSON fields that name a person.
@@ -141,7 +143,11 @@ class PrivacyScan:
         if request.url.path.endswith(EXEMPT_SUFFIX):
             return
         body = readable(response)
-        headers = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+        # an ETag is an opaque hash (a static file's: md5 of its install time and size), whose
+        # hex digits can happen to read like a phone number: nothing personal can be in it
+        headers = "\n".join(
+            f"{k}: {v}" for k, v in response.headers.items() if k.lower() not in OPAQUE_HEADERS
+        )
         clear = party_clear_names(body) + _names_in(body)  # a name may be in both samples
         for found in unmasked(body) + unmasked(headers) + list(dict.fromkeys(clear)):
             self.findings.append(f"{request.method} {request.url} → {found}")
