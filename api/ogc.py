@@ -134,6 +134,9 @@ def _query_names(dependant: Dependant) -> set[str]:
 class OGCRoute(APIRoute):
     """A route whose errors leave in the OGC format and whose unknown parameters are 400."""
 
+    #: How an error leaves (a subclass may add to the OGC body: api.ogc_edit.EditRoute).
+    error = staticmethod(error_response)
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         known = _query_names(self.dependant)
@@ -148,7 +151,7 @@ class OGCRoute(APIRoute):
                     )
                 return await handler(request)
             except Exception as exc:
-                return error_response(request, exc)
+                return self.error(request, exc)
 
         return answer
 

@@ -14,17 +14,15 @@ the 404 of a collection that does not exist.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 
 from access.accounts import Permission
 from api.auth import Principal, Reader
 from api.errors import headers_for, status_and_description
-from api.ogc import CrsDep, _query_names
+from api.ogc import CrsDep, OGCRoute
 from geo import ogc, ogc_edit
 from geo.errors import InvalidInput, NotFound
 from geo.geojson import GEOJSON
@@ -70,26 +68,10 @@ def edit_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-class EditRoute(APIRoute):
+class EditRoute(OGCRoute):
     """A plan collection route: errors by :func:`edit_error`, unknown parameters are 400."""
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-        known = _query_names(self.dependant)
-
-        async def answer(request: Request) -> Response:
-            try:
-                unknown = sorted(set(request.query_params) - known)
-                if unknown:
-                    takes = ", ".join(sorted(known)) or "no parameters"
-                    raise InvalidInput(
-                        unknown[0], f"unknown query parameter; this resource takes {takes}"
-                    )
-                return await handler(request)
-            except Exception as exc:
-                return edit_error(request, exc)
-
-        return answer
+    error = staticmethod(edit_error)
 
 
 # --- dependencies ------------------------------------------------------------------------
