@@ -12,13 +12,23 @@
     const here = window.location.pathname + window.location.search;
     window.location.assign("/login?next=" + encodeURIComponent(here).replace(/%2F/g, "/"));
   };
-  const fetchJSON = (url, options) => fetch(url, options).then((r) => {
+  const never = () => new Promise(() => {});  // never settles: the page is going away
+  const fetchJSON = (url, options) => (leaving ? never() : fetch(url, options).then((r) => {
     if (r.status === 401) {
       signIn();
-      return new Promise(() => {});  // never settles: the page is going away
+      return never();
     }
     return r;
-  });
+  }));
+  /* 退出 ends the session while this page still runs until the sign-in page replaces it: from
+   * the moment it is pressed, no stream stays open and nothing more is asked of the API (it
+   * would be refused, the session gone). */
+  const streams = [];
+  document.addEventListener("submit", (event) => {
+    if (!event.target.matches || !event.target.matches("form.wg-logout")) { return; }
+    leaving = true;
+    streams.forEach((source) => source.close());
+  }, true);
 
   /* The API's error `code` (api/errors.py) in Chinese; `detail` is English, for API clients. */
   const CODE_TEXT = {
@@ -101,9 +111,10 @@
     fieldText,
     chinaTime,
     /* An EventSource cannot see statuses: after an error, ask who is signed in. */
-    watchSession: (source, api) => source.addEventListener("error", () => {
-      fetchJSON(api + "/auth/me").catch(() => {});
-    }),
+    watchSession: (source, api) => {
+      streams.push(source);
+      source.addEventListener("error", () => { fetchJSON(api + "/auth/me").catch(() => {}); });
+    },
     signIn,
   };
 })();
