@@ -144,7 +144,7 @@ def cluster(
         database = prepare_database(settings)
         database.watch()
         bouncer = PgBouncer(database.service_url) if pgbouncer else None
-        budget = workers * (2 * db.POOL_SIZE + db.READ_POOL_SIZE + 1)  # pools, overflow, LISTEN
+        budget = db.connections_of(workers)
         if bouncer is None and budget > db.max_connections(database.engine):
             typer.echo(
                 f"warning: {workers} processes may open {budget} connections, more than the "

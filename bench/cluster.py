@@ -1,42 +1,59 @@
 """Several processes: the shared rate-limit store per hit, and the load run at 1, 2, 4 processes.
 
+In ``make bench`` (:func:`measure`, the CLUSTER rows of ``bench/RESULTS.md``): the load run's
+users (``bench/locustfile.py``: locate, tiles, listings, intake) through HAProxy to 1, 2 and 4
+fresh service processes (``api/cluster.py``) on the banner's bench database, then to 2 with
+``WANGGE_REPLICA_URL`` on a hot standby made for the measure (``pg_basebackup`` of the bench
+cluster, removed afterwards); requests a second against one process's.
+
 ``python -m bench.cluster [--workers 1,2,4] [--users 100] [--seconds 30]`` on the database of
 ``WANGGE_DATA_DIR`` (the embedded one, with the sample set; ``make run`` once makes it):
 
 - RL: one rate-limit hit in memory (``limits``' MemoryStorage, one process's counters) against
   one in PostgreSQL (``access/ratelimit.py``, shared by every process): the memory store stays
   the default for one process because of this ratio;
-- CLUSTER: the load run's users (``bench/locustfile.py``: locate, tiles, listings, intake)
-  through HAProxy to N service processes (``api/cluster.py``), requests a second and p50 / p95.
+- CLUSTER: the same load run on the sample set, requests a second and p50 / p95.
 
 Everything runs on this machine, locust included: the processes, PostgreSQL, HAProxy and the
 load generator share its cores, so past as many processes as cores the figure measures the
-machine, not the service (bench/notes.md). Findings go to bench/notes.md by hand.
-"""
+machine, not the service (bench/notes.md)."""
 
 from __future__ import annotations
 
 import argparse
-import csv
+import contextlib
 import os
+import shutil
 import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 from limits import parse, storage, strategies
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from access.ratelimit import DatabaseStorage
 from api.app import prepare_database
 from api.cluster import Cluster
-from bench.common import REPO
+from bench import data
+from bench.common import Result, artefacts, auth_headers
+from bench.context import Context
+from bench.load import locust, write_points
 from geo import db
+from geo.pgbouncer import PgBouncer
+from geo.replica import EmbeddedStandby, forget_standby
 from geo.settings import Settings
+
+#: Processes of the load run on the primary; then :data:`WITH_REPLICA` with the replica.
+PROCESSES = (1, 2, 4)
+WITH_REPLICA = 2
+#: The bench standby's replication slot (not the service's: a ``make run`` replica may exist).
+STANDBY_SLOT = "wangge_bench_replica"
 
 
 def _free_ports(n: int) -> list[int]:
@@ -89,26 +106,8 @@ def load_run(url: str, service_url: str, workers: int, users: int, seconds: int)
             )
         ).all()
     out = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
-    (out / "points.txt").write_text("".join(f"{x} {y}\n" for x, y in points))
-    front, *ports = _free_ports(workers + 1)
-    cluster = Cluster(front, ports, service_url, env={"WANGGE_INTAKE_RATE": "1000000/minute"})
-    cluster.start()
-    try:
-        time.sleep(20)  # the processes' numba warm-up (esda's Gi*) is over
-        args = [
-            str(Path(sys.executable).parent / "locust"), "-f", str(REPO / "bench/locustfile.py"),
-            "--headless", "-u", str(users), "-r", str(max(users // 5, 1)), "-t", f"{seconds}s",
-            "--host", cluster.base, "--csv", str(out / "locust"), "--only-summary",
-            "--stop-timeout", "10", "--exit-code-on-error", "0", "--loglevel", "WARNING",
-        ]  # fmt: skip
-        env = {**os.environ, "BENCH_DATABASE_URL": url, "BENCH_POINTS": str(out / "points.txt"),
-               "PYTHONPATH": str(REPO)}  # fmt: skip
-        subprocess.run(args, env=env, cwd=REPO, check=True, timeout=seconds + 120,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    finally:
-        cluster.stop()
-    with (out / "locust_stats.csv").open() as f:
-        total = next(r for r in csv.DictReader(f) if r["Name"] == "Aggregated")
+    where = write_points(out / "points.txt", [p[0] for p in points], [p[1] for p in points])
+    total = _through_haproxy(url, service_url, workers, where, users, seconds, out)
     return {
         "requests": total["Request Count"],
         "per_s": f"{float(total['Requests/s']):.1f}",
@@ -116,6 +115,140 @@ def load_run(url: str, service_url: str, workers: int, users: int, seconds: int)
         "p95": total["95%"],
         "errors": total["Failure Count"],
     }
+
+
+def _through_haproxy(
+    database_url: str,
+    service_url: str,
+    workers: int,
+    points: Path,
+    users: int,
+    seconds: int,
+    out: Path,
+    env: dict[str, str] | None = None,
+    warm: bool = True,
+) -> dict[str, str]:
+    """The load run through HAProxy to ``workers`` fresh service processes on ``service_url``
+    (``env`` adds settings), each warm before the users start unless ``warm`` is false;
+    locust's aggregated row, plus ``X-Replica-Lag`` as a tile answered through HAProxy
+    afterwards carried it."""
+    out.mkdir(parents=True, exist_ok=True)
+    front, *ports = _free_ports(workers + 1)
+    settings = {"WANGGE_INTAKE_RATE": "1000000/minute", "WANGGE_LOAD_SAMPLE_DATA": "false"}
+    bouncer = PgBouncer(service_url) if pooled(service_url, workers) else None
+    pooler = bouncer.start() if bouncer else None
+    cluster = Cluster(front, ports, service_url, pooler, env={**settings, **(env or {})})
+    try:
+        cluster.start()
+        headers = auth_headers(database_url)
+        for process in cluster.processes if warm else ():  # numba's Gi* kernels, ~15 s a core
+            httpx.get(
+                f"{process.base}/api/v1/heat/hotspots", headers=headers, timeout=900
+            ).raise_for_status()
+        total = locust(cluster.base, database_url, points, users, seconds, out)
+        tile = httpx.get(f"{cluster.base}/tiles/incidents/10/822/387.pbf", headers=headers)
+        tile.raise_for_status()
+        total["X-Replica-Lag"] = tile.headers.get("X-Replica-Lag", "none")
+        total["PgBouncer"] = "yes" if bouncer else "no"
+    finally:
+        cluster.stop()
+        if bouncer:
+            bouncer.stop()
+    return total
+
+
+def pooled(service_url: str, workers: int) -> bool:
+    """Whether ``workers`` processes could open more connections than the server takes, so
+    that they go through PgBouncer, as the README's deployment says (``wangge cluster``)."""
+    engine = db.make_engine(service_url)
+    try:
+        return db.connections_of(workers) > db.max_connections(engine)
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def standby_of(where: data.Cluster, root: Path, database_url: str) -> Iterator[str]:
+    """A hot standby of the bench cluster made for this measure (``pg_basebackup``), its URL
+    for ``database_url``'s database; afterwards stopped, its slot dropped (else the primary
+    keeps its WAL for ever) and its copy removed."""
+    if where.embedded is None:
+        raise RuntimeError("the replica rows need the embedded bench cluster (var/bench/pg)")
+    standby = EmbeddedStandby(root / "standby", where.embedded, slot=STANDBY_SLOT)
+    standby.shutdown()  # what a run killed before its clean-up left
+    forget_standby(where.embedded, STANDBY_SLOT)
+    shutil.rmtree(standby.root, ignore_errors=True)
+    try:
+        owner = make_url(standby.start())
+        yield owner.set(database=make_url(database_url).database).render_as_string(
+            hide_password=False
+        )
+    finally:
+        standby.shutdown()
+        forget_standby(where.embedded, STANDBY_SLOT, wait_s=10.0)
+        shutil.rmtree(standby.root, ignore_errors=True)
+
+
+def _row(label: str, total: dict[str, str], base: float, ctx: Context, note: str) -> Result:
+    per_s = float(total["Requests/s"])
+    return Result(
+        "CLUSTER",
+        label,
+        ctx.scale,
+        {
+            "requests": f"{int(total['Request Count']):,} ({per_s:,.1f}/s)",
+            "p50 / p95 / p99": f"{total['50%']} / {total['95%']} / {total['99%']} ms",
+            "errors": f"{int(total['Failure Count']):,}",
+            "X-Replica-Lag of a tile": total["X-Replica-Lag"],
+            "through PgBouncer": total["PgBouncer"],
+        },
+        per_s / base,
+        ("", float("nan")),
+        note=note,
+    )
+
+
+def measure(ctx: Context, where: data.Cluster, root: Path) -> list[Result]:
+    """The load run through HAProxy at 1, 2 and 4 processes on the primary, then at 2 with the
+    read-only endpoints on a streaming standby; each row's ratio is its requests a second ÷
+    one process's."""
+    out = artefacts("cluster")
+    points = write_points(out / "points.txt", ctx.probe_x, ctx.probe_y)
+    users, seconds = ctx.sizes.load_users, ctx.sizes.load_seconds
+    smoke = ctx.sizes.name == "smoke"  # keeps the script from rotting: the replica run alone
+    counts = PROCESSES if not smoke else ()
+    cores = os.cpu_count()
+    shared = (
+        f"{users} locust users for {seconds} s (as LOAD); locust, HAProxy, PostgreSQL and "
+        f"the processes share this machine's {cores} cores"
+    )
+    totals = {
+        n: _through_haproxy(
+            ctx.url, ctx.url, n, points, users, seconds, out / f"primary-{n}", warm=not smoke
+        )
+        for n in counts
+    }
+    n = WITH_REPLICA if not smoke else 1
+    with standby_of(where, root, ctx.url) as replica:
+        replicated = _through_haproxy(
+            ctx.url, ctx.url, n, points, users, seconds, out / f"replica-{n}",
+            env={"WANGGE_REPLICA_URL": replica}, warm=not smoke,
+        )  # fmt: skip
+    base = float((totals[1] if totals else replicated)["Requests/s"])
+    results = []
+    for count, total in totals.items():
+        plural = "es" if count > 1 else ""
+        label = f"load run through HAProxy, {count} process{plural}, requests a second"
+        results.append(_row(f"{label} ÷ 1 process's", total, base, ctx, shared))
+    label = (
+        f"load run through HAProxy, {n} process{'es' if n > 1 else ''}, reads on the streaming "
+        "replica, requests a second ÷ 1 process's"
+    )
+    note = f"{shared}; the standby is a pg_basebackup of the same cluster on the same cores"
+    if n in totals:
+        note += f"; {n} processes without it: {float(totals[n]['Requests/s']):,.1f}/s"
+    results.append(_row(label, replicated, base, ctx, note))
+    return results
 
 
 def main() -> None:

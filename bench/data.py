@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 
 from api.app import prepare_database
 from bench.common import VAR, libpq_url
+from geo.embedded import EmbeddedPostgres
 from geo.settings import Settings
 
 SEED = 20260107
@@ -60,6 +61,8 @@ class Cluster:
     """The bench cluster: its server URL for any database name."""
 
     url: str
+    #: The embedded server (None when ``url`` is someone else's): a standby copies it.
+    embedded: EmbeddedPostgres | None = None
 
     def database(self, name: str) -> str:
         return make_url(self.url).set(database=name).render_as_string(hide_password=False)
@@ -71,7 +74,7 @@ def cluster(root: Path = VAR) -> Iterator[Cluster]:
     database = prepare_database(Settings(data_dir=root, database_url=None))
     database.engine.dispose()
     try:
-        yield Cluster(database.url)
+        yield Cluster(database.url, database.embedded)
     finally:
         database.close()
 

@@ -6,7 +6,8 @@ first supervision sweep over them (before anything is timed: its notices would o
 in whichever measure runs when the service first sweeps), the in-process measures (P2, the P11
 sweep), the
 service, the bare FastAPI app and tipg as uvicorn subprocesses for the HTTP measures, the load
-run, and last the one that changes the layout (P9).
+run, the load run again through HAProxy at 1, 2 and 4 processes and with a streaming standby
+(CLUSTER), and last the one that changes the layout (P9).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sqlalchemy import text
 from bench import (
     actions,
     bulk,
+    cluster,
     coverage,
     data,
     heat,
@@ -62,7 +64,7 @@ MODES = tuple(SIZES)
 PROVINCE = {"P1", "P2", "P3", "P5", "P6", "P7", "P10", "MEM"}
 ALL = [
     "P1", "P2", "P3", "P4", "P11", "P5", "P6", "P7", "P8", "P9", "P10", "P12", "P13", "P14",
-    "MEM", "LOAD", "TOPO",
+    "MEM", "LOAD", "CLUSTER", "TOPO",
 ]  # fmt: skip
 log = logging.getLogger("bench")
 
@@ -189,6 +191,8 @@ def run_scale(
             for mid, step in steps.items():
                 if mid.split()[0] in want:
                     _guard(results, mid, scale, step)
+    if "CLUSTER" in want:  # its own processes behind HAProxy, after the single service
+        _guard(results, "CLUSTER", scale, lambda: cluster.measure(ctx, where, root))
     if "P14" in want and scale == "banner":  # before P9's redraw; it twins households
         _guard(results, "P14", scale, lambda: coverage.measure(ctx))
     if "P9" in want:

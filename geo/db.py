@@ -341,6 +341,12 @@ def postgis_version(conn: Connection) -> str:
     return str(conn.execute(text("SELECT postgis_lib_version()")).scalar_one())
 
 
+def connections_of(processes: int) -> int:
+    """The most connections ``processes`` service processes may open: each its pool, the
+    pool's overflow, the read pool of ``GET /locate`` and the live-map listener."""
+    return processes * (2 * POOL_SIZE + READ_POOL_SIZE + 1)
+
+
 def max_connections(engine: Engine) -> int:
     """How many connections the server of ``engine`` accepts (``max_connections``)."""
     with engine.connect() as conn:

@@ -147,13 +147,22 @@ class EmbeddedStandby(EmbeddedPostgres):
             )
 
 
-def forget_standby(primary: EmbeddedPostgres, slot: str = SLOT) -> bool:
+def forget_standby(primary: EmbeddedPostgres, slot: str = SLOT, *, wait_s: float = 0.0) -> bool:
     """Drop the embedded standby's replication slot when no standby is using it.
 
     Run when the replica is turned off: an abandoned slot would keep every WAL segment from
-    then on and fill the disk. True when a slot was dropped.
+    then on and fill the disk. ``wait_s``: how long a slot still in use may take to be let go
+    (a standby just stopped). True when a slot was dropped.
     """
+    deadline = time.monotonic() + wait_s
     with _superuser(primary) as conn:
+        while True:
+            found = conn.execute(
+                "SELECT active FROM pg_replication_slots WHERE slot_name = %s", [slot]
+            ).fetchone()
+            if found is None or not found[0] or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         dropped = conn.execute(
             "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
             "WHERE slot_name = %s AND NOT active",

@@ -65,28 +65,63 @@ def serving(app: Any) -> Iterator[str]:
         thread.join(timeout=30)
 
 
-@contextmanager
-def scratch_database(engine: Engine, name: str) -> Iterator[str]:
-    """A fresh database on the test server with the whole sample set; yields its URL."""
+#: The database every scratch database copies: migrated and loaded with the sample set once a
+#: session, on first use (loading takes ~40 s, a copy a few).
+SCRATCH_TEMPLATE = "wangge_scratch_template"
+
+
+def _autocommit(engine: Engine, *statements: str) -> None:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+
+
+def _scratch_template(engine: Engine) -> None:
+    """Make :data:`SCRATCH_TEMPLATE` unless it exists; built under another name and renamed
+    when whole, so a failure never leaves a half-loaded template behind."""
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
     from cases.sample import load_sample
     from geo import db
 
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
+    with engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": SCRATCH_TEMPLATE}
+        ).first()
+    if found:
+        return
+    building = f"{SCRATCH_TEMPLATE}_building"
+    _autocommit(
+        engine, f"DROP DATABASE IF EXISTS {building} WITH (FORCE)", f"CREATE DATABASE {building}"
+    )
+    url = make_url(engine.url).set(database=building).render_as_string(hide_password=False)
+    db.upgrade(url)
+    loader = create_engine(url)
+    try:
+        load_sample(loader)
+    finally:
+        loader.dispose()
+    _autocommit(engine, f"ALTER DATABASE {building} RENAME TO {SCRATCH_TEMPLATE}")
+
+
+@contextmanager
+def scratch_database(engine: Engine, name: str) -> Iterator[str]:
+    """A fresh database on the test server with the whole sample set (a copy of
+    :data:`SCRATCH_TEMPLATE`); yields its URL."""
+    from sqlalchemy.engine import make_url
+
+    _scratch_template(engine)
+    _autocommit(
+        engine,
+        f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+        f"CREATE DATABASE {name} TEMPLATE {SCRATCH_TEMPLATE} STRATEGY FILE_COPY",
+    )
     url = make_url(engine.url).set(database=name).render_as_string(hide_password=False)
     try:
-        db.upgrade(url)
-        scratch = create_engine(url)
-        load_sample(scratch)
-        scratch.dispose()
         yield url
     finally:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        _autocommit(engine, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def fresh_account(engine: Engine, settings: Any, like: Any) -> tuple[str, dict[str, str]]:

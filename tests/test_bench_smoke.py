@@ -17,7 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 MEASURES = ["P1", "P2", "P3", "P4", "P11", "P11 sweep", "P5 z12–14", "P5 z10", "P6", "P7",
             "P8 ×1", "P8 ×3", "P9", "P10", "P12", "P13", "P14", "MEM", "LOAD", "TOPO",
-            "P12 paint"]  # fmt: skip
+            "P12 paint", "CLUSTER"]  # fmt: skip
 NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?(×| KB| MiB| %| s)$")
 
 
@@ -29,7 +29,7 @@ def test_every_measure_reports_a_number(tmp_path: Path) -> None:
         env={**os.environ, "PYTHONPATH": str(REPO)},
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=360,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     rows = {}
