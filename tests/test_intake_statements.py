@@ -16,8 +16,9 @@ from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.exc import DataError
 
 from access.audit import Actor
-from cases import views
+from cases import intake, views
 from cases.dispatch import desk_for
+from cases.errors import IdempotencyInProgress
 from cases.intake import Outcome, Report, submit
 from geo.areas import current_generation
 from geo.assign import place
@@ -204,3 +205,74 @@ def test_two_threads_with_one_key_file_one_incident(engine: Engine, micro):
     assert sorted(o.replayed for o in outcomes) == [False, True]
     assert outcomes[0].body == outcomes[1].body
     assert tuple(a - b for a, b in zip(after, before, strict=True)) == (1, 1, 1, 1)
+
+
+def _holding(engine: Engine, statement: str) -> Connection:
+    """A connection whose open transaction has run ``statement`` (and holds its locks)."""
+    holder = engine.connect()
+    holder.begin()
+    holder.execute(text(statement))
+    return holder
+
+
+def test_a_report_queues_behind_a_slow_one_for_its_code(engine: Engine, micro, monkeypatch):
+    """In a busy moment another report holds the year's counter longer than the key's wait:
+    this one waits its turn and is filed. (It was answered 409 "still being processed" for a
+    key nobody else had: the key's lock timeout held for the whole transaction.)"""
+    monkeypatch.setattr(intake, "KEY_WAIT", "200ms")
+    lon, lat = _points(micro)["covered"]
+    holder = _holding(
+        engine,
+        "INSERT INTO incident_counter (year, last) "
+        "VALUES (extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int, 0) "
+        "ON CONFLICT (year) DO UPDATE SET last = incident_counter.last",
+    )
+    outcomes: list[Outcome] = []
+    failures: list[BaseException] = []
+
+    def report() -> None:
+        try:
+            outcomes.append(
+                submit(
+                    engine,
+                    _report(lon, lat),
+                    idempotency_key=f"queued-{uuid.uuid4()}",
+                    nearest_limit_m=LIMIT_M,
+                    actor=ADMIN,
+                    owner=1,
+                )
+            )
+        except BaseException as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=report)
+    try:
+        thread.start()
+        thread.join(timeout=1.5)  # more than seven times the key's wait
+        assert thread.is_alive() and not failures, failures
+    finally:
+        holder.rollback()
+        holder.close()
+    thread.join(timeout=30)
+    assert not failures, failures
+    assert [o.status_code for o in outcomes] == [201]
+
+
+def test_a_key_another_request_holds_is_in_progress_after_the_wait(
+    engine: Engine, micro, monkeypatch
+):
+    monkeypatch.setattr(intake, "KEY_WAIT", "200ms")
+    lon, lat = _points(micro)["covered"]
+    key = f"held-{uuid.uuid4()}"
+    holder = _holding(
+        engine, f"INSERT INTO idempotency_key (key, request_hash) VALUES ('1:{key}', 'x')"
+    )
+    try:
+        before = counts(engine)
+        with pytest.raises(IdempotencyInProgress, match="still being processed"):
+            submit(engine, _report(lon, lat), idempotency_key=key, nearest_limit_m=LIMIT_M,
+                   actor=ADMIN, owner=1)  # fmt: skip
+        assert counts(engine) == before
+    finally:
+        holder.rollback()
+        holder.close()
