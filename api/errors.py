@@ -37,6 +37,7 @@ from cases.errors import (
 from cases.indicators.errors import AlreadyDone
 from cases.loop.attachments import AttachmentTooLarge, StoreError
 from geo.errors import (
+    Busy,
     DatabaseSetupError,
     Forbidden,
     InvalidInput,
@@ -76,6 +77,7 @@ STATUS: dict[type[WanggeError], int] = {
     OutsideCoverage: 404,
     NotFound: 404,
     DatabaseSetupError: 503,
+    Busy: 503,
     StoreError: 503,
     WanggeError: 400,
 }
@@ -146,7 +148,7 @@ def headers_for(exc: Exception) -> dict[str, str]:
     to retry after a 429, and what an HTTPException asked for."""
     if isinstance(exc, NotAuthenticated):
         return {"WWW-Authenticate": 'Bearer realm="wangge"'}
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | Busy):
         return {"Retry-After": str(exc.retry_after)}
     if isinstance(exc, HTTPException) and exc.headers:
         return dict(exc.headers)

@@ -24,7 +24,9 @@ report that went through is never refused for it.
 
 Concurrent requests with the same key queue on the key's row: the first one's commit makes
 the others replay its stored response; if it takes longer than :data:`KEY_WAIT`, they answer
-"in progress" (409).
+"in progress" (409). Every report queues on the year's code counter, held from the first
+statement to the commit: one that waited :data:`KEY_WAIT` for it is "busy" (503, retry after
+1 s), with nothing written, rather than hold its connection longer while more queue behind.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ from cases.report import id_number_problem
 from cases.routing import minor_category
 from cases.sql import query
 from geo import assign
-from geo.errors import InvalidInput, NotFound
+from geo.errors import Busy, InvalidInput, NotFound
 from geo.points import parse_point
 from geo.privacy import mask_strings
 from geo.scope import WHOLE_BANNER, Scope
@@ -178,8 +180,14 @@ def submit(
             return Outcome(201, _as_seen_by(body, scope))
     except OperationalError as exc:
         if isinstance(exc.orig, LockNotAvailable):
-            raise IdempotencyInProgress(
-                f"a request with Idempotency-Key {key!r} is still being processed; retry shortly"
+            if 'relation "idempotency_key"' in (exc.orig.diag.context or ""):
+                raise IdempotencyInProgress(
+                    f"a request with Idempotency-Key {key!r} is still being processed; "
+                    "retry shortly"
+                ) from None
+            raise Busy(  # queued past KEY_WAIT behind the reports ahead on the year's counter
+                "too many reports are being filed at this moment; nothing was written: retry "
+                "with the same Idempotency-Key"
             ) from None
         raise
 

@@ -85,3 +85,12 @@ class RateLimited(WanggeError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Busy(WanggeError):
+    """The service could not take this request now (it waited its limit for what others
+    held); nothing was written: retry after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -215,10 +215,13 @@ def _holding(engine: Engine, statement: str) -> Connection:
     return holder
 
 
-def test_a_report_queues_behind_a_slow_one_for_its_code(engine: Engine, micro, monkeypatch):
-    """In a busy moment another report holds the year's counter longer than the key's wait:
-    this one waits its turn and is filed. (It was answered 409 "still being processed" for a
-    key nobody else had: the key's lock timeout held for the whole transaction.)"""
+def test_a_report_behind_a_held_code_counter_is_busy_not_in_progress(
+    engine: Engine, client, micro, monkeypatch
+):
+    """In a busy moment another report holds the year's counter longer than the wait: this
+    one is answered 503 "busy" with Retry-After and nothing written, so that the client
+    retries with its key. (It was answered 409 "still being processed" for a key nobody else
+    had.)"""
     monkeypatch.setattr(intake, "KEY_WAIT", "200ms")
     lon, lat = _points(micro)["covered"]
     holder = _holding(
@@ -227,35 +230,21 @@ def test_a_report_queues_behind_a_slow_one_for_its_code(engine: Engine, micro, m
         "VALUES (extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int, 0) "
         "ON CONFLICT (year) DO UPDATE SET last = incident_counter.last",
     )
-    outcomes: list[Outcome] = []
-    failures: list[BaseException] = []
-
-    def report() -> None:
-        try:
-            outcomes.append(
-                submit(
-                    engine,
-                    _report(lon, lat),
-                    idempotency_key=f"queued-{uuid.uuid4()}",
-                    nearest_limit_m=LIMIT_M,
-                    actor=ADMIN,
-                    owner=1,
-                )
-            )
-        except BaseException as exc:
-            failures.append(exc)
-
-    thread = threading.Thread(target=report)
+    key = f"busy-{uuid.uuid4()}"
+    report = {"lon": lon, "lat": lat, "datum": "cgcs2000", "category": "0103"}
     try:
-        thread.start()
-        thread.join(timeout=1.5)  # more than seven times the key's wait
-        assert thread.is_alive() and not failures, failures
+        before = counts(engine)
+        busy = client.post("/api/v1/incidents", json=report, headers={"Idempotency-Key": key})
+        assert counts(engine) == before
     finally:
         holder.rollback()
         holder.close()
-    thread.join(timeout=30)
-    assert not failures, failures
-    assert [o.status_code for o in outcomes] == [201]
+    assert busy.status_code == 503, busy.text
+    assert busy.headers["Retry-After"] == "1"
+    assert busy.json()["code"] == "unavailable"
+    assert "Idempotency-Key" in busy.json()["detail"]
+    again = client.post("/api/v1/incidents", json=report, headers={"Idempotency-Key": key})
+    assert again.status_code == 201, again.text  # the same key, once the moment has passed
 
 
 def test_a_key_another_request_holds_is_in_progress_after_the_wait(

@@ -44,13 +44,14 @@ def public_base(public_app) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def window(engine) -> dict[str, str]:
-    """The 30 days up to the place's newest request, and how many requests SQL counts in it."""
+    """The 30 days up to the newest request of the place's sample history (whatever other
+    tests filed since), and how many requests SQL counts in it."""
     with engine.connect() as conn:
         row = conn.execute(
             text(
-                "WITH held AS (SELECT i.reported_at FROM incident i "
+                "WITH held AS (SELECT i.reported_at, i.source FROM incident i "
                 "  JOIN area q ON q.id = i.queue_area_id WHERE q.code LIKE :place || '%'), "
-                "last AS (SELECT max(reported_at) AS t FROM held) "
+                "last AS (SELECT max(reported_at) AS t FROM held WHERE source = 'sample') "
                 "SELECT to_char((last.t - interval '30 days') AT TIME ZONE 'UTC', "
                 '               \'YYYY-MM-DD"T"HH24:MI:SS"Z"\') AS start_date, '
                 "       to_char(last.t AT TIME ZONE 'UTC', "

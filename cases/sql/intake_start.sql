@@ -1,17 +1,15 @@
 -- The first of a report's two statements (cases/intake.py): claim the key and read all that
 -- the answer needs, in one round trip.
---   wait:    wait at most :wait for another transaction holding the key (lock_timeout, for
---            this transaction only; the claim selects from it, so it is set before the claim);
+--   wait:    wait at most :wait for a lock (lock_timeout, for this transaction only; the
+--            claim selects from it, so it is set before the claim): for another request
+--            holding the key ("in progress") or, in a busy moment, for the reports ahead on
+--            the year's counter ("busy, retry"; cases/intake.py tells them apart);
 --   claimed: claim :key for this report (:hash); no row when the key is taken (a replay, or
 --            an expired key: intake_replay.sql tells them apart);
---   waited:  once the key is claimed, the lock timeout as it was (none, by default): the wait
---            of :wait is for the key alone (its lapse is answered "in progress"), and the
---            counter below is every report's, so in a busy moment reports queue on it;
 --   cat:     the minor category :category (no row when it is not one);
 --   counter: reserve the year's next code (the year in China time), only for a claimed key of
---            a known category, after `waited`; the counter row stays locked until the
---            transaction ends, so codes are gap-free and a rollback (a refusal) gives the
---            number back;
+--            a known category; the counter row stays locked until the transaction ends, so
+--            codes are gap-free and a rollback (a refusal) gives the number back;
 --   p, placement(p): the point placed in the current generation (fragment placement);
 --   chain:   the queue area and its ancestors, banner first;
 --   route, worker: the desk (fragments routed_department and grid_worker: only an incident
@@ -22,15 +20,12 @@
 --            that the reporter may read (scope); the && prefilter (0.001 degrees is at least
 --            85 m here) lets the GiST index do the work. The report itself is not written yet.
 -- One row.
-WITH RECURSIVE wait AS (
-    SELECT current_setting('lock_timeout') AS before, set_config('lock_timeout', :wait, true)
-),
+WITH RECURSIVE wait AS (SELECT set_config('lock_timeout', :wait, true) AS lock_timeout),
 claimed AS (
     INSERT INTO idempotency_key (key, request_hash) SELECT :key, :hash FROM wait
     ON CONFLICT (key) DO NOTHING
     RETURNING key
 ),
-waited AS (SELECT set_config('lock_timeout', wait.before, true) FROM claimed, wait),
 cat AS (
     SELECT c.code, c.name, c.parent_code, mc.name AS major_name, c.sensitive,
            c.department_id, c.time_limit_hours
@@ -39,7 +34,7 @@ cat AS (
 ),
 counter AS (
     INSERT INTO incident_counter (year, last)
-    SELECT extract(year FROM now() AT TIME ZONE :timezone)::int, 1 FROM claimed, waited, cat
+    SELECT extract(year FROM now() AT TIME ZONE :timezone)::int, 1 FROM claimed, cat
     ON CONFLICT (year) DO UPDATE SET last = incident_counter.last + 1
     RETURNING year, last
 ),
