@@ -218,7 +218,7 @@ def measure(ctx: Context, where: data.Cluster, root: Path) -> list[Result]:
     points = write_points(out / "points.txt", ctx.probe_x, ctx.probe_y)
     users, seconds = ctx.sizes.load_users, ctx.sizes.load_seconds
     smoke = ctx.sizes.name == "smoke"  # keeps the script from rotting: the replica run alone
-    counts = PROCESSES if not smoke else ()
+    counts = {"full": PROCESSES, "quick": PROCESSES[:2]}.get(ctx.sizes.name, ())
     cores = os.cpu_count()
     shared = (
         f"{users} locust users for {seconds} s (as LOAD); locust, HAProxy, PostgreSQL and "
