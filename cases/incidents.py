@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -239,9 +240,13 @@ def member_exists(conn: Connection, member_id: int, *, scope: Scope) -> None:
 def answer(conn: Connection, incident_id: int) -> dict[str, Any]:
     """Incident ``incident_id`` with its area chain and trail (as ``GET`` shows it to the
     whole banner), in one statement."""
-    rows = conn.execute(query("incident_answer"), {"id": incident_id}).all()
+    return answer_of(conn.execute(query("incident_answer"), {"id": incident_id}).all())
+
+
+def answer_of(rows: Sequence[Any]) -> dict[str, Any]:
+    """The incident that :func:`answer` reads, from the rows of ``incident_answer.sql``."""
     if not rows:
-        raise NotFound(f"incident {incident_id} does not exist")
+        raise NotFound("the incident does not exist")
     incident = view(rows[0], rows[0].chain)
     incident["events"] = [event_view(_Entry(r)) for r in rows if r.e_at is not None]
     return incident

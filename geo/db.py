@@ -13,20 +13,24 @@ import logging
 import select
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import psycopg
 from alembic import command
 from alembic.config import Config
-from psycopg import AsyncConnection, OperationalError
+from psycopg import AsyncConnection, OperationalError, pq
+from psycopg.rows import namedtuple_row
 from psycopg_pool import AsyncConnectionPool
-from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url, text
+from sqlalchemy import Connection, Engine, TextClause, create_engine, event, exc, make_url, text
 
 from geo.embedded import EmbeddedPostgres
 from geo.errors import DatabaseSetupError
 from geo.settings import Settings
+from geo.sql import for_psycopg
+from geo.sql import psycopg_dialect as _DIALECT
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +63,124 @@ def make_engine(url: str, *, pool_size: int = POOL_SIZE, pooler: bool = False) -
         pool_timeout=POOL_TIMEOUT_S,
         connect_args={"prepare_threshold": None} if pooler else {},
     )
+    event.listen(engine, "do_connect", _keeping_prepared)
     event.listen(engine, "checkout", _closed_by_server)
     return engine
+
+
+class KeepPreparedConnection(psycopg.Connection[Any]):
+    """A psycopg connection whose rollback keeps the statements it has prepared.
+
+    psycopg prepares a statement from its fifth run on a connection, and forgets every one at
+    any ``ROLLBACK`` (and sends ``DEALLOCATE ALL``): a guard against a schema changed inside
+    the rolled-back transaction. Here every request that only reads ends in the pool's
+    rollback, and every refused action in one, so nothing stayed prepared: each statement was
+    planned again on each run (the action's answer: 2.6 ms planned, 0.4 ms prepared). The
+    service changes no schema while it runs (migrations run before, on their own
+    connection), and PostgreSQL plans a prepared statement again by itself when a table it
+    reads is altered, so the rollback here is the plain ``ROLLBACK``.
+    """
+
+    def rollback(self) -> None:
+        conn = self.pgconn
+        if (
+            conn.transaction_status == pq.TransactionStatus.IDLE
+            or conn.pipeline_status != pq.PipelineStatus.OFF
+        ):
+            super().rollback()
+            return
+        with self.lock:
+            result = conn.exec_(b"ROLLBACK")
+        if result.status != pq.ExecStatus.COMMAND_OK:
+            raise OperationalError(
+                f"ROLLBACK failed: {(result.error_message or b'').decode(errors='replace')}"
+            )
+
+
+#: A statement and its parameters.
+Statement = tuple[TextClause, dict[str, Any]]
+T = TypeVar("T")
+#: Work that asks the database as it goes (written without I/O, so one piece of code runs
+#: on SQLAlchemy's connections and on the event loop's): it yields statements to send in
+#: one round trip, is sent back their rows, and returns its ``T``.
+Reads = Generator[tuple[Statement, ...], list[list[Any]], T]
+
+
+def pipelined(conn: Connection, *statements: Statement, commit: bool = False) -> list[list[Any]]:
+    """The rows of each of ``statements``, run one after another in ``conn``'s transaction
+    but sent together (psycopg's pipeline mode): one round trip for all of them, and for the
+    ``BEGIN`` when they are the transaction's first. A later statement sees what an earlier
+    one wrote. Rows have the columns as attributes, as SQLAlchemy's do. An error is
+    SQLAlchemy's, as from ``conn.execute`` (statement shown, parameters not: they may hold
+    personal data), and a lost connection is given up as SQLAlchemy gives it up; the
+    statements after a failed one do not run.
+
+    ``commit``: the ``COMMIT`` goes in the same round trip, after the statements; the caller's
+    transaction is then over, and the commit that closes its ``engine.begin()`` block finds
+    nothing left to do. If the ``COMMIT`` fails, the error is raised here and nothing the
+    transaction wrote stays.
+    """
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    cursors = []
+    texts = [for_psycopg(statement) for statement, _ in statements]
+    try:
+        with driver.pipeline():
+            for sql, (_, params) in zip(texts, statements, strict=True):
+                cursor = driver.cursor(row_factory=namedtuple_row)
+                cursor.execute(sql, params)
+                cursors.append(cursor)
+            if commit:
+                driver.commit()
+        return [cursor.fetchall() if cursor.description else [] for cursor in cursors]
+    except psycopg.Error as error:
+        lost = driver.broken or driver.closed
+        if lost:
+            conn.invalidate(error)
+        raise _as_sqlalchemy(error, texts, lost) from error
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+async def pipelined_now(
+    conn: AsyncConnection[Any], *statements: Statement, begin: bool = False, commit: bool = False
+) -> list[list[Any]]:
+    """:func:`pipelined` on an autocommit connection of the event loop's pool
+    (:func:`make_read_pool`), in the event loop: ``begin`` sends ``BEGIN`` first, ``commit``
+    ``COMMIT`` last, in the same round trip. Errors are SQLAlchemy's, as there."""
+    cursors = []
+    texts = [for_psycopg(statement) for statement, _ in statements]
+    try:
+        async with conn.pipeline():
+            if begin:
+                await conn.execute("BEGIN", prepare=False)
+            for sql, (_, params) in zip(texts, statements, strict=True):
+                cursor = conn.cursor(row_factory=namedtuple_row)
+                await cursor.execute(sql, params)
+                cursors.append(cursor)
+            if commit:
+                await conn.execute("COMMIT", prepare=False)
+        return [await cursor.fetchall() if cursor.description else [] for cursor in cursors]
+    except psycopg.Error as error:
+        raise _as_sqlalchemy(error, texts, conn.broken or conn.closed) from error
+    finally:
+        for cursor in cursors:
+            await cursor.close()
+
+
+def _as_sqlalchemy(error: psycopg.Error, texts: list[str], lost: bool) -> exc.StatementError:
+    """``error`` as SQLAlchemy raises it (``api/errors.py`` answers those), with the
+    statements and without their parameters (they may hold personal data)."""
+    return exc.DBAPIError.instance(
+        ";\n".join(texts), None, error, psycopg.Error, hide_parameters=True,
+        connection_invalidated=lost, dialect=_DIALECT,
+    )  # fmt: skip
+
+
+def _keeping_prepared(dialect: Any, record: Any, cargs: Any, cparams: Any) -> Any:
+    """The engine's connections are :class:`KeepPreparedConnection`."""
+    return KeepPreparedConnection.connect(*cargs, **cparams)
 
 
 #: Connections of the read pool (:func:`make_read_pool`): reads that are one short statement

@@ -683,9 +683,10 @@ def test_open311_status_follows_the_case(client, auth, engine, new_case, point):
 
 
 def test_a_crash_mid_action_leaves_the_case_as_it_was(engine, accounts, new_case, monkeypatch):
-    """The answer is read after the one statement that writes the incident, its trail entry,
-    the audit row and the NOTIFY: failing there must roll all of it back (fault injected into
-    the real code path, in a real transaction)."""
+    """The answer is built after the one statement that writes the incident, its trail entry,
+    the audit row and the NOTIFY (and the one that reads the answer's rows): failing there
+    must roll all of it back (fault injected into the real code path, in a real
+    transaction)."""
     from cases.loop import actions
 
     code = new_case()
@@ -694,7 +695,7 @@ def test_a_crash_mid_action_leaves_the_case_as_it_was(engine, accounts, new_case
     def crash(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk gone")
 
-    monkeypatch.setattr(actions, "answer", crash)
+    monkeypatch.setattr(actions, "answer_of", crash)
 
     class Command:
         role = accounts["command"].role

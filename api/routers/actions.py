@@ -1,20 +1,21 @@
 """Actions on a case (the closed loop, WORKFLOW.md §1): ``POST /incidents/{code}/actions``.
 
-One request is one action in one transaction (:func:`cases.loop.actions.apply`), based on
-the version the caller read: ``If-Match: "<version>"`` is required (428 without it, 412 with
-a stale one, the current version in the body).
+One request is one action in one transaction (:func:`cases.loop.actions.apply_now`, in the
+event loop, on a connection of the pool ``GET /locate`` reads with), based on the version the
+caller read: ``If-Match: "<version>"`` is required (428 without it, 412 with a stale one, the
+current version in the body).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import Field
 
 from api.auth import Reader
-from api.deps import EngineDep
+from api.deps import ReadPoolDep
 from api.etag import IfMatch, etag, expected_version
 from api.schemas import Error, Incident, Strict
 from cases.errors import VersionMissing
@@ -69,15 +70,23 @@ class ActionIn(Strict):
     },
     summary="办理事件：受理、立案、派遣、签收、处置、核查、结案、评价等（需 If-Match）",
 )
-def act(
-    code: str, body: ActionIn, engine: EngineDep, principal: Reader, if_match: IfMatch = None
+async def act(
+    code: str,
+    body: ActionIn,
+    request: Request,
+    pool: ReadPoolDep,
+    principal: Reader,
+    if_match: IfMatch = None,
 ) -> Response:
     version = expected_version(if_match, None)
     if version is None:
         raise VersionMissing("If-Match", 'send the version you read, e.g. "3"', where="header")
     fields = body.model_dump(exclude_none=True, exclude={"action"})
-    with engine.begin() as conn:
-        incident = actions.apply(conn, principal, code, body.action, fields, version)
+    database = request.app.state.engine.url.render_as_string()  # the calendar's key
+    async with pool.connection() as conn:
+        incident = await actions.apply_now(
+            conn, principal, code, body.action, fields, version, database
+        )
     incident = redacted(incident, principal)  # a family dispute's detail: WORKFLOW.md §5.7
     return Response(
         dumps(incident), media_type="application/json", headers=etag(incident["version"])

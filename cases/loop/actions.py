@@ -9,28 +9,33 @@ a stale version (412), a role the table never lets take the action (403), a stat
 not allow it (409, naming the state and the caller's allowed actions), a level that the
 caller does not hold (403, naming who does), a missing or wrong field (422, naming it).
 
-Three round trips make an action: the lock (which also reads the case's time limits and the
-stamp of the working calendar, kept in-process per stamp), the writes (one statement: the
-update, the trail entry, the audit row, the ``NOTIFY``) and the answer (one statement: the
-incident, its area chain and its trail). An action's outcome is
+Two round trips make an action: the lock, sent with the
+transaction's ``BEGIN`` (it also reads the case's time limits and the stamp of the working
+calendar, kept in-process per stamp), then the writes (one statement: the update, the trail
+entry, the audit row, the ``NOTIFY``) sent together with the answer (one statement: the
+incident, its area chain and its trail, read after the writes) and, when the action ends
+the transaction (the API's), the ``COMMIT``, all in psycopg's pipeline mode
+(:func:`geo.db.pipelined`). An action's outcome is
 :func:`cases.loop.replay.advance`'s, the function the sample's replay uses too.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from psycopg import AsyncConnection, pq
 from sqlalchemy import Connection
 
 from access import audit
 from access.accounts import Role
 from cases import live
 from cases.errors import ActionNotAllowed, StaleVersion
-from cases.incidents import answer, get_incident
+from cases.incidents import answer_of, get_incident
 from cases.loop import calendar, escalation
 from cases.loop.calendar import Calendar
 from cases.loop.limits import Limit
@@ -50,6 +55,8 @@ from cases.loop.table import (
     with_loop,
 )
 from cases.models import IncidentStatus as S
+from cases.sql import query as cases_query
+from geo.db import Reads, Statement, pipelined, pipelined_now
 from geo.errors import Forbidden, InvalidInput, NotFound
 from geo.points import StoragePoint, parse_point
 from geo.scope import Scope
@@ -113,7 +120,7 @@ class RowClock:
         return self.calendar.add(due_at, days, "work_days")
 
 
-def _clock(conn: Connection, row: Any) -> RowClock:
+def _clock(database: str, row: Any) -> Reads[RowClock]:
     def number(text: str | None) -> Decimal | None:
         return None if text is None else Decimal(text)
 
@@ -121,22 +128,103 @@ def _clock(conn: Connection, row: Any) -> RowClock:
         step: Limit(Decimal(amount), unit, number(yellow), number(red))
         for step, (amount, unit, yellow, red) in (row.limits or {}).items()
     }
-    return RowClock(calendar.current(conn, row.calendar_stamp), limits)
+    kept = calendar.kept(database, row.calendar_stamp)
+    if kept is None:
+        [days] = yield ((query("work_days_all"), {}),)
+        kept = calendar.keep(database, row.calendar_stamp, calendar.of_rows(days))
+    return RowClock(kept, limits)
+
+
+@dataclass(frozen=True)
+class Writes:
+    """What an action writes, as the last round trip of :func:`steps` (the only one that
+    writes: the ones before only read), and how its rows become the answer."""
+
+    statements: tuple[Statement, ...]
+    answer: Callable[[list[list[Any]]], dict[str, Any]]
 
 
 def apply(
-    conn: Connection, principal: Caller, code: str, action: str, body: dict[str, Any], version: int
+    conn: Connection,
+    principal: Caller,
+    code: str,
+    action: str,
+    body: dict[str, Any],
+    version: int,
+    *,
+    commit: bool = False,
 ) -> dict[str, Any]:
     """Take ``action`` on incident ``code`` based on its ``version``; the incident as
-    :func:`view_for` answers it after the action. Runs in the caller's transaction."""
+    :func:`view_for` answers it after the action. Runs in the caller's transaction; with
+    ``commit`` the action is the transaction's last work and commits it (the ``COMMIT`` goes
+    with the writes: one round trip less)."""
+    work = steps(principal, code, action, body, version, conn.engine.url.render_as_string())
+    try:
+        asked = next(work)
+        while True:
+            asked = work.send(pipelined(conn, *asked))
+    except StopIteration as done:
+        writes: Writes = done.value
+    return writes.answer(pipelined(conn, *writes.statements, commit=commit))
+
+
+async def apply_now(
+    conn: AsyncConnection[Any],
+    principal: Caller,
+    code: str,
+    action: str,
+    body: dict[str, Any],
+    version: int,
+    database: str,
+) -> dict[str, Any]:
+    """:func:`apply` in a transaction of its own on ``conn``, an autocommit connection of the
+    event loop's pool (:func:`geo.db.make_read_pool`; ``database``: the URL its calendar is
+    kept under), with no worker thread and no SQLAlchemy: the ``BEGIN`` goes with the lock,
+    the ``COMMIT`` with the writes. A refusal ends the transaction, in which nothing was
+    written yet, with ``COMMIT`` too: a ``ROLLBACK`` would make psycopg drop the statements
+    the connection has prepared."""
+    work = steps(principal, code, action, body, version, database)
+    begin = True
+    try:
+        try:
+            asked = next(work)
+            while True:
+                rows = await pipelined_now(conn, *asked, begin=begin)
+                begin = False
+                asked = work.send(rows)
+        except StopIteration as done:
+            writes: Writes = done.value
+        return writes.answer(
+            await pipelined_now(conn, *writes.statements, begin=begin, commit=True)
+        )
+    finally:
+        await _end(conn)
+
+
+async def _end(conn: AsyncConnection[Any]) -> None:
+    """End what :func:`apply_now` left open: after a refusal, the transaction that only read
+    (``COMMIT``: nothing to undo, and the prepared statements stay); after a database error,
+    the failed one (``ROLLBACK``)."""
+    status = conn.pgconn.transaction_status
+    if status == pq.TransactionStatus.INTRANS:
+        await conn.execute("COMMIT", prepare=False)
+    elif status == pq.TransactionStatus.INERROR:
+        await conn.rollback()
+
+
+def steps(
+    principal: Caller, code: str, action: str, body: dict[str, Any], version: int, database: str
+) -> Reads[Writes]:
+    """An action without I/O (:data:`geo.db.Reads`): the reads it asks for one round trip at
+    a time, the first of them the lock, then its :class:`Writes`. Refusals raise before the
+    writes."""
     found = ACTIONS.get(action)
     if found is None:
         raise InvalidInput(
             "action", f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}"
         )
-    row = conn.execute(
-        query("action_lock"), {"code": code, **principal.scope.params()}
-    ).one_or_none()
+    [locked] = yield ((query("action_lock"), {"code": code, **principal.scope.params()}),)
+    row = locked[0] if locked else None
     if row is None:
         raise NotFound(f"incident {code} does not exist")
     if row.version != version:
@@ -156,25 +244,29 @@ def apply(
         raise Forbidden(
             f"incident {code} is held at {row.level}: only {holders_of(row.level)} act on it"
         )
-    request = _checked(conn, found, row, body, principal)
-    before = _state(conn, found, row)
-    after = advance(found, _loop_case(row), before, row.now, request.data, _clock(conn, row))
+    request = yield from _checked(found, row, body, principal)
+    before = yield from _state(found, row)
+    clock = yield from _clock(database, row)
+    after = advance(found, _loop_case(row), before, row.now, request.data, clock)
     department = request.department if Effect.START_HANDLING in found.effects else None
-    _write(conn, found, row, before, after, request, department, principal)
-    incident = with_loop(answer(conn, row.id), principal, row.now)
-    return incident
+    written = _write(found, row, before, after, request, department, principal)
+    return Writes(
+        (written, (cases_query("incident_answer"), {"id": row.id})),
+        lambda rows: with_loop(answer_of(rows[1]), principal, row.now),
+    )
 
 
 def _loop_case(row: Any) -> Case:
     return Case(row.category_code, row.urgent, row.sensitive, row.reported_at, row.deadline_at)
 
 
-def _state(conn: Connection, action: Action, row: Any) -> State:
+def _state(action: Action, row: Any) -> Reads[State]:
     """The case's columns an action may change, as the lock read them (and for a delay to
     decide, the days its application asked for)."""
     days = None
     if Effect.DECIDE_DELAY in action.effects:
-        days = int(conn.execute(query("action_last_delay"), {"id": row.id}).scalar_one())
+        [asked] = yield ((query("action_last_delay"), {"id": row.id}),)
+        days = int(asked[0][0])
     names = [f.name for f in fields(State) if f.name not in ("version", "delay_days")]
     return State(**{n: getattr(row, n) for n in names}, version=row.version, delay_days=days)
 
@@ -215,9 +307,7 @@ def _choice(body: dict[str, Any], field: str, choices: tuple[str, ...]) -> str:
     return str(value)
 
 
-def _checked(
-    conn: Connection, action: Action, row: Any, body: dict[str, Any], principal: Caller
-) -> Request:
+def _checked(action: Action, row: Any, body: dict[str, Any], principal: Caller) -> Reads[Request]:
     """The request's fields the action needs, checked (422 naming the first wrong one)."""
     needs = set(action.needs)
     fail = action.name == "verify" and body.get("approve") is False
@@ -229,13 +319,12 @@ def _checked(
     )
     department_id, department = None, None
     if Need.DEPARTMENT in needs or body.get("department_code") is not None:
-        department_id = conn.execute(
-            query("action_department"), {"code": body.get("department_code")}
-        ).scalar_one_or_none()
+        [found] = yield ((query("action_department"), {"code": body.get("department_code")}),)
+        department_id = found[0][0] if found else None
         if department_id is None:
             raise InvalidInput("department_code", f"no department {body.get('department_code')!r}")
         department = str(body["department_code"])
-    attachments = _attachments(conn, row.id, body.get("attachments") or [], principal)
+    attachments = yield from _attachments(row.id, body.get("attachments") or [], principal)
     if Need.PHOTOS in needs and not attachments:
         raise InvalidInput("attachments", "at least one photo is required for this action")
     point = None
@@ -258,23 +347,23 @@ def _checked(
     if Need.CARD in needs:
         data["card"] = _choice(body, "card", CARDS)
     if Effect.ESCALATE in action.effects:
-        data |= escalation.target(conn, row, body)
+        data |= yield from escalation.target(row, body)
     return Request(reason, department_id, department, attachments, point, data)
 
 
-def _attachments(
-    conn: Connection, incident_id: int, ids: Any, principal: Caller
-) -> list[dict[str, Any]]:
+def _attachments(incident_id: int, ids: Any, principal: Caller) -> Reads[list[dict[str, Any]]]:
     if not isinstance(ids, list) or not all(
         isinstance(i, int) and not isinstance(i, bool) for i in ids
     ):
         raise InvalidInput("attachments", "must be a list of attachment ids")
     if not ids:
         return []
-    rows = conn.execute(
-        query("action_attachments"),
-        {"ids": ids, "incident_id": incident_id, "uploaded_by": principal.actor.username},
-    ).all()
+    [rows] = yield (
+        (
+            query("action_attachments"),
+            {"ids": ids, "incident_id": incident_id, "uploaded_by": principal.actor.username},
+        ),
+    )
     missing = sorted(set(ids) - {r.id for r in rows})
     if missing:
         raise InvalidInput(
@@ -285,7 +374,6 @@ def _attachments(
 
 
 def _write(
-    conn: Connection,
     action: Action,
     row: Any,
     before: State,
@@ -293,8 +381,9 @@ def _write(
     request: Request,
     department: str | None,
     principal: Caller,
-) -> None:
-    """The update, the trail entry, the audit row and the live event, in one statement."""
+) -> Statement:
+    """The update, the trail entry, the audit row and the live event: one statement and its
+    parameters."""
     data = dict(request.data)
     if after.level != before.level:
         data["level"] = {"from": before.level, "to": after.level}
@@ -306,7 +395,7 @@ def _write(
         for f in fields(State)
         if f.name not in ("version", "delay_days")
     }
-    conn.execute(
+    return (
         query("action_write"),
         {
             **columns,
@@ -334,7 +423,7 @@ def _write(
             "payload": live.payload(_changed(row, after, department or row.department_code)),
             "due_at": before.step_due_at,  # the handling deadline after it is :deadline_at
         },
-    ).one()
+    )
 
 
 def view_for(conn: Connection, principal: Caller, code: str) -> dict[str, Any]:

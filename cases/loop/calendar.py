@@ -52,7 +52,7 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -291,7 +291,11 @@ def _end_of(day: date, end: time) -> datetime:
 
 def load(conn: Connection, hours: WorkingHours | None = None) -> Calendar:
     """The calendar with the ``work_day`` rows as overrides (a few dozen rows a year)."""
-    rows = conn.execute(query("work_days_all"))
+    return of_rows(conn.execute(query("work_days_all")), hours)
+
+
+def of_rows(rows: Iterable[Any], hours: WorkingHours | None = None) -> Calendar:
+    """The calendar with the rows of ``work_days_all.sql`` as overrides."""
     return Calendar({r.day: r.working for r in rows}, hours or configured_hours())
 
 
@@ -304,14 +308,21 @@ _KEPT: dict[tuple[str, str], Calendar] = {}
 def current(conn: Connection, stamp: str) -> Calendar:
     """The calendar of ``conn``'s database whose ``work_day`` rows have ``stamp`` (read by the
     caller with its own statement: fragment ``calendar_stamp``), loaded once per stamp."""
-    key = (conn.engine.url.render_as_string(), stamp)
-    kept = _KEPT.get(key)
-    if kept is None:
-        kept = load(conn)
-        if len(_KEPT) > 64:
-            _KEPT.clear()
-        _KEPT[key] = kept
-    return kept
+    database = conn.engine.url.render_as_string()
+    return kept(database, stamp) or keep(database, stamp, load(conn))
+
+
+def kept(database: str, stamp: str) -> Calendar | None:
+    """The calendar kept for ``database`` (its URL) at ``stamp``, if one is."""
+    return _KEPT.get((database, stamp))
+
+
+def keep(database: str, stamp: str, calendar: Calendar) -> Calendar:
+    """Keep ``calendar`` as ``database``'s at ``stamp`` (:func:`current`, :func:`kept`)."""
+    if len(_KEPT) > 64:
+        _KEPT.clear()
+    _KEPT[(database, stamp)] = calendar
+    return calendar
 
 
 def forget() -> None:

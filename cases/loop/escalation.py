@@ -25,6 +25,7 @@ from access import audit
 from access.audit import Actor
 from cases.loop.sql import query
 from cases.loop.table import LEVELS, SKIP_REASONS, next_level
+from geo.db import Reads, Statement
 from geo.errors import InvalidInput, NotFound
 
 #: The most units one rule copies to.
@@ -59,15 +60,23 @@ def reach(level: str, target_level: str) -> tuple[str, ...]:
 
 def rule_for(conn: Connection, category_code: str, urgent: bool) -> Rule | None:
     """The skip rule for a case (the category's own, its major class's, or any), if any."""
-    row = conn.execute(
-        query("escalation_rule_for"), {"category": category_code, "urgent": urgent}
-    ).one_or_none()
+    row = conn.execute(*rule_statement(category_code, urgent)).one_or_none()
+    return rule_of(row, urgent)
+
+
+def rule_statement(category_code: str, urgent: bool) -> Statement:
+    """The statement :func:`rule_for` reads, and its parameters."""
+    return query("escalation_rule_for"), {"category": category_code, "urgent": urgent}
+
+
+def rule_of(row: Any, urgent: bool) -> Rule | None:
+    """The rule of a row of :func:`rule_statement`, or None for no row."""
     if row is None:
         return None
     return Rule(row.category_code, urgent, row.target_level, tuple(row.copy_to))
 
 
-def target(conn: Connection, row: Any, body: dict[str, Any]) -> dict[str, Any]:
+def target(row: Any, body: dict[str, Any]) -> Reads[dict[str, Any]]:
     """Where an ``escalate`` of the case ``row`` (``level``, ``category_code``, ``urgent``)
     goes: the trail entry's data, ``level`` from → to, and for a skip ``skip`` (the rule's
     category or the dispute's reason) and the rule's ``copy_to``. Without ``level`` the case
@@ -92,7 +101,8 @@ def target(conn: Connection, row: Any, body: dict[str, Any]) -> dict[str, Any]:
         data["skip"] = {"reason": reason}
     if to == one_up:
         return data
-    rule = rule_for(conn, row.category_code, row.urgent)
+    [rules] = yield (rule_statement(row.category_code, row.urgent),)
+    rule = rule_of(rules[0] if rules else None, row.urgent)
     if reason is None and (rule is None or to not in reach(row.level, rule.target_level)):
         raise InvalidInput(
             "level",

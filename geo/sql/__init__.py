@@ -124,7 +124,8 @@ def loader(folder: Path) -> Callable[[str], TextClause]:
 query = loader(Path(__file__).parent)
 
 
-_PSYCOPG = PGDialect_psycopg()
+#: SQLAlchemy's psycopg dialect, for statements sent without an engine.
+psycopg_dialect = PGDialect_psycopg()
 
 
 @cache
@@ -136,4 +137,4 @@ def for_psycopg(statement: TextClause) -> str:
     >>> for_psycopg(text("SELECT CAST(:a AS int), '5%'"))
     "SELECT CAST(%(a)s AS int), '5%%'"
     """
-    return str(statement.compile(dialect=_PSYCOPG))
+    return str(statement.compile(dialect=psycopg_dialect))
