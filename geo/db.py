@@ -186,14 +186,20 @@ def _keeping_prepared(dialect: Any, record: Any, cargs: Any, cparams: Any) -> An
 #: Connections of the read pool (:func:`make_read_pool`): reads that are one short statement
 #: each, answered in the event loop, so a few connections serve many requests.
 READ_POOL_SIZE = 8
+#: Case actions that may hold a connection of that pool at once: an action waits there for
+#: its case's row lock while another action on it runs, and the reads of ``GET /locate``
+#: must always find a connection.
+ACTION_SLOTS = READ_POOL_SIZE - 2
 
 
 def make_read_pool(
     url: str, *, max_size: int = READ_POOL_SIZE, pooler: bool = False
 ) -> AsyncConnectionPool:
     """An asyncio pool of autocommit psycopg connections to ``url`` (a SQLAlchemy URL), for
-    the hot reads that are one bounded statement (``GET /locate``): they then run in the event
-    loop, with no hop to a worker thread and no SQLAlchemy row processing around them.
+    the hot reads that are one bounded statement (``GET /locate``) and the case actions,
+    which begin and commit their own transaction (:func:`pipelined_now`): they then run in
+    the event loop, with no hop to a worker thread and no SQLAlchemy row processing around
+    them.
 
     Like :func:`make_engine`'s pool it never hands out a connection the server has closed,
     and it waits at most :data:`POOL_TIMEOUT_S` for one (``psycopg_pool.PoolTimeout``: 503).

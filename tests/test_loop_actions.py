@@ -516,6 +516,65 @@ def test_two_actions_on_one_version_one_wins(live_server, auth, new_case):
     assert sorted(answers) == [200, 412]
 
 
+def test_actions_waiting_on_a_held_case_leave_locate_its_connections(
+    live_server, auth, engine, new_case, point
+):
+    """Actions run on the event loop's small pool, which ``GET /locate`` reads with. While
+    another transaction holds a case's row, more actions on it than that pool has
+    connections wait, and still ``/locate`` answers at once; released, one action wins and
+    the rest are told the version moved (412)."""
+    from geo.db import READ_POOL_SIZE
+
+    code = new_case()
+    waiting = READ_POOL_SIZE + 2
+    answers: list[int] = []
+
+    def accept() -> None:
+        headers = {**auth("command"), "If-Match": '"1"'}
+        with httpx.Client(base_url=live_server, timeout=60) as http:
+            answers.append(
+                http.post(
+                    f"{URL}/{code}/actions", json={"action": "accept"}, headers=headers
+                ).status_code
+            )
+
+    threads = [threading.Thread(target=accept) for _ in range(waiting)]
+    with engine.connect() as holder:
+        holder.execute(text("SELECT 1 FROM incident WHERE code = :c FOR UPDATE"), {"c": code})
+        for t in threads:
+            t.start()
+        with httpx.Client(base_url=live_server, timeout=60) as http:
+            wait_for_lock_waiters(engine, code, at_least=2)
+            located = http.get(
+                "/api/v1/locate",
+                params={"lon": point[0], "lat": point[1], "datum": "cgcs2000"},
+                headers=auth("command"),
+                timeout=5,
+            )
+        assert located.status_code == 200, located.text
+        assert answers == []  # all still waiting on the held row
+        holder.rollback()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == [200] + [412] * (waiting - 1)
+
+
+def wait_for_lock_waiters(engine, code: str, at_least: int) -> None:
+    """Until ``at_least`` backends wait for a row lock of ``incident``."""
+    import time
+
+    query = text(  # a row's first waiter waits for its holder's transaction, the rest for it
+        "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype IN ('transactionid', 'tuple')"
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            if conn.execute(query).scalar_one() >= at_least:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {at_least} actions on {code} wait for its lock")
+
+
 def test_list_filters_by_card_and_due(client, auth, engine, new_case):
     code = new_case()
     ok(act(client, auth, code, "command", "card", card="red", reason="群众反映强烈"))

@@ -8,6 +8,7 @@ current version in the body).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request
@@ -21,6 +22,7 @@ from api.schemas import Error, Incident, Strict
 from cases.errors import VersionMissing
 from cases.loop import actions
 from cases.mediation.privacy import redacted
+from geo import db
 from geo.geojson import dumps
 
 router = APIRouter(tags=["incidents"])
@@ -83,7 +85,10 @@ async def act(
         raise VersionMissing("If-Match", 'send the version you read, e.g. "3"', where="header")
     fields = body.model_dump(exclude_none=True, exclude={"action"})
     database = request.app.state.engine.url.render_as_string()  # the calendar's key
-    async with pool.connection() as conn:
+    slots: asyncio.Semaphore | None = getattr(request.app.state, "action_slots", None)
+    if slots is None:
+        slots = request.app.state.action_slots = asyncio.Semaphore(db.ACTION_SLOTS)
+    async with slots, pool.connection() as conn:
         incident = await actions.apply_now(
             conn, principal, code, body.action, fields, version, database
         )
