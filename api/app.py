@@ -195,6 +195,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             database.watch()  # restarts the embedded server if it dies
             engine = db.make_engine(database.service_url)  # not the owner: see geo/db.py
         app.state.engine = engine
+        app.state.database_key = engine.url.render_as_string()  # names its kept calendars
         # the hot one-statement reads (GET /locate) run in the event loop on their own pool
         app.state.read_pool = db.make_read_pool(
             settings.pooler_url or database.service_url, pooler=bool(settings.pooler_url)
@@ -243,6 +244,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ReplicaReads)  # X-Replica-Lag; a GET the replica failed, read again
     for router in (
         locate.router,  # first: the hottest path, matched before any other router is tried
+        actions.router,  # then the case actions (POST /incidents/{code}/actions)
         health.router,
         auth.router,
         audit.router,
@@ -253,7 +255,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         incidents.router,
         indicators.router,
         rankings.router,
-        actions.router,
         incident_import.router,
         routing.router,
         stream.router,

@@ -84,7 +84,7 @@ async def act(
     if version is None:
         raise VersionMissing("If-Match", 'send the version you read, e.g. "3"', where="header")
     fields = body.model_dump(exclude_none=True, exclude={"action"})
-    database = request.app.state.engine.url.render_as_string()  # the calendar's key
+    database: str = request.app.state.database_key  # the calendar's key
     slots: asyncio.Semaphore | None = getattr(request.app.state, "action_slots", None)
     if slots is None:
         slots = request.app.state.action_slots = asyncio.Semaphore(db.ACTION_SLOTS)
