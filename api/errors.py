@@ -189,7 +189,11 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     for err in exc.errors():
         loc = [str(part) for part in err.get("loc", ())]
         where, field = (loc[0], ".".join(loc[1:])) if len(loc) > 1 else ("request", ".".join(loc))
-        errors.append({"where": where, "field": field, "message": err.get("msg", "invalid")})
+        message = err.get("msg", "invalid")
+        if err.get("type") == "json_invalid":  # its loc is (body, character): no field to name
+            where, field = "body", "body"
+            message = f"not valid JSON at character {loc[1] if len(loc) > 1 else 0}"
+        errors.append({"where": where, "field": field, "message": message})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
     zh = _zh(request, None, 422, errors[0]["field"].split(".")[0] if errors else None)
     return JSONResponse(error_body(detail, errors, status=422) | zh, status_code=422)

@@ -453,3 +453,17 @@ def test_a_nul_in_a_key_names_the_object_holding_it(client, real, engine):
             "message": "keys must not contain a NUL character (\\u0000)",
         }
     ]
+
+
+def test_a_body_that_is_not_json_is_refused_naming_the_body(client, engine):
+    """A broken JSON body: 422 that says the body is not JSON and where it breaks (FastAPI's
+    own location is the character's offset, which named a field "1")."""
+    before = counts(engine)
+    response = client.post(
+        "/api/v1/plans", content=b'{"scope_code": ', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [
+        {"where": "body", "field": "body", "message": "not valid JSON at character 15"}
+    ]
+    assert counts(engine) == before
