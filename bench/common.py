@@ -74,12 +74,9 @@ def auth_headers(database_url: str) -> dict[str, str]:
 
 def psycopg_sql(name: str) -> str:
     """A ``geo/sql`` statement with its ``:name`` parameters in psycopg's ``%(name)s`` style."""
-    import re
+    from geo.sql import for_psycopg, query
 
-    from geo.sql import query
-
-    sql = query(name).text.replace("%", "%%")
-    return re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql)
+    return for_psycopg(query(name))
 
 
 def statement_params(name: str, params: dict[str, object]) -> dict[str, object]:

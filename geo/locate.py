@@ -12,13 +12,12 @@ lies outside the scope.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, NoReturn
 
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
-from sqlalchemy import Connection
 
 from geo.errors import NotFound, OutsideCoverage
 from geo.people import by_duty, member_view
@@ -33,31 +32,6 @@ class Nearest:
     code: str
     name: str
     distance_m: float
-
-
-@dataclass(frozen=True)
-class Cover:
-    """The micro-grids covering a point: ``code`` is the chosen one (the lowest)."""
-
-    id: int
-    code: str
-    tied_codes: list[str] = field(default_factory=list)
-
-    @property
-    def boundary_tie(self) -> bool:
-        return len(self.tied_codes) > 1
-
-
-def covering(
-    conn: Connection, lon: float, lat: float, generation: int, *, scope: Scope
-) -> Cover | None:
-    """The micro-grid inside ``scope`` covering a CGCS2000 point in ``generation``, or None."""
-    rows = conn.execute(
-        query("locate"), {"lon": lon, "lat": lat, "g": generation, **scope.params()}
-    ).all()
-    if not rows:
-        return None
-    return Cover(rows[0].id, rows[0].code, [r.code for r in rows] if len(rows) > 1 else [])
 
 
 async def locate(
