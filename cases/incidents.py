@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from cases.models import IncidentStatus
 from cases.sql import query
 from cases.views import as_seen_by, incident_view, view
+from geo.db import Statement
 from geo.errors import InvalidInput, NotFound
 from geo.members import find_member
 from geo.privacy import mask_strings, mask_text
@@ -237,14 +238,14 @@ def member_exists(conn: Connection, member_id: int, *, scope: Scope) -> None:
     find_member(conn, member_id, scope=scope)
 
 
-def answer(conn: Connection, incident_id: int) -> dict[str, Any]:
-    """Incident ``incident_id`` with its area chain and trail (as ``GET`` shows it to the
-    whole banner), in one statement."""
-    return answer_of(conn.execute(query("incident_answer"), {"id": incident_id}).all())
+def answer_statement(incident_id: int) -> Statement:
+    """The one statement of incident ``incident_id`` with its area chain and trail (as
+    ``GET`` shows it to the whole banner); :func:`answer_of` makes the incident of its rows."""
+    return query("incident_answer"), {"id": incident_id}
 
 
 def answer_of(rows: Sequence[Any]) -> dict[str, Any]:
-    """The incident that :func:`answer` reads, from the rows of ``incident_answer.sql``."""
+    """The incident of the rows of :func:`answer_statement`."""
     if not rows:
         raise NotFound("the incident does not exist")
     incident = view(rows[0], rows[0].chain)

@@ -35,7 +35,7 @@ from access import audit
 from access.accounts import Role
 from cases import live
 from cases.errors import ActionNotAllowed, StaleVersion
-from cases.incidents import answer_of, get_incident
+from cases.incidents import answer_of, answer_statement, get_incident
 from cases.loop import calendar, escalation
 from cases.loop.calendar import Calendar
 from cases.loop.limits import Limit
@@ -55,7 +55,6 @@ from cases.loop.table import (
     with_loop,
 )
 from cases.models import IncidentStatus as S
-from cases.sql import query as cases_query
 from geo.db import Reads, Statement, pipelined, pipelined_now
 from geo.errors import Forbidden, InvalidInput, NotFound
 from geo.points import StoragePoint, parse_point
@@ -251,7 +250,7 @@ def steps(
     department = request.department if Effect.START_HANDLING in found.effects else None
     written = _write(found, row, before, after, request, department, principal)
     return Writes(
-        (written, (cases_query("incident_answer"), {"id": row.id})),
+        (written, answer_statement(row.id)),
         lambda rows: with_loop(answer_of(rows[1]), principal, row.now),
     )
 
