@@ -196,7 +196,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine = db.make_engine(database.service_url)  # not the owner: see geo/db.py
         app.state.engine = engine
         app.state.database_key = engine.url.render_as_string()  # names its kept calendars
-        # the hot one-statement reads (GET /locate) run in the event loop on their own pool
+        # the hot one-statement reads (GET /locate) and the case actions run in the event
+        # loop on their own pool
         app.state.read_pool = db.make_read_pool(
             settings.pooler_url or database.service_url, pooler=bool(settings.pooler_url)
         )

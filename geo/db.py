@@ -106,7 +106,7 @@ T = TypeVar("T")
 Reads = Generator[tuple[Statement, ...], list[list[Any]], T]
 
 
-def pipelined(conn: Connection, *statements: Statement, commit: bool = False) -> list[list[Any]]:
+def pipelined(conn: Connection, *statements: Statement) -> list[list[Any]]:
     """The rows of each of ``statements``, run one after another in ``conn``'s transaction
     but sent together (psycopg's pipeline mode): one round trip for all of them, and for the
     ``BEGIN`` when they are the transaction's first. A later statement sees what an earlier
@@ -114,11 +114,6 @@ def pipelined(conn: Connection, *statements: Statement, commit: bool = False) ->
     SQLAlchemy's, as from ``conn.execute`` (statement shown, parameters not: they may hold
     personal data), and a lost connection is given up as SQLAlchemy gives it up; the
     statements after a failed one do not run.
-
-    ``commit``: the ``COMMIT`` goes in the same round trip, after the statements; the caller's
-    transaction is then over, and the commit that closes its ``engine.begin()`` block finds
-    nothing left to do. If the ``COMMIT`` fails, the error is raised here and nothing the
-    transaction wrote stays.
     """
     driver = conn.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
@@ -130,8 +125,6 @@ def pipelined(conn: Connection, *statements: Statement, commit: bool = False) ->
                 cursor = driver.cursor(row_factory=namedtuple_row)
                 cursor.execute(sql, params)
                 cursors.append(cursor)
-            if commit:
-                driver.commit()
         return [cursor.fetchall() if cursor.description else [] for cursor in cursors]
     except psycopg.Error as error:
         lost = driver.broken or driver.closed

@@ -13,8 +13,6 @@ import sqlalchemy
 from geo import db
 from tests.test_embedded import wait_until
 
-IDLE = psycopg.pq.TransactionStatus.IDLE
-
 
 def test_a_pooled_connection_the_server_ended_is_replaced_before_use(
     database: db.Database,
@@ -126,8 +124,8 @@ def test_pipelined_statements_see_each_other_and_fail_as_sqlalchemy_errors(
     database: db.Database,
 ) -> None:
     """:func:`geo.db.pipelined`: one round trip, later statements see earlier writes, rows
-    have attributes, ``commit`` commits; an error is SQLAlchemy's without the parameters,
-    and the statements after it do not run."""
+    have attributes, the caller's block commits them; an error is SQLAlchemy's without the
+    parameters, and the statements after it do not run."""
     engine = db.make_engine(database.url, pool_size=1)
     insert = sqlalchemy.text("INSERT INTO piped VALUES (:n, :secret)")
     count = sqlalchemy.text("SELECT count(*) AS n, max(secret) AS top FROM piped")
@@ -135,11 +133,8 @@ def test_pipelined_statements_see_each_other_and_fail_as_sqlalchemy_errors(
         with engine.begin() as conn:
             conn.execute(sqlalchemy.text("CREATE TABLE piped (n int CHECK (n > 0), secret text)"))
         with engine.begin() as conn:
-            written, [row] = db.pipelined(
-                conn, (insert, {"n": 1, "secret": "a"}), (count, {}), commit=True
-            )
+            written, [row] = db.pipelined(conn, (insert, {"n": 1, "secret": "a"}), (count, {}))
             assert written == [] and (row.n, row.top) == (1, "a")
-            assert conn.connection.driver_connection.pgconn.transaction_status == IDLE
         with pytest.raises(sqlalchemy.exc.IntegrityError) as refused, engine.begin() as conn:
             db.pipelined(
                 conn,

@@ -9,13 +9,13 @@ a stale version (412), a role the table never lets take the action (403), a stat
 not allow it (409, naming the state and the caller's allowed actions), a level that the
 caller does not hold (403, naming who does), a missing or wrong field (422, naming it).
 
-Two round trips make an action: the lock, sent with the
-transaction's ``BEGIN`` (it also reads the case's time limits and the stamp of the working
-calendar, kept in-process per stamp), then the writes (one statement: the update, the trail
-entry, the audit row, the ``NOTIFY``) sent together with the answer (one statement: the
-incident, its area chain and its trail, read after the writes) and, when the action ends
-the transaction (the API's), the ``COMMIT``, all in psycopg's pipeline mode
-(:func:`geo.db.pipelined`). An action's outcome is
+Two round trips make an action: the lock, sent with the transaction's ``BEGIN`` (it also
+reads the case's time limits and the stamp of the working calendar, kept in-process per
+stamp), then the writes (one statement: the update, the trail entry, the audit row, the
+``NOTIFY``) sent together with the answer (one statement: the incident, its area chain and
+its trail, read after the writes) and, in the API's own transaction (:func:`apply_now`), the
+``COMMIT``, all in psycopg's pipeline mode (:func:`geo.db.pipelined`,
+:func:`geo.db.pipelined_now`). An action's outcome is
 :func:`cases.loop.replay.advance`'s, the function the sample's replay uses too.
 """
 
@@ -150,13 +150,10 @@ def apply(
     action: str,
     body: dict[str, Any],
     version: int,
-    *,
-    commit: bool = False,
 ) -> dict[str, Any]:
     """Take ``action`` on incident ``code`` based on its ``version``; the incident as
-    :func:`view_for` answers it after the action. Runs in the caller's transaction; with
-    ``commit`` the action is the transaction's last work and commits it (the ``COMMIT`` goes
-    with the writes: one round trip less)."""
+    :func:`view_for` answers it after the action. Runs in the caller's transaction (the
+    mediation ladder escalates inside its own; the API uses :func:`apply_now`)."""
     work = steps(principal, code, action, body, version, conn.engine.url.render_as_string())
     try:
         asked = next(work)
@@ -164,7 +161,7 @@ def apply(
             asked = work.send(pipelined(conn, *asked))
     except StopIteration as done:
         writes: Writes = done.value
-    return writes.answer(pipelined(conn, *writes.statements, commit=commit))
+    return writes.answer(pipelined(conn, *writes.statements))
 
 
 async def apply_now(
