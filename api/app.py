@@ -64,7 +64,7 @@ from api.routers import (
     time_limits,
     whistles,
 )
-from cases.intake import purge_expired_keys
+from cases.intake import add_year_partitions, purge_expired_keys
 from cases.loop import calendar, supervision
 from cases.redraw.publish import activate_due
 from cases.sample import load_sample
@@ -98,11 +98,14 @@ def _purge_tokens(engine: Engine) -> int:
 
 
 async def _housekeeping(engine: Engine, every_s: float = 3600.0) -> None:
-    """Purge expired idempotency keys, token ids and idle rate-limit counters at start-up
-    and then every hour (each a DELETE of what has expired: any number of processes may run
-    it at once, and whichever runs first does the work)."""
+    """Purge expired idempotency keys, token ids and idle rate-limit counters, and make the
+    coming years' partitions of the incidents, at start-up and then every hour (any number
+    of processes may run it at once, and whichever runs first does the work)."""
     while True:
         try:
+            made = await asyncio.to_thread(add_year_partitions, engine)
+            if made:
+                log.info("made %d yearly partitions of incidents and their trail", made)
             removed = await asyncio.to_thread(purge_expired_keys, engine)
             if removed:
                 log.info("purged %d expired idempotency keys", removed)

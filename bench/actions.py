@@ -22,11 +22,12 @@ RAW_UPDATE = """
 UPDATE incident SET status = 'accepted', version = version + 1,
        step_due_at = now() + interval '2 hours'
 WHERE code = %(code)s AND version = 1
-RETURNING id
+RETURNING id, reported_at
 """
 RAW_EVENT = """
-INSERT INTO incident_event (incident_id, actor, kind, action, from_status, to_status)
-VALUES (%(id)s, 'bench', 'action', 'accept', 'reported', 'accepted')
+INSERT INTO incident_event (incident_id, incident_reported_at, actor, kind, action, from_status,
+                            to_status)
+VALUES (%(id)s, %(reported_at)s, 'bench', 'action', 'accept', 'reported', 'accepted')
 """
 
 
@@ -73,7 +74,7 @@ def measure(ctx: Context) -> list[Result]:
             with conn.transaction():
                 row = conn.execute(RAW_UPDATE, {"code": raws[i]}).fetchone()
                 assert row is not None
-                conn.execute(RAW_EVENT, {"id": row[0]})
+                conn.execute(RAW_EVENT, {"id": row[0], "reported_at": row[1]})
 
         def bare_one(i: int) -> None:
             bare_http.post("/bare", json={"action": "accept"}).raise_for_status()

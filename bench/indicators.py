@@ -28,9 +28,9 @@ YEAR = "2024"
 #: Each synthetic case's path up to its status: (step, action, from, to, hours after the
 #: report). Step k is written when the case's status is at least as far as step k.
 TRAILS = """
-INSERT INTO incident_event (incident_id, at, actor, kind, action, from_status, to_status, data,
-                            due_at, deadline_at)
-SELECT i.id, i.reported_at + make_interval(secs => s.hours * 3600
+INSERT INTO incident_event (incident_id, incident_reported_at, at, actor, kind, action,
+                            from_status, to_status, data, due_at, deadline_at)
+SELECT i.id, i.reported_at, i.reported_at + make_interval(secs => s.hours * 3600
                                            + CASE WHEN s.step >= 5 THEN (i.id % 9) * 86400
                                                   ELSE 0 END),
        'bench', 'action', s.action, s.from_status, s.to_status,

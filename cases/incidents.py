@@ -238,10 +238,11 @@ def member_exists(conn: Connection, member_id: int, *, scope: Scope) -> None:
     find_member(conn, member_id, scope=scope)
 
 
-def answer_statement(incident_id: int) -> Statement:
-    """The one statement of incident ``incident_id`` with its area chain and trail (as
-    ``GET`` shows it to the whole banner); :func:`answer_of` makes the incident of its rows."""
-    return query("incident_answer"), {"id": incident_id}
+def answer_statement(incident_id: int, reported_at: datetime) -> Statement:
+    """The one statement of incident ``incident_id`` (reported at ``reported_at``, which names
+    its partition) with its area chain and trail (as ``GET`` shows it to the whole banner);
+    :func:`answer_of` makes the incident of its rows."""
+    return query("incident_answer"), {"id": incident_id, "reported_at": reported_at}
 
 
 def answer_of(rows: Sequence[Any]) -> dict[str, Any]:

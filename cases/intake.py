@@ -210,6 +210,20 @@ def purge_expired_keys(engine: Engine) -> int:
         ).rowcount
 
 
+#: How many years ahead the yearly partitions of incidents and their trail are made.
+PARTITIONS_AHEAD = 2
+
+
+def add_year_partitions(engine: Engine, ahead: int = PARTITIONS_AHEAD) -> int:
+    """Make the partitions of ``incident`` and ``incident_event`` for this year and the
+    ``ahead`` next ones that are missing (``wangge_year_partitions``, migration 0016); returns
+    how many were made. A report dated where no yearly partition is lands in the default
+    partition, so nothing is refused; this keeps each year in its own."""
+    with engine.begin() as conn:
+        made = conn.execute(text("SELECT wangge_year_partitions(:ahead)"), {"ahead": ahead})
+        return int(made.scalar_one())
+
+
 def _check_times(report: Report) -> None:
     if report.occurred_at is None:
         return

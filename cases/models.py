@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Text,
+    UniqueConstraint,
     false,
     func,
     text,
@@ -114,11 +116,27 @@ class RoutingOverride(Base):
 _LEVELS = "('micro_grid', 'grid', 'village', 'township', 'banner')"
 
 
+def case_reference() -> ForeignKeyConstraint:
+    """A reference to a case: its id and its partition key, ``reported_at`` (migration 0016).
+
+    MATCH FULL: both or neither. A writer that does not know the case's ``reported_at``
+    leaves it out, and the trigger ``incident_reference_fill`` reads it from the case.
+    """
+    return ForeignKeyConstraint(
+        ["incident_id", "incident_reported_at"],
+        ["incident.id", "incident.reported_at"],
+        match="FULL",
+    )
+
+
 class Incident(Base):
     """A reported appeal, dispute or hazard, where it fell and who must handle it."""
 
     __tablename__ = "incident"
     __table_args__ = (
+        # one partition a year of China time, as the codes count (migration 0016): the
+        # partition key is part of every unique key
+        UniqueConstraint("code", "reported_at"),
         Index("ix_incident_reported_at_id", "reported_at", "id"),
         Index("ix_incident_status", "status"),
         Index("ix_incident_micro_grid_id", "micro_grid_id"),
@@ -139,15 +157,16 @@ class Incident(Base):
             name="evaluation_known",
         ),
         CheckConstraint("version >= 1", name="version_positive"),
+        {"postgresql_partition_by": "RANGE (reported_at)"},
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    code: Mapped[str] = mapped_column(String(20), unique=True)
+    code: Mapped[str] = mapped_column(String(20))
     category_code: Mapped[str] = mapped_column(ForeignKey("category.code"))
     description: Mapped[str] = mapped_column(Text, server_default="")
     occurred_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reported_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
+        DateTime(timezone=True), server_default=func.now(), primary_key=True
     )
     datum: Mapped[str] = mapped_column(String(8))
     raw_lon: Mapped[float] = mapped_column(Float)
@@ -204,11 +223,15 @@ class IncidentEvent(Base):
     __table_args__ = (
         Index("ix_incident_event_incident_id_id", "incident_id", "id"),
         Index("ix_incident_event_at", "at"),
+        case_reference(),
+        {"postgresql_partition_by": "RANGE (at)"},  # one partition a year (migration 0016)
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    incident_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), primary_key=True
+    )
     actor: Mapped[str] = mapped_column(Text, server_default="system")
     kind: Mapped[str] = mapped_column(String(16))
     from_status: Mapped[str | None] = mapped_column(String(16))
@@ -232,6 +255,7 @@ class IncidentEvent(Base):
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: The case's handling deadline after the action (its last entry says the one in force).
     deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    incident_reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class TimeLimit(Base):
@@ -293,17 +317,18 @@ class Attachment(Base):
     """A photo or file uploaded for an action, stored by content hash."""
 
     __tablename__ = "attachment"
-    __table_args__ = (Index("ix_attachment_incident_id", "incident_id"),)
+    __table_args__ = (Index("ix_attachment_incident_id", "incident_id"), case_reference())
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     sha256: Mapped[str] = mapped_column(CHAR(64))
     media_type: Mapped[str] = mapped_column(Text)
     bytes: Mapped[int] = mapped_column(Integer)
-    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    incident_id: Mapped[int | None] = mapped_column(BigInteger)
     uploaded_by: Mapped[str] = mapped_column(Text)
     uploaded_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    incident_reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class SupervisionNotice(Base):
@@ -330,14 +355,15 @@ class IdempotencyKey(Base):
     """A client's retry key and the response its first request produced (kept 7 days)."""
 
     __tablename__ = "idempotency_key"
-    __table_args__ = (Index("ix_idempotency_key_created_at", "created_at"),)
+    __table_args__ = (Index("ix_idempotency_key_created_at", "created_at"), case_reference())
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int | None] = mapped_column(Integer)
     response: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id"))
+    incident_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    incident_reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class IncidentCounter(Base):

@@ -17,6 +17,7 @@ import cases.routines.models  # noqa: F401  (contacts, meetings, routine reminde
 import geo.plans.models  # noqa: F401  (registers the boundary plan tables)
 from cases.registry import models as registry_models  # noqa: F401  (the 人地事物组织 registry)
 from cases.whistle import models as _whistle_models  # noqa: F401  (the whistle's tables)
+from geo import db
 from geo.models import Base
 from geo.settings import Settings
 
@@ -37,7 +38,7 @@ def _url() -> str:
 def _configure(**kwargs: object) -> None:
     context.configure(
         target_metadata=target_metadata,
-        include_object=alembic_helpers.include_object,
+        include_object=db.include_object,
         process_revision_directives=alembic_helpers.writer,
         render_item=alembic_helpers.render_item,
         compare_type=True,

@@ -65,7 +65,7 @@ _INCIDENT_COLUMNS = (
     "step_due_at",
 )  # fmt: skip
 _EVENT_COLUMNS = (
-    "incident_id", "at", "actor", "kind", "from_status", "to_status", "to_area_id",
+    "incident_id", "incident_reported_at", "at", "actor", "kind", "from_status", "to_status", "to_area_id",
     "to_member_id", "to_department_id", "reason", "data",
 )  # fmt: skip
 
@@ -263,15 +263,16 @@ class _Chunk:
                 f'{{"assignment": "{how[k]}", "distance_m": '
                 f'{"null" if distance[k] == _NULL else distance[k]}, "source": {source_json}}}'
             )
+            stamp = reported.isoformat()
             events.append(
-                f"{id_}\t{reported.isoformat()}\t{actor_text}\treported\t{_NULL}\t"
+                f"{id_}\t{stamp}\t{stamp}\t{actor_text}\treported\t{_NULL}\t"
                 f"{S.REPORTED.value}\t{queue[k]}\t{member[k]}\t{department[k]}\t上报\t{data}\n"
             )
             path = PATHS[status]
             previous = S.REPORTED
             for step, status in zip(_steps(reported, row.status_at, len(path)), path, strict=True):
                 events.append(
-                    f"{id_}\t{step.isoformat()}\t{actor_text}\tstatus\t{previous.value}\t"
+                    f"{id_}\t{stamp}\t{step.isoformat()}\t{actor_text}\tstatus\t{previous.value}\t"
                     f"{status.value}\t{_NULL}\t{_NULL}\t{_NULL}\t导入的历史记录\t{history}\n"
                 )
                 previous = status

@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cases.models import case_reference
 from geo.models import Base
 
 
@@ -37,16 +38,18 @@ class CaseScore(Base):
     __table_args__ = (
         UniqueConstraint("incident_id", "department_id"),
         CheckConstraint("score >= 0 AND score <= 100", name="score_range"),
+        case_reference(),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    incident_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("incident.id"))
+    incident_id: Mapped[int] = mapped_column(BigInteger)
     township_code: Mapped[str] = mapped_column(String(9))
     department_id: Mapped[int] = mapped_column(Integer, ForeignKey("department.id"))
     score: Mapped[Decimal] = mapped_column(Numeric)
     reason: Mapped[str] = mapped_column(Text)
     by: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    incident_reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class RankingSnapshot(Base):

@@ -247,7 +247,7 @@ def steps(
     department = request.department if Effect.START_HANDLING in found.effects else None
     written = _write(found, row, before, after, request, department, principal)
     return Writes(
-        (written, answer_statement(row.id)),
+        (written, answer_statement(row.id, row.reported_at)),
         lambda rows: with_loop(answer_of(rows[1]), principal, row.now),
     )
 
@@ -396,6 +396,7 @@ def _write(
         {
             **columns,
             "id": row.id,
+            "reported_at": row.reported_at,
             "code": row.code,
             "department_id": to_department,
             "at": row.now,

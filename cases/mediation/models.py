@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cases.models import case_reference
 from geo.models import STORAGE_SRID, Base
 
 
@@ -46,10 +47,10 @@ class MediationFile(Base):
     """A dispute's file (卷宗): one per incident."""
 
     __tablename__ = "mediation_file"
-    __table_args__ = (UniqueConstraint("incident_id"),)
+    __table_args__ = (UniqueConstraint("incident_id"), case_reference())
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"))
+    incident_id: Mapped[int] = mapped_column(BigInteger)
     intake_on: Mapped[date] = mapped_column(Date)
     dispute_type: Mapped[str] = mapped_column(Text)
     #: application | own_initiative | police | court | government.
@@ -65,6 +66,7 @@ class MediationFile(Base):
     rung_since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str | None] = mapped_column(Text)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    incident_reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class MediationParty(Base):

@@ -58,9 +58,9 @@ FROM reassign_desk d
 WHERE i.id = d.id
 """
 _TRAIL = """
-INSERT INTO incident_event (incident_id, actor, kind, from_area_id, to_area_id, from_member_id,
-    to_member_id, from_department_id, to_department_id, reason, data)
-SELECT d.id, :actor, 'reassigned', o.queue_area_id, d.queue, o.member_id, d.member,
+INSERT INTO incident_event (incident_id, incident_reported_at, actor, kind, from_area_id,
+    to_area_id, from_member_id, to_member_id, from_department_id, to_department_id, reason, data)
+SELECT d.id, o.reported_at, :actor, 'reassigned', o.queue_area_id, d.queue, o.member_id, d.member,
        o.department_id, d.department, :reason,
        jsonb_build_object('generation', CAST(:generation AS int),
                           'assignment', CAST(d.assignment AS text))
@@ -110,7 +110,7 @@ def reassign_open(
     conn.exec_driver_sql(_DESKS)
     conn.exec_driver_sql(
         "CREATE TEMP TABLE reassign_old (id bigint PRIMARY KEY, queue_area_id integer, "
-        "member_id integer, department_id integer) ON COMMIT DROP"
+        "member_id integer, department_id integer, reported_at timestamptz) ON COMMIT DROP"
     )
     raw = conn.connection.driver_connection
     assert raw is not None
@@ -131,7 +131,9 @@ def reassign_open(
                 )  # fmt: skip
         with cur.copy("COPY reassign_old FROM STDIN") as copy:
             for r in rows:
-                copy.write_row((r.id, r.queue_area_id, r.member_id, r.department_id))
+                copy.write_row(
+                    (r.id, r.queue_area_id, r.member_id, r.department_id, r.reported_at)
+                )
     params = {"generation": generation, "actor": actor, "reason": reason}
     conn.execute(text(_UPDATE), params)
     conn.execute(text(_TRAIL), params)

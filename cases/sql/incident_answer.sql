@@ -1,14 +1,16 @@
--- Incident :id as an action answers it, in one statement: its view (fragment incident_view),
--- the chain of its queue area (coarsest first, as JSON; geo/sql/area_chain.sql's walk) and
--- its trail (incident_events.sql's columns, prefixed e_), one row per entry, oldest first.
+-- Incident :id (reported at :reported_at, which names its partition) as an action answers it,
+-- in one statement: its view (fragment incident_view), the chain of its queue area (coarsest
+-- first, as JSON; geo/sql/area_chain.sql's walk) and its trail (incident_events.sql's
+-- columns, prefixed e_), one row per entry, oldest first.
 WITH RECURSIVE v AS MATERIALIZED (
     {{incident_view}}
-    WHERE i.id = :id
+    WHERE i.id = :id AND i.reported_at = :reported_at
 ),
 chain AS (
     SELECT a.id, a.code, a.name, a.level, a.parent_id, 0 AS depth
     FROM area a
-    WHERE a.id = (SELECT queue_area_id FROM incident WHERE id = :id)
+    WHERE a.id = (SELECT queue_area_id FROM incident
+                  WHERE id = :id AND reported_at = :reported_at)
     UNION ALL
     SELECT a.id, a.code, a.name, a.level, a.parent_id, c.depth + 1
     FROM area a JOIN chain c ON a.id = c.parent_id

@@ -25,9 +25,9 @@ WITH new AS (
     RETURNING id, reported_at
 ),
 trail AS (
-    INSERT INTO incident_event (incident_id, at, actor, kind, to_status, to_area_id,
-                                to_member_id, to_department_id, reason, data)
-    SELECT new.id, new.reported_at, :actor, 'reported', 'reported', :queue, :member,
+    INSERT INTO incident_event (incident_id, incident_reported_at, at, actor, kind, to_status,
+                                to_area_id, to_member_id, to_department_id, reason, data)
+    SELECT new.id, new.reported_at, new.reported_at, :actor, 'reported', 'reported', :queue, :member,
            :department, '上报', CAST(:event_data AS jsonb)
     FROM new
 ),
@@ -40,7 +40,7 @@ audited AS (
 ),
 stored AS (
     UPDATE idempotency_key k SET status_code = 201, response = CAST(:body AS jsonb),
-                                 incident_id = new.id
+                                 incident_id = new.id, incident_reported_at = new.reported_at
     FROM new WHERE k.key = :key
 )
 SELECT new.id, pg_notify(:channel, :payload) FROM new

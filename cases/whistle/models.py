@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cases.models import case_reference
 from geo.models import STORAGE_SRID, Base
 
 _KINDS = "kind IN ('beyond_township', 'joint_enforcement', 'emergency')"
@@ -56,10 +57,11 @@ class Whistle(Base):
     __table_args__ = (
         CheckConstraint(_KINDS, name="kind_known"),
         Index("ix_whistle_incident_id", "incident_id"),
+        case_reference(),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    incident_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("incident.id"))
+    incident_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     meeting_geom = mapped_column(
@@ -72,6 +74,7 @@ class Whistle(Base):
     blown_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     released_by: Mapped[str | None] = mapped_column(Text)
+    incident_reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class WhistleDepartment(Base):

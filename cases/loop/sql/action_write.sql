@@ -1,4 +1,5 @@
--- Everything an action writes on incident :id, in one statement (and so one round trip): the
+-- Everything an action writes on incident :id (reported at :reported_at, its partition key),
+-- in one statement (and so one round trip): the
 -- new status and attributes one version up, the trail entry (who, when, where, from -> to, why,
 -- with what; the deadline of the step it ended, :due_at, and the handling deadline after it,
 -- :deadline_at, so the indicators' "on time" reads the trail), the audit row, and the live
@@ -10,14 +11,14 @@ WITH moved AS (
         handling_started_at = :handling_started_at, hung_since = :hung_since,
         step_due_at = :step_due_at, deadline_at = :deadline_at, transfers = :transfers,
         reopened_count = :reopened_count, evaluation = :evaluation
-    WHERE id = :id
+    WHERE id = :id AND reported_at = :reported_at
     RETURNING version
 ),
 trail AS (
-    INSERT INTO incident_event (incident_id, at, actor, kind, action, from_status, to_status,
+    INSERT INTO incident_event (incident_id, incident_reported_at, at, actor, kind, action, from_status, to_status,
                                 from_department_id, to_department_id, reason, data, where_geom,
                                 attachments, due_at, deadline_at)
-    VALUES (:id, :at, :actor, 'action', :action, :from_status, :to_status, :from_department,
+    VALUES (:id, :reported_at, :at, :actor, 'action', :action, :from_status, :to_status, :from_department,
             :to_department, :reason, CAST(:data AS jsonb),
             ST_SetSRID(ST_MakePoint(CAST(:lon AS double precision),
                                     CAST(:lat AS double precision)), 4490),

@@ -74,9 +74,9 @@ notices AS (
     RETURNING incident_id, kind, due_at
 ),
 trail AS (
-    INSERT INTO incident_event (incident_id, at, actor, kind, action, from_status, to_status,
-                                reason, data)
-    SELECT n.incident_id, :now, 'system', 'supervision', 'card', i.status::text, i.status::text,
+    INSERT INTO incident_event (incident_id, incident_reported_at, at, actor, kind, action,
+                                from_status, to_status, reason, data)
+    SELECT n.incident_id, i.reported_at, :now, 'system', 'supervision', 'card', i.status::text, i.status::text,
            CASE n.kind
                WHEN 'warning' THEN '预警：距期限不足48小时'
                WHEN 'urge' THEN '催办：已超过期限一个工作日'
