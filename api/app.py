@@ -103,9 +103,6 @@ async def _housekeeping(engine: Engine, every_s: float = 3600.0) -> None:
     of processes may run it at once, and whichever runs first does the work)."""
     while True:
         try:
-            made = await asyncio.to_thread(add_year_partitions, engine)
-            if made:
-                log.info("made %d yearly partitions of incidents and their trail", made)
             removed = await asyncio.to_thread(purge_expired_keys, engine)
             if removed:
                 log.info("purged %d expired idempotency keys", removed)
@@ -117,6 +114,12 @@ async def _housekeeping(engine: Engine, every_s: float = 3600.0) -> None:
                 log.info("forgot %d idle rate-limit counters", idle)
         except Exception:  # housekeeping must never take the service down
             log.exception("housekeeping failed")
+        try:
+            made = await asyncio.to_thread(add_year_partitions, engine)
+            if made:
+                log.info("made %d yearly partitions of incidents and their trail", made)
+        except Exception:  # e.g. the default partition holds rows of the coming year
+            log.exception("making the coming years' partitions failed")
         await asyncio.sleep(every_s)
 
 

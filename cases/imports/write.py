@@ -65,8 +65,8 @@ _INCIDENT_COLUMNS = (
     "step_due_at",
 )  # fmt: skip
 _EVENT_COLUMNS = (
-    "incident_id", "incident_reported_at", "at", "actor", "kind", "from_status", "to_status", "to_area_id",
-    "to_member_id", "to_department_id", "reason", "data",
+    "incident_id", "incident_reported_at", "at", "actor", "kind", "from_status", "to_status",
+    "to_area_id", "to_member_id", "to_department_id", "reason", "data",
 )  # fmt: skip
 
 

@@ -131,9 +131,7 @@ def reassign_open(
                 )  # fmt: skip
         with cur.copy("COPY reassign_old FROM STDIN") as copy:
             for r in rows:
-                copy.write_row(
-                    (r.id, r.queue_area_id, r.member_id, r.department_id, r.reported_at)
-                )
+                copy.write_row((r.id, r.queue_area_id, r.member_id, r.department_id, r.reported_at))
     params = {"generation": generation, "actor": actor, "reason": reason}
     conn.execute(text(_UPDATE), params)
     conn.execute(text(_TRAIL), params)

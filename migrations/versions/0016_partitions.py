@@ -1,9 +1,9 @@
 """incidents and their trail partitioned by year (China time), native declarative partitioning
 
 ``incident`` is partitioned by RANGE (reported_at) and ``incident_event`` by RANGE (at): one
-partition a year, the year in China time, as the codes count it (DLT-2026-… lives in
-``incident_2026``), and a DEFAULT partition for anything dated outside them (a historic
-import), so no report is ever refused for want of a partition. A year of cases can then be
+partition a year from 2020, the year in China time, as the codes count it (DLT-2026-… lives
+in ``incident_2026``), and a DEFAULT partition for anything dated outside them (an import of
+older cases), so no report is ever refused for want of a partition. A year of cases can then be
 vacuumed, archived or detached on its own, and a query that bounds the time reads only the
 years it names (partition pruning).
 
@@ -150,16 +150,21 @@ END $$;
 """
 
 
+#: The first year with a partition of its own; older reports (historic imports) and the
+#: trail written about them go to the default partition.
+FIRST_YEAR = 2020
+
+
 def _years() -> list[int]:
-    """Every year (China time) from the first case or trail entry's to two years after the
-    latest of those and now."""
+    """Every year (China time) from :data:`FIRST_YEAR`, or the first case or trail entry's if
+    earlier, to two years after the latest of those and now."""
     rows = op.get_bind().exec_driver_sql(
         "SELECT DISTINCT extract(year FROM t AT TIME ZONE 'Asia/Shanghai')::int FROM ("
         " SELECT reported_at AS t FROM incident UNION ALL SELECT at FROM incident_event"
         " UNION ALL SELECT now()) s"
     )
     seen = [year for (year,) in rows]
-    return list(range(min(seen), max(seen) + 3))
+    return list(range(min([*seen, FIRST_YEAR]), max(seen) + 3))
 
 
 def _rebuild(partitioned: bool) -> None:
