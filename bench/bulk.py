@@ -84,7 +84,8 @@ def _copy_foreign_keys(conn: psycopg.Connection, table: str) -> None:
     """Give ``raw_<table>`` the foreign keys of ``table`` (the trail's to ``raw_incident``)."""
     found = conn.execute(
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-        "WHERE conrelid = %s::regclass AND contype = 'f'",
+        "WHERE conrelid = %s::regclass AND contype = 'f' AND conparentid = 0",  # not a
+        # partition's copy (a foreign key to incident has one for each partition of incident)
         (table,),
     ).fetchall()
     for name, definition in found:

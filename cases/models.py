@@ -119,13 +119,15 @@ _LEVELS = "('micro_grid', 'grid', 'village', 'township', 'banner')"
 def case_reference() -> ForeignKeyConstraint:
     """A reference to a case: its id and its partition key, ``reported_at`` (migration 0016).
 
-    MATCH FULL: both or neither. A writer that does not know the case's ``reported_at``
-    leaves it out, and the trigger ``incident_reference_fill`` reads it from the case.
+    MATCH FULL: both or neither; ON UPDATE CASCADE. A writer that does not know the case's
+    ``reported_at`` leaves it out, and the trigger ``incident_reference_fill`` reads it from
+    the case.
     """
     return ForeignKeyConstraint(
         ["incident_id", "incident_reported_at"],
         ["incident.id", "incident.reported_at"],
         match="FULL",
+        onupdate="CASCADE",  # a corrected reported_at moves the case; its references follow
     )
 
 

@@ -10,9 +10,11 @@ partitions only through their table.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -158,8 +160,24 @@ def test_the_service_makes_the_coming_years_partitions(engine, service_engine):
             for name in wanted
             if conn.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar() is None
         ]
-    assert missing, "the test needs a year that has no partition yet"
-    assert add_year_partitions(service_engine, ahead=ahead) == len(missing)
+        # a year whose rows already sit in the default partition (trail entries a test
+        # wrote for 2030, say) cannot have a partition: it is left out, with a warning
+        blocked = [
+            name
+            for name in missing
+            if conn.execute(
+                text(
+                    f"SELECT EXISTS (SELECT 1 FROM {name.rsplit('_', 1)[0]}_default "
+                    f"WHERE {'reported_at' if name.startswith('incident_2') else 'at'} "
+                    "BETWEEN make_timestamptz(:y, 1, 1, 0, 0, 0, 'Asia/Shanghai') "
+                    "AND make_timestamptz(:y + 1, 1, 1, 0, 0, 0, 'Asia/Shanghai') "
+                    "- interval '1 microsecond')"
+                ),
+                {"y": int(name.rsplit("_", 1)[1])},
+            ).scalar_one()
+        ]
+    assert len(missing) > len(blocked), "the test needs a year that has no partition yet"
+    assert add_year_partitions(service_engine, ahead=ahead) == len(missing) - len(blocked)
     assert add_year_partitions(service_engine, ahead=ahead) == 0  # made once
     with engine.connect() as conn:
         bounds = dict(
@@ -184,8 +202,9 @@ def test_the_service_makes_the_coming_years_partitions(engine, service_engine):
                  "CAST(:b AS timestamptz))"),
             {"a": lower, "b": upper},
         ).scalar_one()  # fmt: skip
-    assert sorted(bounds) == sorted(wanted)
-    assert bounds[f"incident_{last}"] == bounds[f"incident_event_{last}"] == expected
+    assert sorted(bounds) == sorted(set(wanted) - set(blocked))
+    for name in (f"incident_{last}", f"incident_event_{last}"):
+        assert name in blocked or bounds[name] == expected
     with pytest.raises(DBAPIError) as refused, service_engine.begin() as conn:
         conn.execute(text("SELECT wangge_year_partitions(11)"))
     assert "ahead must be 0 to 10 years" in str(refused.value.orig)
@@ -252,3 +271,49 @@ def test_the_service_role_reaches_partitions_only_through_their_table(service_en
                 conn.execute(text(statement))
             conn.rollback()
             assert denied.value.orig.sqlstate == "42501", statement  # insufficient_privilege
+
+
+def test_optional_time_filters_keep_the_pruning_of_prepared_statements():
+    """``(:from_ IS NULL OR reported_at >= :from_)`` is pruned only in a custom plan: a
+    prepared statement's generic plan then reads every year. ``reported_at >=
+    coalesce(:from_, '-infinity')`` is pruned in both (at the executor's start)."""
+    root = Path(__file__).resolve().parent.parent
+    optional = re.compile(r"IS NULL\s+OR\s+\w+\.reported_at\s*[<>]")
+    offenders = [
+        str(path.relative_to(root))
+        for folder in ("cases", "geo", "access", "api")
+        for path in sorted((root / folder).rglob("*.sql"))
+        if optional.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+    assert "coalesce(CAST(:from_ AS timestamptz), '-infinity')" in (
+        root / "cases" / "sql" / "incident_list.sql"
+    ).read_text(encoding="utf-8")
+
+
+def test_a_corrected_report_time_moves_the_case_and_its_references_follow(conn, filed):
+    earlier = conn.execute(
+        text(
+            "UPDATE incident SET reported_at = reported_at - interval '400 days' "
+            "WHERE id = :id RETURNING reported_at, tableoid::regclass::text"
+        ),
+        {"id": filed["id"]},
+    ).one()
+    assert earlier[1] == f"incident_{earlier[0].astimezone(CHINA).year}"
+    trail = (
+        conn.execute(
+            text(
+                "SELECT DISTINCT incident_reported_at FROM incident_event WHERE incident_id = :id"
+            ),
+            {"id": filed["id"]},
+        )
+        .scalars()
+        .all()
+    )
+    assert trail == [earlier[0]]
+    with pytest.raises(DBAPIError) as refused:  # and the entries themselves stay as written
+        conn.execute(
+            text("UPDATE incident_event SET reason = 'x' WHERE incident_id = :id"),
+            {"id": filed["id"]},
+        )
+    assert "append-only" in str(refused.value.orig)

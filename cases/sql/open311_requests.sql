@@ -30,8 +30,8 @@ LEFT JOIN LATERAL (
 WHERE (CAST(:codes AS text[]) IS NULL OR i.code = ANY(CAST(:codes AS text[])))
   AND (CAST(:services AS text[]) IS NULL OR i.category_code = ANY(CAST(:services AS text[])))
   AND (CAST(:statuses AS text[]) IS NULL OR i.status = ANY(CAST(:statuses AS text[])))
-  AND (CAST(:start AS timestamptz) IS NULL OR i.reported_at >= :start)
-  AND (CAST(:end AS timestamptz) IS NULL OR i.reported_at <= :end)
+  AND i.reported_at >= coalesce(CAST(:start AS timestamptz), '-infinity')
+  AND i.reported_at <= coalesce(CAST(:end AS timestamptz), 'infinity')
   AND {{incident_in_scope(i)}}
 ORDER BY i.reported_at DESC, i.id DESC
 LIMIT :limit

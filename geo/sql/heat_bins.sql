@@ -9,8 +9,8 @@ WITH matching AS (
     FROM incident i
     WHERE (CAST(:category AS text) IS NULL
            OR left(i.category_code, length(:category)) = :category)
-      AND (CAST(:from_ AS timestamptz) IS NULL OR i.reported_at >= :from_)
-      AND (CAST(:to_ AS timestamptz) IS NULL OR i.reported_at < :to_)
+      AND i.reported_at >= coalesce(CAST(:from_ AS timestamptz), '-infinity')
+      AND i.reported_at < coalesce(CAST(:to_ AS timestamptz), 'infinity')
       AND (CAST(:statuses AS text[]) IS NULL OR i.status = ANY(CAST(:statuses AS text[])))
       AND {{incident_in_scope(i)}}
 ),

@@ -24,8 +24,8 @@ held AS MATERIALIZED (
     FROM incident i
     WHERE (CAST(:category AS text) IS NULL
            OR left(i.category_code, length(:category)) = :category)
-      AND (CAST(:from_ AS timestamptz) IS NULL OR i.reported_at >= :from_)
-      AND (CAST(:to_ AS timestamptz) IS NULL OR i.reported_at < :to_)
+      AND i.reported_at >= coalesce(CAST(:from_ AS timestamptz), '-infinity')
+      AND i.reported_at < coalesce(CAST(:to_ AS timestamptz), 'infinity')
       AND (CAST(:statuses AS text[]) IS NULL OR i.status = ANY(CAST(:statuses AS text[])))
       AND {{incident_in_department(i)}}
     GROUP BY i.micro_grid_id, i.queue_area_id
@@ -56,8 +56,8 @@ orphans AS MATERIALIZED (
           OR (i.micro_grid_id IS NULL AND og.micro_grid_id IS NULL))
     WHERE (CAST(:category AS text) IS NULL
            OR left(i.category_code, length(:category)) = :category)
-      AND (CAST(:from_ AS timestamptz) IS NULL OR i.reported_at >= :from_)
-      AND (CAST(:to_ AS timestamptz) IS NULL OR i.reported_at < :to_)
+      AND i.reported_at >= coalesce(CAST(:from_ AS timestamptz), '-infinity')
+      AND i.reported_at < coalesce(CAST(:to_ AS timestamptz), 'infinity')
       AND (CAST(:statuses AS text[]) IS NULL OR i.status = ANY(CAST(:statuses AS text[])))
       AND {{incident_in_department(i)}}
 ),

@@ -29,7 +29,7 @@ orphans AS MATERIALIZED (
       AND {{incident_in_scope(i)}}
       AND (CAST(:category AS text) IS NULL
            OR left(i.category_code, length(:category)) = :category)
-      AND (CAST(:since AS timestamptz) IS NULL OR i.reported_at >= :since)
+      AND i.reported_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
       AND NOT {{assigned_live(i.micro_grid_id)}}
 ),
 orphan_counts AS MATERIALIZED (
@@ -59,7 +59,7 @@ counted AS (
           AND {{incident_in_department(i)}}
           AND (CAST(:category AS text) IS NULL
                OR left(i.category_code, length(:category)) = :category)
-          AND (CAST(:since AS timestamptz) IS NULL OR i.reported_at >= :since)
+          AND i.reported_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
     ) assigned
     LEFT JOIN orphan_counts oc ON oc.cell_id = c.id
 ),

@@ -82,6 +82,10 @@ EVENT_FOREIGN_KEYS = {
 }
 
 YEAR_PARTITIONS = """
+CREATE FUNCTION wangge_partition_key(parent text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE parent WHEN 'incident' THEN 'reported_at' ELSE 'at' END
+$$;
+
 CREATE FUNCTION wangge_year_partitions(ahead integer DEFAULT 2) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 -- The yearly partitions (China time) of incident and incident_event from this year to
@@ -92,6 +96,7 @@ DECLARE
     this_year integer := extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::integer;
     y integer;
     made integer := 0;
+    held boolean;
 BEGIN
     IF ahead IS NULL OR ahead < 0 OR ahead > 10 THEN
         RAISE EXCEPTION 'ahead must be 0 to 10 years, not %', ahead
@@ -100,10 +105,22 @@ BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('wangge_year_partitions'));
     FOREACH parent IN ARRAY ARRAY['incident', 'incident_event'] LOOP
         FOR y IN this_year .. this_year + ahead LOOP
-            IF to_regclass(format('%I', parent || '_' || y)) IS NULL THEN
-                PERFORM wangge_year_partition(parent, y);
-                made := made + 1;
+            IF to_regclass(format('%I', parent || '_' || y)) IS NOT NULL THEN
+                CONTINUE;
             END IF;
+            EXECUTE format(
+                'SELECT EXISTS (SELECT 1 FROM %I WHERE %I >= $1 AND %I < $2)',
+                parent || '_default', wangge_partition_key(parent), wangge_partition_key(parent))
+                INTO held
+                USING make_timestamptz(y, 1, 1, 0, 0, 0, 'Asia/Shanghai'),
+                      make_timestamptz(y + 1, 1, 1, 0, 0, 0, 'Asia/Shanghai');
+            IF held THEN  -- PostgreSQL would refuse it: say so, and make the others
+                RAISE WARNING '% of % not made: the default partition holds rows of it',
+                    y, parent;
+                CONTINUE;
+            END IF;
+            PERFORM wangge_year_partition(parent, y);
+            made := made + 1;
         END LOOP;
     END LOOP;
     RETURN made;
@@ -124,6 +141,12 @@ END $$;
 APPEND_ONLY = """
 CREATE FUNCTION incident_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- the one change allowed: the case's partition key, when the case's reported_at is
+    -- corrected (the foreign key's ON UPDATE CASCADE); the entry itself stays as written
+    IF TG_OP = 'UPDATE'
+       AND to_jsonb(OLD) - 'incident_reported_at' = to_jsonb(NEW) - 'incident_reported_at' THEN
+        RETURN NEW;
+    END IF;
     RAISE EXCEPTION 'incident_event is append-only: % refused', TG_OP
         USING ERRCODE = 'insufficient_privilege';
 END $$;
@@ -255,7 +278,7 @@ def upgrade() -> None:
         op.execute(
             f"ALTER TABLE {table} ADD CONSTRAINT fk_{table}_incident_id_incident "
             "FOREIGN KEY (incident_id, incident_reported_at) "
-            "REFERENCES incident (id, reported_at) MATCH FULL"
+            "REFERENCES incident (id, reported_at) MATCH FULL ON UPDATE CASCADE"
         )
         op.execute(
             f"CREATE TRIGGER {table}_incident_reference BEFORE INSERT OR UPDATE OF incident_id "
@@ -269,6 +292,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP FUNCTION wangge_year_partitions(integer)")
     op.execute("DROP FUNCTION wangge_year_partition(text, integer)")
+    op.execute("DROP FUNCTION wangge_partition_key(text)")
     for table in REFERENCES:
         op.execute(f"DROP TRIGGER {table}_incident_reference ON {table}")
         op.execute(f"ALTER TABLE {table} DROP CONSTRAINT fk_{table}_incident_id_incident")
