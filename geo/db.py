@@ -139,30 +139,17 @@ def pipelined(conn: Connection, *statements: Statement) -> list[list[Any]]:
 
 
 async def pipelined_now(
-    conn: AsyncConnection[Any],
-    *statements: Statement,
-    begin: bool = False,
-    commit: bool = False,
-    generic_plans: bool = False,
+    conn: AsyncConnection[Any], *statements: Statement, begin: bool = False, commit: bool = False
 ) -> list[list[Any]]:
     """:func:`pipelined` on an autocommit connection of the event loop's pool
     (:func:`make_read_pool`), in the event loop: ``begin`` sends ``BEGIN`` first, ``commit``
-    ``COMMIT`` last, in the same round trip. Errors are SQLAlchemy's, as there.
-
-    ``generic_plans`` (with ``begin``): the transaction's prepared statements run their
-    generic plans. On a partitioned table PostgreSQL prices a generic plan with every
-    partition, so it keeps planning each run anew (a custom plan, 2 ms for an action's
-    answer), although the generic plan prunes at the executor's start and costs 0.65 ms."""
+    ``COMMIT`` last, in the same round trip. Errors are SQLAlchemy's, as there."""
     cursors = []
     texts = [for_psycopg(statement) for statement, _ in statements]
     try:
         async with conn.pipeline():
             if begin:
                 await conn.execute("BEGIN", prepare=False)
-                if generic_plans:
-                    await conn.execute(
-                        "SET LOCAL plan_cache_mode = force_generic_plan", prepare=False
-                    )
             for sql, (_, params) in zip(texts, statements, strict=True):
                 cursor = conn.cursor(row_factory=namedtuple_row)
                 await cursor.execute(sql, params)

@@ -178,23 +178,20 @@ async def apply_now(
     kept under), with no worker thread and no SQLAlchemy: the ``BEGIN`` goes with the lock,
     the ``COMMIT`` with the writes. A refusal ends the transaction, in which nothing was
     written yet, with ``COMMIT`` too: a ``ROLLBACK`` would make psycopg drop the statements
-    the connection has prepared. Its statements run their generic plans (on the partitioned
-    tables PostgreSQL would otherwise plan them anew each time: ``pipelined_now``)."""
+    the connection has prepared."""
     work = steps(principal, code, action, body, version, database)
     begin = True
     try:
         try:
             asked = next(work)
             while True:
-                rows = await pipelined_now(conn, *asked, begin=begin, generic_plans=True)
+                rows = await pipelined_now(conn, *asked, begin=begin)
                 begin = False
                 asked = work.send(rows)
         except StopIteration as done:
             writes: Writes = done.value
         return writes.answer(
-            await pipelined_now(
-                conn, *writes.statements, begin=begin, commit=True, generic_plans=True
-            )
+            await pipelined_now(conn, *writes.statements, begin=begin, commit=True)
         )
     finally:
         await _end(conn)
