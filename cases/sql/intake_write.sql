@@ -27,8 +27,8 @@ WITH new AS (
 trail AS (
     INSERT INTO incident_event (incident_id, incident_reported_at, at, actor, kind, to_status,
                                 to_area_id, to_member_id, to_department_id, reason, data)
-    SELECT new.id, new.reported_at, new.reported_at, :actor, 'reported', 'reported', :queue, :member,
-           :department, '上报', CAST(:event_data AS jsonb)
+    SELECT new.id, new.reported_at, new.reported_at, :actor, 'reported', 'reported', :queue,
+           :member, :department, '上报', CAST(:event_data AS jsonb)
     FROM new
 ),
 audited AS (

@@ -76,7 +76,8 @@ notices AS (
 trail AS (
     INSERT INTO incident_event (incident_id, incident_reported_at, at, actor, kind, action,
                                 from_status, to_status, reason, data)
-    SELECT n.incident_id, i.reported_at, :now, 'system', 'supervision', 'card', i.status::text, i.status::text,
+    SELECT n.incident_id, i.reported_at, :now, 'system', 'supervision', 'card', i.status::text,
+           i.status::text,
            CASE n.kind
                WHEN 'warning' THEN '预警：距期限不足48小时'
                WHEN 'urge' THEN '催办：已超过期限一个工作日'
