@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench.runner import MODES, run
+from bench.runner import MODES, SCALES, run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,10 +20,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", default="", help="comma list of measures, e.g. P1,P5,LOAD")
     p.add_argument("--no-tipg", action="store_true", help="skip tipg (P5 has no ratio then)")
     p.add_argument("--no-province", action="store_true", help="banner scale only")
+    p.add_argument(
+        "--scales",
+        default=",".join(SCALES),
+        help="comma list of banner, province, scale (the 10,000,000-case run, built once)",
+    )
     p.add_argument("--out", default=None, help="where to write (default bench/RESULTS.md)")
     p.add_argument("--data-dir", default=None, help="cluster root (default var/bench)")
     args = parser.parse_args(argv)
     only = {m.strip().upper() for m in args.only.split(",") if m.strip()}
+    chosen = tuple(s.strip() for s in args.scales.split(",") if s.strip())
+    if not chosen or set(chosen) - set(SCALES):
+        parser.error(f"--scales: choose among {', '.join(SCALES)}")
     return run(
         mode=args.mode or "full",
         only=only,
@@ -32,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         out=args.out,
         data_dir=args.data_dir,
         argv=argv,
+        chosen=chosen,
     )
 
 

@@ -210,15 +210,17 @@ def _row(label: str, total: dict[str, str], base: float, ctx: Context, note: str
     )
 
 
-def measure(ctx: Context, where: data.Cluster, root: Path) -> list[Result]:
-    """The load run through HAProxy at 1, 2 and 4 processes on the primary, then at 2 with the
-    read-only endpoints on a streaming standby; each row's ratio is its requests a second ÷
-    one process's."""
+def measure(ctx: Context, where: data.Cluster, root: Path, standby: bool = True) -> list[Result]:
+    """The load run through HAProxy at 1, 2 and 4 processes on the primary, then (``standby``)
+    at 2 with the read-only endpoints on a streaming standby; each row's ratio is its requests
+    a second ÷ one process's."""
     out = artefacts("cluster")
     points = write_points(out / "points.txt", ctx.probe_x, ctx.probe_y)
     users, seconds = ctx.sizes.load_users, ctx.sizes.load_seconds
     smoke = ctx.sizes.name == "smoke"  # keeps the script from rotting: the replica run alone
     counts = {"full": PROCESSES, "quick": PROCESSES[:2]}.get(ctx.sizes.name, ())
+    if not standby and not counts:  # smoke without the standby: one process, as a run
+        counts = PROCESSES[:1]
     cores = os.cpu_count()
     shared = (
         f"{users} locust users for {seconds} s (as LOAD); locust, HAProxy, PostgreSQL and "
@@ -230,18 +232,23 @@ def measure(ctx: Context, where: data.Cluster, root: Path) -> list[Result]:
         )
         for n in counts
     }
+    results = []
+    if totals:
+        base = float(totals[1]["Requests/s"])
+        for count, total in totals.items():
+            plural = "es" if count > 1 else ""
+            label = f"load run through HAProxy, {count} process{plural}, requests a second"
+            results.append(_row(f"{label} ÷ 1 process's", total, base, ctx, shared))
+    if not standby:
+        return results
     n = WITH_REPLICA if not smoke else 1
     with standby_of(where, root, ctx.url) as replica:
         replicated = _through_haproxy(
             ctx.url, ctx.url, n, points, users, seconds, out / f"replica-{n}",
             env={"WANGGE_REPLICA_URL": replica}, warm=not smoke,
         )  # fmt: skip
-    base = float((totals[1] if totals else replicated)["Requests/s"])
-    results = []
-    for count, total in totals.items():
-        plural = "es" if count > 1 else ""
-        label = f"load run through HAProxy, {count} process{plural}, requests a second"
-        results.append(_row(f"{label} ÷ 1 process's", total, base, ctx, shared))
+    if not totals:
+        base = float(replicated["Requests/s"])
     label = (
         f"load run through HAProxy, {n} process{'es' if n > 1 else ''}, reads on the streaming "
         "replica, requests a second ÷ 1 process's"

@@ -28,12 +28,15 @@ class Sizes:
     province: bool
     province_incidents: int
     reassign_before: int
+    #: The scale run (``bench.scale``): incidents imported, and incidents in all (0: not run).
+    scale_base: int = 0
+    scale_target: int = 0
 
 
 FULL = Sizes("full", 1_000_000, 300, 7, 150, 1_000_000, (1, 200, 1000), 40, 200, 60, True,
-             1_000_000, 5_000)  # fmt: skip
+             1_000_000, 5_000, 1_000_000, 10_000_000)  # fmt: skip
 QUICK = Sizes("quick", 100_000, 100, 3, 40, 100_000, (1, 200, 1000), 15, 200, 15, False, 0, 1_000)
-SMOKE = Sizes("smoke", 300, 8, 1, 3, 2_000, (1, 3), 3, 5, 4, False, 0, 50)
+SMOKE = Sizes("smoke", 300, 8, 1, 3, 2_000, (1, 3), 3, 5, 4, False, 0, 50, 300, 9_000)
 SIZES = {s.name: s for s in (FULL, QUICK, SMOKE)}
 
 

@@ -38,6 +38,7 @@ from bench import (
     page,
     paint,
     publish,
+    scale,
     stream,
     supervision,
     tiles,
@@ -62,6 +63,15 @@ MODES = tuple(SIZES)
 #: The measures run at province scale (the others need no second scale to mean something,
 #: or would not fit in the time: see "What was run").
 PROVINCE = {"P1", "P2", "P3", "P5", "P6", "P7", "P10", "MEM"}
+#: The measures run on the scale run's ten million cases (``bench.scale``): those whose work
+#: grows with the cases (P12 is not among them: its synthetic trails for ten million cases
+#: would double the database; P3 and P2 time the import of the million it starts from).
+SCALE = {"P4", "P11", "P5", "P6", "P7", "LOAD", "CLUSTER"}
+SCALES = ("banner", "province", "scale")
+#: A smoke run builds its small scale database and runs only what is the scale run's own (the
+#: first sweep kept in the marker, CLUSTER without the standby): the other measures' code is
+#: the banner's, and at 63,000 micro-grids P6 and P7 would add a minute to ``make test``.
+SMOKE_SCALE = {"P11", "CLUSTER"}
 ALL = [
     "P1", "P2", "P3", "P4", "P11", "P5", "P6", "P7", "P8", "P9", "P10", "P12", "P13", "P14",
     "MEM", "LOAD", "CLUSTER", "TOPO",
@@ -136,6 +146,8 @@ def settle(ctx: Context) -> None:
 def run_scale(
     where: data.Cluster, root: Path, scale: str, sizes: Sizes, want: set[str], use_tipg: bool
 ) -> tuple[list[Result], list[str]]:
+    if scale == "scale":
+        return run_at_scale(where, root, sizes, want, use_tipg)
     results: list[Result] = []
     url = data.fresh_database(where, database_name(scale, sizes))
     micro = data.add_province(url) if scale == "province" else 6300
@@ -166,11 +178,61 @@ def run_scale(
         lon, lat = frame.lon.to_numpy()[:m], frame.lat.to_numpy()[:m]
         _guard(results, "P2", scale, lambda: bulk.assign(ctx, lon, lat))
     del frame
+    _measure(results, ctx, where, root, want, use_tipg, first_sweep)
+    if sizes.name == "smoke":  # smoke runs may overlap (make test): each has its own database
+        data.drop_database(where, database_name(scale, sizes))
+    what = [
+        f"{scale}: {micro:,} micro-grids, {report.accepted:,} synthetic incidents "
+        f"({data.HOTSPOT_SHARE:.0%} in {data.HOTSPOTS} hotspots, seed {data.SEED}) on top of "
+        f"the sample's 5,740; measures {', '.join(m for m in ALL if m in want)}"
+    ]
+    return results, what
+
+
+def run_at_scale(
+    where: data.Cluster, root: Path, sizes: Sizes, want: set[str], use_tipg: bool
+) -> tuple[list[Result], list[str]]:
+    """The scale run: its database built once and kept (``bench.scale``), then measured."""
+    results: list[Result] = []
+    name = database_name("scale", sizes)
+    built = scale.ensure(where, _say, name=name, base=sizes.scale_base, target=sizes.scale_target)
+    x, y = probe_points(built.url)
+    placeholder = None
+    ctx = Context(
+        "scale", built.url, sizes, placeholder, placeholder, built.incidents,  # type: ignore[arg-type]
+        built.micro_grids, x, y,
+    )  # fmt: skip
+    _measure(results, ctx, where, root, want, use_tipg, built.first_sweep)
+    if sizes.name == "smoke":
+        data.drop_database(where, name)
+    what = [
+        f"scale: {built.micro_grids:,} micro-grids, {built.incidents:,} incidents: "
+        f"{sizes.scale_base:,} synthetic ones imported as at province scale, the rest copies "
+        f"of the closed and evaluated ones an hour apart (`bench/scale.py`), built once in "
+        f"{built.built_in / 60:.0f} minutes and kept; measures "
+        f"{', '.join(m for m in ALL if m in want)}; CLUSTER without the standby (a second "
+        "copy of the cluster does not fit on this disk)"
+    ]
+    return results, what
+
+
+def _measure(
+    results: list[Result],
+    ctx: Context,
+    where: data.Cluster,
+    root: Path,
+    want: set[str],
+    use_tipg: bool,
+    first_sweep: supervision.FirstSweep,
+) -> None:
+    """Every wanted measure after the data is in: in process, then over HTTP, then those with
+    their own processes, and last the one that changes the layout (P9)."""
+    scale = ctx.scale
     if "P11" in want:
         _guard(results, "P11", scale, lambda: supervision.measure(ctx, first_sweep))
     http = want & {"P1", "P4", "P11", "P5", "P6", "P7", "P8", "P10", "P12", "P13", "MEM", "LOAD"}
     if http:
-        with serve_service(url) as service, serve_bare() as bare:
+        with serve_service(ctx.url) as service, serve_bare() as bare:
             ctx.service, ctx.bare = service, bare
             settle(ctx)
             steps: dict[str, Callable[[], list[Result]]] = {
@@ -192,20 +254,15 @@ def run_scale(
                 if mid.split()[0] in want:
                     _guard(results, mid, scale, step)
     if "CLUSTER" in want:  # its own processes behind HAProxy, after the single service
-        _guard(results, "CLUSTER", scale, lambda: cluster.measure(ctx, where, root))
+        standby = scale != "scale"  # a second copy of ten million cases does not fit
+        _guard(
+            results, "CLUSTER", scale, lambda: cluster.measure(ctx, where, root, standby=standby)
+        )
     if "P14" in want and scale == "banner":  # before P9's redraw; it twins households
         _guard(results, "P14", scale, lambda: coverage.measure(ctx))
     if "P9" in want:
         _guard(results, "P9", scale, lambda: publish.measure(ctx))
     ctx.close()
-    if sizes.name == "smoke":  # smoke runs may overlap (make test): each has its own database
-        data.drop_database(where, database_name(scale, sizes))
-    what = [
-        f"{scale}: {micro:,} micro-grids, {report.accepted:,} synthetic incidents "
-        f"({data.HOTSPOT_SHARE:.0%} in {data.HOTSPOTS} hotspots, seed {data.SEED}) on top of "
-        f"the sample's 5,740; measures {', '.join(m for m in ALL if m in want)}"
-    ]
-    return results, what
 
 
 def run(
@@ -217,6 +274,7 @@ def run(
     out: str | None,
     data_dir: str | None,
     argv: list[str],
+    chosen: tuple[str, ...] = SCALES,
 ) -> int:
     logging.basicConfig(level=logging.WARNING)
     sizes = SIZES[mode]
@@ -234,9 +292,18 @@ def run(
     results: list[Result] = []
     what: list[str] = []
     with data.cluster(root) as where:
-        scales = ["banner"] + (["province"] if province and sizes.province else [])
+        scales = [
+            s
+            for s in chosen
+            if s == "banner"
+            or (s == "province" and province and sizes.province)
+            or (s == "scale" and sizes.scale_target)
+        ]
         for scale in scales:
-            scale_want = want if scale == "banner" else want & PROVINCE
+            at_scale = SCALE if mode != "smoke" else SMOKE_SCALE
+            scale_want = {"banner": want, "province": want & PROVINCE, "scale": want & at_scale}[
+                scale
+            ]
             if scale_want - {"TOPO"}:
                 got, said = run_scale(where, root, scale, sizes, scale_want, use_tipg)
                 results += got
@@ -245,14 +312,16 @@ def run(
         _guard(
             results, "TOPO", "banner", lambda: topology.measure(repeat=1 if mode != "full" else 3)
         )
-    if not (province and sizes.province):
-        what.append("province: not run in this mode (`make bench` runs it)")
+    if not (province and sizes.province and "province" in scales):
+        what.append("province: not run in this run (`make bench` runs it)")
     else:
         what.append(
             f"province: ×{data.COPIES} micro-grids (translated copies of the banner, new codes), "
             f"but {sizes.province_incidents:,} incidents rather than ×10: importing 10,000,000 "
             "on 2 cores takes about 10 × the banner's P3 import time, past the 30-minute budget"
         )
+    if "scale" not in scales:
+        what.append("scale: not run in this run (`make bench` runs it)")
     what.append(
         f"sizes: {sizes.requests} sequential requests (P1, P4), {sizes.heavy_requests} (P6, P7), "
         f"{sizes.tiles_per_zoom} tiles per zoom (P5), {sizes.sse_events} notifications (P8), "
