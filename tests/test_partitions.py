@@ -9,21 +9,29 @@ partitions only through their table.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, ProgrammingError
 
+from access.accounts import Role
+from access.audit import Actor
 from cases.incidents import answer_statement
 from cases.intake import add_year_partitions
+from cases.loop.actions import apply_now
+from geo.db import libpq_url
+from geo.scope import Scope
 from tests.helpers import point_inside
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -317,3 +325,64 @@ def test_a_corrected_report_time_moves_the_case_and_its_references_follow(conn, 
             {"id": filed["id"]},
         )
     assert "append-only" in str(refused.value.orig)
+
+
+@dataclass(frozen=True)
+class _Commander:
+    """The command centre as :func:`cases.loop.actions.apply_now` sees a caller."""
+
+    role: Role
+    scope: Scope
+    actor: Actor
+
+
+def test_an_actions_answer_runs_its_generic_plan_and_only_it(client, engine, database, accounts):
+    """On the partitioned tables PostgreSQL re-plans the answer at every run unless told to
+    use its generic plan (bench/notes.md, P11). The action tells it for the answer alone: once
+    psycopg has prepared the answer, every run is generic and none custom, and the setting
+    ends with the action's transaction."""
+    with engine.connect() as conn:
+        lon, lat = point_inside(conn, accounts["party_member"].area_code)
+    codes = []
+    for _ in range(8):
+        filed = client.post(
+            URL,
+            json={"lon": lon, "lat": lat, "datum": "cgcs2000", "category": "0101"},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert filed.status_code == 201, filed.text
+        codes.append(filed.json()["code"])
+
+    commander = _Commander(Role.COMMAND, Scope(), Actor("command", "command"))
+
+    async def act() -> tuple[list[str], Any, str]:
+        async with await psycopg.AsyncConnection.connect(
+            libpq_url(database.url), autocommit=True
+        ) as conn:
+            statuses = []
+            for code in codes:  # psycopg prepares a statement at its sixth run
+                answer = await apply_now(conn, commander, code, "accept", {}, 1, database.url)
+                statuses.append(answer["status"])
+            plans = await (
+                await conn.execute(
+                    "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                    "WHERE statement LIKE '%WITH RECURSIVE v AS MATERIALIZED%'"
+                )
+            ).fetchall()
+            mode = await (await conn.execute("SHOW plan_cache_mode")).fetchone()
+            return statuses, plans, mode[0] if mode else ""
+
+    try:
+        statuses, plans, mode = asyncio.run(act())
+    finally:
+        with engine.begin() as conn:  # stop their clocks for later modules' sweeps
+            conn.execute(
+                text(
+                    "UPDATE incident SET status = 'void', step_due_at = NULL WHERE code = ANY(:c)"
+                ),
+                {"c": codes},
+            )
+    assert statuses == ["accepted"] * len(codes)
+    # prepared at the sixth action: the sixth, seventh and eighth answers ran generic plans
+    assert plans == [(3, 0)]
+    assert mode == "auto"  # back to the default after each action's COMMIT

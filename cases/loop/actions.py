@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from psycopg import AsyncConnection, pq
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from access import audit
 from access.accounts import Role
@@ -164,6 +164,18 @@ def apply(
     return writes.answer(pipelined(conn, *writes.statements))
 
 
+#: Sent just before the answer, the transaction's last statement: its generic plan. The
+#: answer reads a case by its partition key, so its generic plan prunes to that partition at
+#: the executor's start (0.65 ms); but PostgreSQL prices a generic plan over every partition,
+#: finds it dearer than a custom plan and so plans the statement anew at each run (2.5 ms).
+#: Only the answer: forcing every statement of the action (the lock, the limits, the
+#: calendar) made some generic plan ruinous at 1,000,000 cases (bench/notes.md).
+GENERIC_PLAN: Statement = (
+    text("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"),
+    {},
+)
+
+
 async def apply_now(
     conn: AsyncConnection[Any],
     principal: Caller,
@@ -190,9 +202,9 @@ async def apply_now(
                 asked = work.send(rows)
         except StopIteration as done:
             writes: Writes = done.value
-        return writes.answer(
-            await pipelined_now(conn, *writes.statements, begin=begin, commit=True)
-        )
+        *written, answer = writes.statements
+        rows = await pipelined_now(conn, *written, GENERIC_PLAN, answer, begin=begin, commit=True)
+        return writes.answer([*rows[: len(written)], rows[-1]])
     finally:
         await _end(conn)
 
