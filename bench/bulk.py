@@ -5,11 +5,12 @@ same points (built from the same arrays) with the micro-grids (read beforehand, 
 P3: :func:`cases.imports.importer.import_incidents` of the synthetic CSV (read, checked, placed,
 routed, numbered and written with its trail, committed) ÷ a raw ``COPY`` of exactly the rows it
 wrote (incidents and trail entries, copied out afterwards) into tables made ``LIKE`` them with
-their indexes and their foreign keys: the import must persist into tables whose foreign keys
-PostgreSQL checks row by row (about three quarters of a raw ``COPY``'s time), so a baseline
-without them would time less work than any import into the schema can do. The raw ``COPY``
-without foreign keys is reported beside it. The import is also how each scale's incidents get
-into its database.
+their indexes, their partitions and their foreign keys: the import must persist into tables
+whose foreign keys PostgreSQL checks row by row (about three quarters of a raw ``COPY``'s
+time), so a baseline without them would time less work than any import into the schema can
+do; and each row routed to its year's partition, each trail row's key checked against a
+partitioned table. The raw ``COPY`` without foreign keys is reported beside it. The import
+is also how each scale's incidents get into its database.
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ def load(engine: Engine, csv: Path) -> tuple[ImportReport, float]:
 
 
 def raw_copy(ctx: Context, *, foreign_keys: bool = True) -> float:
-    """Seconds to COPY the imported incidents and their trail into indexed look-alike tables,
-    with the real tables' foreign keys (the trail's to the incident look-alike) or without."""
+    """Seconds to COPY the imported incidents and their trail into indexed look-alike tables
+    (partitioned as the real ones: :func:`_look_alike`), with the real tables' foreign keys
+    (the trail's to the incident look-alike) or without."""
     tables = {
         "incident": f"SELECT * FROM incident WHERE source = '{SOURCE}'",
         "incident_event": (
@@ -66,7 +68,7 @@ def raw_copy(ctx: Context, *, foreign_keys: bool = True) -> float:
                 for chunk in copy:
                     out.write(chunk)
             buffers[table] = out.getvalue()
-            conn.execute(f"CREATE TABLE raw_{table} (LIKE {table} INCLUDING ALL)")
+            _look_alike(conn, table)
             if foreign_keys:
                 _copy_foreign_keys(conn, table)
         started = time.perf_counter()
@@ -78,6 +80,26 @@ def raw_copy(ctx: Context, *, foreign_keys: bool = True) -> float:
         for table in reversed(tables):
             conn.execute(f"DROP TABLE raw_{table}")
     return seconds
+
+
+def _look_alike(conn: psycopg.Connection, table: str) -> None:
+    """``raw_<table>``: ``table``'s columns, defaults and indexes, partitioned as it is (one
+    ``raw_<partition>`` for each of its partitions, same bounds), so that the baseline routes
+    each row to its partition and checks the trail's foreign key against a partitioned table
+    as the import must."""
+    row = conn.execute("SELECT pg_get_partkeydef(%s::regclass)", (table,)).fetchone()
+    key = row[0] if row else None
+    partitioned = f" PARTITION BY {key}" if key else ""
+    conn.execute(f"CREATE TABLE raw_{table} (LIKE {table} INCLUDING ALL){partitioned}")
+    if not key:
+        return
+    partitions = conn.execute(
+        "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
+        "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = %s::regclass",
+        (table,),
+    ).fetchall()
+    for name, bound in partitions:
+        conn.execute(f"CREATE TABLE raw_{name} PARTITION OF raw_{table} {bound}")
 
 
 def _copy_foreign_keys(conn: psycopg.Connection, table: str) -> None:
