@@ -336,7 +336,9 @@ class _Commander:
     actor: Actor
 
 
-def test_an_actions_answer_runs_its_generic_plan_and_only_it(client, engine, database, accounts):
+def test_an_actions_answer_runs_its_generic_plan_and_only_it(
+    client, auth, engine, database, accounts
+):
     """On the partitioned tables PostgreSQL re-plans the answer at every run unless told to
     use its generic plan (bench/notes.md, P11). The action tells it for the answer alone: once
     psycopg has prepared the answer, every run is generic and none custom, and the setting
@@ -354,6 +356,7 @@ def test_an_actions_answer_runs_its_generic_plan_and_only_it(client, engine, dat
         codes.append(filed.json()["code"])
 
     commander = _Commander(Role.COMMAND, Scope(), Actor("command", "command"))
+    answers: list[dict[str, Any]] = []
 
     async def act() -> tuple[list[str], Any, str]:
         async with await psycopg.AsyncConnection.connect(
@@ -363,6 +366,7 @@ def test_an_actions_answer_runs_its_generic_plan_and_only_it(client, engine, dat
             for code in codes:  # psycopg prepares a statement at its sixth run
                 answer = await apply_now(conn, commander, code, "accept", {}, 1, database.url)
                 statuses.append(answer["status"])
+                answers.append(answer)
             plans = await (
                 await conn.execute(
                     "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
@@ -386,3 +390,10 @@ def test_an_actions_answer_runs_its_generic_plan_and_only_it(client, engine, dat
     # prepared at the sixth action: the sixth, seventh and eighth answers ran generic plans
     assert plans == [(3, 0)]
     assert mode == "auto"  # back to the default after each action's COMMIT
+    # the generic plan's answer is the case as it is read afterwards: the trail's areas
+    # and departments by code (scalar look-ups in the answer, joins in the read)
+    shown = client.get(f"{URL}/{codes[-1]}", headers=auth("command")).json()
+    assert answers[-1]["events"] == shown["events"]
+    report = shown["events"][0]
+    assert report["to_area"] is not None and len(report["to_area"]) > 6, shown.keys()
+    assert report["to_department"] == shown["responsible"]["department"]["code"]

@@ -1,7 +1,9 @@
 -- Incident :id (reported at :reported_at, which names its partition) as an action answers it,
 -- in one statement: its view (fragment incident_view), the chain of its queue area (coarsest
 -- first, as JSON; geo/sql/area_chain.sql's walk) and its trail (incident_events.sql's
--- columns, prefixed e_), one row per entry, oldest first.
+-- columns, prefixed e_), one row per entry, oldest first. The trail's areas and departments
+-- are scalar lookups by key, a handful per case: joined instead, the statement's generic plan
+-- (which the action runs) hashed the whole area table twice at province scale (60 ms).
 WITH RECURSIVE v AS MATERIALIZED (
     {{incident_view}}
     WHERE i.id = :id AND i.reported_at = :reported_at
@@ -28,13 +30,13 @@ SELECT v.*,
 FROM v
 LEFT JOIN LATERAL (
     SELECT e.id, e.at, e.actor, e.kind, e.action, e.attachments, e.from_status, e.to_status,
-           fa.code AS from_area, ta.code AS to_area, e.from_member_id, e.to_member_id,
-           fd.code AS from_department, td.code AS to_department, e.reason, e.data
+           (SELECT code FROM area WHERE id = e.from_area_id) AS from_area,
+           (SELECT code FROM area WHERE id = e.to_area_id) AS to_area,
+           e.from_member_id, e.to_member_id,
+           (SELECT code FROM department WHERE id = e.from_department_id) AS from_department,
+           (SELECT code FROM department WHERE id = e.to_department_id) AS to_department,
+           e.reason, e.data
     FROM incident_event e
-    LEFT JOIN area fa ON fa.id = e.from_area_id
-    LEFT JOIN area ta ON ta.id = e.to_area_id
-    LEFT JOIN department fd ON fd.id = e.from_department_id
-    LEFT JOIN department td ON td.id = e.to_department_id
     WHERE e.incident_id = v.id
 ) t ON true
 ORDER BY t.id
