@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 from limits import parse, storage, strategies
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -41,7 +42,7 @@ from access.ratelimit import DatabaseStorage
 from api.app import prepare_database
 from api.cluster import Cluster
 from bench import data
-from bench.common import Result, artefacts, auth_headers
+from bench.common import Result, artefacts, auth_headers, libpq_url
 from bench.context import Context
 from bench.load import locust, write_points
 from geo import db
@@ -170,6 +171,16 @@ def pooled(service_url: str, workers: int) -> bool:
 
 
 @contextlib.contextmanager
+def standby_fits(where: data.Cluster, root: Path) -> tuple[bool, str]:
+    """Whether a standby (a whole copy of the bench cluster) fits on ``root``'s disk with a
+    quarter to spare for the load run's WAL; and the figures that decided it."""
+    with psycopg.connect(libpq_url(where.url), autocommit=True) as conn:
+        row = conn.execute("SELECT sum(pg_database_size(datname)) FROM pg_database").fetchone()
+    size = int(row[0]) if row and row[0] else 0
+    free = shutil.disk_usage(root).free
+    return free > size * 1.25, f"the cluster {size / 2**30:.1f} GiB, free {free / 2**30:.1f} GiB"
+
+
 def standby_of(where: data.Cluster, root: Path, database_url: str) -> Iterator[str]:
     """A hot standby of the bench cluster made for this measure (``pg_basebackup``), its URL
     for ``database_url``'s database; afterwards stopped, its slot dropped (else the primary

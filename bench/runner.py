@@ -210,8 +210,7 @@ def run_at_scale(
         f"{sizes.scale_base:,} synthetic ones imported as at province scale, the rest copies "
         f"of the closed and evaluated ones an hour apart (`bench/scale.py`), built once in "
         f"{built.built_in / 60:.0f} minutes and kept; measures "
-        f"{', '.join(m for m in ALL if m in want)}; CLUSTER without the standby (a second "
-        "copy of the cluster does not fit on this disk)"
+        f"{', '.join(m for m in ALL if m in want)}"
     ]
     return results, what
 
@@ -254,7 +253,9 @@ def _measure(
                 if mid.split()[0] in want:
                     _guard(results, mid, scale, step)
     if "CLUSTER" in want:  # its own processes behind HAProxy, after the single service
-        standby = scale != "scale"  # a second copy of ten million cases does not fit
+        standby, figures = cluster.standby_fits(where, root)
+        if not standby:
+            _say(f"{scale}: CLUSTER without the standby: it would not fit ({figures})")
         _guard(
             results, "CLUSTER", scale, lambda: cluster.measure(ctx, where, root, standby=standby)
         )

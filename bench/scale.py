@@ -15,10 +15,10 @@ built again) names the same size and seed. The build:
 4. the closed-loop clocks and the first supervision sweep (:func:`supervision.prepare`), then
    ``VACUUM (ANALYZE)``.
 
-Building it takes about an hour on this machine and about 30 GB of disk, so only ``make bench``
+Building it takes about half an hour on this machine and 19 GB of disk, so only ``make bench``
 (full mode) runs it, and ``python -m bench run --scales scale`` alone. The standby of the
-CLUSTER measure is a ``pg_basebackup`` of the whole cluster: a second copy that does not fit
-beside the first on this machine's disk, so at this scale the CLUSTER rows run without it.
+CLUSTER measure is a ``pg_basebackup`` of the whole cluster: a second copy, made only when it
+fits on the disk (:func:`bench.cluster.standby_fits`).
 """
 
 from __future__ import annotations
