@@ -170,7 +170,6 @@ def pooled(service_url: str, workers: int) -> bool:
         engine.dispose()
 
 
-@contextlib.contextmanager
 def standby_fits(where: data.Cluster, root: Path) -> tuple[bool, str]:
     """Whether a standby (a whole copy of the bench cluster) fits on ``root``'s disk with a
     quarter to spare for the load run's WAL; and the figures that decided it."""
@@ -181,6 +180,7 @@ def standby_fits(where: data.Cluster, root: Path) -> tuple[bool, str]:
     return free > size * 1.25, f"the cluster {size / 2**30:.1f} GiB, free {free / 2**30:.1f} GiB"
 
 
+@contextlib.contextmanager
 def standby_of(where: data.Cluster, root: Path, database_url: str) -> Iterator[str]:
     """A hot standby of the bench cluster made for this measure (``pg_basebackup``), its URL
     for ``database_url``'s database; afterwards stopped, its slot dropped (else the primary
