@@ -69,8 +69,8 @@ PROVINCE = {"P1", "P2", "P3", "P5", "P6", "P7", "P10", "MEM"}
 SCALE = {"P4", "P11", "P5", "P6", "P7", "LOAD", "CLUSTER"}
 SCALES = ("banner", "province", "scale")
 #: A smoke run builds its small scale database and runs only what is the scale run's own (the
-#: first sweep kept in the marker, CLUSTER without the standby): the other measures' code is
-#: the banner's, and at 63,000 micro-grids P6 and P7 would add a minute to ``make test``.
+#: first sweep kept in the marker, CLUSTER's check that the standby fits): the other measures'
+#: code is the banner's, and at 63,000 micro-grids P6 and P7 would add a minute to ``make test``.
 SMOKE_SCALE = {"P11", "CLUSTER"}
 ALL = [
     "P1", "P2", "P3", "P4", "P11", "P5", "P6", "P7", "P8", "P9", "P10", "P12", "P13", "P14",
@@ -300,11 +300,13 @@ def run(
             or (s == "province" and province and sizes.province)
             or (s == "scale" and sizes.scale_target)
         ]
+        wanted = {
+            "banner": want,
+            "province": want & PROVINCE,
+            "scale": want & (SCALE if mode != "smoke" else SMOKE_SCALE),
+        }
         for scale in scales:
-            at_scale = SCALE if mode != "smoke" else SMOKE_SCALE
-            scale_want = {"banner": want, "province": want & PROVINCE, "scale": want & at_scale}[
-                scale
-            ]
+            scale_want = wanted[scale]
             if scale_want - {"TOPO"}:
                 got, said = run_scale(where, root, scale, sizes, scale_want, use_tipg)
                 results += got

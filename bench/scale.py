@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import psycopg
+from psycopg import sql
 from sqlalchemy import create_engine
 
 from bench import bulk, data, supervision
@@ -109,7 +110,8 @@ def ensure(
         f"issued {issued}"
     )
     with psycopg.connect(libpq_url(where.url), autocommit=True) as conn:
-        conn.execute(f"COMMENT ON DATABASE {name} IS {_literal(marker)}")
+        comment = sql.SQL("COMMENT ON DATABASE {} IS {}")
+        conn.execute(comment.format(sql.Identifier(name), sql.Literal(marker)))
     say(f"scale: {total:,} incidents built in {built_in / 60:.1f} minutes")
     return Built(url, micro, total, first, built_in)
 
@@ -213,10 +215,6 @@ def _marker(where: data.Cluster, name: str) -> str | None:
             (name,),
         ).fetchone()
     return row[0] if row else None
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _describe(url: str, marker: str) -> Built:

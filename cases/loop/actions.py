@@ -166,10 +166,10 @@ def apply(
 
 #: Sent just before the answer, the transaction's last statement: its generic plan. The
 #: answer reads a case by its partition key, so its generic plan prunes to that partition at
-#: the executor's start (0.65 ms); but PostgreSQL prices a generic plan over every partition,
-#: finds it dearer than a custom plan and so plans the statement anew at each run (2.5 ms).
-#: Only the answer: forcing every statement of the action (the lock, the limits, the
-#: calendar) made some generic plan ruinous at 1,000,000 cases (bench/notes.md).
+#: the executor's start (0.61 ms at 10,000,000 cases); but PostgreSQL prices a generic plan
+#: over every partition, finds it dearer than a custom plan and so plans the statement anew
+#: at each run (2.2 ms). The other statements are left to the plan cache, which already keeps
+#: their generic plans (bench/notes.md, P11).
 GENERIC_PLAN: Statement = (
     text("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"),
     {},
